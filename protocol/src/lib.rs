@@ -1,0 +1,167 @@
+//! The wire protocol of Rapport.
+//!
+//! This crate is the only place that defines types which cross the network:
+//! the widget, the console and the backend all depend on it, so a change to a
+//! message is a compile error on every side instead of a silent mismatch.
+//! It depends on `serde` alone and compiles to `wasm32-unknown-unknown`.
+//!
+//! Frames are JSON objects tagged by `type`. Every WebSocket session starts
+//! with a `hello` that names [`PROTOCOL_VERSION`]; the server refuses versions
+//! it does not speak with [`ErrorCode::VersionUnsupported`].
+
+pub mod agent;
+pub mod rest;
+pub mod visitor;
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks. Bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Longest chat message, in characters (not bytes, so Chinese text gets the
+/// same allowance as English).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// Largest WebSocket frame the server reads. Anything larger is refused and
+/// the connection closed; anything smaller but invalid gets an error frame.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Longest client-generated message id.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+
+/// Per-conversation sequence number, assigned by the server after the message
+/// is durably stored. Starts at 1; 0 means "nothing yet".
+pub type Seq = u64;
+
+/// Server-assigned conversation id.
+pub type ConversationId = i64;
+
+/// Who wrote a chat message.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Agent,
+    System,
+}
+
+/// A chat message as stored and delivered. `client_id` is the idempotency
+/// key chosen by the sender; `seq` orders the conversation.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub seq: Seq,
+    pub client_id: String,
+    pub author: Author,
+    /// Display name of the author at the time of sending.
+    pub author_name: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch, server clock.
+    pub sent_at_ms: i64,
+}
+
+/// Where a conversation is in its life.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Waiting for an agent (possibly with an offer out to one).
+    Queued,
+    /// An agent accepted it.
+    Active,
+    /// Closed by the agent or the visitor.
+    Ended,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Active => "active",
+            Self::Ended => "ended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queued" => Some(Self::Queued),
+            "active" => Some(Self::Active),
+            "ended" => Some(Self::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// The answers of the pre-chat form. Empty strings mean "not asked" or
+/// "not answered".
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PreChat {
+    pub name: String,
+    pub email: String,
+    pub topic: String,
+}
+
+/// Why a request failed. Sent in error frames and REST error bodies.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not valid JSON or did not match any message's shape.
+    BadFrame,
+    /// The frame named a `type` this server does not know.
+    UnknownType,
+    /// A message or field was longer than allowed.
+    TooLarge,
+    /// Too many frames in too short a time; the frame was dropped.
+    RateLimited,
+    /// Not logged in, or the session expired.
+    Unauthorized,
+    /// The page's origin is not in the site's allowed-origins list.
+    BadOrigin,
+    /// No site has that key.
+    UnknownSite,
+    /// The client speaks a protocol version the server does not.
+    VersionUnsupported,
+    /// The frame came before `hello`, or a second `hello` came.
+    OutOfOrder,
+    /// The action needs a conversation that does not exist or is not yours.
+    NoConversation,
+    /// The action does not fit the conversation's state (e.g. sending to an
+    /// ended chat).
+    InvalidState,
+    /// A field failed validation (e.g. an empty message).
+    Invalid,
+    /// Something went wrong on the server; nothing was changed.
+    Internal,
+}
+
+/// An error frame's payload, also the body of REST error responses.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Characters of `text` are within the message limit and it is not blank.
+pub fn message_text_is_valid(text: &str) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= MAX_MESSAGE_CHARS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_limits_count_characters_not_bytes() {
+        let chinese: String = "你".repeat(MAX_MESSAGE_CHARS);
+        assert!(chinese.len() > MAX_MESSAGE_CHARS);
+        assert!(message_text_is_valid(&chinese));
+        assert!(!message_text_is_valid(&format!("{chinese}好")));
+        assert!(!message_text_is_valid("  \n "));
+    }
+
+    #[test]
+    fn status_round_trips_through_its_string() {
+        for s in [ConversationStatus::Queued, ConversationStatus::Active, ConversationStatus::Ended] {
+            assert_eq!(ConversationStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ConversationStatus::parse("nope"), None);
+    }
+}

@@ -1,0 +1,150 @@
+//! Frames between the visitor widget and the backend (`/ws/v1/visitor`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ChatMessage, ConversationId, ConversationStatus, ErrorBody, PreChat, Seq};
+
+/// Frames the widget sends.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    /// First frame of every connection. `token` resumes an earlier visitor
+    /// (from storage shared by every tab of the site); `last_seq` is the
+    /// highest sequence number this client already shows.
+    Hello {
+        v: u32,
+        token: Option<String>,
+        last_seq: Seq,
+        page: PageInfo,
+        locale: String,
+    },
+    /// Opens a conversation with the pre-chat answers. Idempotent while a
+    /// conversation is open: the open one is returned.
+    StartChat { prechat: PreChat },
+    /// A chat message. `client_id` makes retries idempotent.
+    Send { client_id: String, text: String },
+    /// The visitor started or stopped typing.
+    Typing { on: bool },
+    /// The visitor has seen everything up to `seq`.
+    Read { seq: Seq },
+    /// The visitor navigated (same conversation, new page).
+    Page { page: PageInfo },
+    /// The visitor closed the chat.
+    EndChat,
+}
+
+/// The page the visitor is on.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    pub url: String,
+    pub title: String,
+}
+
+/// Frames the backend sends to the widget.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorEvent {
+    /// Answer to `hello`. `token` is to be stored and sent on every later
+    /// connection. `conversation` is the open (or last) conversation.
+    Welcome {
+        v: u32,
+        token: String,
+        settings: WidgetSettings,
+        conversation: Option<VisitorConversation>,
+        agents_online: bool,
+    },
+    /// Messages after the client's `last_seq`, oldest first (resume).
+    History { messages: Vec<ChatMessage> },
+    /// One new message in the conversation (from any side, any tab).
+    Message { message: ChatMessage },
+    /// The visitor's message with `client_id` is stored as `seq`.
+    Ack { client_id: String, seq: Seq },
+    /// The conversation changed: queued position, agent, status.
+    Conversation { conversation: VisitorConversation },
+    /// The agent started or stopped typing.
+    Typing { on: bool, name: String },
+    /// The agent has read up to `seq`.
+    Read { seq: Seq },
+    /// Something the visitor sent was refused.
+    Error { error: ErrorBody },
+    /// The server is going away; reconnect after `after_ms` (plus jitter).
+    Reconnect { after_ms: u32 },
+}
+
+/// What the visitor sees of their conversation.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VisitorConversation {
+    pub id: ConversationId,
+    pub status: ConversationStatus,
+    /// Display name of the agent once one accepted.
+    pub agent_name: Option<String>,
+    /// 1-based place in the queue while queued.
+    pub queue_position: Option<u32>,
+    /// Highest seq the agent has read.
+    pub agent_read_seq: Seq,
+    pub prechat: crate::PreChat,
+}
+
+/// Per-site widget settings, editable by the site owner.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct WidgetSettings {
+    /// Shown in the panel header.
+    pub title: String,
+    /// CSS colour of the launcher and header, e.g. `#2f6fed`.
+    pub accent: String,
+    /// Greeting shown above the pre-chat form; empty for the default.
+    pub greeting: String,
+    /// Which pre-chat fields to ask; the empty list skips the form.
+    pub prechat_fields: Vec<PreChatField>,
+    /// Forces a language (`en`, `zh-Hant`, `zh-Hans`); empty = the page's.
+    pub locale: String,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            accent: "#2f6fed".into(),
+            greeting: String::new(),
+            prechat_fields: vec![PreChatField::Name, PreChatField::Email, PreChatField::Topic],
+            locale: String::new(),
+        }
+    }
+}
+
+/// A field of the pre-chat form.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PreChatField {
+    Name,
+    Email,
+    Topic,
+}
+
+/// What `GET /api/v1/sites/{key}/widget` returns to the loader: enough to
+/// draw the launcher and say whether anybody is there.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct WidgetBoot {
+    pub settings: WidgetSettings,
+    pub agents_online: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tagged_by_type() {
+        let f = VisitorFrame::Send { client_id: "c1".into(), text: "你好".into() };
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, r#"{"type":"send","client_id":"c1","text":"你好"}"#);
+        assert_eq!(serde_json::from_str::<VisitorFrame>(&json).unwrap(), f);
+        let end = serde_json::from_str::<VisitorFrame>(r#"{"type":"end_chat"}"#).unwrap();
+        assert_eq!(end, VisitorFrame::EndChat);
+    }
+
+    #[test]
+    fn unknown_types_do_not_parse() {
+        assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"launch_missiles"}"#).is_err());
+    }
+}
