@@ -1,1 +1,17 @@
+//! Rapport's backend as a library, so tests can start the real server.
 
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod gateway;
+pub mod hub;
+pub mod routing_actor;
+pub mod seed;
+pub mod server;
+pub mod state;
+pub mod store;
+
+pub use config::Config;
+pub use server::{router, Server};

@@ -9,12 +9,12 @@ use crate::{ChatMessage, ConversationId, ConversationStatus, ErrorBody, PreChat,
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorFrame {
     /// First frame of every connection. `token` resumes an earlier visitor
-    /// (from storage shared by every tab of the site); `last_seq` is the
-    /// highest sequence number this client already shows.
+    /// (from storage shared by every tab of the site); `resume` names the
+    /// conversation this client already shows and the highest seq it has.
     Hello {
         v: u32,
         token: Option<String>,
-        last_seq: Seq,
+        resume: Option<Resume>,
         page: PageInfo,
         locale: String,
     },
@@ -31,6 +31,13 @@ pub enum VisitorFrame {
     Page { page: PageInfo },
     /// The visitor closed the chat.
     EndChat,
+}
+
+/// Where a client left off in a conversation.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub conversation_id: ConversationId,
+    pub last_seq: Seq,
 }
 
 /// The page the visitor is on.
@@ -53,8 +60,10 @@ pub enum VisitorEvent {
         conversation: Option<VisitorConversation>,
         agents_online: bool,
     },
-    /// Messages after the client's `last_seq`, oldest first (resume).
-    History { messages: Vec<ChatMessage> },
+    /// Messages of `conversation_id` after the client's resume point,
+    /// oldest first. `reset` means the client must drop what it shows first
+    /// (the conversation is not the one it resumed).
+    History { conversation_id: ConversationId, reset: bool, messages: Vec<ChatMessage> },
     /// One new message in the conversation (from any side, any tab).
     Message { message: ChatMessage },
     /// The visitor's message with `client_id` is stored as `seq`.

@@ -1,0 +1,31 @@
+//! The state every handler shares. Cheap to clone: everything is behind an
+//! `Arc` or is a handle already.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::routing_actor::Routing;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub hub: Hub,
+    pub routing: Routing,
+    /// Cancelled on shutdown; every connection and background task watches it.
+    pub shutdown: CancellationToken,
+    /// Every connection and background task, so shutdown can wait for them.
+    pub tasks: TaskTracker,
+}
+
+impl AppState {
+    /// Whether `origin` is where the console is served from.
+    pub fn is_console_origin(&self, origin: &str) -> bool {
+        origin.eq_ignore_ascii_case(&self.config.public_url) || origin.eq_ignore_ascii_case(&format!("http://{}", self.config.listen))
+    }
+}
