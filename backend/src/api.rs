@@ -120,6 +120,12 @@ pub async fn widget_boot(State(state): State<AppState>, Path(key): Path<String>,
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(crate::assets::TIMING_ALLOW_ORIGIN, value_for_timing(origin));
     }
     response
+}
+
+/// Resource Timing sizes are visible to the allowed origin only.
+fn value_for_timing(origin: &str) -> HeaderValue {
+    HeaderValue::from_str(origin).unwrap_or_else(|_| HeaderValue::from_static("null"))
 }

@@ -13,6 +13,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+pub const TIMING_ALLOW_ORIGIN: header::HeaderName = header::HeaderName::from_static("timing-allow-origin");
+
 pub fn routes(state: &AppState) -> Router<AppState> {
     let dist = &state.config.assets_dir;
     if !dist.join("widget.js").exists() {
@@ -22,11 +24,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .nest_service("/assets", ServeDir::new(dist.join("assets")).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")))
         // The widget's module and Wasm are fetched cross-origin by host pages.
-        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")));
+        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+        // Lets host pages (and our weight benchmark) see transfer sizes in
+        // the Resource Timing API; the files are public anyway.
+        .layer(SetResponseHeaderLayer::overriding(TIMING_ALLOW_ORIGIN, HeaderValue::from_static("*")));
     let loader = Router::new()
         .route_service("/widget.js", ServeFile::new(dist.join("widget.js")).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
-        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")));
+        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+        .layer(SetResponseHeaderLayer::overriding(TIMING_ALLOW_ORIGIN, HeaderValue::from_static("*")));
     let console_page = ServeFile::new(dist.join("console.html")).precompressed_br().precompressed_gzip();
     let console = Router::new()
         .route_service("/console", console_page.clone())

@@ -151,4 +151,11 @@ mod tests {
         let mut c = Config::default();
         assert!(c.apply_env(|k| (k == "RAPPORT_LISTEN").then(|| "nope".to_string())).is_err());
     }
+
+    #[test]
+    fn the_example_file_states_the_defaults() {
+        let example: Config = toml::from_str(include_str!("../../rapport.example.toml")).unwrap();
+        let defaults = Config::default();
+        assert_eq!(format!("{example:?}"), format!("{defaults:?}"));
+    }
 }

@@ -43,7 +43,7 @@ impl Routing {
     pub async fn start(store: Store, hub: Hub, config: EngineConfig, shutdown: CancellationToken, tasks: &TaskTracker) -> crate::store::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::default());
-        let mut actor = Actor { engine: Engine::new(config), store, hub, shared: shared.clone(), started: Instant::now(), followups: VecDeque::new() };
+        let mut actor = Actor { engine: Engine::new(config), store, hub, shared: shared.clone(), started: Instant::now(), followups: VecDeque::new(), waiting: HashMap::new() };
         actor.restore().await?;
         tasks.spawn(actor.run(rx, shutdown));
         Ok(Self { tx, shared })
@@ -72,6 +72,10 @@ struct Actor {
     started: Instant,
     /// Events the actor itself raises while carrying out decisions.
     followups: VecDeque<Event>,
+    /// Queued conversations as last read from the store. Queue positions
+    /// change for every waiting visitor whenever one leaves the queue, so
+    /// reading each from the store made a burst of arrivals quadratic.
+    waiting: HashMap<ConversationId, ConversationRecord>,
 }
 
 impl Actor {
@@ -111,6 +115,9 @@ impl Actor {
     async fn apply(&mut self, event: Event) {
         self.followups.push_back(event);
         while let Some(event) = self.followups.pop_front() {
+            if let Event::Release { conversation } = event {
+                self.forget_position(conversation);
+            }
             let now = self.now();
             for decision in self.engine.handle(now, event) {
                 if let Err(e) = self.carry_out(decision.clone()).await {
@@ -154,8 +161,13 @@ impl Actor {
             }
             Decision::Position { conversation, position } => {
                 self.shared.positions.lock().unwrap_or_else(|p| p.into_inner()).insert(conversation, position);
-                if let Some(c) = self.open_conversation(conversation).await? {
+                let record = match self.waiting.get(&conversation) {
+                    Some(c) => Some(c.clone()),
+                    None => self.open_conversation(conversation).await?,
+                };
+                if let Some(c) = record {
                     self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position)) });
+                    self.waiting.insert(conversation, c);
                 }
             }
         }
@@ -175,7 +187,8 @@ impl Actor {
         }
     }
 
-    fn forget_position(&self, id: ConversationId) {
+    fn forget_position(&mut self, id: ConversationId) {
+        self.waiting.remove(&id);
         self.shared.positions.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
 

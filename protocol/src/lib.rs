@@ -10,6 +10,7 @@
 //! it does not speak with [`ErrorCode::VersionUnsupported`].
 
 pub mod agent;
+pub mod lean;
 pub mod rest;
 pub mod visitor;
 
@@ -47,6 +48,18 @@ pub enum Author {
 
 /// A chat message as stored and delivered. `client_id` is the idempotency
 /// key chosen by the sender; `seq` orders the conversation.
+impl Author {
+    /// The wire name, as serde writes it (tested in `lean`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "visitor" => Some(Self::Visitor),
+            "agent" => Some(Self::Agent),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ChatMessage {
     pub seq: Seq,
@@ -130,6 +143,44 @@ pub enum ErrorCode {
     Invalid,
     /// Something went wrong on the server; nothing was changed.
     Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 13] = [
+        Self::BadFrame,
+        Self::UnknownType,
+        Self::TooLarge,
+        Self::RateLimited,
+        Self::Unauthorized,
+        Self::BadOrigin,
+        Self::UnknownSite,
+        Self::VersionUnsupported,
+        Self::OutOfOrder,
+        Self::NoConversation,
+        Self::InvalidState,
+        Self::Invalid,
+        Self::Internal,
+    ];
+
+    /// The wire name, as serde writes it (tested in `lean`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "bad_frame" => Self::BadFrame,
+            "unknown_type" => Self::UnknownType,
+            "too_large" => Self::TooLarge,
+            "rate_limited" => Self::RateLimited,
+            "unauthorized" => Self::Unauthorized,
+            "bad_origin" => Self::BadOrigin,
+            "unknown_site" => Self::UnknownSite,
+            "version_unsupported" => Self::VersionUnsupported,
+            "out_of_order" => Self::OutOfOrder,
+            "no_conversation" => Self::NoConversation,
+            "invalid_state" => Self::InvalidState,
+            "invalid" => Self::Invalid,
+            "internal" => Self::Internal,
+            _ => return None,
+        })
+    }
 }
 
 /// An error frame's payload, also the body of REST error responses.

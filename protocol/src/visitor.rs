@@ -132,6 +132,18 @@ pub enum PreChatField {
 
 /// What `GET /api/v1/sites/{key}/widget` returns to the loader: enough to
 /// draw the launcher and say whether anybody is there.
+impl PreChatField {
+    /// The wire name, as serde writes it (tested in `lean`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "name" => Some(Self::Name),
+            "email" => Some(Self::Email),
+            "topic" => Some(Self::Topic),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct WidgetBoot {
     pub settings: WidgetSettings,

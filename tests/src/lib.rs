@@ -1,1 +1,45 @@
+//! The end-to-end harness: the real backend in-process on loopback ports
+//! (with the demo shop), real Chromium driven through chromedriver, and
+//! small DOM helpers that reach into the widget's shadow root.
+//!
+//! Nothing here skips: a missing `dist/` or browser is a failure that says
+//! how to fix it (`cargo xtask build`, `cargo xtask setup`, or simply
+//! `cargo xtask test`, which builds first).
 
+mod browser;
+mod dom;
+mod paths;
+mod stack;
+mod static_site;
+mod wait;
+
+pub use browser::Browser;
+pub use dom::{count, js_errors, open_widget_panel, texts, visible, widget, widget_all, widget_count, widget_texts, widget_visible};
+pub use paths::{demo_dir, dist_dir, repo_root};
+pub use stack::{Stack, DEMO_SITE_KEY};
+pub use static_site::{free_port, StaticSite};
+pub use wait::{wait_for, wait_for_within, TIMEOUT};
+
+/// Demo agent Mei, whom the demo seed creates.
+pub const AGENT_EMAIL: &str = "mei@rapport.demo";
+pub const AGENT_PASSWORD: &str = "demo-agent-pass";
+/// Mei's display name as the seed writes it; visitors see (part of) it.
+pub const AGENT_NAME: &str = "林美 Mei";
+
+/// Serialises the browser tests of one test binary: several Chromiums at
+/// once on a small machine make every timing flaky. Hold the guard for
+/// the whole test.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
+/// Server logs on stderr when `RUST_LOG` is set (e.g. `RUST_LOG=rapport=debug`).
+pub fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+        }
+    });
+}

@@ -1,1 +1,61 @@
+//! The visitor widget. The loader (`loader.js`) draws the launcher, then
+//! imports this module and calls [`start`] with the shadow root's mount
+//! point; from then on the panel, the connection and the launcher's badge
+//! are driven from here.
 
+pub mod i18n;
+mod json;
+pub mod model;
+mod options;
+mod session;
+mod storage;
+mod view;
+
+use wasm_bindgen::prelude::*;
+
+use crate::model::Chat;
+
+/// What the loader's `Rapport.open()` and friends call once loaded.
+#[wasm_bindgen]
+pub struct Widget {
+    _private: (),
+}
+
+#[wasm_bindgen]
+impl Widget {
+    pub fn open(&self) {
+        session::set_open(true);
+    }
+
+    pub fn close(&self) {
+        session::set_open(false);
+    }
+
+    pub fn toggle(&self) {
+        session::toggle();
+    }
+
+    /// `Rapport.identify({ name, email })`: fills the pre-chat form.
+    pub fn identify(&self, who: JsValue) {
+        let field = |name: &str| js_sys::Reflect::get(&who, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        session::identify(field("name"), field("email"));
+    }
+}
+
+/// Called by the loader once the module is instantiated.
+#[wasm_bindgen]
+pub fn start(options: JsValue) -> Result<Widget, JsValue> {
+    let options = options::Options::read(&options)?;
+    let storage = storage::Store::new(&options.site);
+    let chat = Chat::new(options.boot.settings.clone(), options.boot.agents_online, storage.outbox(), storage.read());
+    let signals = session::start(session::Options {
+        site: options.site,
+        base: options.base,
+        lang: options.lang,
+        chat,
+        notify: options.notify,
+        launcher: options.launcher,
+    });
+    leptos::mount::mount_to(options.mount, move || view::panel(signals)).forget();
+    Ok(Widget { _private: () })
+}

@@ -33,7 +33,8 @@ pub async fn agent_ws(State(state): State<AppState>, jar: CookieJar, headers: He
         Err(e) => return e.into_response(),
     };
     let tasks = state.tasks.clone();
-    ws.max_message_size(MAX_FRAME_BYTES)
+    ws.read_buffer_size(4096)
+        .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| tasks.track_future(run(state, agent, socket)))
 }

@@ -168,7 +168,7 @@ impl<E: ServerEvent> Connection<E> {
         if !self.limiter.allow(Instant::now()) {
             self.dropped += 1;
             // Tell the client once per burst, not once per dropped frame.
-            if self.dropped == 1 || self.dropped % 20 == 0 {
+            if self.dropped == 1 || self.dropped.is_multiple_of(20) {
                 self.send_error(ErrorCode::RateLimited, "too many frames; slow down").await;
             }
             return None;

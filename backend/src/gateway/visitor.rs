@@ -35,7 +35,8 @@ pub async fn visitor_ws(State(state): State<AppState>, Query(q): Query<VisitorQu
         return ApiError::new(StatusCode::FORBIDDEN, ErrorCode::BadOrigin, "this page's origin may not use the site's widget").into_response();
     }
     let tasks = state.tasks.clone();
-    ws.max_message_size(MAX_FRAME_BYTES)
+    ws.read_buffer_size(4096)
+        .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| tasks.track_future(run(state, site, socket)))
 }

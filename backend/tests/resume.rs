@@ -1,0 +1,86 @@
+//! Connections break and servers restart; conversations must not notice.
+
+mod common;
+
+use common::*;
+use protocol::agent::AgentEvent;
+use protocol::visitor::{Resume, VisitorEvent};
+use protocol::{Author, ConversationStatus};
+
+#[tokio::test]
+async fn a_reconnecting_visitor_gets_exactly_what_it_missed() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let Chat { mut visitor, token, mut agent, conversation } = chat(&server).await?;
+    visitor_says(&mut visitor, "v-1", "我在捷運上，訊號不好").await?;
+    agent_says(&mut agent, conversation, "a-1", "沒問題，慢慢來").await?;
+    let reply = visitor.recv_until("the first reply", |e| matches!(e, VisitorEvent::Message { message } if message.seq == 2)).await?;
+    let VisitorEvent::Message { message } = reply else { unreachable!() };
+    let last_seen = message.seq;
+
+    // The train enters a tunnel: the socket drops; the agent keeps typing.
+    drop(visitor);
+    agent_says(&mut agent, conversation, "a-2", "您的包裹在新竹轉運站").await?;
+    agent_says(&mut agent, conversation, "a-3", "It should arrive tomorrow.").await?;
+
+    let (mut visitor, welcome) = connect_visitor(&server, Some(&token), Some(Resume { conversation_id: conversation, last_seq: last_seen })).await?;
+    assert_eq!(welcome.token, token, "the same visitor is recognised");
+    let view = welcome.conversation.expect("the open conversation is named");
+    assert_eq!((view.id, view.status), (conversation, ConversationStatus::Active));
+
+    let (id, reset, missed) = visitor_history(&mut visitor).await?;
+    assert_eq!((id, reset), (conversation, false));
+    let seen: Vec<_> = missed.iter().map(|m| (m.seq, m.author, m.text.as_str())).collect();
+    assert_eq!(seen, [(3, Author::Agent, "您的包裹在新竹轉運站"), (4, Author::Agent, "It should arrive tomorrow.")]);
+
+    // The resumed socket is live: new messages arrive once, in order.
+    agent_says(&mut agent, conversation, "a-4", "還有其他問題嗎？").await?;
+    let next = visitor.recv_until("the next message", |e| matches!(e, VisitorEvent::Message { .. })).await?;
+    let VisitorEvent::Message { message } = next else { unreachable!() };
+    assert_eq!(message.seq, 5);
+
+    server.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_acknowledged_message_survives_a_restart() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let cookie = login(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+    let Chat { mut visitor, token, mut agent, conversation } = chat(&server).await?;
+    let mut acknowledged = Vec::new();
+    for (i, text) in ["第一則", "second", "第三則 🍵"].into_iter().enumerate() {
+        acknowledged.push((visitor_says(&mut visitor, &format!("v-{i}"), text).await?, Author::Visitor, text.to_string()));
+    }
+    for (i, text) in ["收到", "one moment"].into_iter().enumerate() {
+        acknowledged.push((agent_says(&mut agent, conversation, &format!("a-{i}"), text).await?, Author::Agent, text.to_string()));
+    }
+
+    // Shutting down tells both sides to come back, then closes.
+    let server_stopping = tokio::spawn(server.restart());
+    let told = visitor.recv_until("reconnect", |e| matches!(e, VisitorEvent::Reconnect { .. })).await?;
+    let VisitorEvent::Reconnect { after_ms } = told else { unreachable!() };
+    assert!(after_ms >= 500, "reconnects are spread out, not immediate");
+    agent.recv_until("reconnect", |e| matches!(e, AgentEvent::Reconnect { .. })).await?;
+    assert!(visitor.is_closed_by_server().await);
+    let server = server_stopping.await??;
+
+    // A visitor that lost everything it showed asks from the start.
+    let (mut visitor, welcome) = connect_visitor(&server, Some(&token), Some(Resume { conversation_id: conversation, last_seq: 0 })).await?;
+    assert_eq!(welcome.conversation.map(|c| (c.id, c.status)), Some((conversation, ConversationStatus::Active)));
+    let (_, _, history) = visitor_history(&mut visitor).await?;
+    let got: Vec<_> = history.iter().map(|m| (m.seq, m.author, m.text.clone())).collect();
+    assert_eq!(got, acknowledged);
+
+    // The console's session and the assignment survive too.
+    let mut agent = agent_with_seqs(&server, &cookie, vec![]).await?;
+    let history = agent.recv_until("the history", |e| matches!(e, AgentEvent::History { conversation_id, .. } if *conversation_id == conversation)).await?;
+    let AgentEvent::History { messages, .. } = history else { unreachable!() };
+    let got: Vec<_> = messages.iter().map(|m| (m.seq, m.author, m.text.clone())).collect();
+    assert_eq!(got, acknowledged);
+
+    // And the chat goes on where it was.
+    assert_eq!(visitor_says(&mut visitor, "after-restart", "還在嗎？").await?, acknowledged.len() as u64 + 1);
+
+    server.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The application shell: which screen to show, the language, the page
+//! title, and the three-column inbox layout.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chat::ChatArea;
+use super::chat_list::ChatList;
+use super::details::Details;
+use super::header::Header;
+use super::login::Login;
+use super::offers::Offers;
+use super::{ctx, Ctx};
+use crate::i18n::{Key, Lang};
+use crate::session::{Auth, Link, Session};
+
+/// Where the chosen language is remembered between visits.
+const LANG_STORAGE_KEY: &str = "rapport.console.lang";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    Checking,
+    Login,
+    Inbox,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(initial_lang());
+    let session = Session::new();
+    provide_context(Ctx { session, lang });
+    session.check();
+
+    Effect::new(move |_| {
+        let lang = lang.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            let _ = storage.set_item(LANG_STORAGE_KEY, lang.tag());
+        }
+    });
+    // The unread count in the tab title lets an agent working in another
+    // tab see that a visitor is waiting.
+    Effect::new(move |_| {
+        let unread = session.state.with(|s| s.total_unread() + s.offers.len());
+        let name = crate::i18n::t(lang.get(), Key::AppName);
+        document().set_title(&if unread > 0 { format!("({unread}) {name}") } else { name.to_string() });
+    });
+
+    let screen = Memo::new(move |_| match session.auth.with(|a| matches!(a, Auth::Checking)) {
+        true => Screen::Checking,
+        false if session.auth.with(|a| matches!(a, Auth::SignedIn(_))) => Screen::Inbox,
+        false => Screen::Login,
+    });
+    move || match screen.get() {
+        Screen::Checking => view! { <div class="boot" role="status">{move || ctx().t(Key::Loading)}</div> }.into_any(),
+        Screen::Login => view! { <Login/> }.into_any(),
+        Screen::Inbox => view! { <Inbox/> }.into_any(),
+    }
+}
+
+#[component]
+fn Inbox() -> impl IntoView {
+    let c = ctx();
+    let reconnecting = move || c.session.link.get() == Link::Reconnecting;
+    view! {
+        <div class="app">
+            <Header/>
+            <Show when=reconnecting>
+                <div id="connection-banner" class="banner" role="status">{move || c.t(Key::Reconnecting)}</div>
+            </Show>
+            <ErrorToast/>
+            <main class="workspace">
+                <aside class="sidebar">
+                    <Offers/>
+                    <ChatList/>
+                </aside>
+                <ChatArea/>
+                <Details/>
+            </main>
+        </div>
+    }
+}
+
+/// The last error the server reported, until the agent dismisses it.
+#[component]
+fn ErrorToast() -> impl IntoView {
+    let c = ctx();
+    let message = Memo::new(move |_| c.session.state.with(|s| s.error.as_ref().map(|e| e.message.clone())));
+    move || {
+        message.get().map(|text| {
+            view! {
+                <div class="toast" role="alert">
+                    <span class="toast-text">{text}</span>
+                    <button type="button" class="toast-close" aria-label=move || c.t(Key::Dismiss) on:click=move |_| c.session.dismiss_error()>
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+/// The remembered choice, else the browser's preferred languages.
+fn initial_lang() -> Lang {
+    let window = window();
+    let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten());
+    if let Some(lang) = stored.as_deref().and_then(Lang::from_tag) {
+        return lang;
+    }
+    let navigator = window.navigator();
+    let mut tags: Vec<String> = navigator.languages().iter().filter_map(|v| v.as_string()).collect();
+    if let Some(tag) = navigator.language() {
+        tags.push(tag);
+    }
+    Lang::negotiate(tags.iter().map(String::as_str))
+}
+
+/// The value of the `<select>` an event came from.
+pub fn select_element(ev: &leptos::ev::Event) -> Option<web_sys::HtmlSelectElement> {
+    ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+}

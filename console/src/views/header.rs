@@ -1,0 +1,93 @@
+//! The top bar: product name, the agent's presence, language and logout.
+
+use leptos::prelude::*;
+use protocol::agent::Presence;
+
+use super::app::select_element;
+use super::{ctx, parse_presence, presence_key, presence_value};
+use crate::i18n::{Key, Lang};
+use crate::session::Auth;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let c = ctx();
+    let agent_name = move || c.session.auth.with(|a| if let Auth::SignedIn(agent) = a { agent.name.clone() } else { String::new() });
+    view! {
+        <header class="topbar">
+            <span class="brand">{move || c.t(Key::AppName)}</span>
+            <div class="topbar-controls">
+                <PresenceSelect/>
+                <LangSelect/>
+                <span class="agent-name">{agent_name}</span>
+                <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.session.logout()>
+                    {move || c.t(Key::Logout)}
+                </button>
+            </div>
+        </header>
+    }
+}
+
+/// The agent's availability. It shows what the server confirmed: a change
+/// takes effect when the `presence` event comes back, and a change made
+/// while disconnected is undone on the spot.
+#[component]
+fn PresenceSelect() -> impl IntoView {
+    let c = ctx();
+    let confirmed = Memo::new(move |_| c.session.state.with(|s| s.presence));
+    let dot_class = move || format!("presence-dot presence-{}", confirmed.get().map(presence_value).unwrap_or("unknown"));
+    let dot_title = move || confirmed.get().map(|p| c.t(presence_key(p))).unwrap_or_default();
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(select) = select_element(&ev) else { return };
+        let wanted = parse_presence(&select.value());
+        let sent = wanted.is_some_and(|p| c.session.set_presence(p));
+        if !sent {
+            if let Some(p) = confirmed.get_untracked() {
+                select.set_value(presence_value(p));
+            }
+        }
+    };
+    let option = move |p: Presence| {
+        view! {
+            <option value=presence_value(p) prop:selected=move || confirmed.get() == Some(p)>
+                {move || c.t(presence_key(p))}
+            </option>
+        }
+    };
+    view! {
+        <div class="presence">
+            <span class=dot_class title=dot_title aria-hidden="true"></span>
+            <label class="visually-hidden" for="presence">{move || c.t(Key::Presence)}</label>
+            <select id="presence" class="select" disabled=move || confirmed.get().is_none() on:change=on_change>
+                {option(Presence::Available)}
+                {option(Presence::Away)}
+                {option(Presence::Offline)}
+            </select>
+        </div>
+    }
+}
+
+/// The console's language, remembered for the next visit.
+#[component]
+pub fn LangSelect() -> impl IntoView {
+    let c = ctx();
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Some(lang) = select_element(&ev).and_then(|s| Lang::from_tag(&s.value())) {
+            c.lang.set(lang);
+        }
+    };
+    view! {
+        <label class="visually-hidden" for="lang">{move || c.t(Key::Language)}</label>
+        <select id="lang" class="select" on:change=on_change>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <option value=lang.tag() prop:selected=move || c.lang.get() == lang>
+                            {lang.native_name()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}

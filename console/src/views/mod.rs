@@ -1,0 +1,103 @@
+//! The console's screens, one concept per module. Every view gets the
+//! session and the language from [`Ctx`], provided once by [`app::App`].
+
+pub mod app;
+pub mod chat;
+pub mod chat_list;
+pub mod details;
+pub mod header;
+pub mod login;
+pub mod offers;
+
+use leptos::prelude::*;
+use protocol::agent::{Presence, VisitorCard};
+
+use crate::i18n::{self, Key, Lang};
+use crate::session::Session;
+
+/// What every view needs: the session and the chosen language.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub session: Session,
+    pub lang: RwSignal<Lang>,
+}
+
+impl Ctx {
+    /// The string for `key` in the current language; tracked, so a view
+    /// that calls it inside a closure follows language changes.
+    pub fn t(self, key: Key) -> &'static str {
+        i18n::t(self.lang.get(), key)
+    }
+}
+
+/// The context provided by `App`. Its absence is a programming error in
+/// this crate, not a runtime condition, hence `expect`.
+pub fn ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// The name to show for a visitor: the pre-chat name, or "Visitor #id"
+/// when they gave none.
+pub fn visitor_name(lang: Lang, visitor: &VisitorCard) -> String {
+    let name = visitor.prechat.name.trim();
+    if name.is_empty() {
+        format!("{} #{}", i18n::t(lang, Key::Visitor), visitor.visitor_id)
+    } else {
+        name.to_string()
+    }
+}
+
+/// The wire name of a presence, also the `<option>` value.
+pub fn presence_value(presence: Presence) -> &'static str {
+    match presence {
+        Presence::Available => "available",
+        Presence::Away => "away",
+        Presence::Offline => "offline",
+    }
+}
+
+pub fn parse_presence(value: &str) -> Option<Presence> {
+    match value {
+        "available" => Some(Presence::Available),
+        "away" => Some(Presence::Away),
+        "offline" => Some(Presence::Offline),
+        _ => None,
+    }
+}
+
+pub fn presence_key(presence: Presence) -> Key {
+    match presence {
+        Presence::Available => Key::Available,
+        Presence::Away => Key::Away,
+        Presence::Offline => Key::Offline,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::visitor::PageInfo;
+    use protocol::PreChat;
+
+    #[test]
+    fn presence_values_round_trip() {
+        for p in [Presence::Available, Presence::Away, Presence::Offline] {
+            assert_eq!(parse_presence(presence_value(p)), Some(p));
+        }
+        assert_eq!(parse_presence("busy"), None);
+    }
+
+    #[test]
+    fn nameless_visitors_get_a_numbered_name() {
+        let mut card = VisitorCard {
+            visitor_id: 42,
+            prechat: PreChat::default(),
+            page: PageInfo::default(),
+            locale: String::new(),
+            site_name: String::new(),
+        };
+        assert_eq!(visitor_name(Lang::En, &card), "Visitor #42");
+        card.prechat.name = " Vic ".into();
+        assert_eq!(visitor_name(Lang::En, &card), "Vic");
+    }
+}

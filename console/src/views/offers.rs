@@ -1,0 +1,67 @@
+//! Incoming chat offers: who is asking, about what, and how long is left
+//! to answer.
+
+use leptos::prelude::*;
+
+use super::{ctx, visitor_name};
+use crate::i18n::{t_n, Key};
+use crate::state::OfferCard;
+
+#[component]
+pub fn Offers() -> impl IntoView {
+    let c = ctx();
+    let offers = Memo::new(move |_| c.session.state.with(|s| s.offers.clone()));
+    let any = move || offers.with(|o| !o.is_empty());
+    view! {
+        <Show when=any>
+            <section class="offers" aria-labelledby="offers-title">
+                <h2 id="offers-title" class="section-title">{move || c.t(Key::IncomingChats)}</h2>
+                // Keyed on everything that changes a card, so a renewed or
+                // accepted offer is drawn afresh rather than patched.
+                <For
+                    each=move || offers.get()
+                    key=|card| (card.offer.conversation_id, card.deadline_ms, card.accepting)
+                    children=move |card| view! { <Offer card/> }
+                />
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn Offer(card: OfferCard) -> impl IntoView {
+    let c = ctx();
+    let id = card.offer.conversation_id;
+    let visitor = card.offer.visitor.clone();
+    let name = move || visitor_name(c.lang.get(), &visitor);
+    let topic = card.offer.visitor.prechat.topic.clone();
+    let preview = card.offer.preview.clone();
+    let total = (card.offer.expires_in_ms / 1000).max(1);
+    let deadline = card.deadline_ms;
+    let left = move || {
+        let now = c.session.now.get();
+        ((deadline - now).max(0) + 999) / 1000
+    };
+    let accepting = card.accepting;
+    let name_id = format!("offer-name-{id}");
+    let labelled_by = name_id.clone();
+    view! {
+        <article class="offer" data-conversation=id.to_string() aria-labelledby=labelled_by>
+            <div class="offer-head">
+                <span class="offer-name" id=name_id>{name}</span>
+                <span class="offer-timer">{move || t_n(c.lang.get(), Key::ExpiresIn, left())}</span>
+            </div>
+            <div class="offer-topic">{topic}</div>
+            <p class="offer-preview">{preview}</p>
+            <progress class="offer-progress" max=total.to_string() value=move || left().to_string() aria-hidden="true"></progress>
+            <div class="offer-actions">
+                <button type="button" class="btn btn-primary accept" disabled=accepting on:click=move |_| c.session.accept(id)>
+                    {move || c.t(if accepting { Key::Accepting } else { Key::Accept })}
+                </button>
+                <button type="button" class="btn btn-ghost decline" disabled=accepting on:click=move |_| c.session.decline(id)>
+                    {move || c.t(Key::Decline)}
+                </button>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,355 @@
+//! A second codec for the visitor's side of the wire, for the widget only.
+//!
+//! Every visitor downloads the widget, and serde's derived deserializers
+//! (internally tagged enums buffer through `Content`) plus serde_json were
+//! most of its Wasm. The browser already has a JSON parser, so the widget
+//! lets `JSON.parse` do the parsing and reads fields through [`Source`];
+//! frames are written by a small JSON writer here. The serde derives stay
+//! the definition of the wire: the tests below check that this codec reads
+//! exactly what serde writes, and that serde reads exactly what this writes.
+
+use crate::visitor::{PageInfo, PreChatField, Resume, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
+use crate::{Author, ChatMessage, ConversationStatus, ErrorBody, ErrorCode, PreChat};
+
+/// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a
+/// `serde_json::Value` in the tests.
+pub trait Source: Sized {
+    fn field(&self, name: &str) -> Option<Self>;
+    fn as_str(&self) -> Option<String>;
+    fn as_f64(&self) -> Option<f64>;
+    fn as_bool(&self) -> Option<bool>;
+    fn is_null(&self) -> bool;
+    /// The elements, if this is an array.
+    fn items(&self) -> Option<Vec<Self>>;
+}
+
+fn string<S: Source>(s: &S, name: &str) -> Option<String> {
+    s.field(name)?.as_str()
+}
+
+fn boolean<S: Source>(s: &S, name: &str) -> Option<bool> {
+    s.field(name)?.as_bool()
+}
+
+/// A whole number that fits in `T` (JSON numbers are doubles in JS, exact
+/// up to 2^53, which every id and sequence number here stays below).
+fn int<S: Source, T: TryFrom<i64>>(s: &S, name: &str) -> Option<T> {
+    let n = s.field(name)?.as_f64()?;
+    if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_992.0 {
+        return None;
+    }
+    T::try_from(n as i64).ok()
+}
+
+/// `null` and absence both mean `None`; anything else must decode.
+fn optional<S: Source, T>(s: &S, name: &str, decode: impl FnOnce(&S) -> Option<T>) -> Option<Option<T>> {
+    match s.field(name) {
+        None => Some(None),
+        Some(v) if v.is_null() => Some(None),
+        Some(v) => decode(&v).map(Some),
+    }
+}
+
+fn list<S: Source, T>(s: &S, name: &str, decode: impl Fn(&S) -> Option<T>) -> Option<Vec<T>> {
+    s.field(name)?.items()?.iter().map(decode).collect()
+}
+
+pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
+    Some(match string(s, "type")?.as_str() {
+        "welcome" => VisitorEvent::Welcome {
+            v: int(s, "v")?,
+            token: string(s, "token")?,
+            settings: settings(&s.field("settings")?)?,
+            conversation: optional(s, "conversation", conversation)?,
+            agents_online: boolean(s, "agents_online")?,
+        },
+        "history" => VisitorEvent::History {
+            conversation_id: int(s, "conversation_id")?,
+            reset: boolean(s, "reset")?,
+            messages: list(s, "messages", message)?,
+        },
+        "message" => VisitorEvent::Message { message: message(&s.field("message")?)? },
+        "ack" => VisitorEvent::Ack { client_id: string(s, "client_id")?, seq: int(s, "seq")? },
+        "conversation" => VisitorEvent::Conversation { conversation: conversation(&s.field("conversation")?)? },
+        "typing" => VisitorEvent::Typing { on: boolean(s, "on")?, name: string(s, "name")? },
+        "read" => VisitorEvent::Read { seq: int(s, "seq")? },
+        "error" => {
+            let e = s.field("error")?;
+            VisitorEvent::Error { error: ErrorBody { code: ErrorCode::parse(&string(&e, "code")?)?, message: string(&e, "message")? } }
+        }
+        "reconnect" => VisitorEvent::Reconnect { after_ms: int(s, "after_ms")? },
+        _ => return None,
+    })
+}
+
+pub fn decode_widget_boot<S: Source>(s: &S) -> Option<WidgetBoot> {
+    Some(WidgetBoot { settings: settings(&s.field("settings")?)?, agents_online: boolean(s, "agents_online")? })
+}
+
+fn settings<S: Source>(s: &S) -> Option<WidgetSettings> {
+    Some(WidgetSettings {
+        title: string(s, "title")?,
+        accent: string(s, "accent")?,
+        greeting: string(s, "greeting")?,
+        prechat_fields: list(s, "prechat_fields", |f| PreChatField::parse(&f.as_str()?))?,
+        locale: string(s, "locale")?,
+    })
+}
+
+fn conversation<S: Source>(s: &S) -> Option<VisitorConversation> {
+    Some(VisitorConversation {
+        id: int(s, "id")?,
+        status: ConversationStatus::parse(&string(s, "status")?)?,
+        agent_name: optional(s, "agent_name", Source::as_str)?,
+        queue_position: optional(s, "queue_position", |v| u32::try_from(v.as_f64()? as i64).ok())?,
+        agent_read_seq: int(s, "agent_read_seq")?,
+        prechat: prechat(&s.field("prechat")?)?,
+    })
+}
+
+fn prechat<S: Source>(s: &S) -> Option<PreChat> {
+    Some(PreChat { name: string(s, "name")?, email: string(s, "email")?, topic: string(s, "topic")? })
+}
+
+fn message<S: Source>(s: &S) -> Option<ChatMessage> {
+    Some(ChatMessage {
+        seq: int(s, "seq")?,
+        client_id: string(s, "client_id")?,
+        author: Author::parse(&string(s, "author")?)?,
+        author_name: string(s, "author_name")?,
+        text: string(s, "text")?,
+        sent_at_ms: int(s, "sent_at_ms")?,
+    })
+}
+
+/// Writes a frame as serde would (same field order, same escapes where it
+/// matters: any JSON parser reads both the same).
+pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
+    let mut w = Writer::new(match frame {
+        VisitorFrame::Hello { .. } => "hello",
+        VisitorFrame::StartChat { .. } => "start_chat",
+        VisitorFrame::Send { .. } => "send",
+        VisitorFrame::Typing { .. } => "typing",
+        VisitorFrame::Read { .. } => "read",
+        VisitorFrame::Page { .. } => "page",
+        VisitorFrame::EndChat => "end_chat",
+    });
+    match frame {
+        VisitorFrame::Hello { v, token, resume, page, locale } => {
+            w.key("v").raw(&v.to_string());
+            w.key("token");
+            match token {
+                Some(t) => w.string(t),
+                None => w.raw("null"),
+            };
+            w.key("resume");
+            match resume {
+                Some(Resume { conversation_id, last_seq }) => {
+                    w.raw("{").raw("\"conversation_id\":").raw(&conversation_id.to_string());
+                    w.raw(",\"last_seq\":").raw(&last_seq.to_string()).raw("}")
+                }
+                None => w.raw("null"),
+            };
+            w.key("page");
+            page_object(&mut w, page);
+            w.key("locale").string(locale);
+        }
+        VisitorFrame::StartChat { prechat } => {
+            w.key("prechat").raw("{\"name\":").string(&prechat.name);
+            w.raw(",\"email\":").string(&prechat.email).raw(",\"topic\":").string(&prechat.topic).raw("}");
+        }
+        VisitorFrame::Send { client_id, text } => {
+            w.key("client_id").string(client_id);
+            w.key("text").string(text);
+        }
+        VisitorFrame::Typing { on } => {
+            w.key("on").raw(if *on { "true" } else { "false" });
+        }
+        VisitorFrame::Read { seq } => {
+            w.key("seq").raw(&seq.to_string());
+        }
+        VisitorFrame::Page { page } => {
+            w.key("page");
+            page_object(&mut w, page);
+        }
+        VisitorFrame::EndChat => {}
+    }
+    w.finish()
+}
+
+fn page_object(w: &mut Writer, page: &PageInfo) {
+    w.raw("{\"url\":").string(&page.url).raw(",\"title\":").string(&page.title).raw("}");
+}
+
+struct Writer {
+    out: String,
+}
+
+impl Writer {
+    fn new(kind: &str) -> Writer {
+        let mut w = Writer { out: String::with_capacity(64) };
+        w.raw("{\"type\":").string(kind);
+        w
+    }
+
+    fn key(&mut self, name: &str) -> &mut Writer {
+        self.raw(",").string(name).raw(":")
+    }
+
+    fn raw(&mut self, s: &str) -> &mut Writer {
+        self.out.push_str(s);
+        self
+    }
+
+    fn string(&mut self, s: &str) -> &mut Writer {
+        self.out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => self.out.push_str("\\\""),
+                '\\' => self.out.push_str("\\\\"),
+                '\n' => self.out.push_str("\\n"),
+                '\r' => self.out.push_str("\\r"),
+                '\t' => self.out.push_str("\\t"),
+                c if (c as u32) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let n = c as usize;
+                    self.out.push_str("\\u00");
+                    self.out.push(HEX[n >> 4] as char);
+                    self.out.push(HEX[n & 15] as char);
+                }
+                c => self.out.push(c),
+            }
+        }
+        self.out.push('"');
+        self
+    }
+
+    fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    impl Source for Value {
+        fn field(&self, name: &str) -> Option<Self> {
+            self.get(name).cloned()
+        }
+        fn as_str(&self) -> Option<String> {
+            Value::as_str(self).map(str::to_string)
+        }
+        fn as_f64(&self) -> Option<f64> {
+            Value::as_f64(self)
+        }
+        fn as_bool(&self) -> Option<bool> {
+            Value::as_bool(self)
+        }
+        fn is_null(&self) -> bool {
+            Value::is_null(self)
+        }
+        fn items(&self) -> Option<Vec<Self>> {
+            self.as_array().cloned()
+        }
+    }
+
+    fn message(seq: u64, author: Author) -> ChatMessage {
+        ChatMessage { seq, client_id: format!("c{seq}"), author, author_name: "林美 Mei".into(), text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(), sent_at_ms: 1_763_000_000_123 }
+    }
+
+    fn conversation(status: ConversationStatus) -> VisitorConversation {
+        VisitorConversation {
+            id: 42,
+            status,
+            agent_name: Some("Mei".into()),
+            queue_position: Some(3),
+            agent_read_seq: 7,
+            prechat: PreChat { name: "Ada".into(), email: "ada@example.com".into(), topic: "Billing".into() },
+        }
+    }
+
+    fn every_event() -> Vec<VisitorEvent> {
+        let mut settings = WidgetSettings::default();
+        settings.title = "Northwind".into();
+        let mut bare = conversation(ConversationStatus::Queued);
+        bare.agent_name = None;
+        bare.queue_position = None;
+        vec![
+            VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false },
+            VisitorEvent::Welcome { v: 1, token: "t".into(), settings, conversation: Some(conversation(ConversationStatus::Active)), agents_online: true },
+            VisitorEvent::History { conversation_id: 42, reset: true, messages: vec![message(1, Author::Visitor), message(2, Author::Agent), message(3, Author::System)] },
+            VisitorEvent::History { conversation_id: 42, reset: false, messages: vec![] },
+            VisitorEvent::Message { message: message(9, Author::Agent) },
+            VisitorEvent::Ack { client_id: "abc".into(), seq: 9 },
+            VisitorEvent::Conversation { conversation: bare },
+            VisitorEvent::Conversation { conversation: conversation(ConversationStatus::Ended) },
+            VisitorEvent::Typing { on: true, name: "Mei".into() },
+            VisitorEvent::Read { seq: 4 },
+            VisitorEvent::Error { error: ErrorBody { code: ErrorCode::RateLimited, message: "slow down".into() } },
+            VisitorEvent::Reconnect { after_ms: 1500 },
+        ]
+    }
+
+    #[test]
+    fn reads_every_event_exactly_as_serde_wrote_it() {
+        for event in every_event() {
+            let value = serde_json::to_value(&event).unwrap();
+            assert_eq!(decode_visitor_event(&value).as_ref(), Some(&event), "{value}");
+        }
+    }
+
+    #[test]
+    fn every_error_code_and_author_round_trips() {
+        for code in ErrorCode::ALL {
+            let value = serde_json::to_value(code).unwrap();
+            assert_eq!(ErrorCode::parse(value.as_str().unwrap()), Some(code));
+        }
+        for author in [Author::Visitor, Author::Agent, Author::System] {
+            let value = serde_json::to_value(author).unwrap();
+            assert_eq!(Author::parse(value.as_str().unwrap()), Some(author));
+        }
+        for field in [PreChatField::Name, PreChatField::Email, PreChatField::Topic] {
+            let value = serde_json::to_value(field).unwrap();
+            assert_eq!(PreChatField::parse(value.as_str().unwrap()), Some(field));
+        }
+    }
+
+    #[test]
+    fn rejects_what_serde_rejects() {
+        for bad in [r#"{"type":"nope"}"#, r#"{"type":"ack","seq":1}"#, r#"{"type":"read","seq":1.5}"#, r#"{"type":"read","seq":-1}"#, r#"{"seq":1}"#] {
+            let value: Value = serde_json::from_str(bad).unwrap();
+            assert_eq!(decode_visitor_event(&value), None, "{bad}");
+            assert!(serde_json::from_value::<VisitorEvent>(value).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn serde_reads_every_frame_exactly_as_written() {
+        let page = PageInfo { url: "https://shop.example/p?a=1&b=\"2\"".into(), title: "Tea \\ \u{1}\t — 茶".into() };
+        let frames = vec![
+            VisitorFrame::Hello { v: 1, token: None, resume: None, page: page.clone(), locale: "zh-Hant".into() },
+            VisitorFrame::Hello { v: 1, token: Some("tok".into()), resume: Some(Resume { conversation_id: 42, last_seq: 9 }), page: page.clone(), locale: "en".into() },
+            VisitorFrame::StartChat { prechat: PreChat { name: "Ada \"A\"".into(), email: "a@b.c".into(), topic: String::new() } },
+            VisitorFrame::Send { client_id: "abc".into(), text: "line\nline\r\n<b>x</b> 你好 😀".into() },
+            VisitorFrame::Typing { on: true },
+            VisitorFrame::Typing { on: false },
+            VisitorFrame::Read { seq: 12 },
+            VisitorFrame::Page { page },
+            VisitorFrame::EndChat,
+        ];
+        for frame in frames {
+            let json = encode_visitor_frame(&frame);
+            assert_eq!(serde_json::from_str::<VisitorFrame>(&json).unwrap(), frame, "{json}");
+            assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), serde_json::to_value(&frame).unwrap());
+        }
+    }
+
+    #[test]
+    fn reads_the_boot_document() {
+        let boot = WidgetBoot { settings: WidgetSettings::default(), agents_online: true };
+        assert_eq!(decode_widget_boot(&serde_json::to_value(&boot).unwrap()), Some(boot));
+    }
+}

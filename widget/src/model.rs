@@ -1,0 +1,373 @@
+//! The widget's state as a pure reducer: server events and the visitor's
+//! actions go in, the state and the frames to send come out. Nothing here
+//! touches the browser, so the delivery rules (dedup by sequence number,
+//! outbox until acknowledged, unread counts) are tested on the host.
+
+use std::collections::BTreeMap;
+
+use protocol::visitor::{VisitorConversation, VisitorEvent, VisitorFrame, WidgetSettings};
+use protocol::{Author, ChatMessage, ConversationId, ConversationStatus, Seq};
+
+/// A message the visitor wrote that the server has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// One line of the message list, in display order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    Message { message: ChatMessage, seen: bool },
+    Pending(Pending),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chat {
+    pub settings: WidgetSettings,
+    pub agents_online: bool,
+    pub conversation: Option<VisitorConversation>,
+    /// Keyed by sequence number, so a message delivered twice (a resend
+    /// after reconnect, a second tab) is shown once.
+    pub messages: BTreeMap<Seq, ChatMessage>,
+    /// Unacknowledged sends, oldest first; persisted by the session.
+    pub outbox: Vec<Pending>,
+    /// Who is typing on the agent's side, if anyone.
+    pub agent_typing: Option<String>,
+    /// The last agent message the visitor has had in front of them, and
+    /// the conversation that pointer belongs to (both persisted, so a
+    /// reload does not bring back old unread badges).
+    pub read_seq: Seq,
+    pub read_conversation: Option<ConversationId>,
+    /// The server has welcomed this connection (frames may be sent).
+    pub connected: bool,
+    /// The last error the server reported, for the visitor to read.
+    pub error: Option<String>,
+}
+
+/// What the session must do after an event.
+#[derive(Debug, Default, PartialEq)]
+pub struct Effects {
+    pub save_token: Option<String>,
+    pub send: Vec<VisitorFrame>,
+    pub outbox_changed: bool,
+    /// A new agent message arrived (for the host page's `message` event).
+    pub agent_message: Option<String>,
+}
+
+impl Chat {
+    pub fn new(settings: WidgetSettings, agents_online: bool, outbox: Vec<Pending>, read: Option<(ConversationId, Seq)>) -> Chat {
+        Chat {
+            settings,
+            agents_online,
+            conversation: None,
+            messages: BTreeMap::new(),
+            outbox,
+            agent_typing: None,
+            read_seq: read.map_or(0, |r| r.1),
+            read_conversation: read.map(|r| r.0),
+            connected: false,
+            error: None,
+        }
+    }
+
+    pub fn status(&self) -> Option<ConversationStatus> {
+        self.conversation.as_ref().map(|c| c.status)
+    }
+
+    /// The pre-chat form is shown before a first conversation (or after an
+    /// ended one) when the site asks for any field.
+    pub fn needs_prechat(&self) -> bool {
+        !self.settings.prechat_fields.is_empty()
+            && self.outbox.is_empty()
+            && matches!(self.status(), None | Some(ConversationStatus::Ended))
+    }
+
+    pub fn last_seq(&self) -> Seq {
+        self.messages.keys().next_back().copied().unwrap_or(0)
+    }
+
+    pub fn unread(&self) -> usize {
+        self.messages.range(self.read_seq + 1..).filter(|(_, m)| m.author == Author::Agent).count()
+    }
+
+    pub fn rows(&self) -> Vec<Row> {
+        let agent_read = self.conversation.as_ref().map_or(0, |c| c.agent_read_seq);
+        let mut rows: Vec<Row> = self
+            .messages
+            .values()
+            .map(|m| Row::Message { seen: m.author == Author::Visitor && m.seq <= agent_read, message: m.clone() })
+            .collect();
+        rows.extend(self.outbox.iter().cloned().map(Row::Pending));
+        rows
+    }
+
+    /// The visitor pressed send: the message joins the outbox and goes out
+    /// now if connected, otherwise when the connection returns.
+    pub fn compose(&mut self, client_id: String, text: String, now_ms: i64) -> Effects {
+        let mut fx = Effects { outbox_changed: true, ..Effects::default() };
+        if self.connected {
+            fx.send.push(VisitorFrame::Send { client_id: client_id.clone(), text: text.clone() });
+        }
+        self.outbox.push(Pending { client_id, text, at_ms: now_ms });
+        fx
+    }
+
+    /// The panel is open and visible: everything shown counts as read.
+    pub fn mark_read(&mut self) -> Option<VisitorFrame> {
+        let last_agent = self.messages.values().rev().find(|m| m.author == Author::Agent).map(|m| m.seq)?;
+        if last_agent <= self.read_seq {
+            return None;
+        }
+        self.read_seq = last_agent;
+        Some(VisitorFrame::Read { seq: last_agent }).filter(|_| self.connected)
+    }
+
+    pub fn disconnected(&mut self) {
+        self.connected = false;
+        self.agent_typing = None;
+    }
+
+    pub fn apply(&mut self, event: VisitorEvent) -> Effects {
+        let mut fx = Effects::default();
+        match event {
+            VisitorEvent::Welcome { token, settings, conversation, agents_online, .. } => {
+                self.connected = true;
+                self.error = None;
+                self.settings = settings;
+                self.agents_online = agents_online;
+                self.set_conversation(conversation);
+                fx.save_token = Some(token);
+                // Everything not yet acknowledged goes again; the server
+                // keys messages by client id, so a resend is never doubled.
+                fx.send = self.outbox.iter().map(|p| VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone() }).collect();
+            }
+            VisitorEvent::History { conversation_id, reset, messages } => {
+                if self.conversation.as_ref().is_some_and(|c| c.id == conversation_id) {
+                    if reset {
+                        self.messages.clear();
+                    }
+                    for m in messages {
+                        self.insert(m, &mut fx);
+                    }
+                    fx.agent_message = None;
+                }
+            }
+            VisitorEvent::Message { message } => {
+                let is_new_agent = message.author == Author::Agent && !self.messages.contains_key(&message.seq);
+                if message.author == Author::Agent {
+                    self.agent_typing = None;
+                }
+                self.insert(message, &mut fx);
+                if !is_new_agent {
+                    fx.agent_message = None;
+                }
+            }
+            VisitorEvent::Ack { client_id, seq } => {
+                if let Some(i) = self.outbox.iter().position(|p| p.client_id == client_id) {
+                    let p = self.outbox.remove(i);
+                    fx.outbox_changed = true;
+                    // Show it in its place at once; the broadcast copy that
+                    // follows lands on the same key.
+                    self.messages.entry(seq).or_insert(ChatMessage {
+                        seq,
+                        client_id: p.client_id,
+                        author: Author::Visitor,
+                        author_name: String::new(),
+                        text: p.text,
+                        sent_at_ms: p.at_ms,
+                    });
+                }
+            }
+            VisitorEvent::Conversation { conversation } => self.set_conversation(Some(conversation)),
+            VisitorEvent::Typing { on, name } => self.agent_typing = on.then_some(name),
+            VisitorEvent::Read { seq } => {
+                if let Some(c) = self.conversation.as_mut() {
+                    c.agent_read_seq = c.agent_read_seq.max(seq);
+                }
+            }
+            VisitorEvent::Error { error } => self.error = Some(error.message),
+            VisitorEvent::Reconnect { .. } => {}
+        }
+        fx
+    }
+
+    fn set_conversation(&mut self, conversation: Option<VisitorConversation>) {
+        let same = self.conversation.as_ref().map(|c| c.id) == conversation.as_ref().map(|c| c.id);
+        if !same {
+            self.messages.clear();
+        }
+        let id = conversation.as_ref().map(|c| c.id);
+        if id.is_some() && id != self.read_conversation {
+            self.read_conversation = id;
+            self.read_seq = 0;
+        }
+        if conversation.as_ref().is_some_and(|c| c.status != ConversationStatus::Active) {
+            self.agent_typing = None;
+        }
+        self.conversation = conversation;
+    }
+
+    fn insert(&mut self, message: ChatMessage, fx: &mut Effects) {
+        if let Some(i) = self.outbox.iter().position(|p| p.client_id == message.client_id && message.author == Author::Visitor) {
+            self.outbox.remove(i);
+            fx.outbox_changed = true;
+        }
+        if message.author == Author::Agent {
+            fx.agent_message = Some(message.text.clone());
+        }
+        self.messages.insert(message.seq, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{ErrorBody, ErrorCode, PreChat};
+
+    fn chat() -> Chat {
+        Chat::new(WidgetSettings::default(), true, Vec::new(), None)
+    }
+
+    fn conversation(id: i64, status: ConversationStatus) -> VisitorConversation {
+        VisitorConversation { id, status, agent_name: None, queue_position: None, agent_read_seq: 0, prechat: PreChat::default() }
+    }
+
+    fn msg(seq: Seq, author: Author, text: &str) -> ChatMessage {
+        ChatMessage { seq, client_id: format!("c{seq}"), author, author_name: "x".into(), text: text.into(), sent_at_ms: 0 }
+    }
+
+    fn welcome(c: Option<VisitorConversation>) -> VisitorEvent {
+        VisitorEvent::Welcome { v: 1, token: "tok".into(), settings: WidgetSettings::default(), conversation: c, agents_online: true }
+    }
+
+    #[test]
+    fn offline_messages_wait_and_go_out_on_welcome() {
+        let mut c = chat();
+        let fx = c.compose("a".into(), "hi".into(), 1);
+        assert!(fx.send.is_empty(), "not connected yet");
+        assert!(fx.outbox_changed);
+        let fx = c.apply(welcome(None));
+        assert_eq!(fx.save_token.as_deref(), Some("tok"));
+        assert_eq!(fx.send, vec![VisitorFrame::Send { client_id: "a".into(), text: "hi".into() }]);
+        assert_eq!(c.rows().len(), 1);
+    }
+
+    #[test]
+    fn ack_then_broadcast_shows_one_message() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.compose("a".into(), "hi".into(), 1);
+        c.apply(VisitorEvent::Ack { client_id: "a".into(), seq: 3 });
+        let mut m = msg(3, Author::Visitor, "hi");
+        m.client_id = "a".into();
+        c.apply(VisitorEvent::Message { message: m.clone() });
+        c.apply(VisitorEvent::Message { message: m });
+        assert_eq!(c.rows().len(), 1);
+        assert!(c.outbox.is_empty());
+    }
+
+    #[test]
+    fn broadcast_before_ack_also_clears_the_outbox() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.compose("a".into(), "hi".into(), 1);
+        let mut m = msg(3, Author::Visitor, "hi");
+        m.client_id = "a".into();
+        c.apply(VisitorEvent::Message { message: m });
+        c.apply(VisitorEvent::Ack { client_id: "a".into(), seq: 3 });
+        assert_eq!(c.rows().len(), 1);
+    }
+
+    #[test]
+    fn history_reset_replaces_and_resume_merges() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "a"), msg(2, Author::Agent, "b")] });
+        c.apply(VisitorEvent::History { conversation_id: 7, reset: false, messages: vec![msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")] });
+        assert_eq!(c.messages.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(c.last_seq(), 3);
+        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "a")] });
+        assert_eq!(c.last_seq(), 1);
+        // History for some other conversation is ignored.
+        c.apply(VisitorEvent::History { conversation_id: 8, reset: true, messages: vec![] });
+        assert_eq!(c.last_seq(), 1);
+    }
+
+    #[test]
+    fn unread_counts_agent_messages_until_read() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.apply(VisitorEvent::Message { message: msg(1, Author::Visitor, "q") });
+        let fx = c.apply(VisitorEvent::Message { message: msg(2, Author::Agent, "a") });
+        assert_eq!(fx.agent_message.as_deref(), Some("a"));
+        c.apply(VisitorEvent::Message { message: msg(3, Author::Agent, "b") });
+        assert_eq!(c.unread(), 2);
+        assert_eq!(c.mark_read(), Some(VisitorFrame::Read { seq: 3 }));
+        assert_eq!(c.unread(), 0);
+        assert_eq!(c.mark_read(), None);
+    }
+
+    #[test]
+    fn the_read_pointer_survives_a_reload_of_the_same_conversation() {
+        let mut c = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((7, 2)));
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Agent, "a"), msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")] });
+        assert_eq!(c.unread(), 1);
+        let mut other = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((6, 9)));
+        other.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        assert_eq!(other.read_seq, 0);
+    }
+
+    #[test]
+    fn seen_follows_the_agents_read_pointer() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.apply(VisitorEvent::Message { message: msg(1, Author::Visitor, "q") });
+        c.apply(VisitorEvent::Message { message: msg(2, Author::Visitor, "r") });
+        c.apply(VisitorEvent::Read { seq: 1 });
+        let seen: Vec<bool> = c.rows().iter().map(|r| matches!(r, Row::Message { seen: true, .. })).collect();
+        assert_eq!(seen, vec![true, false]);
+    }
+
+    #[test]
+    fn typing_stops_when_the_agent_message_arrives() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
+        c.apply(VisitorEvent::Typing { on: true, name: "Mei".into() });
+        assert_eq!(c.agent_typing.as_deref(), Some("Mei"));
+        c.apply(VisitorEvent::Message { message: msg(1, Author::Agent, "hello") });
+        assert_eq!(c.agent_typing, None);
+    }
+
+    #[test]
+    fn prechat_is_asked_only_without_an_open_conversation() {
+        let mut c = chat();
+        assert!(c.needs_prechat());
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Queued))));
+        assert!(!c.needs_prechat());
+        c.apply(VisitorEvent::Conversation { conversation: conversation(7, ConversationStatus::Ended) });
+        assert!(c.needs_prechat());
+        c.settings.prechat_fields.clear();
+        assert!(!c.needs_prechat());
+    }
+
+    #[test]
+    fn a_new_conversation_starts_with_an_empty_list() {
+        let mut c = chat();
+        c.apply(welcome(Some(conversation(7, ConversationStatus::Ended))));
+        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "old")] });
+        c.apply(VisitorEvent::Conversation { conversation: conversation(8, ConversationStatus::Queued) });
+        assert!(c.messages.is_empty());
+    }
+
+    #[test]
+    fn errors_are_kept_for_display_and_cleared_on_welcome() {
+        let mut c = chat();
+        c.apply(VisitorEvent::Error { error: ErrorBody { code: ErrorCode::RateLimited, message: "slow down".into() } });
+        assert_eq!(c.error.as_deref(), Some("slow down"));
+        c.apply(welcome(None));
+        assert_eq!(c.error, None);
+    }
+}

@@ -1,0 +1,303 @@
+//! The live side of the widget: one WebSocket, the state signals, and the
+//! rules for when to send what (hello with a resume point on every
+//! connect, typing throttled, read receipts only while the panel is seen).
+//!
+//! A page holds one widget, so the session lives in a thread-local and the
+//! views call free functions; that keeps the browser objects (which are not
+//! `Send`) out of Leptos's reactive closures.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use protocol::visitor::{PageInfo, Resume, VisitorEvent, VisitorFrame};
+use protocol::{PreChat, PROTOCOL_VERSION};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use webclient::{Socket, SocketHandlers};
+
+use crate::i18n::Lang;
+use crate::model::{Chat, Effects};
+use crate::storage::Store;
+
+/// How often "still typing" is repeated, and how long after the last key
+/// the indicator is switched off.
+const TYPING_REPEAT_MS: f64 = 2_000.0;
+const TYPING_IDLE_MS: i32 = 3_000;
+
+/// The reactive state the views read. All fields are `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct Signals {
+    pub chat: RwSignal<Chat>,
+    pub open: RwSignal<bool>,
+    /// Name and email from `Rapport.identify`, to fill the pre-chat form.
+    pub identity: RwSignal<(String, String)>,
+    pub lang: Lang,
+}
+
+struct Session {
+    signals: Signals,
+    socket: RefCell<Option<Socket>>,
+    store: Store,
+    notify: js_sys::Function,
+    launcher: Option<web_sys::HtmlElement>,
+    typing_sent_at: Cell<f64>,
+    typing_timer: RefCell<Option<(i32, Closure<dyn FnMut()>)>>,
+    last_unread: Cell<usize>,
+    _listeners: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+}
+
+thread_local! {
+    static SESSION: RefCell<Option<Rc<Session>>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&Rc<Session>) -> R) -> Option<R> {
+    let session = SESSION.with(|s| s.borrow().clone())?;
+    Some(f(&session))
+}
+
+pub struct Options {
+    pub site: String,
+    pub base: String,
+    pub lang: Lang,
+    pub chat: Chat,
+    pub notify: js_sys::Function,
+    pub launcher: Option<web_sys::HtmlElement>,
+}
+
+/// Creates the session and connects. Returns the signals for the views.
+pub fn start(options: Options) -> Signals {
+    let store = Store::new(&options.site);
+    let signals = Signals {
+        chat: RwSignal::new(options.chat),
+        open: RwSignal::new(false),
+        identity: RwSignal::new((String::new(), String::new())),
+        lang: options.lang,
+    };
+    let session = Rc::new(Session {
+        signals,
+        socket: RefCell::new(None),
+        store,
+        notify: options.notify,
+        launcher: options.launcher,
+        typing_sent_at: Cell::new(0.0),
+        typing_timer: RefCell::new(None),
+        last_unread: Cell::new(usize::MAX),
+        _listeners: RefCell::new(Vec::new()),
+    });
+    SESSION.with(|s| *s.borrow_mut() = Some(session.clone()));
+
+    let url = webclient::url::ws_url(&options.base, &format!("/ws/v1/visitor?site={}", webclient::url::encode_query_value(&options.site)));
+    let socket = Socket::connect(
+        url,
+        SocketHandlers {
+            on_open: Box::new(|| {
+                with(|s| s.say_hello());
+            }),
+            on_message: Box::new(|text| {
+                with(|s| s.receive(&text));
+            }),
+            on_close: Box::new(|| {
+                with(|s| {
+                    s.signals.chat.update(Chat::disconnected);
+                });
+            }),
+        },
+    );
+    *session.socket.borrow_mut() = Some(socket);
+    session.listen_to_window();
+    if session.store.was_open() {
+        set_open(true);
+    }
+    signals
+}
+
+impl Session {
+    fn send(&self, frame: &VisitorFrame) -> bool {
+        let text = protocol::lean::encode_visitor_frame(frame);
+        self.socket.borrow().as_ref().is_some_and(|s| s.send(&text))
+    }
+
+    fn say_hello(&self) {
+        let resume = self.signals.chat.with_untracked(|c| {
+            c.conversation.as_ref().map(|conv| Resume { conversation_id: conv.id, last_seq: c.last_seq() })
+        });
+        self.send(&VisitorFrame::Hello {
+            v: PROTOCOL_VERSION,
+            token: self.store.token(),
+            resume,
+            page: current_page(),
+            locale: self.signals.lang.tag().to_string(),
+        });
+    }
+
+    fn receive(&self, text: &str) {
+        // A newer server may add events; ignoring what this widget cannot
+        // read keeps an old cached copy working.
+        let Some(event) = crate::json::parse(text).and_then(|v| protocol::lean::decode_visitor_event(&v)) else { return };
+        if let VisitorEvent::Reconnect { after_ms } = event {
+            if let Some(socket) = self.socket.borrow().as_ref() {
+                socket.reconnect_after(after_ms);
+            }
+            return;
+        }
+        let mut effects = Effects::default();
+        self.signals.chat.update(|c| effects = c.apply(event));
+        self.carry_out(effects);
+    }
+
+    fn carry_out(&self, effects: Effects) {
+        if let Some(token) = &effects.save_token {
+            self.store.set_token(token);
+        }
+        for frame in &effects.send {
+            self.send(frame);
+        }
+        let (outbox, conversation) = self.signals.chat.with_untracked(|c| (c.outbox.clone(), c.conversation.as_ref().map(|c| c.id)));
+        if effects.outbox_changed {
+            self.store.set_outbox(&outbox);
+        }
+        self.store.set_conversation(conversation);
+        if let Some(text) = effects.agent_message {
+            self.emit("message", &JsValue::from_str(&text));
+        }
+        self.after_change();
+    }
+
+    /// Read receipts and the unread badge, after any change.
+    fn after_change(&self) {
+        let visible = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        if self.signals.open.get_untracked() && visible {
+            let mut frame = None;
+            self.signals.chat.update(|c| frame = c.mark_read());
+            if let Some(frame) = frame {
+                self.send(&frame);
+            }
+            self.signals.chat.with_untracked(|c| {
+                if let Some(id) = c.read_conversation {
+                    self.store.set_read(id, c.read_seq);
+                }
+            });
+        }
+        let unread = self.signals.chat.with_untracked(Chat::unread);
+        if unread != self.last_unread.replace(unread) {
+            self.emit("unread", &JsValue::from_f64(unread as f64));
+        }
+    }
+
+    fn emit(&self, name: &str, detail: &JsValue) {
+        // The host page's listeners run inside the loader's try/catch.
+        let _ = self.notify.call2(&JsValue::NULL, &JsValue::from_str(name), detail);
+    }
+
+    /// Page changes in single-page apps, tab visibility (for read
+    /// receipts) and the network coming back.
+    fn listen_to_window(&self) {
+        let Some(window) = web_sys::window() else { return };
+        let mut listeners = self._listeners.borrow_mut();
+        let page_changed = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+            with(|s| s.send(&VisitorFrame::Page { page: current_page() }));
+        });
+        for name in ["popstate", "hashchange"] {
+            let _ = window.add_event_listener_with_callback(name, page_changed.as_ref().unchecked_ref());
+        }
+        listeners.push(page_changed);
+        let online = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+            with(|s| {
+                if let Some(socket) = s.socket.borrow().as_ref() {
+                    socket.reconnect_now();
+                }
+            });
+        });
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        listeners.push(online);
+        let shown = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+            with(|s| s.after_change());
+        });
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback("visibilitychange", shown.as_ref().unchecked_ref());
+        }
+        listeners.push(shown);
+    }
+}
+
+fn current_page() -> PageInfo {
+    let window = web_sys::window();
+    let url = window.as_ref().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let title = window.and_then(|w| w.document()).map(|d| d.title()).unwrap_or_default();
+    PageInfo { url, title }
+}
+
+/// Opens or closes the panel, remembering it for the next page.
+pub fn set_open(open: bool) {
+    with(|s| {
+        if s.signals.open.get_untracked() == open {
+            return;
+        }
+        s.signals.open.set(open);
+        s.store.set_open(open);
+        s.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
+        if open {
+            s.after_change();
+        } else if let Some(launcher) = &s.launcher {
+            // Keyboard users land back where they started.
+            let _ = launcher.focus();
+        }
+    });
+}
+
+pub fn toggle() {
+    let open = with(|s| s.signals.open.get_untracked()).unwrap_or(false);
+    set_open(!open);
+}
+
+pub fn identify(name: String, email: String) {
+    with(|s| s.signals.identity.set((name, email)));
+}
+
+pub fn start_chat(prechat: PreChat) -> bool {
+    with(|s| s.send(&VisitorFrame::StartChat { prechat })).unwrap_or(false)
+}
+
+/// Queues a message (sent now if connected) and stops the typing signal.
+pub fn compose(text: String) {
+    with(|s| {
+        stop_typing(s);
+        let mut effects = Effects::default();
+        let id = webclient::ids::new_client_id();
+        s.signals.chat.update(|c| effects = c.compose(id, text, webclient::time::now_ms()));
+        s.carry_out(effects);
+    });
+}
+
+/// The visitor pressed a key in the composer.
+pub fn typed() {
+    with(|s| {
+        let now = js_sys::Date::now();
+        if now - s.typing_sent_at.get() > TYPING_REPEAT_MS && s.send(&VisitorFrame::Typing { on: true }) {
+            s.typing_sent_at.set(now);
+        }
+        let Some(window) = web_sys::window() else { return };
+        let idle = Closure::<dyn FnMut()>::new(|| {
+            with(stop_typing);
+        });
+        if let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(idle.as_ref().unchecked_ref(), TYPING_IDLE_MS) {
+            if let Some((old, _)) = s.typing_timer.borrow_mut().replace((id, idle)) {
+                window.clear_timeout_with_handle(old);
+            }
+        }
+    });
+}
+
+fn stop_typing(s: &Rc<Session>) {
+    if let Some((id, _)) = s.typing_timer.borrow_mut().take() {
+        if let Some(window) = web_sys::window() {
+            window.clear_timeout_with_handle(id);
+        }
+    }
+    if s.typing_sent_at.replace(0.0) > 0.0 {
+        s.send(&VisitorFrame::Typing { on: false });
+    }
+}

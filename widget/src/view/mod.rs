@@ -1,0 +1,86 @@
+//! The panel: header, connection banner, message log, and either the
+//! pre-chat form or the composer. The launcher belongs to the loader.
+
+mod composer;
+mod messages;
+mod prechat;
+
+use leptos::html;
+use leptos::prelude::*;
+use protocol::ConversationStatus;
+
+use crate::i18n::{self, t, Key};
+use crate::session::{self, Signals};
+
+pub fn panel(s: Signals) -> impl IntoView {
+    let lang = s.lang;
+    let chat = s.chat;
+    let panel_ref = NodeRef::<html::Div>::new();
+
+    // Move focus into the panel when it opens, so keyboard and screen-reader
+    // users start where the conversation is.
+    Effect::new(move |_| {
+        if s.open.get() {
+            request_animation_frame(move || {
+                if let Some(panel) = panel_ref.get_untracked() {
+                    if let Ok(Some(el)) = panel.query_selector(".rp-prechat input, .rp-input, .rp-close") {
+                        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                            let _ = el.focus();
+                        }
+                    }
+                }
+            });
+        }
+    });
+
+    let title = move || {
+        chat.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() })
+    };
+    let subtitle = move || {
+        chat.with(|c| match &c.conversation {
+            Some(conv) if conv.status == ConversationStatus::Active => {
+                let name = conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string());
+                view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any()
+            }
+            _ => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
+        })
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            session::set_open(false);
+        }
+    };
+
+    view! {
+        <div
+            class="rp-panel"
+            class:rp-open=move || s.open.get()
+            role="dialog"
+            aria-labelledby="rp-title"
+            lang=lang.tag()
+            hidden=move || !s.open.get()
+            node_ref=panel_ref
+            on:keydown=on_keydown
+        >
+            <header class="rp-header">
+                <div class="rp-heading">
+                    <h2 id="rp-title" class="rp-title">{title}</h2>
+                    {subtitle}
+                </div>
+                <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| session::set_open(false)>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
+                </button>
+            </header>
+            <p class="rp-banner" role="status" hidden=move || chat.with(|c| c.connected)>{t(lang, Key::Reconnecting)}</p>
+            {messages::log(s)}
+            {move || {
+                if chat.with(|c| c.needs_prechat()) {
+                    prechat::form(s).into_any()
+                } else {
+                    composer::composer(s).into_any()
+                }
+            }}
+        </div>
+    }
+}

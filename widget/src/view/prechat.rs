@@ -1,0 +1,102 @@
+//! The pre-chat form, with only the fields the site asks for. Errors are
+//! tied to their fields for screen readers.
+
+use leptos::prelude::*;
+use protocol::visitor::PreChatField;
+use protocol::PreChat;
+
+use crate::i18n::{t, Key, Lang};
+use crate::session::{self, Signals};
+
+/// The topics offered; the English label is what the agent sees, so the
+/// team reads one vocabulary whatever the visitor's language.
+const TOPICS: [(Key, &str); 4] = [
+    (Key::TopicOrders, "Orders and delivery"),
+    (Key::TopicProducts, "Products"),
+    (Key::TopicBilling, "Billing"),
+    (Key::TopicOther, "Something else"),
+];
+
+pub fn form(s: Signals) -> impl IntoView {
+    let lang = s.lang;
+    let fields = s.chat.with_untracked(|c| c.settings.prechat_fields.clone());
+    let (known_name, known_email) = s.identity.get_untracked();
+    let name = RwSignal::new(known_name);
+    let email = RwSignal::new(known_email);
+    let topic = RwSignal::new(String::new());
+    let errors = RwSignal::new((None::<&'static str>, None::<&'static str>));
+    let connected = move || s.chat.with(|c| c.connected);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (n, e) = (name.get_untracked().trim().to_string(), email.get_untracked().trim().to_string());
+        let name_error = (fields.contains(&PreChatField::Name) && n.is_empty()).then(|| t(lang, Key::Required));
+        let email_error = (fields.contains(&PreChatField::Email) && !looks_like_email(&e)).then(|| t(lang, Key::InvalidEmail));
+        errors.set((name_error, email_error));
+        if name_error.is_none() && email_error.is_none() {
+            session::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() });
+        }
+    };
+
+    let has = move |f: PreChatField| s.chat.with_untracked(|c| c.settings.prechat_fields.contains(&f));
+    view! {
+        <form class="rp-prechat" on:submit=submit novalidate=true>
+            {has(PreChatField::Name).then(|| view! {
+                <label class="rp-field">
+                    <span>{t(lang, Key::Name)}</span>
+                    <input name="name" type="text" autocomplete="name" required=true maxlength="120"
+                        aria-invalid=move || errors.with(|e| e.0.is_some()).to_string()
+                        aria-describedby="rp-name-error"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <span id="rp-name-error" class="rp-error">{move || errors.with(|e| e.0)}</span>
+                </label>
+            })}
+            {has(PreChatField::Email).then(|| view! {
+                <label class="rp-field">
+                    <span>{t(lang, Key::Email)}</span>
+                    <input name="email" type="email" autocomplete="email" required=true maxlength="254"
+                        aria-invalid=move || errors.with(|e| e.1.is_some()).to_string()
+                        aria-describedby="rp-email-error"
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev)) />
+                    <span id="rp-email-error" class="rp-error">{move || errors.with(|e| e.1)}</span>
+                </label>
+            })}
+            {has(PreChatField::Topic).then(|| topic_select(lang, topic))}
+            <button class="rp-start" type="submit" disabled=move || !connected()>{t(lang, Key::StartChat)}</button>
+        </form>
+    }
+}
+
+fn topic_select(lang: Lang, topic: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="rp-field">
+            <span>{t(lang, Key::Topic)}</span>
+            <select name="topic" on:change=move |ev| topic.set(event_target_value(&ev))>
+                <option value="">{t(lang, Key::TopicChoose)}</option>
+                {TOPICS.iter().map(|(key, value)| view! { <option value=*value>{t(lang, *key)}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Enough to catch typos; the address is only shown to the agent.
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_email;
+
+    #[test]
+    fn email_check_catches_typos() {
+        assert!(looks_like_email("ada@example.com"));
+        assert!(!looks_like_email("ada@example"));
+        assert!(!looks_like_email("ada example.com"));
+        assert!(!looks_like_email("@example.com"));
+        assert!(!looks_like_email("ada@.com"));
+    }
+}

@@ -1,0 +1,133 @@
+//! `cargo xtask setup`: installs each tool the build and the browser tests
+//! need, skipping what is already present, and says which it did.
+//!
+//! It must work on a fresh Debian with only rustup and Node, where the only
+//! reachable networks are crates.io, Debian's mirrors and the npm registry.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::lockfile;
+use crate::process::{self, probe, which};
+use crate::workspace::Workspace;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Debian's binaryen (108) emits Wasm that fails at run time in Chromium,
+/// so wasm-opt comes from npm at this exact major version.
+const BINARYEN_VERSION: &str = "132";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The tools the wasm pipeline calls, as resolved paths.
+pub struct Tools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_opt: PathBuf,
+}
+
+pub fn setup(ws: &Workspace) -> Result<Tools> {
+    ensure_wasm_target()?;
+    let wasm_bindgen = ensure_wasm_bindgen(ws)?;
+    let wasm_opt = ensure_wasm_opt(ws)?;
+    ensure_chromium()?;
+    Ok(Tools { wasm_bindgen, wasm_opt })
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = probe("rustup", &["target", "list", "--installed"])
+        .context("`rustup target list --installed` failed; is Rust installed with rustup?")?;
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("{WASM_TARGET} target: present");
+        return Ok(());
+    }
+    println!("{WASM_TARGET} target: installing");
+    process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// Where `cargo install` puts binaries, which need not be on PATH.
+fn cargo_bin_dir() -> Option<PathBuf> {
+    let root = std::env::var_os("CARGO_INSTALL_ROOT")
+        .or_else(|| std::env::var_os("CARGO_HOME"))
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))?;
+    Some(root.join("bin"))
+}
+
+/// The version a `wasm-bindgen --version` prints ("wasm-bindgen 0.2.130").
+fn wasm_bindgen_version(binary: &Path) -> Option<String> {
+    let out = probe(binary, &["--version"])?;
+    out.split_whitespace().nth(1).map(str::to_string)
+}
+
+fn ensure_wasm_bindgen(ws: &Workspace) -> Result<PathBuf> {
+    let lock_path = ws.path("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path).with_context(|| format!("reading {}", lock_path.display()))?;
+    let wanted = lockfile::package_version(&lock, "wasm-bindgen")?;
+    let installed = cargo_bin_dir().map(|dir| dir.join("wasm-bindgen"));
+    // Prefer cargo's own bin directory, since that is where we install to.
+    let candidates = installed.iter().cloned().chain(which("wasm-bindgen"));
+    for candidate in candidates {
+        if wasm_bindgen_version(&candidate).as_deref() == Some(wanted.as_str()) {
+            println!("wasm-bindgen {wanted}: present");
+            return Ok(candidate);
+        }
+    }
+    println!("wasm-bindgen {wanted}: installing (cargo install wasm-bindgen-cli, a few minutes)");
+    // No --locked: the CLI's own lock file pins a yanked crate and fails.
+    process::run(process::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
+    let binary = installed.filter(|p| p.is_file()).or_else(|| which("wasm-bindgen")).context("wasm-bindgen was installed but cannot be found")?;
+    match wasm_bindgen_version(&binary) {
+        Some(v) if v == wanted => Ok(binary),
+        other => bail!("{} reports version {other:?} after installing {wanted}", binary.display()),
+    }
+}
+
+fn wasm_opt_is_wanted(binary: &Path) -> bool {
+    // It prints "wasm-opt version 132 (version_132)".
+    probe(binary, &["--version"]).is_some_and(|v| v.split_whitespace().nth(2) == Some(BINARYEN_VERSION))
+}
+
+fn ensure_wasm_opt(ws: &Workspace) -> Result<PathBuf> {
+    let tools = ws.tools();
+    let binary = tools.join("node_modules/.bin/wasm-opt");
+    if wasm_opt_is_wanted(&binary) {
+        println!("wasm-opt (binaryen {BINARYEN_VERSION}): present");
+        return Ok(binary);
+    }
+    println!("wasm-opt (binaryen {BINARYEN_VERSION}): installing with npm into {}", tools.display());
+    which("npm").context("npm is not installed; install Node.js and npm first")?;
+    std::fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
+    let package = format!("binaryen@{BINARYEN_VERSION}.0.0");
+    process::run(Command::new("npm").arg("install").arg("--prefix").arg(&tools).args([&package, "--no-audit", "--no-fund"]))?;
+    if !wasm_opt_is_wanted(&binary) {
+        bail!("{} does not report version {BINARYEN_VERSION} after installing {package}", binary.display());
+    }
+    Ok(binary)
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
+        println!("chromium + chromedriver: present");
+        return Ok(());
+    }
+    println!("chromium + chromedriver: installing with apt-get");
+    process::run(&mut as_root(&["apt-get", "update"])?)?;
+    process::run(&mut as_root(&["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium", "chromium-driver"])?)
+}
+
+/// A command run as root: directly when we are root, else through sudo.
+fn as_root(argv: &[&str]) -> Result<Command> {
+    let is_root = probe("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    let mut cmd = if is_root {
+        Command::new(argv[0])
+    } else if which("sudo").is_some() {
+        let mut sudo = Command::new("sudo");
+        sudo.arg(argv[0]);
+        sudo
+    } else {
+        bail!("`{}` needs root: run xtask as root or install sudo", argv.join(" "));
+    };
+    cmd.args(&argv[1..]);
+    Ok(cmd)
+}

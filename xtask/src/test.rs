@@ -1,0 +1,35 @@
+//! `cargo xtask test`: builds, then runs every suite in order and stops at
+//! the first failure, naming it.
+
+use anyhow::{Context, Result};
+
+use crate::build;
+use crate::process;
+use crate::weight;
+use crate::workspace::Workspace;
+
+pub fn test(ws: &Workspace) -> Result<()> {
+    if let Some(ci) = std::env::var_os("CI") {
+        println!("CI={} is set: running as in continuous integration", ci.to_string_lossy());
+    }
+    // The end-to-end tests serve what `build` wrote, so build comes first.
+    let dist = build::build(ws).context("test step `build` failed")?;
+
+    println!("test step: workspace tests (host)");
+    let mut host = process::cargo();
+    host.current_dir(&ws.root).args(["test", "--workspace", "--exclude", "widget", "--exclude", "console"]);
+    process::env_default(&mut host, "RAPPORT_DIST", ws.dist());
+    process::env_default(&mut host, "RAPPORT_DEMO_DIR", ws.path("demo-site"));
+    process::run(&mut host).context("test step `workspace tests` failed")?;
+
+    // The front ends' pure logic (formatting, state) is tested natively;
+    // their browser behaviour is covered by the end-to-end suite above.
+    println!("test step: widget and console unit tests (host)");
+    process::run(process::cargo().current_dir(&ws.root).args(["test", "-p", "widget", "-p", "console", "--lib"]))
+        .context("test step `widget and console unit tests` failed")?;
+
+    println!("test step: size budgets");
+    weight::check(&dist).context("test step `size budgets` failed")?;
+    println!("all test steps passed");
+    Ok(())
+}

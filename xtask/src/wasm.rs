@@ -1,0 +1,75 @@
+//! The per-crate Wasm pipeline: cargo → wasm-bindgen → wasm-opt.
+//!
+//! Trunk would do the same, but it takes a quarter of an hour to install on
+//! these machines, and three commands are easy to run ourselves.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{ensure, Context, Result};
+
+use crate::process;
+use crate::setup::Tools;
+use crate::workspace::Workspace;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+/// Defined in the root Cargo.toml: size over speed, LTO, abort on panic.
+const PROFILE: &str = "wasm-release";
+
+/// The Wasm features rustc 1.95 emits for wasm32-unknown-unknown. wasm-opt
+/// must be told about each, or it rejects the module or lowers it wrongly.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Custom sections no browser reads. They survive when the profile does not
+/// strip (which wasm-bindgen prefers, to detect the features above), so
+/// wasm-opt drops them either way.
+const STRIP: &[&str] = &["--strip-debug", "--strip-producers", "--strip-target-features"];
+
+/// What the pipeline produced for one crate, under target/wasm-bindgen.
+pub struct WasmOutput {
+    pub js: PathBuf,
+    pub wasm: PathBuf,
+    /// wasm-bindgen's `snippets/` directory, present only when the crate
+    /// uses inline or module JS; the glue imports it relative to itself.
+    pub snippets: Option<PathBuf>,
+}
+
+pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutput> {
+    println!("building {name} ({TARGET}, profile {PROFILE})");
+    process::run(process::cargo().current_dir(&ws.root).args(["build", "-p", name, "--target", TARGET, "--profile", PROFILE]))
+        .with_context(|| format!("compiling the {name} crate to Wasm"))?;
+    let compiled = ws.target.join(TARGET).join(PROFILE).join(format!("{name}.wasm"));
+    ensure!(compiled.is_file(), "{} was not produced; is `{name}` a cdylib?", compiled.display());
+
+    let out_dir = ws.target.join("wasm-bindgen").join(name);
+    // Start clean so that snippets of an earlier build cannot linger.
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).with_context(|| format!("clearing {}", out_dir.display()))?;
+    }
+    process::run(
+        Command::new(&tools.wasm_bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out_dir)
+            .arg(&compiled),
+    )
+    .with_context(|| format!("generating JS bindings for {name}"))?;
+
+    let bound = out_dir.join(format!("{name}_bg.wasm"));
+    let optimized = out_dir.join(format!("{name}_bg.opt.wasm"));
+    process::run(Command::new(&tools.wasm_opt).arg("-Oz").args(WASM_FEATURES).args(STRIP).arg(&bound).arg("-o").arg(&optimized))
+        .with_context(|| format!("optimizing {name}'s Wasm"))?;
+
+    let snippets = out_dir.join("snippets");
+    Ok(WasmOutput {
+        js: out_dir.join(format!("{name}.js")),
+        wasm: optimized,
+        snippets: snippets.is_dir().then_some(snippets),
+    })
+}

@@ -1,0 +1,152 @@
+//! What the widget costs visitors, in bytes: printed by `cargo xtask bench
+//! weight` and checked against budgets by `cargo xtask test`.
+//!
+//! Sizes are read from the files `build` wrote, including its `.gz` and
+//! `.br` twins, so the figures are exactly what the server sends.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use crate::build::{self, Bundle, Dist};
+use crate::process;
+use crate::workspace::Workspace;
+
+/// The loader is on every page of every site, opened or not.
+const LOADER_GZIP_BUDGET: u64 = 3 * 1024;
+/// Wasm + JS glue + CSS, fetched when a visitor opens the chat.
+const WIDGET_TOTAL_GZIP_BUDGET: u64 = 150 * 1024;
+
+/// One named figure, printed as `name: value bytes`.
+pub struct Figure {
+    pub name: &'static str,
+    pub bytes: u64,
+}
+
+pub fn measure(dist: &Dist) -> Result<Vec<Figure>> {
+    let widget = BundleSizes::of(&dist.widget)?;
+    let console = BundleSizes::of(&dist.console)?;
+    let figure = |name, bytes| Figure { name, bytes };
+    Ok(vec![
+        figure("loader_raw", size(&dist.loader, "")?),
+        figure("loader_gzip", size(&dist.loader, ".gz")?),
+        figure("loader_brotli", size(&dist.loader, ".br")?),
+        figure("widget_wasm_raw", widget.wasm_raw),
+        figure("widget_wasm_gzip", widget.wasm_gzip),
+        figure("widget_js_raw", widget.js_raw),
+        figure("widget_js_gzip", widget.js_gzip),
+        figure("widget_css_gzip", widget.css_gzip),
+        figure("widget_total_gzip", widget.total_gzip()),
+        figure("console_total_gzip", console.total_gzip()),
+    ])
+}
+
+struct BundleSizes {
+    wasm_raw: u64,
+    wasm_gzip: u64,
+    js_raw: u64,
+    js_gzip: u64,
+    css_gzip: u64,
+}
+
+impl BundleSizes {
+    fn of(bundle: &Bundle) -> Result<Self> {
+        Ok(Self {
+            wasm_raw: size(&bundle.wasm.file, "")?,
+            wasm_gzip: size(&bundle.wasm.file, ".gz")?,
+            js_raw: size(&bundle.js.file, "")?,
+            js_gzip: size(&bundle.js.file, ".gz")?,
+            css_gzip: size(&bundle.css.file, ".gz")?,
+        })
+    }
+
+    fn total_gzip(&self) -> u64 {
+        self.wasm_gzip + self.js_gzip + self.css_gzip
+    }
+}
+
+/// The size of `file` with `suffix` appended to its name ("" for itself).
+fn size(file: &Path, suffix: &str) -> Result<u64> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(suffix);
+    let meta = std::fs::metadata(&name).with_context(|| format!("reading {}", Path::new(&name).display()))?;
+    Ok(meta.len())
+}
+
+pub fn print(figures: &[Figure]) {
+    for f in figures {
+        println!("{}: {} bytes", f.name, f.bytes);
+    }
+}
+
+/// Budget overruns, one message each, empty when everything fits.
+pub fn overruns(figures: &[Figure]) -> Vec<String> {
+    let budgets = [("loader_gzip", LOADER_GZIP_BUDGET), ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET)];
+    budgets
+        .iter()
+        .filter_map(|&(name, budget)| {
+            let actual = figures.iter().find(|f| f.name == name)?.bytes;
+            (actual > budget).then(|| format!("{name} is {actual} bytes, {} bytes over its budget of {budget} bytes", actual - budget))
+        })
+        .collect()
+}
+
+/// The size part of `cargo xtask test`: prints the figures, then fails if a
+/// budget is exceeded.
+pub fn check(dist: &Dist) -> Result<()> {
+    let figures = measure(dist)?;
+    print(&figures);
+    let over = overruns(&figures);
+    if !over.is_empty() {
+        bail!("size budget exceeded:\n  {}", over.join("\n  "));
+    }
+    println!("size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes)");
+    Ok(())
+}
+
+/// `cargo xtask bench weight`: the sizes, then what a real browser fetches
+/// before and after opening the chat (measured by the e2e crate).
+pub fn bench(ws: &Workspace) -> Result<()> {
+    let dist = build::build(ws)?;
+    let figures = measure(&dist)?;
+    print(&figures);
+    for over in overruns(&figures) {
+        println!("warning: {over}");
+    }
+    if !has_bin(ws, "e2e", "measure-transfer")? {
+        bail!("the browser transfer measurement needs `cargo run -p e2e --bin measure-transfer`, and the e2e crate has no such binary yet");
+    }
+    let mut cmd = process::cargo();
+    cmd.current_dir(&ws.root).args(["run", "--quiet", "-p", "e2e", "--bin", "measure-transfer"]);
+    process::env_default(&mut cmd, "RAPPORT_DIST", ws.dist());
+    process::env_default(&mut cmd, "RAPPORT_DEMO_DIR", ws.path("demo-site"));
+    process::run(&mut cmd).context("measuring browser transfer")
+}
+
+/// Whether `package` in this workspace declares a binary target `bin`.
+fn has_bin(ws: &Workspace, package: &str, bin: &str) -> Result<bool> {
+    let output = process::cargo()
+        .current_dir(&ws.root)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing cargo metadata")?;
+    let packages = metadata["packages"].as_array().context("cargo metadata has no packages")?;
+    Ok(packages.iter().filter(|p| p["name"] == package).flat_map(|p| p["targets"].as_array().into_iter().flatten()).any(|t| {
+        t["name"] == bin && t["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_how_far_over_budget() {
+        let figures = [Figure { name: "loader_gzip", bytes: 3072 }, Figure { name: "widget_total_gzip", bytes: 153_700 }];
+        assert_eq!(overruns(&figures), ["widget_total_gzip is 153700 bytes, 100 bytes over its budget of 153600 bytes"]);
+    }
+}
