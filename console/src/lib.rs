@@ -12,16 +12,11 @@ pub mod views;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// The CSP source naming `index.html`'s inline module script, which loads
-/// the hashed glue and Wasm. The backend's `Content-Security-Policy` for
-/// `/console` must list it in `script-src`; a test keeps it in step with
-/// the page.
-pub const BOOT_SCRIPT_CSP_HASH: &str = "sha256-HK1EX4/UOTP94xs5NXaFLxEBh7k7Dk2NQgJDn5Q37Dw=";
-
 #[cfg(test)]
 mod page_tests;
 
-/// Called by the page's module script once the Wasm is instantiated.
+/// Runs once the boot module (written by `cargo xtask build`) has
+/// instantiated the Wasm.
 #[wasm_bindgen(start)]
 pub fn main() {
     leptos::mount::mount_to_body(views::app::App);

@@ -7,6 +7,7 @@
 //! dist/assets/<crate>-<hash>.js       wasm-bindgen glue
 //! dist/assets/<crate>-<hash>_bg.wasm  the optimized module
 //! dist/assets/<crate>-<hash>.css      the crate's style sheet
+//! dist/assets/console-<hash>-boot.js  starts the console (the page's CSP allows no inline script)
 //! dist/manifest.json                  the hashed names, for tools
 //! ```
 //!
@@ -177,12 +178,30 @@ fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle) -> String {
 
 fn write_pages(dist: &Path, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
     let console_page = dist.join("console.html");
-    write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console))?;
+    let boot_url = write_console_boot(dist, &console)?;
+    let page = fill(&sources.console_page, "console/index.html", "CONSOLE", &console);
+    if !page.contains(CONSOLE_BOOT) {
+        eprintln!("warning: console/index.html has no {CONSOLE_BOOT} placeholder");
+    }
+    write(&console_page, page.replace(CONSOLE_BOOT, &boot_url))?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = minify(&sources.loader).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
     write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget))?;
     Ok(Dist { widget, console, loader, console_page })
+}
+
+const CONSOLE_BOOT: &str = "__CONSOLE_BOOT__";
+
+/// Writes the console's one-line start module next to its hashed glue and
+/// returns its URL path. It is a file rather than an inline script so that
+/// `/console` can keep a Content Security Policy without `'unsafe-inline'`
+/// or hashes to keep in step; the glue already names the hashed Wasm.
+fn write_console_boot(dist: &Path, console: &Bundle) -> Result<String> {
+    let glue = console.js.file.file_name().and_then(|n| n.to_str()).context("the console glue has no file name")?;
+    let name = format!("console-{}-boot.js", console.hash);
+    write(&dist.join("assets").join(&name), format!("import init from \"./{glue}\";\ninit();\n"))?;
+    Ok(format!("/assets/{name}"))
 }
 
 fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
