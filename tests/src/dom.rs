@@ -83,14 +83,28 @@ pub async fn js_errors(client: &Client) -> Result<Vec<String>> {
 
 /// Opens the chat panel unless it is already open (the widget may keep it
 /// open across pages), waiting for the launcher first.
+///
+/// A click can land just as the freshly loaded widget restores an open
+/// panel, and then toggles it shut; so this clicks again (as a person
+/// would) until the panel stays open.
 pub async fn open_widget_panel(client: &Client) {
     crate::wait_for("the widget's launcher", async || {
         anyhow::ensure!(widget_visible(client, "button.rp-launcher").await?, "no visible button.rp-launcher");
         Ok(())
     })
     .await;
-    if !widget_visible(client, ".rp-panel").await.unwrap_or(false) {
+    for _ in 0..3 {
+        if widget_visible(client, ".rp-panel").await.unwrap_or(false) {
+            return;
+        }
         crate::wait_for("a click on the launcher", async || Ok(widget(client, "button.rp-launcher").await?.click().await?)).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+        while std::time::Instant::now() < deadline {
+            if widget_visible(client, ".rp-panel").await.unwrap_or(false) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
     crate::wait_for("the chat panel to open", async || {
         anyhow::ensure!(widget_visible(client, ".rp-panel").await?, "no visible .rp-panel");

@@ -1,0 +1,92 @@
+//! Screenshots of the widget and the console as their users see them, for
+//! reviewing the look of a change: `cargo run -p e2e --bin screenshots [DIR]`
+//! (after `cargo xtask build`; PNGs go to `target/screenshots` by default).
+//!
+//! It plays a short chat (visitor on the demo shop, Mei in the console) and
+//! photographs each side at desktop and phone widths, plus the widget on a
+//! Traditional Chinese page. Nothing here asserts; the e2e tests do that.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use e2e::{open_widget_panel, wait_for, widget, Browser, Stack, AGENT_EMAIL, AGENT_PASSWORD};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use serde_json::json;
+
+const DESKTOP: (u32, u32) = (1280, 860);
+const PHONE: (u32, u32) = (390, 844);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| e2e::repo_root().join("target/screenshots"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let home = std::fs::read_to_string(e2e::demo_dir()?.join("index.html"))?;
+    let chinese = home.replacen("<html lang=\"en\">", "<html lang=\"zh-Hant\">", 1);
+    let stack = Stack::start_with_pages(&[("zh.html", &chinese)]).await?;
+    let (visitor, agent) = tokio::try_join!(Browser::new(), Browser::new())?;
+
+    agent.goto(&stack.console_url()).await?;
+    let form = wait_for("the login form", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
+    shot(&agent, &dir, "console-login-desktop", DESKTOP).await?;
+    form.find(Locator::Css("input[name=email]")).await?.send_keys(AGENT_EMAIL).await?;
+    form.find(Locator::Css("input[name=password]")).await?.send_keys(AGENT_PASSWORD).await?;
+    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    let presence = wait_for("the presence menu", async || Ok(agent.find(Locator::Css("select#presence")).await?)).await;
+    presence.select_by_value("available").await?;
+
+    visitor.goto(&stack.demo_url("")).await?;
+    wait_for("the launcher", async || Ok(widget(&visitor, "button.rp-launcher").await?)).await;
+    shot(&visitor, &dir, "widget-closed-desktop", DESKTOP).await?;
+    open_widget_panel(&visitor).await;
+    wait_for("the pre-chat form", async || Ok(widget(&visitor, "form.rp-prechat").await?)).await;
+    shot(&visitor, &dir, "widget-prechat-desktop", DESKTOP).await?;
+    widget(&visitor, "input[name=name]").await?.send_keys("Ada Lovelace").await?;
+    widget(&visitor, "input[name=email]").await?.send_keys("ada@example.com").await?;
+    widget(&visitor, "button.rp-start").await?.click().await?;
+    let input = wait_for("the composer", async || Ok(widget(&visitor, "textarea.rp-input").await?)).await;
+    input.send_keys(&format!("你好，我想問訂單{}", Key::Enter)).await?;
+    input.send_keys(&format!("Hello, where is my order #1042?{}", Key::Enter)).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    shot(&visitor, &dir, "widget-waiting-desktop", DESKTOP).await?;
+
+    let offer = wait_for("the offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    shot(&agent, &dir, "console-offer-desktop", DESKTOP).await?;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    let composer = wait_for("the chat", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    composer.send_keys("Hi Ada, I am looking at order #1042 now. It left our warehouse this morning.").await?;
+    agent.find(Locator::Css("button#send")).await?.click().await?;
+    composer.send_keys("Anything else I can help with?").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    shot(&visitor, &dir, "widget-chat-desktop", DESKTOP).await?;
+    shot(&visitor, &dir, "widget-chat-phone", PHONE).await?;
+    shot(&agent, &dir, "console-chat-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-chat-phone", PHONE).await?;
+
+    visitor.goto(&stack.demo_url("zh.html")).await?;
+    open_widget_panel(&visitor).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    shot(&visitor, &dir, "widget-zh-hant-desktop", DESKTOP).await?;
+
+    visitor.close().await;
+    agent.close().await;
+    stack.shutdown().await;
+    println!("screenshots in {}", dir.display());
+    Ok(())
+}
+
+/// Sizes the viewport (as a phone when narrow) and writes `NAME.png`.
+async fn shot(browser: &Browser, dir: &Path, name: &str, (width, height): (u32, u32)) -> Result<()> {
+    let mobile = width < 600;
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+        )
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let png = browser.screenshot().await.with_context(|| format!("taking {name}"))?;
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
