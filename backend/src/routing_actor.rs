@@ -14,7 +14,7 @@ use std::time::Duration;
 use protocol::agent::{AgentEvent, Offer};
 use protocol::visitor::VisitorEvent;
 use protocol::{Author, ConversationId, ConversationStatus, ErrorBody, ErrorCode};
-use routing::{Decision, Engine, EngineConfig, Event};
+use routing::{AgentId, Decision, Engine, EngineConfig, Event};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -26,8 +26,17 @@ use crate::store::{ConversationRecord, Store};
 /// Cheap to clone: the way into the routing task.
 #[derive(Clone)]
 pub struct Routing {
-    tx: mpsc::UnboundedSender<Event>,
+    tx: mpsc::UnboundedSender<Input>,
     shared: Arc<Shared>,
+}
+
+/// What reaches the routing task: an engine event, or a request that only
+/// re-reads state.
+enum Input {
+    Route(Event),
+    /// The visitor wrote while waiting: re-send the pending offer, if any,
+    /// with the new preview.
+    RefreshOffer(ConversationId),
 }
 
 /// What the routing task publishes for others to read without asking it.
@@ -51,7 +60,13 @@ impl Routing {
 
     pub fn send(&self, event: Event) {
         // Fails only after shutdown, when nothing is routed any more.
-        let _ = self.tx.send(event);
+        let _ = self.tx.send(Input::Route(event));
+    }
+
+    /// Re-sends the conversation's pending offer with what the visitor has
+    /// written since; nothing happens when it is not on offer.
+    pub fn refresh_offer(&self, conversation: ConversationId) {
+        let _ = self.tx.send(Input::RefreshOffer(conversation));
     }
 
     pub fn agents_online(&self) -> bool {
@@ -91,13 +106,24 @@ impl Actor {
         Ok(())
     }
 
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>, shutdown: CancellationToken) {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Input>, shutdown: CancellationToken) {
         loop {
             let deadline = self.engine.next_deadline().map(|ms| self.started + Duration::from_millis(ms));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 event = rx.recv() => match event {
-                    Some(event) => self.apply(event).await,
+                    Some(Input::Route(event)) => self.apply(event).await,
+                    Some(Input::RefreshOffer(conversation)) => {
+                        if let Some((agent, expires_at)) = self.engine.offer_of(conversation) {
+                            if let Err(e) = self.send_offer(conversation, agent, expires_at).await {
+                                tracing::error!(conversation, error = %e, "could not refresh an offer");
+                            }
+                        }
+                        // Finding the chat closed queues its release.
+                        if let Some(event) = self.followups.pop_front() {
+                            self.apply(event).await;
+                        }
+                    }
                     None => break,
                 },
                 _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)).await }, if deadline.is_some() => {
@@ -131,11 +157,8 @@ impl Actor {
     async fn carry_out(&mut self, decision: Decision) -> crate::store::Result<()> {
         match decision {
             Decision::Offer { conversation, agent, expires_at } => {
-                let Some(c) = self.open_conversation(conversation).await? else { return Ok(()) };
                 self.store.record_event(conversation, "offered", Some(agent)).await?;
-                let preview = self.preview(&c).await?;
-                let expires_in_ms = expires_at.saturating_sub(self.now()).min(u32::MAX as u64) as u32;
-                self.hub.to_agent(agent, AgentEvent::Offer { offer: Offer { conversation_id: conversation, visitor: c.visitor_card(), preview, expires_in_ms } });
+                self.send_offer(conversation, agent, expires_at).await?;
             }
             Decision::Revoke { conversation, agent } => {
                 self.store.record_event(conversation, "offer_revoked", Some(agent)).await?;
@@ -190,6 +213,16 @@ impl Actor {
     fn forget_position(&mut self, id: ConversationId) {
         self.waiting.remove(&id);
         self.shared.positions.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+
+    /// Tells the agent about the offer (again, when the preview changed):
+    /// who asks, what they wrote so far, and the time left to answer.
+    async fn send_offer(&mut self, conversation: ConversationId, agent: AgentId, expires_at: u64) -> crate::store::Result<()> {
+        let Some(c) = self.open_conversation(conversation).await? else { return Ok(()) };
+        let preview = self.preview(&c).await?;
+        let expires_in_ms = expires_at.saturating_sub(self.now()).min(u32::MAX as u64) as u32;
+        self.hub.to_agent(agent, AgentEvent::Offer { offer: Offer { conversation_id: conversation, visitor: c.visitor_card(), preview, expires_in_ms } });
+        Ok(())
     }
 
     /// What the visitor wrote so far, shortened, so the agent can judge the

@@ -114,3 +114,25 @@ async fn markup_is_stored_and_delivered_byte_for_byte() -> anyhow::Result<()> {
     server.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_pending_offer_is_refreshed_with_what_the_visitor_writes() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let mut agent = available_agent(&server).await?;
+    let (mut visitor, _) = connect_visitor(&server, None, None).await?;
+    let conversation = start_chat(&mut visitor, prechat()).await?;
+
+    // Offered as soon as the chat starts, before a word is written.
+    let first = agent.recv_until("the first offer", |e| matches!(e, AgentEvent::Offer { .. })).await?;
+    let AgentEvent::Offer { offer: first } = first else { unreachable!() };
+    assert_eq!((first.conversation_id, first.preview.as_str()), (conversation, ""));
+
+    visitor_says(&mut visitor, "v-1", "我的訂單在哪裡？").await?;
+    let refreshed = agent.recv_until("the refreshed offer", |e| matches!(e, AgentEvent::Offer { .. })).await?;
+    let AgentEvent::Offer { offer: refreshed } = refreshed else { unreachable!() };
+    assert_eq!((refreshed.conversation_id, refreshed.preview.as_str()), (conversation, "我的訂單在哪裡？"));
+    assert!(refreshed.expires_in_ms <= first.expires_in_ms, "a refresh does not extend the time to answer");
+
+    server.shutdown().await;
+    Ok(())
+}

@@ -236,9 +236,13 @@ impl ConsoleState {
             AgentEvent::Presence { presence } => self.presence = Some(presence),
             AgentEvent::Offer { offer } => {
                 let deadline_ms = now_ms + i64::from(offer.expires_in_ms);
-                let card = OfferCard { offer, deadline_ms, accepting: false };
+                let mut card = OfferCard { offer, deadline_ms, accepting: false };
                 match self.offers.iter_mut().find(|o| o.offer.conversation_id == card.offer.conversation_id) {
-                    Some(existing) => *existing = card,
+                    // A refreshed offer (the visitor wrote more) keeps a click already made.
+                    Some(existing) => {
+                        card.accepting = existing.accepting;
+                        *existing = card;
+                    }
                     None => self.offers.push(card),
                 }
             }

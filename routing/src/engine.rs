@@ -191,6 +191,12 @@ impl Engine {
         self.queue.iter().position(|w| w.conversation == conversation).map(|i| i as u32 + 1)
     }
 
+    /// The agent a waiting conversation is offered to now, and when that
+    /// offer expires.
+    pub fn offer_of(&self, conversation: ConversationId) -> Option<(AgentId, Millis)> {
+        self.queue.iter().find(|w| w.conversation == conversation).and_then(|w| w.offer)
+    }
+
     /// How many conversations wait.
     pub fn queue_len(&self) -> usize {
         self.queue.len()

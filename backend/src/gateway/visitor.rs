@@ -182,8 +182,10 @@ impl Session {
                 let (message, is_new) = self.state.store.append_message(new).await.map_err(internal)?;
                 conn.send(&VisitorEvent::Ack { client_id, seq: message.seq }).await;
                 if is_new {
-                    if let Some(agent) = c.agent_id {
-                        self.state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: message.clone() });
+                    match c.agent_id {
+                        Some(agent) => self.state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: message.clone() }),
+                        // An agent deciding on an offer should read what the visitor asks.
+                        None => self.state.routing.refresh_offer(c.id),
                     }
                     self.state.hub.to_visitor(self.visitor.id, VisitorEvent::Message { message });
                 } else {

@@ -37,6 +37,17 @@ fn an_agent_coming_online_is_offered_the_oldest_waiting_chat() {
 }
 
 #[test]
+fn the_pending_offer_can_be_looked_up_until_it_is_answered() {
+    let mut e = engine();
+    e.handle(0, Event::Enqueue { conversation: 1 });
+    assert_eq!(e.offer_of(1), None, "waiting, but nobody to offer it to");
+    e.handle(5, Event::AgentAvailable { agent: 7, capacity: 1 });
+    assert_eq!(e.offer_of(1), Some((7, 5 + T)));
+    e.handle(6, Event::Accept { conversation: 1, agent: 7 });
+    assert_eq!(e.offer_of(1), None, "assigned chats are no longer on offer");
+}
+
+#[test]
 fn the_longest_idle_agent_gets_the_offer() {
     let mut e = engine();
     e.handle(0, Event::AgentAvailable { agent: 1, capacity: 1 });
