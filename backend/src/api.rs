@@ -57,7 +57,12 @@ fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
     }
 }
 
-pub async fn login(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, Json(req): Json<LoginRequest>) -> Result<(CookieJar, Json<Me>), ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> Result<(CookieJar, Json<Me>), ApiError> {
     check_same_origin(&state, &headers)?;
     let agent = state.store.agent_by_email(&req.email).await.map_err(ApiError::internal)?;
     let hash = agent.as_ref().map(|a| a.password_hash.clone());

@@ -17,10 +17,7 @@ pub const SESSION_COOKIE: &str = "rapport_session";
 /// Hashes a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
 }
 
 /// Checks a password against a stored hash; a malformed hash never matches.

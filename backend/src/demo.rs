@@ -19,10 +19,7 @@ struct Demo {
 
 pub fn router(dir: PathBuf, backend_origin: String, site_key: String) -> Router {
     let demo = Demo { dir, backend_origin, site_key };
-    Router::new()
-        .route("/", get(|state: State<Demo>| file(state, Path("index.html".to_string()))))
-        .route("/{name}", get(file))
-        .with_state(demo)
+    Router::new().route("/", get(|state: State<Demo>| file(state, Path("index.html".to_string())))).route("/{name}", get(file)).with_state(demo)
 }
 
 async fn file(State(demo): State<Demo>, Path(name): Path<String>) -> Response {

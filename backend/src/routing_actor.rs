@@ -52,7 +52,15 @@ impl Routing {
     pub async fn start(store: Store, hub: Hub, config: EngineConfig, shutdown: CancellationToken, tasks: &TaskTracker) -> crate::store::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::default());
-        let mut actor = Actor { engine: Engine::new(config), store, hub, shared: shared.clone(), started: Instant::now(), followups: VecDeque::new(), waiting: HashMap::new() };
+        let mut actor = Actor {
+            engine: Engine::new(config),
+            store,
+            hub,
+            shared: shared.clone(),
+            started: Instant::now(),
+            followups: VecDeque::new(),
+            waiting: HashMap::new(),
+        };
         actor.restore().await?;
         tasks.spawn(actor.run(rx, shutdown));
         Ok(Self { tx, shared })

@@ -23,12 +23,7 @@ pub const DEMO_AGENTS: [DemoAgent; 3] = [
 ];
 
 pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], capacity: u32) -> anyhow::Result<()> {
-    let settings = WidgetSettings {
-        title: "Northwind Tea Co.".into(),
-        accent: "#1f6f5c".into(),
-        greeting: String::new(),
-        ..WidgetSettings::default()
-    };
+    let settings = WidgetSettings { title: "Northwind Tea Co.".into(), accent: "#1f6f5c".into(), greeting: String::new(), ..WidgetSettings::default() };
     store.upsert_site(site_key, "Northwind Tea Co. (demo)", demo_origins, &settings).await?;
     for a in &DEMO_AGENTS {
         if store.agent_by_email(a.email).await?.is_some() {

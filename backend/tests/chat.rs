@@ -28,9 +28,7 @@ async fn a_visitor_and_an_agent_chat_in_chinese_and_english() -> anyhow::Result<
     assert_eq!(seen, [(1, Author::Visitor, "你好，我的訂單還沒到。"), (2, Author::Visitor, "Order #1234, shipped last Monday.")]);
     assert!(history.iter().all(|m| m.author_name == "陳小明"));
 
-    let joined = visitor
-        .recv_until("the agent joining", |e| matches!(e, VisitorEvent::Conversation { conversation: c } if c.agent_name.is_some()))
-        .await?;
+    let joined = visitor.recv_until("the agent joining", |e| matches!(e, VisitorEvent::Conversation { conversation: c } if c.agent_name.is_some())).await?;
     let VisitorEvent::Conversation { conversation: view } = joined else { unreachable!() };
     assert_eq!(view.agent_name.as_deref(), Some(AGENT_NAME));
 

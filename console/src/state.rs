@@ -296,14 +296,7 @@ impl ConsoleState {
                     if let Some(i) = chat.outbox.iter().position(|p| p.client_id == client_id) {
                         let pending = chat.outbox.remove(i);
                         if chat.messages.binary_search_by_key(&seq, |m| m.seq).is_err() {
-                            chat.merge(ChatMessage {
-                                seq,
-                                client_id,
-                                author: Author::Agent,
-                                author_name,
-                                text: pending.text,
-                                sent_at_ms: now_ms,
-                            });
+                            chat.merge(ChatMessage { seq, client_id, author: Author::Agent, author_name, text: pending.text, sent_at_ms: now_ms });
                         }
                     }
                 }
@@ -344,11 +337,7 @@ impl ConsoleState {
 
     /// Every outbox entry of the open chats, to send again after a reconnect.
     pub fn outbox(&self) -> Vec<(ConversationId, Pending)> {
-        self.chats
-            .iter()
-            .filter(|c| !c.is_ended())
-            .flat_map(|c| c.outbox.iter().map(move |p| (c.id(), p.clone())))
-            .collect()
+        self.chats.iter().filter(|c| !c.is_ended()).flat_map(|c| c.outbox.iter().map(move |p| (c.id(), p.clone()))).collect()
     }
 
     /// The agent is looking at the selected chat: returns the seq to report

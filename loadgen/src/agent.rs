@@ -55,9 +55,7 @@ pub async fn connect(server: Endpoint, http: reqwest::Client, index: u32) -> any
     socket.send(&AgentFrame::Hello { v: PROTOCOL_VERSION, last_seqs: vec![] }).await?;
     socket.recv_until::<AgentEvent>(deadline, "welcome", |e| matches!(e, AgentEvent::Welcome { .. })).await?;
     socket.send(&AgentFrame::SetPresence { presence: Presence::Available }).await?;
-    socket
-        .recv_until::<AgentEvent>(deadline, "the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available }))
-        .await?;
+    socket.recv_until::<AgentEvent>(deadline, "the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available })).await?;
     Ok(socket)
 }
 

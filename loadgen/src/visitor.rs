@@ -44,9 +44,11 @@ pub async fn connect(server: Endpoint, handshakes: Arc<Semaphore>, index: u32, d
         socket
     };
     socket
-        .recv_until::<VisitorEvent>(deadline, "an agent to accept the chat", |e| {
-            matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == ConversationStatus::Active)
-        })
+        .recv_until::<VisitorEvent>(
+            deadline,
+            "an agent to accept the chat",
+            |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == ConversationStatus::Active),
+        )
         .await?;
     Ok(Visitor { index, socket, pacer })
 }

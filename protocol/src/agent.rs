@@ -21,37 +21,90 @@ pub enum Presence {
 pub enum AgentFrame {
     /// First frame. `last_seqs` lists, per conversation the console already
     /// shows, the highest seq it has, so the server sends only what is new.
-    Hello { v: u32, last_seqs: Vec<(ConversationId, Seq)> },
-    SetPresence { presence: Presence },
-    Accept { conversation_id: ConversationId },
-    Decline { conversation_id: ConversationId },
-    Send { conversation_id: ConversationId, client_id: String, text: String },
-    Typing { conversation_id: ConversationId, on: bool },
-    Read { conversation_id: ConversationId, seq: Seq },
-    End { conversation_id: ConversationId },
+    Hello {
+        v: u32,
+        last_seqs: Vec<(ConversationId, Seq)>,
+    },
+    SetPresence {
+        presence: Presence,
+    },
+    Accept {
+        conversation_id: ConversationId,
+    },
+    Decline {
+        conversation_id: ConversationId,
+    },
+    Send {
+        conversation_id: ConversationId,
+        client_id: String,
+        text: String,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        on: bool,
+    },
+    Read {
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
+    End {
+        conversation_id: ConversationId,
+    },
 }
 
 /// Frames the backend sends to the console.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentEvent {
-    Welcome { v: u32, agent: AgentInfo, presence: Presence },
-    Presence { presence: Presence },
+    Welcome {
+        v: u32,
+        agent: AgentInfo,
+        presence: Presence,
+    },
+    Presence {
+        presence: Presence,
+    },
     /// A queued chat is offered to this agent until it expires.
-    Offer { offer: Offer },
+    Offer {
+        offer: Offer,
+    },
     /// The offer was withdrawn (timed out, taken elsewhere, visitor left).
-    OfferRevoked { conversation_id: ConversationId },
+    OfferRevoked {
+        conversation_id: ConversationId,
+    },
     /// A conversation assigned to this agent was created or changed.
-    Conversation { conversation: ConversationSummary },
+    Conversation {
+        conversation: ConversationSummary,
+    },
     /// Messages after the console's last seq for this conversation.
-    History { conversation_id: ConversationId, messages: Vec<ChatMessage> },
-    Message { conversation_id: ConversationId, message: ChatMessage },
-    Ack { conversation_id: ConversationId, client_id: String, seq: Seq },
-    Typing { conversation_id: ConversationId, on: bool },
+    History {
+        conversation_id: ConversationId,
+        messages: Vec<ChatMessage>,
+    },
+    Message {
+        conversation_id: ConversationId,
+        message: ChatMessage,
+    },
+    Ack {
+        conversation_id: ConversationId,
+        client_id: String,
+        seq: Seq,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        on: bool,
+    },
     /// The visitor has read up to `seq`.
-    Read { conversation_id: ConversationId, seq: Seq },
-    Error { error: ErrorBody },
-    Reconnect { after_ms: u32 },
+    Read {
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
+    Error {
+        error: ErrorBody,
+    },
+    Reconnect {
+        after_ms: u32,
+    },
 }
 
 /// The logged-in agent.

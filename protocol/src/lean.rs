@@ -63,11 +63,9 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
             conversation: optional(s, "conversation", conversation)?,
             agents_online: boolean(s, "agents_online")?,
         },
-        "history" => VisitorEvent::History {
-            conversation_id: int(s, "conversation_id")?,
-            reset: boolean(s, "reset")?,
-            messages: list(s, "messages", message)?,
-        },
+        "history" => {
+            VisitorEvent::History { conversation_id: int(s, "conversation_id")?, reset: boolean(s, "reset")?, messages: list(s, "messages", message)? }
+        }
         "message" => VisitorEvent::Message { message: message(&s.field("message")?)? },
         "ack" => VisitorEvent::Ack { client_id: string(s, "client_id")?, seq: int(s, "seq")? },
         "conversation" => VisitorEvent::Conversation { conversation: conversation(&s.field("conversation")?)? },
@@ -257,7 +255,14 @@ mod tests {
     }
 
     fn message(seq: u64, author: Author) -> ChatMessage {
-        ChatMessage { seq, client_id: format!("c{seq}"), author, author_name: "林美 Mei".into(), text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(), sent_at_ms: 1_763_000_000_123 }
+        ChatMessage {
+            seq,
+            client_id: format!("c{seq}"),
+            author,
+            author_name: "林美 Mei".into(),
+            text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(),
+            sent_at_ms: 1_763_000_000_123,
+        }
     }
 
     fn conversation(status: ConversationStatus) -> VisitorConversation {
@@ -272,15 +277,18 @@ mod tests {
     }
 
     fn every_event() -> Vec<VisitorEvent> {
-        let mut settings = WidgetSettings::default();
-        settings.title = "Northwind".into();
+        let settings = WidgetSettings { title: "Northwind".into(), ..WidgetSettings::default() };
         let mut bare = conversation(ConversationStatus::Queued);
         bare.agent_name = None;
         bare.queue_position = None;
         vec![
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false },
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings, conversation: Some(conversation(ConversationStatus::Active)), agents_online: true },
-            VisitorEvent::History { conversation_id: 42, reset: true, messages: vec![message(1, Author::Visitor), message(2, Author::Agent), message(3, Author::System)] },
+            VisitorEvent::History {
+                conversation_id: 42,
+                reset: true,
+                messages: vec![message(1, Author::Visitor), message(2, Author::Agent), message(3, Author::System)],
+            },
             VisitorEvent::History { conversation_id: 42, reset: false, messages: vec![] },
             VisitorEvent::Message { message: message(9, Author::Agent) },
             VisitorEvent::Ack { client_id: "abc".into(), seq: 9 },
@@ -331,7 +339,13 @@ mod tests {
         let page = PageInfo { url: "https://shop.example/p?a=1&b=\"2\"".into(), title: "Tea \\ \u{1}\t — 茶".into() };
         let frames = vec![
             VisitorFrame::Hello { v: 1, token: None, resume: None, page: page.clone(), locale: "zh-Hant".into() },
-            VisitorFrame::Hello { v: 1, token: Some("tok".into()), resume: Some(Resume { conversation_id: 42, last_seq: 9 }), page: page.clone(), locale: "en".into() },
+            VisitorFrame::Hello {
+                v: 1,
+                token: Some("tok".into()),
+                resume: Some(Resume { conversation_id: 42, last_seq: 9 }),
+                page: page.clone(),
+                locale: "en".into(),
+            },
             VisitorFrame::StartChat { prechat: PreChat { name: "Ada \"A\"".into(), email: "a@b.c".into(), topic: String::new() } },
             VisitorFrame::Send { client_id: "abc".into(), text: "line\nline\r\n<b>x</b> 你好 😀".into() },
             VisitorFrame::Typing { on: true },

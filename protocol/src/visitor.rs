@@ -11,13 +11,7 @@ pub enum VisitorFrame {
     /// First frame of every connection. `token` resumes an earlier visitor
     /// (from storage shared by every tab of the site); `resume` names the
     /// conversation this client already shows and the highest seq it has.
-    Hello {
-        v: u32,
-        token: Option<String>,
-        resume: Option<Resume>,
-        page: PageInfo,
-        locale: String,
-    },
+    Hello { v: u32, token: Option<String>, resume: Option<Resume>, page: PageInfo, locale: String },
     /// Opens a conversation with the pre-chat answers. Idempotent while a
     /// conversation is open: the open one is returned.
     StartChat { prechat: PreChat },
@@ -53,13 +47,7 @@ pub struct PageInfo {
 pub enum VisitorEvent {
     /// Answer to `hello`. `token` is to be stored and sent on every later
     /// connection. `conversation` is the open (or last) conversation.
-    Welcome {
-        v: u32,
-        token: String,
-        settings: WidgetSettings,
-        conversation: Option<VisitorConversation>,
-        agents_online: bool,
-    },
+    Welcome { v: u32, token: String, settings: WidgetSettings, conversation: Option<VisitorConversation>, agents_online: bool },
     /// Messages of `conversation_id` after the client's resume point,
     /// oldest first. `reset` means the client must drop what it shows first
     /// (the conversation is not the one it resumed).

@@ -93,8 +93,7 @@ impl Engine {
                 }
             }
             Event::Enqueue { conversation } => {
-                let known = self.assigned.contains_key(&conversation)
-                    || self.queue.iter().any(|w| w.conversation == conversation);
+                let known = self.assigned.contains_key(&conversation) || self.queue.iter().any(|w| w.conversation == conversation);
                 if !known {
                     self.queue.push(Waiting { conversation, offer: None, passed: BTreeSet::new() });
                 }
@@ -118,10 +117,7 @@ impl Engine {
                 self.trim_offers(agent, &mut out);
             }
             Event::Accept { conversation, agent } => {
-                let held = self
-                    .queue
-                    .iter()
-                    .position(|w| w.conversation == conversation && matches!(w.offer, Some((a, _)) if a == agent));
+                let held = self.queue.iter().position(|w| w.conversation == conversation && matches!(w.offer, Some((a, _)) if a == agent));
                 match held {
                     Some(i) => {
                         self.queue.remove(i);
@@ -137,10 +133,7 @@ impl Engine {
                 }
             }
             Event::Decline { conversation, agent } => {
-                let held = self
-                    .queue
-                    .iter_mut()
-                    .find(|w| w.conversation == conversation && matches!(w.offer, Some((a, _)) if a == agent));
+                let held = self.queue.iter_mut().find(|w| w.conversation == conversation && matches!(w.offer, Some((a, _)) if a == agent));
                 if let Some(w) = held {
                     w.offer = None;
                     w.passed.insert(agent);

@@ -25,19 +25,37 @@ pub type ConversationId = i64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The agent is ready for up to `capacity` concurrent chats.
-    AgentAvailable { agent: AgentId, capacity: u32 },
+    AgentAvailable {
+        agent: AgentId,
+        capacity: u32,
+    },
     /// The agent went away, offline or lost their connection. Offers they
     /// hold go back to the queue; chats they have stay theirs.
-    AgentUnavailable { agent: AgentId },
+    AgentUnavailable {
+        agent: AgentId,
+    },
     /// A visitor asked for an agent.
-    Enqueue { conversation: ConversationId },
+    Enqueue {
+        conversation: ConversationId,
+    },
     /// After a restart: this conversation is already being handled by
     /// `agent`, so it counts against the agent's capacity.
-    Restore { conversation: ConversationId, agent: AgentId },
-    Accept { conversation: ConversationId, agent: AgentId },
-    Decline { conversation: ConversationId, agent: AgentId },
+    Restore {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Accept {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Decline {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     /// The conversation ended or the visitor left, queued or not.
-    Release { conversation: ConversationId },
+    Release {
+        conversation: ConversationId,
+    },
     /// Time passed; offers whose deadline is reached expire.
     Tick,
 }

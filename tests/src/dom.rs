@@ -61,7 +61,12 @@ pub async fn widget_count(client: &Client, css: &str) -> Result<usize> {
 
 /// Whether some element matching `css` in the page is rendered visibly.
 pub async fn visible(client: &Client, css: &str) -> Result<bool> {
-    let value = run(client, "return Array.from(document.querySelectorAll(arguments[0])).some((e) => e.checkVisibility({ visibilityProperty: true, opacityProperty: true }));", css).await?;
+    let value = run(
+        client,
+        "return Array.from(document.querySelectorAll(arguments[0])).some((e) => e.checkVisibility({ visibilityProperty: true, opacityProperty: true }));",
+        css,
+    )
+    .await?;
     value.as_bool().context("checking visibility")
 }
 

@@ -54,12 +54,7 @@ impl Stack {
             listen: ([127, 0, 0, 1], 0).into(),
             data_dir: data.path().to_path_buf(),
             assets_dir: dist,
-            demo: DemoConfig {
-                seed: true,
-                listen: Some(([127, 0, 0, 1], 0).into()),
-                dir: demo_copy.path().to_path_buf(),
-                site_key: DEMO_SITE_KEY.into(),
-            },
+            demo: DemoConfig { seed: true, listen: Some(([127, 0, 0, 1], 0).into()), dir: demo_copy.path().to_path_buf(), site_key: DEMO_SITE_KEY.into() },
             ..defaults
         };
         let server = Server::start(config.clone()).await.context("starting the backend")?;

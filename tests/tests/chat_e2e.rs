@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use e2e::{
-    count, js_errors, open_widget_panel, serial, texts, visible, wait_for, wait_for_within, widget, widget_count, widget_texts, widget_visible, Browser,
-    Stack, StaticSite, AGENT_EMAIL, AGENT_PASSWORD, DEMO_SITE_KEY,
+    count, js_errors, open_widget_panel, serial, texts, visible, wait_for, wait_for_within, widget, widget_count, widget_texts, widget_visible, Browser, Stack,
+    StaticSite, AGENT_EMAIL, AGENT_PASSWORD, DEMO_SITE_KEY,
 };
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -50,7 +50,10 @@ async fn widget_shows(visitor: &Client, what: &str, from_visitor: &[&str], from_
     wait_for(&format!("the widget to show exactly the expected messages ({what})"), async || {
         let mine = widget_texts(visitor, WIDGET_VISITOR_TEXTS).await?;
         let theirs = widget_texts(visitor, WIDGET_AGENT_TEXTS).await?;
-        ensure!(mine == from_visitor && theirs == from_agent, "visitor messages {mine:?}, agent messages {theirs:?}; expected {from_visitor:?} and {from_agent:?}");
+        ensure!(
+            mine == from_visitor && theirs == from_agent,
+            "visitor messages {mine:?}, agent messages {theirs:?}; expected {from_visitor:?} and {from_agent:?}"
+        );
         Ok(())
     })
     .await;
@@ -106,7 +109,10 @@ async fn console_shows(agent: &Client, what: &str, from_visitor: &[&str], from_a
     wait_for(&format!("the console to show exactly the expected messages ({what})"), async || {
         let theirs = texts(agent, CONSOLE_VISITOR_TEXTS).await?;
         let mine = texts(agent, CONSOLE_AGENT_TEXTS).await?;
-        ensure!(theirs == from_visitor && mine == from_agent, "visitor messages {theirs:?}, agent messages {mine:?}; expected {from_visitor:?} and {from_agent:?}");
+        ensure!(
+            theirs == from_visitor && mine == from_agent,
+            "visitor messages {theirs:?}, agent messages {mine:?}; expected {from_visitor:?} and {from_agent:?}"
+        );
         Ok(())
     })
     .await;
@@ -156,7 +162,7 @@ async fn visitor_and_agent_chat_across_reloads_navigation_and_a_backend_restart(
     visitor.goto(&stack.demo_url("")).await?;
     let home_url = visitor.current_url().await?.to_string();
     open_widget_panel(&visitor).await;
-    wait_for("the pre-chat form", async || Ok(widget(&visitor, "form.rp-prechat").await?)).await;
+    wait_for("the pre-chat form", async || widget(&visitor, "form.rp-prechat").await).await;
     widget(&visitor, "form.rp-prechat input[name=name]").await?.send_keys(VISITOR_NAME).await?;
     widget(&visitor, "form.rp-prechat input[name=email]").await?.send_keys(VISITOR_EMAIL).await?;
     // The topic is optional; when asked, pick the last choice (or type one).
@@ -181,7 +187,7 @@ async fn visitor_and_agent_chat_across_reloads_navigation_and_a_backend_restart(
         Err(_) => None,
     };
     widget(&visitor, "form.rp-prechat button[type=submit]").await?.click().await?;
-    wait_for("the composer after the pre-chat form", async || Ok(widget(&visitor, "textarea.rp-input").await?)).await;
+    wait_for("the composer after the pre-chat form", async || widget(&visitor, "textarea.rp-input").await).await;
 
     visitor_sends(&visitor, FIRST).await?;
     widget_shows(&visitor, "the first message", &[FIRST], &[]).await;

@@ -5,10 +5,7 @@
 /// Uses the browser's CSPRNG so that two tabs cannot collide.
 pub fn new_client_id() -> String {
     let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok())
-        .unwrap_or(false);
+    let filled = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()).unwrap_or(false);
     if !filled {
         // Crypto is missing only in exotic embeddings; Math.random still
         // makes a collision within one conversation practically impossible.

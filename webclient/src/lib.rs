@@ -11,4 +11,4 @@ pub mod socket;
 pub mod time;
 pub mod url;
 
-pub use socket::{Socket, SocketHandlers};
+pub use socket::{Listener, Socket, SocketHandlers, Timer};

@@ -26,13 +26,18 @@ pub struct SocketHandlers {
 #[derive(Clone)]
 pub struct Socket(Rc<Inner>);
 
+/// A DOM event listener kept alive for as long as its socket.
+pub type Listener = Closure<dyn FnMut(Event)>;
+/// A pending reconnect: the `setTimeout` handle and its callback.
+pub type Timer = (i32, Closure<dyn FnMut()>);
+
 struct Inner {
     url: String,
     handlers: SocketHandlers,
     ws: RefCell<Option<WebSocket>>,
     /// The event closures of the current `ws`; dropped with it.
-    listeners: RefCell<Vec<Closure<dyn FnMut(Event)>>>,
-    timer: RefCell<Option<(i32, Closure<dyn FnMut()>)>>,
+    listeners: RefCell<Vec<Listener>>,
+    timer: RefCell<Option<Timer>>,
     attempt: Cell<u32>,
     /// The server asked (in a `reconnect` frame) to wait this long.
     requested_delay: Cell<Option<u32>>,

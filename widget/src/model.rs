@@ -79,9 +79,7 @@ impl Chat {
     /// The pre-chat form is shown before a first conversation (or after an
     /// ended one) when the site asks for any field.
     pub fn needs_prechat(&self) -> bool {
-        !self.settings.prechat_fields.is_empty()
-            && self.outbox.is_empty()
-            && matches!(self.status(), None | Some(ConversationStatus::Ended))
+        !self.settings.prechat_fields.is_empty() && self.outbox.is_empty() && matches!(self.status(), None | Some(ConversationStatus::Ended))
     }
 
     pub fn last_seq(&self) -> Seq {
@@ -94,11 +92,8 @@ impl Chat {
 
     pub fn rows(&self) -> Vec<Row> {
         let agent_read = self.conversation.as_ref().map_or(0, |c| c.agent_read_seq);
-        let mut rows: Vec<Row> = self
-            .messages
-            .values()
-            .map(|m| Row::Message { seen: m.author == Author::Visitor && m.seq <= agent_read, message: m.clone() })
-            .collect();
+        let mut rows: Vec<Row> =
+            self.messages.values().map(|m| Row::Message { seen: m.author == Author::Visitor && m.seq <= agent_read, message: m.clone() }).collect();
         rows.extend(self.outbox.iter().cloned().map(Row::Pending));
         rows
     }
@@ -313,7 +308,11 @@ mod tests {
     fn the_read_pointer_survives_a_reload_of_the_same_conversation() {
         let mut c = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((7, 2)));
         c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
-        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Agent, "a"), msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")] });
+        c.apply(VisitorEvent::History {
+            conversation_id: 7,
+            reset: true,
+            messages: vec![msg(1, Author::Agent, "a"), msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")],
+        });
         assert_eq!(c.unread(), 1);
         let mut other = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((6, 9)));
         other.apply(welcome(Some(conversation(7, ConversationStatus::Active))));

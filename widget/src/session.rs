@@ -42,9 +42,9 @@ struct Session {
     notify: js_sys::Function,
     launcher: Option<web_sys::HtmlElement>,
     typing_sent_at: Cell<f64>,
-    typing_timer: RefCell<Option<(i32, Closure<dyn FnMut()>)>>,
+    typing_timer: RefCell<Option<webclient::Timer>>,
     last_unread: Cell<usize>,
-    _listeners: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+    _listeners: RefCell<Vec<webclient::Listener>>,
 }
 
 thread_local! {
@@ -68,12 +68,8 @@ pub struct Options {
 /// Creates the session and connects. Returns the signals for the views.
 pub fn start(options: Options) -> Signals {
     let store = Store::new(&options.site);
-    let signals = Signals {
-        chat: RwSignal::new(options.chat),
-        open: RwSignal::new(false),
-        identity: RwSignal::new((String::new(), String::new())),
-        lang: options.lang,
-    };
+    let signals =
+        Signals { chat: RwSignal::new(options.chat), open: RwSignal::new(false), identity: RwSignal::new((String::new(), String::new())), lang: options.lang };
     let session = Rc::new(Session {
         signals,
         socket: RefCell::new(None),
@@ -119,9 +115,7 @@ impl Session {
     }
 
     fn say_hello(&self) {
-        let resume = self.signals.chat.with_untracked(|c| {
-            c.conversation.as_ref().map(|conv| Resume { conversation_id: conv.id, last_seq: c.last_seq() })
-        });
+        let resume = self.signals.chat.with_untracked(|c| c.conversation.as_ref().map(|conv| Resume { conversation_id: conv.id, last_seq: c.last_seq() }));
         self.send(&VisitorFrame::Hello {
             v: PROTOCOL_VERSION,
             token: self.store.token(),
@@ -166,9 +160,7 @@ impl Session {
 
     /// Read receipts and the unread badge, after any change.
     fn after_change(&self) {
-        let visible = web_sys::window()
-            .and_then(|w| w.document())
-            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
         if self.signals.open.get_untracked() && visible {
             let mut frame = None;
             self.signals.chat.update(|c| frame = c.mark_read());

@@ -13,13 +13,15 @@ use anyhow::{bail, Result};
 enum Frame {
     /// `braces` counts open `{` so that, inside a template's `${ ... }`,
     /// the closing `}` can be told apart from the end of an inner block.
-    Code { braces: usize, in_template: bool },
+    Code {
+        braces: usize,
+        in_template: bool,
+    },
     Template,
 }
 
 /// Keywords after which a `/` starts a regular expression, not a division.
-const REGEX_KEYWORDS: &[&str] =
-    &["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"];
+const REGEX_KEYWORDS: &[&str] = &["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"];
 
 pub fn minify(source: &str) -> Result<String> {
     let chars: Vec<char> = source.chars().collect();

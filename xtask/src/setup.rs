@@ -35,8 +35,7 @@ pub fn setup(ws: &Workspace) -> Result<Tools> {
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let installed = probe("rustup", &["target", "list", "--installed"])
-        .context("`rustup target list --installed` failed; is Rust installed with rustup?")?;
+    let installed = probe("rustup", &["target", "list", "--installed"]).context("`rustup target list --installed` failed; is Rust installed with rustup?")?;
     if installed.lines().any(|l| l.trim() == WASM_TARGET) {
         println!("{WASM_TARGET} target: present");
         return Ok(());

@@ -53,13 +53,8 @@ pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutp
     if out_dir.exists() {
         std::fs::remove_dir_all(&out_dir).with_context(|| format!("clearing {}", out_dir.display()))?;
     }
-    process::run(
-        Command::new(&tools.wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&out_dir)
-            .arg(&compiled),
-    )
-    .with_context(|| format!("generating JS bindings for {name}"))?;
+    process::run(Command::new(&tools.wasm_bindgen).args(["--target", "web", "--no-typescript", "--out-dir"]).arg(&out_dir).arg(&compiled))
+        .with_context(|| format!("generating JS bindings for {name}"))?;
 
     let bound = out_dir.join(format!("{name}_bg.wasm"));
     let optimized = out_dir.join(format!("{name}_bg.opt.wasm"));
@@ -67,9 +62,5 @@ pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutp
         .with_context(|| format!("optimizing {name}'s Wasm"))?;
 
     let snippets = out_dir.join("snippets");
-    Ok(WasmOutput {
-        js: out_dir.join(format!("{name}.js")),
-        wasm: optimized,
-        snippets: snippets.is_dir().then_some(snippets),
-    })
+    Ok(WasmOutput { js: out_dir.join(format!("{name}.js")), wasm: optimized, snippets: snippets.is_dir().then_some(snippets) })
 }

@@ -125,19 +125,17 @@ pub fn bench(ws: &Workspace) -> Result<()> {
 
 /// Whether `package` in this workspace declares a binary target `bin`.
 fn has_bin(ws: &Workspace, package: &str, bin: &str) -> Result<bool> {
-    let output = process::cargo()
-        .current_dir(&ws.root)
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .output()
-        .context("running cargo metadata")?;
+    let output = process::cargo().current_dir(&ws.root).args(["metadata", "--no-deps", "--format-version", "1"]).output().context("running cargo metadata")?;
     if !output.status.success() {
         bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing cargo metadata")?;
     let packages = metadata["packages"].as_array().context("cargo metadata has no packages")?;
-    Ok(packages.iter().filter(|p| p["name"] == package).flat_map(|p| p["targets"].as_array().into_iter().flatten()).any(|t| {
-        t["name"] == bin && t["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))
-    }))
+    Ok(packages
+        .iter()
+        .filter(|p| p["name"] == package)
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .any(|t| t["name"] == bin && t["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))))
 }
 
 #[cfg(test)]

@@ -16,9 +16,7 @@ impl Workspace {
     pub fn locate() -> Result<Self> {
         // `cargo run` sets CARGO_MANIFEST_DIR at run time too; the
         // compile-time value is the fallback for running the binary directly.
-        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         let root = manifest_dir.parent().context("xtask's manifest directory has no parent")?.to_path_buf();
         ensure!(root.join("Cargo.toml").is_file(), "no workspace Cargo.toml at {}", root.display());
         let target = match std::env::var_os("CARGO_TARGET_DIR") {

@@ -75,14 +75,7 @@ pub struct Connection<E> {
 
 impl<E: ServerEvent> Connection<E> {
     pub fn new(socket: WebSocket, limits: &Limits, shutdown: CancellationToken, label: String) -> Self {
-        Self {
-            socket,
-            events: None,
-            limiter: RateLimiter::new(limits.burst_frames, limits.frames_per_second, Instant::now()),
-            dropped: 0,
-            shutdown,
-            label,
-        }
+        Self { socket, events: None, limiter: RateLimiter::new(limits.burst_frames, limits.frames_per_second, Instant::now()), dropped: 0, shutdown, label }
     }
 
     /// From now on, hub events for this connection are forwarded to it.

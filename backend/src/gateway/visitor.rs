@@ -178,7 +178,14 @@ impl Session {
                     }
                 };
                 let author_name = if c.prechat.name.is_empty() { "Visitor".to_string() } else { c.prechat.name.clone() };
-                let new = NewMessage { conversation_id: c.id, client_id: &client_id, author: Author::Visitor, author_name: &author_name, agent_id: None, text: &text };
+                let new = NewMessage {
+                    conversation_id: c.id,
+                    client_id: &client_id,
+                    author: Author::Visitor,
+                    author_name: &author_name,
+                    agent_id: None,
+                    text: &text,
+                };
                 let (message, is_new) = self.state.store.append_message(new).await.map_err(internal)?;
                 conn.send(&VisitorEvent::Ack { client_id, seq: message.seq }).await;
                 if is_new {
@@ -257,7 +264,14 @@ fn check_prechat(p: PreChat) -> Result<PreChat, Refusal> {
 /// Real validation is sending mail; this catches typos.
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && !domain.contains('@'),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
         None => false,
     }
 }

@@ -55,17 +55,15 @@ const AGENT_COLUMNS: &str = "id, email, name, role, password_hash, presence, cap
 
 impl Store {
     pub async fn create_agent(&self, agent: NewAgent<'_>) -> Result<AgentRecord> {
-        let result = sqlx::query(
-            "INSERT INTO agents (email, name, role, password_hash, capacity, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(agent.email.trim())
-        .bind(agent.name.trim())
-        .bind(agent.role.as_str())
-        .bind(agent.password_hash)
-        .bind(agent.capacity as i64)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await;
+        let result = sqlx::query("INSERT INTO agents (email, name, role, password_hash, capacity, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
+            .bind(agent.email.trim())
+            .bind(agent.name.trim())
+            .bind(agent.role.as_str())
+            .bind(agent.password_hash)
+            .bind(agent.capacity as i64)
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await;
         match result {
             Ok(row) => self.agent(row.get("id")).await?.ok_or_else(|| StoreError::Corrupt("agent vanished".into())),
             Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate("an agent with that email")),
@@ -79,10 +77,7 @@ impl Store {
     }
 
     pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>> {
-        let row = sqlx::query(&format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?"))
-            .bind(email.trim())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?")).bind(email.trim()).fetch_optional(&self.pool).await?;
         row.as_ref().map(row_to_agent).transpose()
     }
 

@@ -108,10 +108,7 @@ impl Store {
 
     /// The visitor's most recent conversation, open or not.
     pub async fn latest_conversation(&self, visitor_id: i64) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1"))
-            .bind(visitor_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1")).bind(visitor_id).fetch_optional(&self.pool).await?;
         row.as_ref().map(row_to_conversation).transpose()
     }
 
@@ -121,10 +118,7 @@ impl Store {
     }
 
     pub async fn active_conversations_of(&self, agent_id: i64) -> Result<Vec<ConversationRecord>> {
-        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = ? ORDER BY c.id"))
-            .bind(agent_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = ? ORDER BY c.id")).bind(agent_id).fetch_all(&self.pool).await?;
         rows.iter().map(row_to_conversation).collect()
     }
 

@@ -74,13 +74,11 @@ impl Store {
 
     /// Messages after `after`, oldest first.
     pub async fn messages_after(&self, conversation_id: ConversationId, after: Seq) -> Result<Vec<ChatMessage>> {
-        let rows = sqlx::query(
-            "SELECT seq, client_id, author, author_name, text, sent_at FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq",
-        )
-        .bind(conversation_id)
-        .bind(after as i64)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT seq, client_id, author, author_name, text, sent_at FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq")
+            .bind(conversation_id)
+            .bind(after as i64)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row_to_message).collect()
     }
 }

@@ -24,10 +24,7 @@ impl SiteRecord {
 
 impl Store {
     pub async fn site_by_key(&self, key: &str) -> Result<Option<SiteRecord>> {
-        let row = sqlx::query("SELECT id, key, name, allowed_origins, settings FROM sites WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query("SELECT id, key, name, allowed_origins, settings FROM sites WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
         row.map(|r| {
             let origins: String = r.get("allowed_origins");
             let settings: String = r.get("settings");

@@ -332,9 +332,10 @@ pub async fn accept(agent: &mut AgentClient, conversation: ConversationId) -> an
     };
     agent.send(&AgentFrame::Accept { conversation_id: conversation }).await?;
     agent
-        .recv_until("the accepted conversation", |e| {
-            matches!(e, AgentEvent::Conversation { conversation: c } if c.id == conversation && c.status == ConversationStatus::Active)
-        })
+        .recv_until(
+            "the accepted conversation",
+            |e| matches!(e, AgentEvent::Conversation { conversation: c } if c.id == conversation && c.status == ConversationStatus::Active),
+        )
         .await?;
     match agent.recv_until("the history", |e| matches!(e, AgentEvent::History { conversation_id, .. } if *conversation_id == conversation)).await? {
         AgentEvent::History { messages, .. } => Ok((offer, messages)),
@@ -366,8 +367,6 @@ pub async fn chat(server: &TestServer) -> anyhow::Result<Chat> {
     let (mut visitor, welcome) = connect_visitor(server, None, None).await?;
     let conversation = start_chat(&mut visitor, prechat()).await?;
     accept(&mut agent, conversation).await?;
-    visitor
-        .recv_until("the agent joining", |e| matches!(e, VisitorEvent::Conversation { conversation: c } if c.status == ConversationStatus::Active))
-        .await?;
+    visitor.recv_until("the agent joining", |e| matches!(e, VisitorEvent::Conversation { conversation: c } if c.status == ConversationStatus::Active)).await?;
     Ok(Chat { visitor, token: welcome.token, agent, conversation })
 }

@@ -245,7 +245,14 @@ mod tests {
         let mut state = ConsoleState::default();
         state.apply(AgentEvent::Conversation { conversation: summary }, 0);
         let chat = state.chat_mut(1).unwrap();
-        chat.merge(ChatMessage { seq: 1, client_id: "v1".into(), author: Author::Visitor, author_name: "V".into(), text: "<img src=x onerror=alert(1)>".into(), sent_at_ms: 1 });
+        chat.merge(ChatMessage {
+            seq: 1,
+            client_id: "v1".into(),
+            author: Author::Visitor,
+            author_name: "V".into(),
+            text: "<img src=x onerror=alert(1)>".into(),
+            sent_at_ms: 1,
+        });
         chat.outbox.push(Pending { client_id: "a1".into(), text: "hi".into(), created_ms: 2 });
         let before = rows(chat, "Ada");
         assert_eq!(before.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["s1", "ca1"]);

@@ -89,13 +89,7 @@ mod tests {
 
     #[test]
     fn nameless_visitors_get_a_numbered_name() {
-        let mut card = VisitorCard {
-            visitor_id: 42,
-            prechat: PreChat::default(),
-            page: PageInfo::default(),
-            locale: String::new(),
-            site_name: String::new(),
-        };
+        let mut card = VisitorCard { visitor_id: 42, prechat: PreChat::default(), page: PageInfo::default(), locale: String::new(), site_name: String::new() };
         assert_eq!(visitor_name(Lang::En, &card), "Visitor #42");
         card.prechat.name = " Vic ".into();
         assert_eq!(visitor_name(Lang::En, &card), "Vic");

@@ -36,15 +36,15 @@ async fn main() -> Result<()> {
     presence.select_by_value("available").await?;
 
     visitor.goto(&stack.demo_url("")).await?;
-    wait_for("the launcher", async || Ok(widget(&visitor, "button.rp-launcher").await?)).await;
+    wait_for("the launcher", async || widget(&visitor, "button.rp-launcher").await).await;
     shot(&visitor, &dir, "widget-closed-desktop", DESKTOP).await?;
     open_widget_panel(&visitor).await;
-    wait_for("the pre-chat form", async || Ok(widget(&visitor, "form.rp-prechat").await?)).await;
+    wait_for("the pre-chat form", async || widget(&visitor, "form.rp-prechat").await).await;
     shot(&visitor, &dir, "widget-prechat-desktop", DESKTOP).await?;
     widget(&visitor, "input[name=name]").await?.send_keys("Ada Lovelace").await?;
     widget(&visitor, "input[name=email]").await?.send_keys("ada@example.com").await?;
     widget(&visitor, "button.rp-start").await?.click().await?;
-    let input = wait_for("the composer", async || Ok(widget(&visitor, "textarea.rp-input").await?)).await;
+    let input = wait_for("the composer", async || widget(&visitor, "textarea.rp-input").await).await;
     input.send_keys(&format!("你好，我想問訂單{}", Key::Enter)).await?;
     input.send_keys(&format!("Hello, where is my order #1042?{}", Key::Enter)).await?;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
@@ -78,12 +78,7 @@ async fn main() -> Result<()> {
 /// Sizes the viewport (as a phone when narrow) and writes `NAME.png`.
 async fn shot(browser: &Browser, dir: &Path, name: &str, (width, height): (u32, u32)) -> Result<()> {
     let mobile = width < 600;
-    browser
-        .cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
-        )
-        .await?;
+    browser.cdp("Emulation.setDeviceMetricsOverride", json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile })).await?;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let png = browser.screenshot().await.with_context(|| format!("taking {name}"))?;
     let path = dir.join(format!("{name}.png"));

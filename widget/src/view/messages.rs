@@ -39,9 +39,7 @@ pub fn log(s: Signals) -> impl IntoView {
                 };
                 Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
             }
-            Some(conv) if conv.status == ConversationStatus::Ended => {
-                Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any())
-            }
+            Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
             _ => None,
         })
     };

@@ -33,9 +33,7 @@ pub fn panel(s: Signals) -> impl IntoView {
         }
     });
 
-    let title = move || {
-        chat.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() })
-    };
+    let title = move || chat.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() });
     let subtitle = move || {
         chat.with(|c| match &c.conversation {
             Some(conv) if conv.status == ConversationStatus::Active => {

@@ -10,12 +10,8 @@ use crate::session::{self, Signals};
 
 /// The topics offered; the English label is what the agent sees, so the
 /// team reads one vocabulary whatever the visitor's language.
-const TOPICS: [(Key, &str); 4] = [
-    (Key::TopicOrders, "Orders and delivery"),
-    (Key::TopicProducts, "Products"),
-    (Key::TopicBilling, "Billing"),
-    (Key::TopicOther, "Something else"),
-];
+const TOPICS: [(Key, &str); 4] =
+    [(Key::TopicOrders, "Orders and delivery"), (Key::TopicProducts, "Products"), (Key::TopicBilling, "Billing"), (Key::TopicOther, "Something else")];
 
 pub fn form(s: Signals) -> impl IntoView {
     let lang = s.lang;
