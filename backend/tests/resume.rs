@@ -84,3 +84,31 @@ async fn every_acknowledged_message_survives_a_restart() -> anyhow::Result<()> {
     server.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_second_tab_shares_the_conversation_live() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let Chat { visitor: mut first, token, mut agent, conversation } = chat(&server).await?;
+    visitor_says(&mut first, "v-1", "I have the shop open twice").await?;
+
+    // The same browser (same stored token) opens another page in a new tab.
+    let (mut second, welcome) = connect_visitor(&server, Some(&token), None).await?;
+    assert_eq!(welcome.conversation.map(|c| c.id), Some(conversation));
+    let (_, _, history) = visitor_history(&mut second).await?;
+    assert_eq!(history.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["I have the shop open twice"]);
+
+    // What the agent writes reaches both tabs; what one tab sends shows in the other.
+    agent_says(&mut agent, conversation, "a-1", "Both tabs see this").await?;
+    for tab in [&mut first, &mut second] {
+        let reply = tab.recv_until("the agent's message", |e| matches!(e, VisitorEvent::Message { message } if message.author == Author::Agent)).await?;
+        let VisitorEvent::Message { message } = reply else { unreachable!() };
+        assert_eq!((message.seq, message.text.as_str()), (2, "Both tabs see this"));
+    }
+    visitor_says(&mut second, "v-2", "sent from the second tab").await?;
+    let echo = first.recv_until("the other tab's message", |e| matches!(e, VisitorEvent::Message { message } if message.seq == 3)).await?;
+    let VisitorEvent::Message { message } = echo else { unreachable!() };
+    assert_eq!((message.author, message.text.as_str()), (Author::Visitor, "sent from the second tab"));
+
+    server.shutdown().await;
+    Ok(())
+}

@@ -22,6 +22,7 @@ const FIRST: &str = "你好，我想問訂單";
 const SECOND: &str = "Hello, where is my order?";
 const REPLY: &str = "Hi Ada, I am looking at your order now.";
 const THANKS: &str = "Thank you!";
+const BOTH_TABS: &str = "I see you have two tabs open.";
 const WHILE_DOWN: &str = "Are you still there?";
 const AFTER_RESTART: &str = "Still here: it ships tomorrow.";
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
@@ -290,6 +291,20 @@ async fn visitor_and_agent_chat_across_reloads_navigation_and_a_backend_restart(
         Ok(())
     })
     .await;
+
+    // A second tab of the shop shows the same conversation, live.
+    let first_tab = visitor.window().await?;
+    let second_tab = visitor.new_window(true).await?.handle;
+    visitor.switch_to_window(second_tab).await?;
+    visitor.goto(&stack.demo_url("faq.html")).await?;
+    open_widget_panel(&visitor).await;
+    widget_shows(&visitor, "in a second tab", &from_visitor, &from_agent).await;
+    agent_sends(&agent, BOTH_TABS).await?;
+    from_agent.push(BOTH_TABS);
+    widget_shows(&visitor, "the agent's message in the second tab", &from_visitor, &from_agent).await;
+    visitor.close_window().await?;
+    visitor.switch_to_window(first_tab).await?;
+    widget_shows(&visitor, "the agent's message back in the first tab", &from_visitor, &from_agent).await;
 
     // The backend goes down. Both sides notice; the visitor writes anyway.
     stack.stop().await;
