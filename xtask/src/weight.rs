@@ -113,9 +113,6 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     for over in overruns(&figures) {
         println!("warning: {over}");
     }
-    if !has_bin(ws, "e2e", "measure-transfer")? {
-        bail!("the browser transfer measurement needs `cargo run -p e2e --bin measure-transfer`, and the e2e crate has no such binary yet");
-    }
     let mut cmd = process::cargo();
     cmd.current_dir(&ws.root).args(["run", "--quiet", "-p", "e2e", "--bin", "measure-transfer"]);
     process::env_default(&mut cmd, "RAPPORT_DIST", ws.dist());
@@ -123,20 +120,6 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     process::run(&mut cmd).context("measuring browser transfer")
 }
 
-/// Whether `package` in this workspace declares a binary target `bin`.
-fn has_bin(ws: &Workspace, package: &str, bin: &str) -> Result<bool> {
-    let output = process::cargo().current_dir(&ws.root).args(["metadata", "--no-deps", "--format-version", "1"]).output().context("running cargo metadata")?;
-    if !output.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing cargo metadata")?;
-    let packages = metadata["packages"].as_array().context("cargo metadata has no packages")?;
-    Ok(packages
-        .iter()
-        .filter(|p| p["name"] == package)
-        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
-        .any(|t| t["name"] == bin && t["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))))
-}
 
 #[cfg(test)]
 mod tests {
