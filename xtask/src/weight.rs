@@ -120,7 +120,6 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     process::run(&mut cmd).context("measuring browser transfer")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

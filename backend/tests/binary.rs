@@ -1,0 +1,111 @@
+//! The `rapport` binary as an operator runs it: the first admin created
+//! from the command line on an empty database, then `rapport serve`, then
+//! SIGTERM, which must tell connected clients to reconnect and exit cleanly.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use common::*;
+use protocol::visitor::{PageInfo, VisitorEvent, VisitorFrame};
+use protocol::PROTOCOL_VERSION;
+
+const RAPPORT: &str = env!("CARGO_BIN_EXE_rapport");
+
+/// A `rapport` command with only the given settings: nothing from the
+/// developer's environment leaks in.
+fn rapport(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(RAPPORT);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("RAPPORT_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("RAPPORT_DATA_DIR", data_dir).env("RAPPORT_ASSETS_DIR", data_dir.join("no-dist")).stdin(Stdio::null());
+    cmd
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+#[test]
+fn create_admin_refuses_a_short_password() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = rapport(dir.path()).args(["create-admin", "--email", "owner@example.com", "--name", "Owner"]).env("RAPPORT_ADMIN_PASSWORD", "short").output()?;
+    assert!(!out.status.success(), "a 5-character password was accepted");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("at least 10 characters"), "stderr: {stderr}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = rapport(dir.path())
+        .args(["create-admin", "--email", "owner@example.com", "--name", "Owner"])
+        .env("RAPPORT_ADMIN_PASSWORD", "a long enough passphrase")
+        .output()?;
+    assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created admin"));
+
+    let (port, demo_port) = (free_port()?, free_port()?);
+    let demo_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo-site");
+    let mut server = rapport(dir.path())
+        .arg("serve")
+        .env("RAPPORT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RAPPORT_DEMO", "1")
+        .env("RAPPORT_DEMO_LISTEN", format!("127.0.0.1:{demo_port}"))
+        .env("RAPPORT_DEMO_DIR", &demo_dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting rapport serve")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        assert!(Instant::now() < deadline, "rapport serve did not answer /healthz within 20 s");
+        assert!(server.try_wait()?.is_none(), "rapport serve exited at start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The admin created before the first start can log in.
+    let login = http
+        .post(format!("{base}/api/v1/login"))
+        .header("origin", &base)
+        .json(&serde_json::json!({ "email": "owner@example.com", "password": "a long enough passphrase" }))
+        .send()
+        .await?;
+    assert_eq!(login.status(), 200);
+
+    // A visitor is connected when the operator stops the server.
+    let shop = format!("http://127.0.0.1:{demo_port}");
+    let socket = connect(&format!("ws://127.0.0.1:{port}/ws/v1/visitor?site={SITE}"), &[("origin", &shop)]).await?;
+    let mut visitor = VisitorClient::new(socket);
+    let page = PageInfo { url: format!("{shop}/"), title: "Home".into() };
+    visitor.send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: None, resume: None, page, locale: "en".into() }).await?;
+    visitor.recv_until("welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await?;
+
+    let kill = Command::new("kill").args(["-TERM", &server.id().to_string()]).status()?;
+    assert!(kill.success(), "could not send SIGTERM");
+    let told = visitor.recv_until("the reconnect request", |e| matches!(e, VisitorEvent::Reconnect { .. })).await?;
+    assert!(matches!(told, VisitorEvent::Reconnect { after_ms } if after_ms > 0));
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = server.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            anyhow::bail!("rapport did not exit within 15 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "rapport exited with {status} after SIGTERM");
+    Ok(())
+}
