@@ -95,7 +95,12 @@ fn ensure_wasm_opt(ws: &Workspace) -> Result<PathBuf> {
         return Ok(binary);
     }
     println!("wasm-opt (binaryen {BINARYEN_VERSION}): installing with npm into {}", tools.display());
-    which("npm").context("npm is not installed; install Node.js and npm first")?;
+    if which("npm").is_none() {
+        // binaryen's npm package runs wasm-opt on Node.js, so both come from Debian.
+        println!("node + npm: installing with apt-get");
+        apt_install(&["nodejs", "npm"])?;
+        which("npm").context("npm is still missing after installing Debian's nodejs and npm packages")?;
+    }
     std::fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
     let package = format!("binaryen@{BINARYEN_VERSION}.0.0");
     process::run(Command::new("npm").arg("install").arg("--prefix").arg(&tools).args([&package, "--no-audit", "--no-fund"]))?;
@@ -111,8 +116,15 @@ fn ensure_chromium() -> Result<()> {
         return Ok(());
     }
     println!("chromium + chromedriver: installing with apt-get");
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Installs Debian packages, refreshing the package lists first.
+fn apt_install(packages: &[&str]) -> Result<()> {
     process::run(&mut as_root(&["apt-get", "update"])?)?;
-    process::run(&mut as_root(&["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "chromium", "chromium-driver"])?)
+    let mut argv = vec!["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"];
+    argv.extend_from_slice(packages);
+    process::run(&mut as_root(&argv)?)
 }
 
 /// A command run as root: directly when we are root, else through sudo.
