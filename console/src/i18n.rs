@@ -89,6 +89,7 @@ pub enum Key {
     Ended,
     NoChatSelected,
     NoChatSelectedHint,
+    DetailsEmpty,
     Messages,
     /// "{name} is typing…"
     IsTyping,
@@ -210,6 +211,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (En, NoChatSelectedHint) => "Pick a conversation on the left, or set yourself Available to receive new ones.",
         (ZhHant, NoChatSelectedHint) => "請從左側選擇對話，或將狀態設為上線以接收新對話。",
         (ZhHans, NoChatSelectedHint) => "请从左侧选择对话，或将状态设为在线以接收新对话。",
+        (En, DetailsEmpty) => "The visitor's name, email, topic and current page appear here when you open a chat.",
+        (ZhHant, DetailsEmpty) => "開啟對話後，這裡會顯示訪客的姓名、電子郵件、主題和目前所在頁面。",
+        (ZhHans, DetailsEmpty) => "打开对话后，这里会显示访客的姓名、电子邮件、主题和当前所在页面。",
         (En, Messages) => "Messages",
         (ZhHant, Messages) => "訊息",
         (ZhHans, Messages) => "消息",

@@ -15,7 +15,10 @@ pub fn Details() -> impl IntoView {
     view! {
         <aside class="details" aria-labelledby="details-title">
             <h2 id="details-title" class="section-title">{move || c.t(Key::Details)}</h2>
-            {move || card.get().map(|_| view! { <Fields card/> })}
+            {move || match card.get() {
+                Some(_) => view! { <Fields card/> }.into_any(),
+                None => view! { <p class="details-empty muted">{move || c.t(Key::DetailsEmpty)}</p> }.into_any(),
+            }}
         </aside>
     }
 }
