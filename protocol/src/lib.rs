@@ -112,6 +112,32 @@ pub struct PreChat {
     pub topic: String,
 }
 
+impl PreChat {
+    /// Limits in characters, shared by the widget's form (`maxlength`) and
+    /// the server's check, so the form never lets through what the server
+    /// refuses.
+    pub const MAX_NAME_CHARS: usize = 100;
+    pub const MAX_EMAIL_CHARS: usize = 254;
+    pub const MAX_TOPIC_CHARS: usize = 500;
+}
+
+/// A light check: one '@' with something on both sides and a dot after it,
+/// no spaces. Real validation is sending mail; this catches typos. The
+/// widget checks before sending and the server checks again.
+pub fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
 /// Why a request failed. Sent in error frames and REST error bodies.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -198,6 +224,18 @@ pub fn message_text_is_valid(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_checked_lightly() {
+        assert!(looks_like_email("mei@example.tw"));
+        assert!(looks_like_email("ada@example.com"));
+        assert!(!looks_like_email("mei@example"));
+        assert!(!looks_like_email("ada example.com"));
+        assert!(!looks_like_email("@example.com"));
+        assert!(!looks_like_email("ada@.com"));
+        assert!(!looks_like_email("a b@example.com"));
+        assert!(!looks_like_email("a@b@example.com"));
+    }
 
     #[test]
     fn message_limits_count_characters_not_bytes() {

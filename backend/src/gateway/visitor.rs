@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use protocol::agent::AgentEvent;
 use protocol::visitor::{PageInfo, Resume, VisitorEvent, VisitorFrame};
-use protocol::{Author, ErrorCode, PreChat, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+use protocol::{looks_like_email, Author, ErrorCode, PreChat, MAX_FRAME_BYTES, PROTOCOL_VERSION};
 use routing::Event;
 use serde::Deserialize;
 
@@ -251,7 +251,10 @@ impl Session {
 
 fn check_prechat(p: PreChat) -> Result<PreChat, Refusal> {
     let p = PreChat { name: p.name.trim().to_string(), email: p.email.trim().to_string(), topic: p.topic.trim().to_string() };
-    if p.name.chars().count() > 100 || p.email.chars().count() > 200 || p.topic.chars().count() > 500 {
+    if p.name.chars().count() > PreChat::MAX_NAME_CHARS
+        || p.email.chars().count() > PreChat::MAX_EMAIL_CHARS
+        || p.topic.chars().count() > PreChat::MAX_TOPIC_CHARS
+    {
         return Err((ErrorCode::TooLarge, "a pre-chat answer is too long".into()));
     }
     if !p.email.is_empty() && !looks_like_email(&p.email) {
@@ -260,34 +263,9 @@ fn check_prechat(p: PreChat) -> Result<PreChat, Refusal> {
     Ok(p)
 }
 
-/// A light check: one '@' with something on both sides and a dot after it.
-/// Real validation is sending mail; this catches typos.
-fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-                && !domain.contains('@')
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_checked_lightly() {
-        assert!(looks_like_email("mei@example.tw"));
-        assert!(!looks_like_email("mei@example"));
-        assert!(!looks_like_email("@example.com"));
-        assert!(!looks_like_email("a b@example.com"));
-        assert!(!looks_like_email("a@b@example.com"));
-    }
 
     #[test]
     fn prechat_answers_are_trimmed_and_limited() {

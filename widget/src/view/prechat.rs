@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use protocol::visitor::PreChatField;
-use protocol::PreChat;
+use protocol::{looks_like_email, PreChat};
 
 use crate::i18n::{t, Key, Lang};
 use crate::session::{self, Signals};
@@ -40,7 +40,7 @@ pub fn form(s: Signals) -> impl IntoView {
             {has(PreChatField::Name).then(|| view! {
                 <label class="rp-field">
                     <span>{t(lang, Key::Name)}</span>
-                    <input name="name" type="text" autocomplete="name" required=true maxlength="120"
+                    <input name="name" type="text" autocomplete="name" required=true maxlength=PreChat::MAX_NAME_CHARS
                         aria-invalid=move || errors.with(|e| e.0.is_some()).to_string()
                         aria-describedby="rp-name-error"
                         prop:value=move || name.get()
@@ -51,7 +51,7 @@ pub fn form(s: Signals) -> impl IntoView {
             {has(PreChatField::Email).then(|| view! {
                 <label class="rp-field">
                     <span>{t(lang, Key::Email)}</span>
-                    <input name="email" type="email" autocomplete="email" required=true maxlength="254"
+                    <input name="email" type="email" autocomplete="email" required=true maxlength=PreChat::MAX_EMAIL_CHARS
                         aria-invalid=move || errors.with(|e| e.1.is_some()).to_string()
                         aria-describedby="rp-email-error"
                         prop:value=move || email.get()
@@ -74,25 +74,5 @@ fn topic_select(lang: Lang, topic: RwSignal<String>) -> impl IntoView {
                 {TOPICS.iter().map(|(key, value)| view! { <option value=*value>{t(lang, *key)}</option> }).collect_view()}
             </select>
         </label>
-    }
-}
-
-/// Enough to catch typos; the address is only shown to the agent.
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::looks_like_email;
-
-    #[test]
-    fn email_check_catches_typos() {
-        assert!(looks_like_email("ada@example.com"));
-        assert!(!looks_like_email("ada@example"));
-        assert!(!looks_like_email("ada example.com"));
-        assert!(!looks_like_email("@example.com"));
-        assert!(!looks_like_email("ada@.com"));
     }
 }
