@@ -162,11 +162,13 @@ fn write_bundle(dist: &Path, files: CrateFiles) -> Result<Bundle> {
 }
 
 /// Replaces `__<PREFIX>_JS__`, `__<PREFIX>_WASM__` and `__<PREFIX>_CSS__`
-/// with the bundle's URL paths, warning when the template lacks one, since
-/// that usually means the template and this build have drifted apart.
-fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle) -> String {
+/// with the bundle's URL paths, and `__<PREFIX>_<KIND>__` for each `extra`
+/// (kind, URL), warning when the template lacks one, since that usually
+/// means the template and this build have drifted apart.
+fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle, extra: &[(&str, &str)]) -> String {
     let mut filled = template.to_string();
-    for (kind, url) in [("JS", &bundle.js.url), ("WASM", &bundle.wasm.url), ("CSS", &bundle.css.url)] {
+    let own = [("JS", bundle.js.url.as_str()), ("WASM", bundle.wasm.url.as_str()), ("CSS", bundle.css.url.as_str())];
+    for &(kind, url) in own.iter().chain(extra) {
         let placeholder = format!("__{prefix}_{kind}__");
         if !filled.contains(&placeholder) {
             eprintln!("warning: {what} has no {placeholder} placeholder");
@@ -179,19 +181,13 @@ fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle) -> String {
 fn write_pages(dist: &Path, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
     let console_page = dist.join("console.html");
     let boot_url = write_console_boot(dist, &console)?;
-    let page = fill(&sources.console_page, "console/index.html", "CONSOLE", &console);
-    if !page.contains(CONSOLE_BOOT) {
-        eprintln!("warning: console/index.html has no {CONSOLE_BOOT} placeholder");
-    }
-    write(&console_page, page.replace(CONSOLE_BOOT, &boot_url))?;
+    write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = minify(&sources.loader).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
-    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget))?;
+    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[]))?;
     Ok(Dist { widget, console, loader, console_page })
 }
-
-const CONSOLE_BOOT: &str = "__CONSOLE_BOOT__";
 
 /// Writes the console's one-line start module next to its hashed glue and
 /// returns its URL path. It is a file rather than an inline script so that
@@ -257,7 +253,8 @@ mod tests {
     fn fills_every_placeholder() {
         let asset = |url: &str| Asset { url: url.to_string(), file: PathBuf::new() };
         let bundle = Bundle { hash: String::new(), js: asset("/a.js"), wasm: asset("/a.wasm"), css: asset("/a.css") };
-        let page = fill("<script src=\"__X_JS__\"></script>__X_JS__ __X_WASM__ __X_CSS__", "t", "X", &bundle);
+        let page = fill("<script src=\"__X_JS__\"></script>__X_JS__ __X_WASM__ __X_CSS__", "t", "X", &bundle, &[]);
         assert_eq!(page, "<script src=\"/a.js\"></script>/a.js /a.wasm /a.css");
+        assert_eq!(fill("__X_BOOT__ __X_JS__", "t", "X", &bundle, &[("BOOT", "/b.js")]), "/b.js /a.js");
     }
 }
