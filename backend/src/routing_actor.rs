@@ -121,17 +121,7 @@ impl Actor {
                 _ = shutdown.cancelled() => break,
                 event = rx.recv() => match event {
                     Some(Input::Route(event)) => self.apply(event).await,
-                    Some(Input::RefreshOffer(conversation)) => {
-                        if let Some((agent, expires_at)) = self.engine.offer_of(conversation) {
-                            if let Err(e) = self.send_offer(conversation, agent, expires_at).await {
-                                tracing::error!(conversation, error = %e, "could not refresh an offer");
-                            }
-                        }
-                        // Finding the chat closed queues its release.
-                        if let Some(event) = self.followups.pop_front() {
-                            self.apply(event).await;
-                        }
-                    }
+                    Some(Input::RefreshOffer(conversation)) => self.refresh_offer(conversation).await,
                     None => break,
                 },
                 _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)).await }, if deadline.is_some() => {
@@ -221,6 +211,18 @@ impl Actor {
     fn forget_position(&mut self, id: ConversationId) {
         self.waiting.remove(&id);
         self.shared.positions.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+
+    async fn refresh_offer(&mut self, conversation: ConversationId) {
+        if let Some((agent, expires_at)) = self.engine.offer_of(conversation) {
+            if let Err(e) = self.send_offer(conversation, agent, expires_at).await {
+                tracing::error!(conversation, error = %e, "could not refresh an offer");
+            }
+        }
+        // Finding the chat closed queues its release.
+        if let Some(event) = self.followups.pop_front() {
+            self.apply(event).await;
+        }
     }
 
     /// Tells the agent about the offer (again, when the preview changed):
