@@ -1,13 +1,21 @@
 //! Server configuration: embedded defaults, then a TOML file, then
-//! environment variables (`RAPPORT_*`), each overriding the one before.
+//! environment variables, each overriding the one before.
+//!
+//! Every key has a variable: `RAPPORT_` and the key's path in capitals,
+//! joined by `_` (`limits.connections_per_ip` is
+//! `RAPPORT_LIMITS_CONNECTIONS_PER_IP`). `rapport.example.toml` lists every
+//! key with its default; a test keeps the two in step.
+
+mod env;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the API, WebSockets, widget and console listen.
@@ -19,15 +27,24 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built widget and console (`cargo xtask build` writes `dist/`).
     pub assets_dir: PathBuf,
+    /// Take the client's address from `X-Forwarded-For` (the last hop's
+    /// entry) rather than the TCP peer. Only behind a proxy you run: anyone
+    /// can send the header.
+    pub trust_forwarded_for: bool,
+    /// `text` for people, `json` (one object per line) for a log collector.
+    pub log_format: LogFormat,
     pub demo: DemoConfig,
     pub limits: Limits,
+    pub connections: ConnectionTimers,
     pub routing: RoutingConfig,
+    pub database: DatabaseConfig,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DemoConfig {
-    /// Create the demo site and demo agents at start (idempotent).
+    /// Create the demo site and demo agents at start (only into an empty or
+    /// demo database; idempotent).
     pub seed: bool,
     /// Serve the demo shop on this address; `None` serves nothing.
     pub listen: Option<SocketAddr>,
@@ -35,21 +52,80 @@ pub struct DemoConfig {
     pub site_key: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+/// What one client, address or conversation may have or do.
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Frames a connection may send in a burst...
     pub burst_frames: u32,
     /// ...and per second after that.
     pub frames_per_second: u32,
+    /// Open WebSockets from one IP address (visitors and agents together).
+    pub connections_per_ip: u32,
+    /// Open WebSockets of one visitor (their tabs).
+    pub connections_per_visitor: u32,
+    /// Open WebSockets of one agent (their consoles).
+    pub connections_per_agent: u32,
+    /// New visitors one IP address may create per minute.
+    pub new_visitors_per_ip_per_minute: u32,
+    /// Conversations one visitor may start per hour...
+    pub new_conversations_per_visitor_per_hour: u32,
+    /// ...and one IP address.
+    pub new_conversations_per_ip_per_hour: u32,
+    /// Messages one conversation may hold.
+    pub messages_per_conversation: u32,
+    /// Login attempts one IP address may make per minute.
+    pub logins_per_ip_per_minute: u32,
+    /// Password checks (argon2, about 19 MiB each) running at once.
+    pub password_checks_at_once: u32,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+/// How the server notices dead connections.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionTimers {
+    /// A ping goes to every client this often...
+    pub ping_interval_ms: u64,
+    /// ...and a client that sent nothing (no pong either) for this long
+    /// after it is closed, so a sleeping laptop's agent stops getting offers.
+    pub pong_timeout_ms: u64,
+    /// A write that does not finish in this time closes the connection.
+    pub write_timeout_ms: u64,
+    /// A new connection must say hello within this time.
+    pub hello_timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RoutingConfig {
     pub offer_timeout_secs: u64,
     /// Concurrent chats per agent.
     pub agent_capacity: u32,
+    /// A waiting visitor with no open connection for this long has
+    /// abandoned the queue.
+    pub abandon_after_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `full` makes every acknowledged message survive power loss; `normal`
+    /// only a crash of the process (faster on slow disks).
+    pub synchronous: Synchronous,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Synchronous {
+    Full,
+    Normal,
 }
 
 impl Default for Config {
@@ -59,9 +135,13 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: "data".into(),
             assets_dir: "dist".into(),
+            trust_forwarded_for: false,
+            log_format: LogFormat::Text,
             demo: DemoConfig::default(),
             limits: Limits::default(),
+            connections: ConnectionTimers::default(),
             routing: RoutingConfig::default(),
+            database: DatabaseConfig::default(),
         }
     }
 }
@@ -74,13 +154,56 @@ impl Default for DemoConfig {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { burst_frames: 40, frames_per_second: 10 }
+        Self {
+            burst_frames: 40,
+            frames_per_second: 10,
+            connections_per_ip: 100,
+            connections_per_visitor: 10,
+            connections_per_agent: 10,
+            new_visitors_per_ip_per_minute: 30,
+            new_conversations_per_visitor_per_hour: 10,
+            new_conversations_per_ip_per_hour: 60,
+            messages_per_conversation: 5_000,
+            logins_per_ip_per_minute: 10,
+            password_checks_at_once: 2,
+        }
+    }
+}
+
+impl Default for ConnectionTimers {
+    fn default() -> Self {
+        Self { ping_interval_ms: 10_000, pong_timeout_ms: 5_000, write_timeout_ms: 10_000, hello_timeout_ms: 10_000 }
+    }
+}
+
+impl ConnectionTimers {
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_millis(self.ping_interval_ms.max(10))
+    }
+
+    /// How long a client may be silent before it counts as gone.
+    pub fn silence_limit(&self) -> Duration {
+        self.ping_interval() + Duration::from_millis(self.pong_timeout_ms)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms.max(10))
+    }
+
+    pub fn hello_timeout(&self) -> Duration {
+        Duration::from_millis(self.hello_timeout_ms.max(10))
     }
 }
 
 impl Default for RoutingConfig {
     fn default() -> Self {
-        Self { offer_timeout_secs: 30, agent_capacity: 3 }
+        Self { offer_timeout_secs: 30, agent_capacity: 3, abandon_after_secs: 120 }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { synchronous: Synchronous::Full }
     }
 }
 
@@ -101,27 +224,7 @@ impl Config {
     /// Environment overrides; `get` is injected so tests need not touch the
     /// process environment.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        if let Some(v) = get("RAPPORT_LISTEN") {
-            self.listen = v.parse().context("RAPPORT_LISTEN must be an address like 127.0.0.1:8080")?;
-        }
-        if let Some(v) = get("RAPPORT_PUBLIC_URL") {
-            self.public_url = v;
-        }
-        if let Some(v) = get("RAPPORT_DATA_DIR") {
-            self.data_dir = v.into();
-        }
-        if let Some(v) = get("RAPPORT_ASSETS_DIR") {
-            self.assets_dir = v.into();
-        }
-        if let Some(v) = get("RAPPORT_DEMO") {
-            self.demo.seed = matches!(v.as_str(), "1" | "true" | "yes");
-        }
-        if let Some(v) = get("RAPPORT_DEMO_LISTEN") {
-            self.demo.listen = Some(v.parse().context("RAPPORT_DEMO_LISTEN must be an address like 127.0.0.1:8081")?);
-        }
-        if let Some(v) = get("RAPPORT_DEMO_DIR") {
-            self.demo.dir = v.into();
-        }
+        *self = env::overlay(self, get)?;
         self.public_url = self.public_url.trim_end_matches('/').to_string();
         Ok(())
     }
@@ -146,10 +249,13 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_and_bad_addresses_are_errors() {
+    fn unknown_keys_and_bad_values_are_errors_that_name_the_variable() {
         assert!(toml::from_str::<Config>("lisen = 1").is_err());
         let mut c = Config::default();
-        assert!(c.apply_env(|k| (k == "RAPPORT_LISTEN").then(|| "nope".to_string())).is_err());
+        let err = c.apply_env(|k| (k == "RAPPORT_LISTEN").then(|| "nope".to_string())).unwrap_err();
+        assert!(format!("{err:#}").contains("RAPPORT_LISTEN"), "{err:#}");
+        let err = c.apply_env(|k| (k == "RAPPORT_LIMITS_CONNECTIONS_PER_IP").then(|| "lots".to_string())).unwrap_err();
+        assert!(format!("{err:#}").contains("RAPPORT_LIMITS_CONNECTIONS_PER_IP"), "{err:#}");
     }
 
     #[test]

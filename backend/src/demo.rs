@@ -1,6 +1,11 @@
 //! The demo shop: serves `demo-site/` on its own address (a different
 //! origin from the backend, like a real customer's site), filling in the
 //! embed snippet's backend origin and site key.
+//!
+//! It is served with the strict Content-Security-Policy a careful site
+//! owner would use (no inline script or style anywhere), which is what
+//! shows the widget needs nothing looser: only the backend's origin for
+//! scripts, styles and connections, and `'wasm-unsafe-eval'` for Wasm.
 
 use std::path::PathBuf;
 
@@ -15,11 +20,23 @@ struct Demo {
     dir: PathBuf,
     backend_origin: String,
     site_key: String,
+    csp: String,
+}
+
+/// What a page embedding the widget must allow, and nothing more.
+pub fn content_security_policy(backend_origin: &str) -> String {
+    let socket_origin = backend_origin.replacen("http", "ws", 1);
+    format!(
+        "default-src 'self'; script-src 'self' {backend_origin} 'wasm-unsafe-eval'; style-src 'self' {backend_origin}; \
+         connect-src 'self' {backend_origin} {socket_origin}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
 }
 
 pub fn router(dir: PathBuf, backend_origin: String, site_key: String) -> Router {
-    let demo = Demo { dir, backend_origin, site_key };
-    Router::new().route("/", get(|state: State<Demo>| file(state, Path("index.html".to_string())))).route("/{name}", get(file)).with_state(demo)
+    let csp = content_security_policy(&backend_origin);
+    let demo = Demo { dir, backend_origin, site_key, csp };
+    let routes = Router::new().route("/", get(|state: State<Demo>| file(state, Path("index.html".to_string())))).route("/{name}", get(file));
+    crate::headers::secure(routes).with_state(demo)
 }
 
 async fn file(State(demo): State<Demo>, Path(name): Path<String>) -> Response {
@@ -43,5 +60,12 @@ async fn file(State(demo): State<Demo>, Path(name): Path<String>) -> Response {
     } else {
         bytes
     };
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::CONTENT_SECURITY_POLICY, demo.csp.as_str()),
+    ];
+    (headers, body).into_response()
 }

@@ -1,12 +1,17 @@
 //! Rapport's backend as a library, so tests can start the real server.
 
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod extract;
+pub mod fatal;
 pub mod gateway;
+pub mod headers;
 pub mod hub;
+pub mod refusal;
 pub mod routing_actor;
 pub mod seed;
 pub mod server;

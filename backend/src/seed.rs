@@ -1,6 +1,9 @@
 //! The demo data `cargo xtask run` starts with: the demo shop's site and
-//! three agents. Idempotent: run at every start, it changes nothing twice.
+//! three agents who serve it. Idempotent: run at every start, it changes
+//! nothing twice. It only ever writes into an empty database or one it
+//! created, because the demo passwords are public.
 
+use anyhow::bail;
 use protocol::agent::Role;
 use protocol::visitor::WidgetSettings;
 
@@ -23,17 +26,33 @@ pub const DEMO_AGENTS: [DemoAgent; 3] = [
 ];
 
 pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], capacity: u32) -> anyhow::Result<()> {
+    if !store.is_demo().await? {
+        if !store.is_empty().await? {
+            bail!(
+                "demo data (with public passwords) goes only into an empty database or one created for the demo, \
+                 and this one already holds sites or agents; use another data directory for the demo"
+            );
+        }
+        store.mark_demo().await?;
+    }
     let settings = WidgetSettings { title: "Northwind Tea Co.".into(), accent: "#1f6f5c".into(), greeting: String::new(), ..WidgetSettings::default() };
-    store.upsert_site(site_key, "Northwind Tea Co. (demo)", demo_origins, &settings).await?;
+    let site = store.upsert_site(site_key, "Northwind Tea Co. (demo)", demo_origins, &settings).await?;
     for a in &DEMO_AGENTS {
-        if store.agent_by_email(a.email).await?.is_some() {
+        if let Some(existing) = store.agent_by_email(a.email).await? {
+            store.add_agent_to_site(existing.info.id, site.id).await?;
             continue;
         }
         let hash = hash_password(a.password)?;
-        match store.create_agent(NewAgent { email: a.email, name: a.name, role: a.role, password_hash: &hash, capacity }).await {
+        match store.create_agent(NewAgent { email: a.email, name: a.name, role: a.role, password_hash: &hash, capacity, sites: &[site.id] }).await {
             Ok(_) | Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
     Ok(())
+}
+
+/// How many enabled demo accounts the database holds.
+pub async fn demo_accounts(store: &Store) -> anyhow::Result<usize> {
+    let emails: Vec<&str> = DEMO_AGENTS.iter().map(|a| a.email).collect();
+    Ok(store.agents_with_emails(&emails).await?)
 }

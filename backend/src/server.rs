@@ -2,37 +2,76 @@
 //! both do.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use routing::EngineConfig;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::admission::Admission;
+use crate::auth::lockout::Lockout;
+use crate::auth::PasswordChecker;
 use crate::config::Config;
+use crate::fatal::Fatal;
+use crate::gateway::TypingGate;
 use crate::hub::Hub;
 use crate::routing_actor::Routing;
 use crate::state::AppState;
-use crate::store::Store;
-use crate::{api, assets, demo, gateway, seed};
+use crate::store::{Store, StoreOptions};
+use crate::{api, assets, demo, gateway, headers, seed};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of the backend.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/v1/login", post(api::login))
         .route("/api/v1/logout", post(api::logout))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/agents/{id}/disable", post(api::disable_agent))
         .route("/api/v1/sites/{key}/widget", get(api::widget_boot))
         .route("/ws/v1/visitor", get(gateway::visitor_ws))
         .route("/ws/v1/agent", get(gateway::agent_ws))
-        .merge(assets::routes(&state))
-        .layer(TraceLayer::new_for_http())
+        .merge(assets::routes(&state));
+    headers::secure(routes)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %id, agent = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
         .with_state(state)
+}
+
+/// Request ids unique to this process: a random prefix per start, then a
+/// counter.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: u32,
+    next: Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        Self { prefix: rand::random(), next: Arc::new(AtomicU64::new(1)) }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix)).ok().map(RequestId::new)
+    }
 }
 
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
@@ -59,27 +98,36 @@ impl Server {
         let demo_addr = demo_listener.as_ref().map(|l| l.local_addr()).transpose()?;
 
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-        let store = Store::open(&config.database_path()).await.with_context(|| format!("opening the database {}", config.database_path().display()))?;
-        if config.demo.seed {
-            let mut origins = vec![];
-            if let Some(a) = demo_addr {
-                origins.push(format!("http://{a}"));
-                origins.push(format!("http://localhost:{}", a.port()));
-            }
-            seed::seed_demo(&store, &config.demo.site_key, &origins, config.routing.agent_capacity).await.context("seeding the demo data")?;
-        }
+        let options = StoreOptions { synchronous: config.database.synchronous, messages_per_conversation: config.limits.messages_per_conversation };
+        let store =
+            Store::open(&config.database_path(), options).await.with_context(|| format!("opening the database {}", config.database_path().display()))?;
+        prepare_data(&store, &config, demo_addr).await?;
 
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
+        let fatal = Fatal::new(shutdown.clone());
         let hub = Hub::default();
-        let engine_config = EngineConfig { offer_timeout_ms: config.routing.offer_timeout_secs * 1000 };
-        let routing = Routing::start(store.clone(), hub.clone(), engine_config, shutdown.clone(), &tasks).await.context("starting routing")?;
-        let state = AppState { config: Arc::new(config), store, hub, routing, shutdown: shutdown.clone(), tasks: tasks.clone() };
+        let engine_config =
+            EngineConfig { offer_timeout_ms: config.routing.offer_timeout_secs * 1000, abandon_after_ms: config.routing.abandon_after_secs * 1000 };
+        let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks).await.context("starting routing")?;
+        let state = AppState {
+            admission: Admission::new(&config.limits),
+            passwords: Arc::new(PasswordChecker::new(config.limits.password_checks_at_once)),
+            lockout: Arc::new(Lockout::default()),
+            typing: Arc::new(TypingGate::default()),
+            config: Arc::new(config),
+            store,
+            hub,
+            routing,
+            shutdown: shutdown.clone(),
+            tasks: tasks.clone(),
+            fatal,
+        };
 
-        let app = router(state.clone());
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         tasks.spawn(async move {
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await {
+            if let Err(e) = axum::serve(listener.tap_io(no_delay), app).with_graceful_shutdown(stop.cancelled_owned()).await {
                 tracing::error!(error = %e, "server error");
             }
         });
@@ -87,7 +135,7 @@ impl Server {
             let demo_app = demo::router(state.config.demo.dir.clone(), state.config.public_url.clone(), state.config.demo.site_key.clone());
             let stop = shutdown.clone();
             tasks.spawn(async move {
-                if let Err(e) = axum::serve(listener, demo_app).with_graceful_shutdown(stop.cancelled_owned()).await {
+                if let Err(e) = axum::serve(listener.tap_io(no_delay), demo_app).with_graceful_shutdown(stop.cancelled_owned()).await {
                     tracing::error!(error = %e, "demo site error");
                 }
             });
@@ -111,4 +159,33 @@ impl Server {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+}
+
+/// Chat frames are small and must go out at once: Nagle's algorithm would
+/// hold one back until the previous one is acknowledged (tens of ms).
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    }
+}
+
+/// Seeds the demo when asked (only into an empty or demo database) and
+/// warns, at every start, while demo accounts with public passwords exist.
+async fn prepare_data(store: &Store, config: &Config, demo_addr: Option<SocketAddr>) -> anyhow::Result<()> {
+    if config.demo.seed {
+        let mut origins = vec![];
+        if let Some(a) = demo_addr {
+            origins.push(format!("http://{a}"));
+            origins.push(format!("http://localhost:{}", a.port()));
+        }
+        seed::seed_demo(store, &config.demo.site_key, &origins, config.routing.agent_capacity).await.context("seeding the demo data")?;
+    }
+    let demo_accounts = seed::demo_accounts(store).await?;
+    if demo_accounts > 0 {
+        tracing::warn!(
+            accounts = demo_accounts,
+            "this database has demo accounts whose passwords are public (see the README); do not expose it to the internet"
+        );
+    }
+    Ok(())
 }

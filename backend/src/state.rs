@@ -6,7 +6,12 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admission::Admission;
+use crate::auth::lockout::Lockout;
+use crate::auth::PasswordChecker;
 use crate::config::Config;
+use crate::fatal::Fatal;
+use crate::gateway::TypingGate;
 use crate::hub::Hub;
 use crate::routing_actor::Routing;
 use crate::store::Store;
@@ -17,10 +22,17 @@ pub struct AppState {
     pub store: Store,
     pub hub: Hub,
     pub routing: Routing,
+    /// Connections, new visitors, conversations and logins per address.
+    pub admission: Arc<Admission>,
+    pub passwords: Arc<PasswordChecker>,
+    pub lockout: Arc<Lockout>,
+    pub typing: Arc<TypingGate>,
     /// Cancelled on shutdown; every connection and background task watches it.
     pub shutdown: CancellationToken,
     /// Every connection and background task, so shutdown can wait for them.
     pub tasks: TaskTracker,
+    /// Set when a vital task failed and the process must stop.
+    pub fatal: Fatal,
 }
 
 impl AppState {

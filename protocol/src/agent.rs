@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::visitor::PageInfo;
-use crate::{ChatMessage, ConversationId, ConversationStatus, ErrorBody, PreChat, Seq};
+use crate::{AgentId, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, Seq, VisitorId};
 
 /// An agent's availability for new chats.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,8 +36,8 @@ pub enum AgentFrame {
     },
     Send {
         conversation_id: ConversationId,
-        client_id: String,
-        text: String,
+        client_id: ClientId,
+        text: MessageText,
     },
     Typing {
         conversation_id: ConversationId,
@@ -49,6 +49,11 @@ pub enum AgentFrame {
     },
     End {
         conversation_id: ConversationId,
+    },
+    /// The agent scrolled up: the page of messages before `before_seq`.
+    LoadOlder {
+        conversation_id: ConversationId,
+        before_seq: Seq,
     },
 }
 
@@ -76,9 +81,13 @@ pub enum AgentEvent {
     Conversation {
         conversation: ConversationSummary,
     },
-    /// Messages after the console's last seq for this conversation.
+    /// Messages of a conversation, oldest first, at most
+    /// [`crate::HISTORY_PAGE`]: what came after the console's last seq, or an
+    /// older page it asked for. `reset` means drop what is shown first (the
+    /// console is too far behind and gets the newest page instead).
     History {
         conversation_id: ConversationId,
+        reset: bool,
         messages: Vec<ChatMessage>,
     },
     Message {
@@ -87,7 +96,7 @@ pub enum AgentEvent {
     },
     Ack {
         conversation_id: ConversationId,
-        client_id: String,
+        client_id: ClientId,
         seq: Seq,
     },
     Typing {
@@ -110,7 +119,7 @@ pub enum AgentEvent {
 /// The logged-in agent.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AgentInfo {
-    pub id: i64,
+    pub id: AgentId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -135,7 +144,7 @@ impl Role {
 /// The screen pop: who the visitor is and where they are.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct VisitorCard {
-    pub visitor_id: i64,
+    pub visitor_id: VisitorId,
     pub prechat: PreChat,
     pub page: PageInfo,
     pub locale: String,

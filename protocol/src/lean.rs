@@ -9,7 +9,7 @@
 //! exactly what serde writes, and that serde reads exactly what this writes.
 
 use crate::visitor::{PageInfo, PreChatField, Resume, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
-use crate::{Author, ChatMessage, ConversationStatus, ErrorBody, ErrorCode, PreChat};
+use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a
 /// `serde_json::Value` in the tests.
@@ -41,6 +41,10 @@ fn int<S: Source, T: TryFrom<i64>>(s: &S, name: &str) -> Option<T> {
     T::try_from(n as i64).ok()
 }
 
+fn client_id<S: Source>(s: &S, name: &str) -> Option<ClientId> {
+    ClientId::parse(string(s, name)?).ok()
+}
+
 /// `null` and absence both mean `None`; anything else must decode.
 fn optional<S: Source, T>(s: &S, name: &str, decode: impl FnOnce(&S) -> Option<T>) -> Option<Option<T>> {
     match s.field(name) {
@@ -63,11 +67,13 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
             conversation: optional(s, "conversation", conversation)?,
             agents_online: boolean(s, "agents_online")?,
         },
-        "history" => {
-            VisitorEvent::History { conversation_id: int(s, "conversation_id")?, reset: boolean(s, "reset")?, messages: list(s, "messages", message)? }
-        }
+        "history" => VisitorEvent::History {
+            conversation_id: ConversationId(int(s, "conversation_id")?),
+            reset: boolean(s, "reset")?,
+            messages: list(s, "messages", message)?,
+        },
         "message" => VisitorEvent::Message { message: message(&s.field("message")?)? },
-        "ack" => VisitorEvent::Ack { client_id: string(s, "client_id")?, seq: int(s, "seq")? },
+        "ack" => VisitorEvent::Ack { client_id: client_id(s, "client_id")?, seq: int(s, "seq")? },
         "conversation" => VisitorEvent::Conversation { conversation: conversation(&s.field("conversation")?)? },
         "typing" => VisitorEvent::Typing { on: boolean(s, "on")?, name: string(s, "name")? },
         "read" => VisitorEvent::Read { seq: int(s, "seq")? },
@@ -96,7 +102,7 @@ fn settings<S: Source>(s: &S) -> Option<WidgetSettings> {
 
 fn conversation<S: Source>(s: &S) -> Option<VisitorConversation> {
     Some(VisitorConversation {
-        id: int(s, "id")?,
+        id: ConversationId(int(s, "id")?),
         status: ConversationStatus::parse(&string(s, "status")?)?,
         agent_name: optional(s, "agent_name", Source::as_str)?,
         queue_position: optional(s, "queue_position", |v| u32::try_from(v.as_f64()? as i64).ok())?,
@@ -112,7 +118,7 @@ fn prechat<S: Source>(s: &S) -> Option<PreChat> {
 fn message<S: Source>(s: &S) -> Option<ChatMessage> {
     Some(ChatMessage {
         seq: int(s, "seq")?,
-        client_id: string(s, "client_id")?,
+        client_id: client_id(s, "client_id")?,
         author: Author::parse(&string(s, "author")?)?,
         author_name: string(s, "author_name")?,
         text: string(s, "text")?,
@@ -131,6 +137,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::Read { .. } => "read",
         VisitorFrame::Page { .. } => "page",
         VisitorFrame::EndChat => "end_chat",
+        VisitorFrame::LoadOlder { .. } => "load_older",
     });
     match frame {
         VisitorFrame::Hello { v, token, resume, page, locale } => {
@@ -157,8 +164,8 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
             w.raw(",\"email\":").string(&prechat.email).raw(",\"topic\":").string(&prechat.topic).raw("}");
         }
         VisitorFrame::Send { client_id, text } => {
-            w.key("client_id").string(client_id);
-            w.key("text").string(text);
+            w.key("client_id").string(client_id.as_str());
+            w.key("text").string(text.as_str());
         }
         VisitorFrame::Typing { on } => {
             w.key("on").raw(if *on { "true" } else { "false" });
@@ -171,6 +178,9 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
             page_object(&mut w, page);
         }
         VisitorFrame::EndChat => {}
+        VisitorFrame::LoadOlder { before_seq } => {
+            w.key("before_seq").raw(&before_seq.to_string());
+        }
     }
     w.finish()
 }
@@ -257,7 +267,7 @@ mod tests {
     fn message(seq: u64, author: Author) -> ChatMessage {
         ChatMessage {
             seq,
-            client_id: format!("c{seq}"),
+            client_id: ClientId::parse(format!("c{seq}")).unwrap(),
             author,
             author_name: "林美 Mei".into(),
             text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(),
@@ -267,7 +277,7 @@ mod tests {
 
     fn conversation(status: ConversationStatus) -> VisitorConversation {
         VisitorConversation {
-            id: 42,
+            id: ConversationId(42),
             status,
             agent_name: Some("Mei".into()),
             queue_position: Some(3),
@@ -285,13 +295,13 @@ mod tests {
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false },
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings, conversation: Some(conversation(ConversationStatus::Active)), agents_online: true },
             VisitorEvent::History {
-                conversation_id: 42,
+                conversation_id: ConversationId(42),
                 reset: true,
                 messages: vec![message(1, Author::Visitor), message(2, Author::Agent), message(3, Author::System)],
             },
-            VisitorEvent::History { conversation_id: 42, reset: false, messages: vec![] },
+            VisitorEvent::History { conversation_id: ConversationId(42), reset: false, messages: vec![] },
             VisitorEvent::Message { message: message(9, Author::Agent) },
-            VisitorEvent::Ack { client_id: "abc".into(), seq: 9 },
+            VisitorEvent::Ack { client_id: ClientId::parse("abc").unwrap(), seq: 9 },
             VisitorEvent::Conversation { conversation: bare },
             VisitorEvent::Conversation { conversation: conversation(ConversationStatus::Ended) },
             VisitorEvent::Typing { on: true, name: "Mei".into() },
@@ -342,17 +352,18 @@ mod tests {
             VisitorFrame::Hello {
                 v: 1,
                 token: Some("tok".into()),
-                resume: Some(Resume { conversation_id: 42, last_seq: 9 }),
+                resume: Some(Resume { conversation_id: ConversationId(42), last_seq: 9 }),
                 page: page.clone(),
                 locale: "en".into(),
             },
             VisitorFrame::StartChat { prechat: PreChat { name: "Ada \"A\"".into(), email: "a@b.c".into(), topic: String::new() } },
-            VisitorFrame::Send { client_id: "abc".into(), text: "line\nline\r\n<b>x</b> 你好 😀".into() },
+            VisitorFrame::Send { client_id: ClientId::parse("abc").unwrap(), text: crate::MessageText::parse("line\nline\r\n<b>x</b> 你好 😀").unwrap() },
             VisitorFrame::Typing { on: true },
             VisitorFrame::Typing { on: false },
             VisitorFrame::Read { seq: 12 },
             VisitorFrame::Page { page },
             VisitorFrame::EndChat,
+            VisitorFrame::LoadOlder { before_seq: 51 },
         ];
         for frame in frames {
             let json = encode_visitor_frame(&frame);

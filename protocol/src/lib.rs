@@ -10,11 +10,16 @@
 //! it does not speak with [`ErrorCode::VersionUnsupported`].
 
 pub mod agent;
+mod ids;
 pub mod lean;
 pub mod rest;
+mod text;
 pub mod visitor;
 
 use serde::{Deserialize, Serialize};
+
+pub use ids::{AgentId, BadClientId, ClientId, ConversationId, SiteId, VisitorId};
+pub use text::{BadText, MessageText};
 
 /// The protocol version this build speaks. Bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -30,12 +35,16 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest client-generated message id.
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 
-/// Per-conversation sequence number, assigned by the server after the message
-/// is durably stored. Starts at 1; 0 means "nothing yet".
-pub type Seq = u64;
+/// Messages the server sends in one `history` frame: the newest page when a
+/// conversation is opened (or a client is too far behind to catch up), and
+/// each older page a client asks for as its reader scrolls up. Sequence
+/// numbers have no gaps, so a client holding seq N > 1 as its oldest knows
+/// there is more before it.
+pub const HISTORY_PAGE: usize = 50;
 
-/// Server-assigned conversation id.
-pub type ConversationId = i64;
+/// Per-conversation sequence number, assigned by the server after the message
+/// is durably stored. Starts at 1 and has no gaps; 0 means "nothing yet".
+pub type Seq = u64;
 
 /// Who wrote a chat message.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +55,17 @@ pub enum Author {
     System,
 }
 
-/// A chat message as stored and delivered. `client_id` is the idempotency
-/// key chosen by the sender; `seq` orders the conversation.
 impl Author {
     /// The wire name, as serde writes it (tested in `lean`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Agent => "agent",
+            Self::System => "system",
+        }
+    }
+
+    /// The inverse of [`Author::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "visitor" => Some(Self::Visitor),
@@ -60,10 +76,12 @@ impl Author {
     }
 }
 
+/// A chat message as stored and delivered. `client_id` is the idempotency
+/// key chosen by the sender; `seq` orders the conversation.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ChatMessage {
     pub seq: Seq,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub author: Author,
     /// Display name of the author at the time of sending.
     pub author_name: String,
@@ -119,6 +137,26 @@ impl PreChat {
     pub const MAX_NAME_CHARS: usize = 100;
     pub const MAX_EMAIL_CHARS: usize = 254;
     pub const MAX_TOPIC_CHARS: usize = 500;
+
+    /// The answers trimmed and checked, as the widget's form and the server
+    /// both require them.
+    pub fn normalized(&self) -> Result<PreChat, BadPreChat> {
+        let p = PreChat { name: self.name.trim().to_string(), email: self.email.trim().to_string(), topic: self.topic.trim().to_string() };
+        if p.name.chars().count() > Self::MAX_NAME_CHARS || p.email.chars().count() > Self::MAX_EMAIL_CHARS || p.topic.chars().count() > Self::MAX_TOPIC_CHARS {
+            return Err(BadPreChat::TooLong);
+        }
+        if !p.email.is_empty() && !looks_like_email(&p.email) {
+            return Err(BadPreChat::BadEmail);
+        }
+        Ok(p)
+    }
+}
+
+/// Why pre-chat answers were refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadPreChat {
+    TooLong,
+    BadEmail,
 }
 
 /// A light check: one '@' with something on both sides and a dot after it,
@@ -152,6 +190,8 @@ pub enum ErrorCode {
     RateLimited,
     /// Not logged in, or the session expired.
     Unauthorized,
+    /// Logged in, but this needs a role the agent does not have.
+    Forbidden,
     /// The page's origin is not in the site's allowed-origins list.
     BadOrigin,
     /// No site has that key.
@@ -167,17 +207,23 @@ pub enum ErrorCode {
     InvalidState,
     /// A field failed validation (e.g. an empty message).
     Invalid,
+    /// A limit on how much one visitor, address or conversation may have
+    /// was reached (connections, new chats, messages in one chat).
+    LimitReached,
+    /// The server is too busy to do this now; try again shortly.
+    Busy,
     /// Something went wrong on the server; nothing was changed.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 16] = [
         Self::BadFrame,
         Self::UnknownType,
         Self::TooLarge,
         Self::RateLimited,
         Self::Unauthorized,
+        Self::Forbidden,
         Self::BadOrigin,
         Self::UnknownSite,
         Self::VersionUnsupported,
@@ -185,6 +231,8 @@ impl ErrorCode {
         Self::NoConversation,
         Self::InvalidState,
         Self::Invalid,
+        Self::LimitReached,
+        Self::Busy,
         Self::Internal,
     ];
 
@@ -196,6 +244,7 @@ impl ErrorCode {
             "too_large" => Self::TooLarge,
             "rate_limited" => Self::RateLimited,
             "unauthorized" => Self::Unauthorized,
+            "forbidden" => Self::Forbidden,
             "bad_origin" => Self::BadOrigin,
             "unknown_site" => Self::UnknownSite,
             "version_unsupported" => Self::VersionUnsupported,
@@ -203,6 +252,8 @@ impl ErrorCode {
             "no_conversation" => Self::NoConversation,
             "invalid_state" => Self::InvalidState,
             "invalid" => Self::Invalid,
+            "limit_reached" => Self::LimitReached,
+            "busy" => Self::Busy,
             "internal" => Self::Internal,
             _ => return None,
         })
@@ -214,11 +265,6 @@ impl ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
-}
-
-/// Characters of `text` are within the message limit and it is not blank.
-pub fn message_text_is_valid(text: &str) -> bool {
-    !text.trim().is_empty() && text.chars().count() <= MAX_MESSAGE_CHARS
 }
 
 #[cfg(test)]
@@ -238,12 +284,11 @@ mod tests {
     }
 
     #[test]
-    fn message_limits_count_characters_not_bytes() {
-        let chinese: String = "你".repeat(MAX_MESSAGE_CHARS);
-        assert!(chinese.len() > MAX_MESSAGE_CHARS);
-        assert!(message_text_is_valid(&chinese));
-        assert!(!message_text_is_valid(&format!("{chinese}好")));
-        assert!(!message_text_is_valid("  \n "));
+    fn prechat_answers_are_trimmed_and_limited() {
+        let p = PreChat { name: " 林美 ".into(), email: "".into(), topic: "訂單".into() }.normalized().unwrap();
+        assert_eq!(p.name, "林美");
+        assert_eq!(PreChat { name: "x".repeat(101), ..PreChat::default() }.normalized(), Err(BadPreChat::TooLong));
+        assert_eq!(PreChat { email: "nope".into(), ..PreChat::default() }.normalized(), Err(BadPreChat::BadEmail));
     }
 
     #[test]

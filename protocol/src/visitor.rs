@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ChatMessage, ConversationId, ConversationStatus, ErrorBody, PreChat, Seq};
+use crate::{ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, Seq};
 
 /// Frames the widget sends.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -16,7 +16,7 @@ pub enum VisitorFrame {
     /// conversation is open: the open one is returned.
     StartChat { prechat: PreChat },
     /// A chat message. `client_id` makes retries idempotent.
-    Send { client_id: String, text: String },
+    Send { client_id: ClientId, text: MessageText },
     /// The visitor started or stopped typing.
     Typing { on: bool },
     /// The visitor has seen everything up to `seq`.
@@ -25,6 +25,8 @@ pub enum VisitorFrame {
     Page { page: PageInfo },
     /// The visitor closed the chat.
     EndChat,
+    /// The visitor scrolled up: the page of messages before `before_seq`.
+    LoadOlder { before_seq: Seq },
 }
 
 /// Where a client left off in a conversation.
@@ -48,14 +50,16 @@ pub enum VisitorEvent {
     /// Answer to `hello`. `token` is to be stored and sent on every later
     /// connection. `conversation` is the open (or last) conversation.
     Welcome { v: u32, token: String, settings: WidgetSettings, conversation: Option<VisitorConversation>, agents_online: bool },
-    /// Messages of `conversation_id` after the client's resume point,
-    /// oldest first. `reset` means the client must drop what it shows first
-    /// (the conversation is not the one it resumed).
+    /// Messages of `conversation_id`, oldest first, at most
+    /// [`crate::HISTORY_PAGE`] of them: what came after the client's resume
+    /// point, or an older page it asked for. `reset` means the client must
+    /// drop what it shows first (the conversation is not the one it resumed,
+    /// or it is too far behind and gets the newest page instead).
     History { conversation_id: ConversationId, reset: bool, messages: Vec<ChatMessage> },
     /// One new message in the conversation (from any side, any tab).
     Message { message: ChatMessage },
     /// The visitor's message with `client_id` is stored as `seq`.
-    Ack { client_id: String, seq: Seq },
+    Ack { client_id: ClientId, seq: Seq },
     /// The conversation changed: queued position, agent, status.
     Conversation { conversation: VisitorConversation },
     /// The agent started or stopped typing.
@@ -144,7 +148,7 @@ mod tests {
 
     #[test]
     fn frames_are_tagged_by_type() {
-        let f = VisitorFrame::Send { client_id: "c1".into(), text: "你好".into() };
+        let f = VisitorFrame::Send { client_id: ClientId::parse("c1").unwrap(), text: MessageText::parse("你好").unwrap() };
         let json = serde_json::to_string(&f).unwrap();
         assert_eq!(json, r#"{"type":"send","client_id":"c1","text":"你好"}"#);
         assert_eq!(serde_json::from_str::<VisitorFrame>(&json).unwrap(), f);

@@ -1,186 +1,228 @@
 //! `/ws/v1/agent`: the console's connection, authenticated by the session
-//! cookie and accepted only from the console's own origin.
+//! cookie, accepted only from the console's own origin, and closed when
+//! that session ends. One method per frame.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum_extra::extract::CookieJar;
+use axum::response::Response;
 use protocol::agent::{AgentEvent, AgentFrame, Presence};
 use protocol::visitor::VisitorEvent;
-use protocol::{Author, ConversationId, ConversationStatus, ErrorCode, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, Seq, VisitorId, HISTORY_PAGE, PROTOCOL_VERSION};
 use routing::Event;
+use tracing::field::Empty;
 
-use super::connection::Connection;
-use super::{check_client_id, check_text};
-use crate::api::ApiError;
-use crate::auth;
+use super::serve::{upgrade, Endpoint, Welcome};
+use super::typing::Side;
+use crate::admission::ConnectionPermit;
+use crate::auth::SignedIn;
+use crate::extract::{ClientIp, FromConsole};
+use crate::hub::ConnectionId;
+use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{AgentRecord, ConversationRecord, NewMessage, Reader, StoreError};
+use crate::store::{now_ms, ConversationRecord, EndReason, NewMessage, Reader, SessionRecord};
 
-pub async fn agent_ws(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
-    // Cookies ride along on cross-site WebSocket handshakes, so the origin
-    // check is what stops another site from driving an agent's session.
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !state.is_console_origin(origin) {
-        tracing::warn!(origin, "agent connection from a foreign origin");
-        return ApiError::new(StatusCode::FORBIDDEN, ErrorCode::BadOrigin, "the console connects only from its own origin").into_response();
-    }
-    let agent = match auth::agent_from_cookies(&state, &jar).await {
-        Ok(agent) => agent,
-        Err(e) => return e.into_response(),
-    };
-    let tasks = state.tasks.clone();
-    ws.read_buffer_size(4096)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| tasks.track_future(run(state, agent, socket)))
+pub async fn agent_ws(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    ClientIp(ip): ClientIp,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Refusal> {
+    let permit = state.admission.connect(ip)?;
+    let span = tracing::info_span!("agent", agent = %session.agent.info.id, conversation = Empty);
+    let endpoint = AgentEndpoint { state: state.clone(), session, _permit: permit, conn: None, chats: HashMap::new() };
+    Ok(upgrade(ws, state, endpoint, span))
 }
 
-async fn run(state: AppState, agent: AgentRecord, socket: WebSocket) {
-    let agent_id = agent.info.id;
-    let mut conn = Connection::<AgentEvent>::new(socket, &state.config.limits, state.shutdown.clone(), format!("agent#{agent_id}"));
-    let Some(hello) = conn.first_frame::<AgentFrame>().await else { return };
-    let AgentFrame::Hello { v, last_seqs } = hello else {
-        conn.send_error(ErrorCode::OutOfOrder, "the first frame must be hello").await;
-        return;
-    };
-    if v != PROTOCOL_VERSION {
-        conn.send_error(ErrorCode::VersionUnsupported, format!("this server speaks protocol version {PROTOCOL_VERSION}")).await;
-        conn.close(1002, "unsupported protocol version").await;
-        return;
-    }
-    let (conn_id, events) = state.hub.subscribe_agent(agent_id);
-    conn.attach(events);
-    let mut session = Session { state: state.clone(), agent };
-    match session.welcome(last_seqs.into_iter().collect()).await {
-        Ok(frames) => {
-            for frame in frames {
-                conn.send(&frame).await;
-            }
-            while let Some(frame) = conn.next_frame::<AgentFrame>().await {
-                if let Err((code, message)) = session.handle(frame, &mut conn).await {
-                    conn.send_error(code, message).await;
-                }
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not welcome an agent");
-            conn.send_error(ErrorCode::Internal, "could not start the session; try again").await;
-        }
-    }
-    if state.hub.unsubscribe_agent(agent_id, conn_id) {
-        // Offers need somebody to answer them; chats stay with the agent.
-        state.routing.send(Event::AgentUnavailable { agent: agent_id });
-    }
-}
-
-type Refusal = (ErrorCode, String);
-
-fn internal(e: StoreError) -> Refusal {
-    tracing::error!(error = %e, "store error in the agent gateway");
-    (ErrorCode::Internal, "something went wrong on our side; nothing was changed".into())
-}
-
-struct Session {
+struct AgentEndpoint {
     state: AppState,
-    agent: AgentRecord,
+    session: SessionRecord,
+    _permit: ConnectionPermit,
+    conn: Option<ConnectionId>,
+    /// The agent's chats as last seen (status, and whose they are), so
+    /// typing needs no trip to the store.
+    chats: HashMap<ConversationId, (ConversationStatus, VisitorId)>,
 }
 
-impl Session {
-    fn id(&self) -> i64 {
-        self.agent.info.id
+impl Endpoint for AgentEndpoint {
+    type Frame = AgentFrame;
+    type Event = AgentEvent;
+
+    async fn hello(&mut self, hello: AgentFrame) -> Result<Welcome<AgentEvent>, Refusal> {
+        let AgentFrame::Hello { last_seqs, .. } = hello else {
+            return Err(Refusal::new(ErrorCode::OutOfOrder, "the first frame must be hello"));
+        };
+        let limit = self.state.config.limits.connections_per_agent as usize;
+        let subscription = self
+            .state
+            .hub
+            .join_agent(self.id(), self.session.key.clone(), limit)
+            .ok_or_else(|| Refusal::new(ErrorCode::LimitReached, "the console is open in too many tabs; close some and try again"))?;
+        self.conn = Some(subscription.id);
+        let frames = self.welcome(last_seqs.into_iter().collect()).await?;
+        let left_ms = u64::try_from(self.session.expires_at_ms - now_ms()).unwrap_or(0);
+        let expires_at = tokio::time::Instant::now() + Duration::from_millis(left_ms);
+        Ok(Welcome { events: subscription.events, kick: subscription.kick, frames, expires_at: Some(expires_at) })
     }
 
-    async fn welcome(&mut self, last_seqs: HashMap<ConversationId, u64>) -> Result<Vec<AgentEvent>, StoreError> {
+    async fn handle(&mut self, frame: AgentFrame, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
+        match frame {
+            AgentFrame::Hello { .. } => Err(Refusal::new(ErrorCode::OutOfOrder, "hello was already received")),
+            AgentFrame::SetPresence { presence } => self.set_presence(presence).await,
+            AgentFrame::Accept { conversation_id } => self.state.routing.send(Event::Accept { conversation: conversation_id, agent: self.id() }).await,
+            AgentFrame::Decline { conversation_id } => self.decline(conversation_id).await,
+            AgentFrame::Send { conversation_id, client_id, text } => self.send(conversation_id, client_id, text, replies).await,
+            AgentFrame::Typing { conversation_id, on } => self.typing(conversation_id, on).await,
+            AgentFrame::Read { conversation_id, seq } => self.read(conversation_id, seq).await,
+            AgentFrame::End { conversation_id } => self.end(conversation_id).await,
+            AgentFrame::LoadOlder { conversation_id, before_seq } => self.load_older(conversation_id, before_seq, replies).await,
+        }
+    }
+
+    fn observe(&mut self, event: &AgentEvent) {
+        if let AgentEvent::Conversation { conversation } = event {
+            self.chats.insert(conversation.id, (conversation.status, conversation.visitor.visitor_id));
+        }
+    }
+
+    async fn still_allowed(&mut self) -> bool {
+        // The session may have ended, or the agent been disabled, where this
+        // node could not hear of it (the command line, another node).
+        match self.state.store.session_by_key(&self.session.key).await {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not recheck a session; keeping the connection");
+                true
+            }
+        }
+    }
+
+    async fn goodbye(&mut self) {
+        let Some(conn) = self.conn else { return };
+        if self.state.hub.leave_agent(self.id(), conn) == 0 {
+            // Offers need somebody to answer them; chats stay with the agent.
+            let _ = self.state.routing.send(Event::AgentUnavailable { agent: self.id() }).await;
+        }
+    }
+}
+
+impl AgentEndpoint {
+    fn id(&self) -> AgentId {
+        self.session.agent.info.id
+    }
+
+    async fn welcome(&mut self, last_seqs: HashMap<ConversationId, Seq>) -> Result<Vec<AgentEvent>, Refusal> {
         // Re-read: presence may have changed in another console.
         if let Some(fresh) = self.state.store.agent(self.id()).await? {
-            self.agent = fresh;
+            self.session.agent = fresh;
         }
-        let mut frames = vec![AgentEvent::Welcome { v: PROTOCOL_VERSION, agent: self.agent.info.clone(), presence: self.agent.presence }];
+        let agent = &self.session.agent;
+        let mut frames = vec![AgentEvent::Welcome { v: PROTOCOL_VERSION, agent: agent.info.clone(), presence: agent.presence }];
         for c in self.state.store.active_conversations_of(self.id()).await? {
-            let after = last_seqs.get(&c.id).copied().unwrap_or(0);
+            let (reset, messages) = self.state.store.catch_up(&c, last_seqs.get(&c.id).copied()).await?;
+            self.chats.insert(c.id, (c.status, c.visitor_id));
             frames.push(AgentEvent::Conversation { conversation: c.summary() });
-            frames.push(AgentEvent::History { conversation_id: c.id, messages: self.state.store.messages_after(c.id, after).await? });
+            frames.push(AgentEvent::History { conversation_id: c.id, reset, messages });
         }
-        if self.agent.presence == Presence::Available {
-            self.state.routing.send(Event::AgentAvailable { agent: self.id(), capacity: self.agent.capacity });
+        if self.session.agent.presence == Presence::Available {
+            self.state.routing.send(self.available()).await?;
         }
         Ok(frames)
     }
 
-    /// The conversation if it is this agent's and still open.
-    async fn own(&self, id: ConversationId) -> Result<ConversationRecord, Refusal> {
-        match self.state.store.conversation(id).await.map_err(internal)? {
-            Some(c) if c.agent_id == Some(self.id()) && c.status == ConversationStatus::Active => Ok(c),
-            Some(c) if c.agent_id == Some(self.id()) => Err((ErrorCode::InvalidState, "this chat has ended".into())),
-            _ => Err((ErrorCode::NoConversation, "no such chat is assigned to you".into())),
+    fn available(&self) -> Event {
+        let agent = &self.session.agent;
+        Event::AgentAvailable { agent: agent.info.id, capacity: agent.capacity, sites: agent.sites.clone() }
+    }
+
+    /// The conversation if it is this agent's; `open` also requires it to be
+    /// in progress.
+    async fn own(&self, id: ConversationId, open: bool) -> Result<ConversationRecord, Refusal> {
+        tracing::Span::current().record("conversation", id.get());
+        match self.state.store.conversation(id).await? {
+            Some(c) if c.agent_id == Some(self.id()) && (!open || c.status == ConversationStatus::Active) => Ok(c),
+            Some(c) if c.agent_id == Some(self.id()) => Err(Refusal::new(ErrorCode::InvalidState, "this chat has ended")),
+            _ => Err(Refusal::new(ErrorCode::NoConversation, "no such chat is assigned to you")),
         }
     }
 
-    async fn handle(&mut self, frame: AgentFrame, conn: &mut Connection<AgentEvent>) -> Result<(), Refusal> {
-        match frame {
-            AgentFrame::Hello { .. } => return Err((ErrorCode::OutOfOrder, "hello was already received".into())),
-            AgentFrame::SetPresence { presence } => {
-                self.state.store.set_presence(self.id(), presence).await.map_err(internal)?;
-                self.agent.presence = presence;
-                let event = match presence {
-                    Presence::Available => Event::AgentAvailable { agent: self.id(), capacity: self.agent.capacity },
-                    Presence::Away | Presence::Offline => Event::AgentUnavailable { agent: self.id() },
-                };
-                self.state.routing.send(event);
-                tracing::info!(agent = self.id(), ?presence, "presence changed");
-                self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence });
-            }
-            AgentFrame::Accept { conversation_id } => self.state.routing.send(Event::Accept { conversation: conversation_id, agent: self.id() }),
-            AgentFrame::Decline { conversation_id } => {
-                self.state.store.record_event(conversation_id, "declined", Some(self.id())).await.ok();
-                self.state.routing.send(Event::Decline { conversation: conversation_id, agent: self.id() })
-            }
-            AgentFrame::Send { conversation_id, client_id, text } => {
-                check_client_id(&client_id).map_err(|(c, m)| (c, m.to_string()))?;
-                check_text(&text).map_err(|(c, m)| (c, m.to_string()))?;
-                let c = self.own(conversation_id).await?;
-                let new = NewMessage {
-                    conversation_id,
-                    client_id: &client_id,
-                    author: Author::Agent,
-                    author_name: &self.agent.info.name,
-                    agent_id: Some(self.id()),
-                    text: &text,
-                };
-                let (message, is_new) = self.state.store.append_message(new).await.map_err(internal)?;
-                conn.send(&AgentEvent::Ack { conversation_id, client_id, seq: message.seq }).await;
-                if is_new {
-                    self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: message.clone() });
-                    self.state.hub.to_agent(self.id(), AgentEvent::Message { conversation_id, message });
-                } else {
-                    conn.send(&AgentEvent::Message { conversation_id, message }).await;
-                }
-            }
-            AgentFrame::Typing { conversation_id, on } => {
-                let c = self.own(conversation_id).await?;
-                self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Typing { on, name: self.agent.info.name.clone() });
-            }
-            AgentFrame::Read { conversation_id, seq } => {
-                let c = self.own(conversation_id).await?;
-                let seq = seq.min(c.last_seq);
-                self.state.store.mark_read(conversation_id, Reader::Agent, seq).await.map_err(internal)?;
-                self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Read { seq });
-            }
-            AgentFrame::End { conversation_id } => {
-                let c = self.own(conversation_id).await?;
-                self.state.store.end_conversation(c.id, Some(self.id())).await.map_err(internal)?;
-                self.state.routing.send(Event::Release { conversation: c.id });
-                tracing::info!(conversation = c.id, agent = self.id(), "conversation ended by the agent");
-                if let Some(c) = self.state.store.conversation(c.id).await.map_err(internal)? {
-                    self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) });
-                    self.state.hub.to_agent(self.id(), AgentEvent::Conversation { conversation: c.summary() });
-                }
-            }
+    async fn set_presence(&mut self, presence: Presence) -> Result<(), Refusal> {
+        self.state.store.set_presence(self.id(), presence).await?;
+        self.session.agent.presence = presence;
+        let event = match presence {
+            Presence::Available => self.available(),
+            Presence::Away | Presence::Offline => Event::AgentUnavailable { agent: self.id() },
+        };
+        self.state.routing.send(event).await?;
+        tracing::info!(?presence, "presence changed");
+        self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence });
+        Ok(())
+    }
+
+    async fn decline(&mut self, conversation: ConversationId) -> Result<(), Refusal> {
+        self.state.store.record_event(conversation, "declined", Some(self.id())).await?;
+        self.state.routing.send(Event::Decline { conversation, agent: self.id() }).await
+    }
+
+    async fn send(&mut self, id: ConversationId, client_id: ClientId, text: MessageText, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
+        let c = self.own(id, true).await?;
+        let agent = &self.session.agent;
+        let message =
+            NewMessage { conversation_id: id, client_id, author: Author::Agent, author_name: agent.info.name.clone(), agent_id: Some(agent.info.id), text };
+        let appended = self.state.store.append_message(message).await?;
+        replies.push(AgentEvent::Ack { conversation_id: id, client_id: appended.message.client_id.clone(), seq: appended.message.seq });
+        if appended.is_new {
+            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message.clone() });
+            self.state.hub.to_agent(self.id(), AgentEvent::Message { conversation_id: id, message: appended.message });
+        } else {
+            replies.push(AgentEvent::Message { conversation_id: id, message: appended.message });
         }
+        Ok(())
+    }
+
+    async fn typing(&mut self, id: ConversationId, on: bool) -> Result<(), Refusal> {
+        let visitor = match self.chats.get(&id) {
+            Some((ConversationStatus::Active, visitor)) => *visitor,
+            // Not known to be in progress here: the store decides.
+            _ => {
+                let c = self.own(id, true).await?;
+                self.chats.insert(id, (c.status, c.visitor_id));
+                c.visitor_id
+            }
+        };
+        if self.state.typing.pass(id, Side::Agent, on, Instant::now()) {
+            self.state.hub.to_visitor(visitor, VisitorEvent::Typing { on, name: self.session.agent.info.name.clone() });
+        }
+        Ok(())
+    }
+
+    async fn read(&mut self, id: ConversationId, seq: Seq) -> Result<(), Refusal> {
+        let c = self.own(id, true).await?;
+        let seq = seq.min(c.last_seq);
+        self.state.store.mark_read(id, Reader::Agent, seq).await?;
+        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Read { seq });
+        Ok(())
+    }
+
+    async fn end(&mut self, id: ConversationId) -> Result<(), Refusal> {
+        let c = self.own(id, true).await?;
+        self.state.store.end_conversation(c.id, EndReason::Agent, Some(self.id())).await?;
+        self.state.routing.send(Event::Release { conversation: c.id }).await?;
+        tracing::info!("conversation ended by the agent");
+        if let Some(c) = self.state.store.conversation(c.id).await? {
+            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) });
+            self.state.hub.to_agent(self.id(), AgentEvent::Conversation { conversation: c.summary() });
+        }
+        Ok(())
+    }
+
+    async fn load_older(&mut self, id: ConversationId, before_seq: Seq, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
+        let c = self.own(id, false).await?;
+        let messages = self.state.store.messages_before(c.id, before_seq, HISTORY_PAGE).await?;
+        replies.push(AgentEvent::History { conversation_id: id, reset: false, messages });
         Ok(())
     }
 }

@@ -1,42 +1,33 @@
-//! The gateway: WebSocket endpoints for visitors and agents. It validates
+//! The gateway: WebSocket endpoints for visitors and agents. It checks
 //! everything a client sends, stores it, tells the routing task what
 //! happened, and fans results out through the hub.
+//!
+//! `serve` is the life every connection shares (hello, welcome, frames,
+//! goodbye); `socket` the plumbing of one WebSocket; `visitor` and `agent`
+//! what each side may do.
 
 mod agent;
-mod connection;
 mod rate_limit;
+mod serve;
+mod socket;
+mod typing;
 mod visitor;
 
 pub use agent::agent_ws;
-pub use connection::parse_frame;
+pub use socket::parse_frame;
+pub use typing::TypingGate;
 pub use visitor::visitor_ws;
 
-use protocol::{ErrorCode, MAX_CLIENT_ID_CHARS};
-
-/// A client id is the sender's idempotency key: short and plain.
-fn check_client_id(id: &str) -> Result<(), (ErrorCode, &'static str)> {
-    let ok = !id.is_empty() && id.chars().count() <= MAX_CLIENT_ID_CHARS && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err((ErrorCode::Invalid, "client_id must be 1 to 64 letters, digits, '-' or '_'"))
-    }
-}
-
-/// Checks a chat message's text: not blank, not over the limit.
-fn check_text(text: &str) -> Result<(), (ErrorCode, &'static str)> {
-    if text.trim().is_empty() {
-        Err((ErrorCode::Invalid, "a message cannot be empty"))
-    } else if !protocol::message_text_is_valid(text) {
-        Err((ErrorCode::TooLarge, "a message can have at most 4000 characters"))
-    } else {
-        Ok(())
-    }
-}
+use protocol::visitor::PageInfo;
 
 /// Cuts client-supplied descriptive text to a sane length.
 fn clip(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
+}
+
+/// The page a visitor reports, cut to sane lengths.
+fn clip_page(page: PageInfo) -> PageInfo {
+    PageInfo { url: clip(&page.url, 2000), title: clip(&page.title, 300) }
 }
 
 #[cfg(test)]
@@ -44,18 +35,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_ids_are_checked() {
-        assert!(check_client_id("m-1699_abc").is_ok());
-        assert!(check_client_id("").is_err());
-        assert!(check_client_id("has space").is_err());
-        assert!(check_client_id(&"x".repeat(65)).is_err());
-    }
-
-    #[test]
-    fn texts_are_checked() {
-        assert!(check_text("<img src=x onerror=alert(1)>").is_ok());
-        assert_eq!(check_text("   ").unwrap_err().0, ErrorCode::Invalid);
-        assert_eq!(check_text(&"a".repeat(4001)).unwrap_err().0, ErrorCode::TooLarge);
+    fn descriptive_text_is_clipped_by_characters() {
         assert_eq!(clip("你好世界", 2), "你好");
+        assert_eq!(clip_page(PageInfo { url: "u".repeat(3000), title: String::new() }).url.len(), 2000);
     }
 }

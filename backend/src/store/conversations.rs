@@ -2,20 +2,21 @@
 
 use protocol::agent::{ConversationSummary, VisitorCard};
 use protocol::visitor::{PageInfo, VisitorConversation};
-use protocol::{ConversationId, ConversationStatus, PreChat, Seq};
+use protocol::{AgentId, ConversationId, ConversationStatus, PreChat, Seq, SiteId, VisitorId};
+use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{now_ms, Result, Store, StoreError};
+use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 
 /// A conversation with what every view of it needs (visitor, site, agent).
 #[derive(Clone, Debug)]
 pub struct ConversationRecord {
     pub id: ConversationId,
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub site_name: String,
-    pub visitor_id: i64,
+    pub visitor_id: VisitorId,
     pub status: ConversationStatus,
-    pub agent_id: Option<i64>,
+    pub agent_id: Option<AgentId>,
     pub agent_name: Option<String>,
     pub prechat: PreChat,
     pub visitor_locale: String,
@@ -64,6 +65,43 @@ impl ConversationRecord {
     }
 }
 
+/// The result of asking for a conversation: the open one, or a new one.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub conversation: ConversationRecord,
+    /// False when the visitor already had an open conversation (another tab
+    /// may have just opened it).
+    pub created: bool,
+}
+
+/// Why a conversation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Agent,
+    Visitor,
+    /// The visitor left the queue before anyone answered.
+    Abandoned,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Visitor => "visitor",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// The kind of the event that records it.
+    fn event(self) -> &'static str {
+        match self {
+            Self::Agent => "ended_by_agent",
+            Self::Visitor => "ended_by_visitor",
+            Self::Abandoned => "abandoned",
+        }
+    }
+}
+
 const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id, c.status, c.agent_id, a.name AS agent_name,
         c.prechat_name, c.prechat_email, c.prechat_topic, v.locale, v.page_url, v.page_title,
         c.visitor_read_seq, c.agent_read_seq, c.created_at,
@@ -73,22 +111,22 @@ const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id,
     JOIN sites s ON s.id = c.site_id
     LEFT JOIN agents a ON a.id = c.agent_id";
 
-fn row_to_conversation(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
+fn row_to_conversation(r: &SqliteRow) -> Result<ConversationRecord> {
     let status: String = r.get("status");
     Ok(ConversationRecord {
-        id: r.get("id"),
-        site_id: r.get("site_id"),
+        id: ConversationId(r.get("id")),
+        site_id: SiteId(r.get("site_id")),
         site_name: r.get("site_name"),
-        visitor_id: r.get("visitor_id"),
+        visitor_id: VisitorId(r.get("visitor_id")),
         status: ConversationStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("conversation status {status}")))?,
-        agent_id: r.get("agent_id"),
+        agent_id: r.get::<Option<i64>, _>("agent_id").map(AgentId),
         agent_name: r.get("agent_name"),
         prechat: PreChat { name: r.get("prechat_name"), email: r.get("prechat_email"), topic: r.get("prechat_topic") },
         visitor_locale: r.get("locale"),
         visitor_page: PageInfo { url: r.get("page_url"), title: r.get("page_title") },
-        visitor_read_seq: r.get::<i64, _>("visitor_read_seq") as Seq,
-        agent_read_seq: r.get::<i64, _>("agent_read_seq") as Seq,
-        last_seq: r.get::<i64, _>("last_seq") as Seq,
+        visitor_read_seq: unsigned(r.get("visitor_read_seq")),
+        agent_read_seq: unsigned(r.get("agent_read_seq")),
+        last_seq: unsigned(r.get("last_seq")),
         created_at: r.get("created_at"),
     })
 }
@@ -102,74 +140,96 @@ pub enum Reader {
 
 impl Store {
     pub async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.id = ?")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("{SELECT} WHERE c.id = $1")).bind(id.get()).fetch_optional(&self.pool).await?;
         row.as_ref().map(row_to_conversation).transpose()
     }
 
     /// The visitor's most recent conversation, open or not.
-    pub async fn latest_conversation(&self, visitor_id: i64) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1")).bind(visitor_id).fetch_optional(&self.pool).await?;
+    pub async fn latest_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
+        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1")).bind(visitor.get()).fetch_optional(&self.pool).await?;
+        row.as_ref().map(row_to_conversation).transpose()
+    }
+
+    /// The visitor's open conversation (there is at most one).
+    pub async fn open_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
+        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = $1 AND c.status != 'ended'")).bind(visitor.get()).fetch_optional(&self.pool).await?;
         row.as_ref().map(row_to_conversation).transpose()
     }
 
     pub async fn conversations_with_status(&self, status: ConversationStatus) -> Result<Vec<ConversationRecord>> {
-        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = ? ORDER BY c.id")).bind(status.as_str()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = $1 ORDER BY c.id")).bind(status.as_str()).fetch_all(&self.pool).await?;
         rows.iter().map(row_to_conversation).collect()
     }
 
-    pub async fn active_conversations_of(&self, agent_id: i64) -> Result<Vec<ConversationRecord>> {
-        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = ? ORDER BY c.id")).bind(agent_id).fetch_all(&self.pool).await?;
+    pub async fn active_conversations_of(&self, agent: AgentId) -> Result<Vec<ConversationRecord>> {
+        let rows =
+            sqlx::query(&format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = $1 ORDER BY c.id")).bind(agent.get()).fetch_all(&self.pool).await?;
         rows.iter().map(row_to_conversation).collect()
     }
 
-    /// Opens a queued conversation for the visitor.
-    pub async fn create_conversation(&self, site_id: i64, visitor_id: i64, prechat: &PreChat) -> Result<ConversationRecord> {
-        let now = now_ms();
-        let row = sqlx::query(
+    /// The visitor's open conversation, or a new queued one. A unique index
+    /// allows one open conversation per visitor, so two tabs asking at the
+    /// same moment get the same one.
+    pub async fn start_conversation(&self, site: SiteId, visitor: VisitorId, prechat: &PreChat) -> Result<Started> {
+        if let Some(conversation) = self.open_conversation(visitor).await? {
+            return Ok(Started { conversation, created: false });
+        }
+        let inserted = sqlx::query(
             "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at)
-             VALUES (?, ?, 'queued', ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id",
         )
-        .bind(site_id)
-        .bind(visitor_id)
+        .bind(site.get())
+        .bind(visitor.get())
         .bind(&prechat.name)
         .bind(&prechat.email)
         .bind(&prechat.topic)
-        .bind(now)
+        .bind(now_ms())
         .fetch_one(&self.pool)
-        .await?;
-        let id: i64 = row.get("id");
-        self.record_event(id, "queued", None).await?;
-        self.conversation(id).await?.ok_or_else(|| StoreError::Corrupt("conversation vanished".into()))
+        .await;
+        match inserted {
+            Ok(row) => {
+                let id = ConversationId(row.get("id"));
+                self.record_event(id, "queued", None).await?;
+                let conversation = self.conversation(id).await?.ok_or_else(|| StoreError::Corrupt("conversation vanished".into()))?;
+                Ok(Started { conversation, created: true })
+            }
+            Err(e) if is_unique_violation(&e) => {
+                let conversation = self.open_conversation(visitor).await?.ok_or_else(|| StoreError::Corrupt("open conversation vanished".into()))?;
+                Ok(Started { conversation, created: false })
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Hands a queued conversation to an agent. Returns false if it was no
     /// longer queued (ended meanwhile), so nothing changed.
-    pub async fn assign_conversation(&self, id: ConversationId, agent_id: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE conversations SET status = 'active', agent_id = ?, answered_at = ? WHERE id = ? AND status = 'queued'")
-            .bind(agent_id)
+    pub async fn assign_conversation(&self, id: ConversationId, agent: AgentId) -> Result<bool> {
+        let done = sqlx::query("UPDATE conversations SET status = 'active', agent_id = $1, answered_at = $2 WHERE id = $3 AND status = 'queued'")
+            .bind(agent.get())
             .bind(now_ms())
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await?
             .rows_affected()
             == 1;
         if done {
-            self.record_event(id, "accepted", Some(agent_id)).await?;
+            self.record_event(id, "accepted", Some(agent)).await?;
         }
         Ok(done)
     }
 
     /// Ends the conversation; false if it had already ended.
-    pub async fn end_conversation(&self, id: ConversationId, by_agent: Option<i64>) -> Result<bool> {
-        let done = sqlx::query("UPDATE conversations SET status = 'ended', ended_at = ? WHERE id = ? AND status != 'ended'")
+    pub async fn end_conversation(&self, id: ConversationId, reason: EndReason, by_agent: Option<AgentId>) -> Result<bool> {
+        let done = sqlx::query("UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status != 'ended'")
             .bind(now_ms())
-            .bind(id)
+            .bind(reason.as_str())
+            .bind(id.get())
             .execute(&self.pool)
             .await?
             .rows_affected()
             == 1;
         if done {
-            self.record_event(id, if by_agent.is_some() { "ended_by_agent" } else { "ended_by_visitor" }, by_agent).await?;
+            self.record_event(id, reason.event(), by_agent).await?;
         }
         Ok(done)
     }
@@ -177,19 +237,19 @@ impl Store {
     /// Moves a side's read marker forward (never back).
     pub async fn mark_read(&self, id: ConversationId, reader: Reader, seq: Seq) -> Result<()> {
         let sql = match reader {
-            Reader::Visitor => "UPDATE conversations SET visitor_read_seq = MAX(visitor_read_seq, ?) WHERE id = ?",
-            Reader::Agent => "UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, ?) WHERE id = ?",
+            Reader::Visitor => "UPDATE conversations SET visitor_read_seq = $1 WHERE id = $2 AND visitor_read_seq < $1",
+            Reader::Agent => "UPDATE conversations SET agent_read_seq = $1 WHERE id = $2 AND agent_read_seq < $1",
         };
-        sqlx::query(sql).bind(seq as i64).bind(id).execute(&self.pool).await?;
+        sqlx::query(sql).bind(seq as i64).bind(id.get()).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Appends to the conversation's event log (offered, declined, ...).
-    pub async fn record_event(&self, id: ConversationId, kind: &str, agent_id: Option<i64>) -> Result<()> {
-        sqlx::query("INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, ?, ?, ?)")
-            .bind(id)
+    pub async fn record_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>) -> Result<()> {
+        sqlx::query("INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES ($1, $2, $3, $4)")
+            .bind(id.get())
             .bind(kind)
-            .bind(agent_id)
+            .bind(agent.map(AgentId::get))
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
@@ -198,7 +258,57 @@ impl Store {
 
     /// The kinds of the conversation's events, oldest first.
     pub async fn conversation_events(&self, id: ConversationId) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT kind FROM conversation_events WHERE conversation_id = ? ORDER BY id").bind(id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT kind FROM conversation_events WHERE conversation_id = $1 ORDER BY id").bind(id.get()).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(|r| r.get("kind")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::visitor::WidgetSettings;
+
+    use super::*;
+    use crate::store::temp_store;
+
+    #[tokio::test]
+    async fn a_visitor_has_at_most_one_open_conversation_even_when_tabs_race() {
+        let (store, _dir) = temp_store().await;
+        let site = store.upsert_site("k", "Shop", &[], &WidgetSettings::default()).await.unwrap();
+        let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
+        let starts = (0..8).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap() })
+        });
+        let mut ids = Vec::new();
+        let mut created = 0;
+        for s in starts {
+            let started = s.await.unwrap();
+            ids.push(started.conversation.id);
+            created += usize::from(started.created);
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "two conversations were opened: {ids:?}");
+        assert_eq!(created, 1);
+        // The index itself refuses a second open conversation.
+        let second = sqlx::query("INSERT INTO conversations (site_id, visitor_id, status, created_at) VALUES ($1, $2, 'queued', 0)")
+            .bind(site.id.get())
+            .bind(visitor.id.get())
+            .execute(&store.pool)
+            .await;
+        assert!(second.is_err_and(|e| is_unique_violation(&e)));
+        // Once it ends, a new one may start.
+        assert!(store.end_conversation(ids[0], EndReason::Visitor, None).await.unwrap());
+        assert!(store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().created);
+    }
+
+    #[tokio::test]
+    async fn read_markers_only_move_forward() {
+        let (store, _dir) = temp_store().await;
+        let site = store.upsert_site("k", "Shop", &[], &WidgetSettings::default()).await.unwrap();
+        let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
+        let c = store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().conversation.id;
+        store.mark_read(c, Reader::Visitor, 5).await.unwrap();
+        store.mark_read(c, Reader::Visitor, 3).await.unwrap();
+        assert_eq!(store.conversation(c).await.unwrap().unwrap().visitor_read_seq, 5);
     }
 }

@@ -1,38 +1,41 @@
-//! Chat messages: idempotent appends with per-conversation sequence numbers.
+//! Chat messages: idempotent appends with per-conversation sequence numbers
+//! (through the writer), and reads a page at a time.
 
-use protocol::{Author, ChatMessage, ConversationId, Seq};
+use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, HISTORY_PAGE};
+use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{now_ms, Result, Store, StoreError};
+use super::{unsigned, ConversationRecord, Result, Store, StoreError};
 
-pub struct NewMessage<'a> {
+/// A message to store. Its text and client id were checked where they
+/// entered, so the store only ever sees valid ones.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
     pub conversation_id: ConversationId,
-    pub client_id: &'a str,
+    pub client_id: ClientId,
     pub author: Author,
-    pub author_name: &'a str,
-    pub agent_id: Option<i64>,
-    pub text: &'a str,
+    pub author_name: String,
+    pub agent_id: Option<AgentId>,
+    pub text: MessageText,
 }
 
-fn author_str(a: Author) -> &'static str {
-    match a {
-        Author::Visitor => "visitor",
-        Author::Agent => "agent",
-        Author::System => "system",
-    }
+/// A stored message, and whether this call stored it (false: the client id
+/// was already there, and this is the message stored then).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub message: ChatMessage,
+    pub is_new: bool,
 }
 
-fn row_to_message(r: &sqlx::sqlite::SqliteRow) -> Result<ChatMessage> {
-    let author = match r.get::<String, _>("author").as_str() {
-        "visitor" => Author::Visitor,
-        "agent" => Author::Agent,
-        "system" => Author::System,
-        other => return Err(StoreError::Corrupt(format!("message author {other}"))),
-    };
+pub(super) const MESSAGE_COLUMNS: &str = "seq, client_id, author, author_name, text, sent_at";
+
+pub(super) fn row_to_message(r: &SqliteRow) -> Result<ChatMessage> {
+    let author: String = r.get("author");
+    let client_id: String = r.get("client_id");
     Ok(ChatMessage {
-        seq: r.get::<i64, _>("seq") as Seq,
-        client_id: r.get("client_id"),
-        author,
+        seq: unsigned(r.get("seq")),
+        client_id: ClientId::parse(client_id).map_err(|e| StoreError::Corrupt(format!("message client id: {e}")))?,
+        author: Author::parse(&author).ok_or_else(|| StoreError::Corrupt(format!("message author {author}")))?,
         author_name: r.get("author_name"),
         text: r.get("text"),
         sent_at_ms: r.get("sent_at"),
@@ -40,46 +43,61 @@ fn row_to_message(r: &sqlx::sqlite::SqliteRow) -> Result<ChatMessage> {
 }
 
 impl Store {
-    /// Stores the message and returns it with its sequence number, and
-    /// whether it is new. Sending the same `client_id` again returns the
-    /// stored message unchanged: that is what makes retries safe.
-    pub async fn append_message(&self, m: NewMessage<'_>) -> Result<(ChatMessage, bool)> {
-        // One statement, so SQLite's write lock makes "next seq" and the
-        // insert atomic even with several writers.
-        let inserted = sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at)
-             SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM messages WHERE conversation_id = ?1
-             ON CONFLICT (conversation_id, client_id) DO NOTHING
-             RETURNING seq, client_id, author, author_name, text, sent_at",
-        )
-        .bind(m.conversation_id)
-        .bind(m.client_id)
-        .bind(author_str(m.author))
-        .bind(m.author_name)
-        .bind(m.agent_id)
-        .bind(m.text)
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
-        if let Some(row) = inserted {
-            return Ok((row_to_message(&row)?, true));
-        }
-        let row = sqlx::query("SELECT seq, client_id, author, author_name, text, sent_at FROM messages WHERE conversation_id = ? AND client_id = ?")
-            .bind(m.conversation_id)
-            .bind(m.client_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((row_to_message(&row)?, false))
+    /// Stores the message and returns it with its sequence number once it
+    /// is committed. Sending the same `client_id` again returns the stored
+    /// message unchanged: that is what makes retries safe. A conversation
+    /// at its message limit refuses with [`StoreError::ConversationFull`].
+    pub async fn append_message(&self, message: NewMessage) -> Result<Appended> {
+        self.writer.append(message).await
     }
 
-    /// Messages after `after`, oldest first.
-    pub async fn messages_after(&self, conversation_id: ConversationId, after: Seq) -> Result<Vec<ChatMessage>> {
-        let rows = sqlx::query("SELECT seq, client_id, author, author_name, text, sent_at FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq")
-            .bind(conversation_id)
+    /// Up to `limit` messages after `after`, oldest first.
+    pub async fn messages_after(&self, conversation: ConversationId, after: Seq, limit: usize) -> Result<Vec<ChatMessage>> {
+        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"))
+            .bind(conversation.get())
             .bind(after as i64)
+            .bind(limit as i64)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(row_to_message).collect()
+    }
+
+    /// Up to `limit` messages just before `before` (all of the newest when
+    /// `before` is past the end), oldest first.
+    pub async fn messages_before(&self, conversation: ConversationId, before: Seq, limit: usize) -> Result<Vec<ChatMessage>> {
+        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"))
+            .bind(conversation.get())
+            .bind(i64::try_from(before).unwrap_or(i64::MAX))
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut messages = rows.iter().map(row_to_message).collect::<Result<Vec<_>>>()?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    /// What a client showing `conversation` up to `after` needs: the
+    /// messages it missed, or (when it shows nothing of it, missed more than
+    /// a page, or claims more than there is) the newest page, with `true`
+    /// meaning "drop what you show first".
+    pub async fn catch_up(&self, conversation: &ConversationRecord, after: Option<Seq>) -> Result<(bool, Vec<ChatMessage>)> {
+        match after {
+            Some(after) if after <= conversation.last_seq && conversation.last_seq - after <= HISTORY_PAGE as u64 => {
+                Ok((false, self.messages_after(conversation.id, after, HISTORY_PAGE).await?))
+            }
+            _ => Ok((true, self.messages_before(conversation.id, u64::MAX, HISTORY_PAGE).await?)),
+        }
+    }
+
+    /// The last few things the visitor wrote, oldest first: what an agent
+    /// reads before accepting.
+    pub async fn latest_visitor_texts(&self, conversation: ConversationId, limit: usize) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT text FROM messages WHERE conversation_id = $1 AND author = 'visitor' ORDER BY seq DESC LIMIT $2")
+            .bind(conversation.get())
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().rev().map(|r| r.get("text")).collect())
     }
 }
 
@@ -89,38 +107,90 @@ mod tests {
     use protocol::PreChat;
 
     use super::*;
+    use crate::store::temp_store;
 
-    async fn conversation() -> (Store, ConversationId) {
-        let store = Store::in_memory().await.unwrap();
+    async fn conversation(store: &Store) -> ConversationId {
         let site = store.upsert_site("k", "Shop", &["http://a".into()], &WidgetSettings::default()).await.unwrap();
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
-        let c = store.create_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap();
-        (store, c.id)
+        store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().conversation.id
     }
 
-    fn msg<'a>(conversation_id: ConversationId, client_id: &'a str, text: &'a str) -> NewMessage<'a> {
-        NewMessage { conversation_id, client_id, author: Author::Visitor, author_name: "V", agent_id: None, text }
+    fn msg(conversation_id: ConversationId, client_id: &str, text: &str) -> NewMessage {
+        NewMessage {
+            conversation_id,
+            client_id: ClientId::parse(client_id).unwrap(),
+            author: Author::Visitor,
+            author_name: "V".into(),
+            agent_id: None,
+            text: MessageText::parse(text).unwrap(),
+        }
     }
 
     #[tokio::test]
     async fn sequence_numbers_count_up_per_conversation() {
-        let (store, c) = conversation().await;
-        let (a, new_a) = store.append_message(msg(c, "a", "你好")).await.unwrap();
-        let (b, _) = store.append_message(msg(c, "b", "hello")).await.unwrap();
-        assert!(new_a);
-        assert_eq!((a.seq, b.seq), (1, 2));
-        let all = store.messages_after(c, 0).await.unwrap();
+        let (store, _dir) = temp_store().await;
+        let c = conversation(&store).await;
+        let a = store.append_message(msg(c, "a", "你好")).await.unwrap();
+        let b = store.append_message(msg(c, "b", "hello")).await.unwrap();
+        assert!(a.is_new);
+        assert_eq!((a.message.seq, b.message.seq), (1, 2));
+        let all = store.messages_after(c, 0, 50).await.unwrap();
         assert_eq!(all.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["你好", "hello"]);
-        assert_eq!(store.messages_after(c, 1).await.unwrap().len(), 1);
+        assert_eq!(store.messages_after(c, 1, 50).await.unwrap().len(), 1);
     }
 
     #[tokio::test]
     async fn resending_a_client_id_returns_the_stored_message() {
-        let (store, c) = conversation().await;
-        let (first, _) = store.append_message(msg(c, "same", "one")).await.unwrap();
-        let (again, new) = store.append_message(msg(c, "same", "one (retry)")).await.unwrap();
-        assert!(!new);
-        assert_eq!(first, again);
-        assert_eq!(store.messages_after(c, 0).await.unwrap().len(), 1);
+        let (store, _dir) = temp_store().await;
+        let c = conversation(&store).await;
+        let first = store.append_message(msg(c, "same", "one")).await.unwrap();
+        let again = store.append_message(msg(c, "same", "one (retry)")).await.unwrap();
+        assert!(!again.is_new);
+        assert_eq!(first.message, again.message);
+        assert_eq!(store.messages_after(c, 0, 50).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn concurrent_senders_share_commits_and_get_distinct_sequence_numbers() {
+        let (store, _dir) = temp_store().await;
+        let c = conversation(&store).await;
+        let sends = (0..200).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.append_message(msg(c, &format!("m{i}"), "hi")).await.unwrap().message.seq })
+        });
+        let mut seqs: Vec<Seq> = Vec::new();
+        for s in sends {
+            seqs.push(s.await.unwrap());
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn pages_read_backwards_and_forwards() {
+        let (store, _dir) = temp_store().await;
+        let c = conversation(&store).await;
+        for i in 0..7 {
+            store.append_message(msg(c, &format!("m{i}"), &format!("text {i}"))).await.unwrap();
+        }
+        let seqs = |ms: Vec<ChatMessage>| ms.into_iter().map(|m| m.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(store.messages_before(c, u64::MAX, 3).await.unwrap()), [5, 6, 7]);
+        assert_eq!(seqs(store.messages_before(c, 5, 3).await.unwrap()), [2, 3, 4]);
+        assert_eq!(seqs(store.messages_before(c, 2, 3).await.unwrap()), [1]);
+        assert_eq!(seqs(store.messages_after(c, 2, 3).await.unwrap()), [3, 4, 5]);
+        assert_eq!(store.latest_visitor_texts(c, 2).await.unwrap(), ["text 5", "text 6"]);
+    }
+
+    #[tokio::test]
+    async fn a_full_conversation_refuses_new_messages_but_not_resends() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::store::StoreOptions { messages_per_conversation: 3, ..Default::default() };
+        let store = Store::open(&dir.path().join("t.db"), options).await.unwrap();
+        let c = conversation(&store).await;
+        for i in 0..3 {
+            store.append_message(msg(c, &format!("m{i}"), "x")).await.unwrap();
+        }
+        assert!(matches!(store.append_message(msg(c, "m3", "x")).await, Err(StoreError::ConversationFull(3))));
+        assert!(!store.append_message(msg(c, "m1", "x")).await.unwrap().is_new);
     }
 }

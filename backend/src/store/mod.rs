@@ -2,13 +2,21 @@
 //!
 //! SQLite (WAL, migrations embedded in the binary) is the embedded default.
 //! Other modules never write SQL; a PostgreSQL implementation replaces this
-//! module's internals, not its callers.
+//! module's internals, not its callers. New SQL uses `$1`-style parameters,
+//! which SQLite and PostgreSQL both read.
+//!
+//! Chat messages, the hot path, go through one writer task that commits
+//! many at once ([`writer`]): with `synchronous=FULL` every commit waits for
+//! the disk, so batching is what keeps durable writes fast.
 
 mod agents;
 mod conversations;
 mod messages;
+mod meta;
+mod sessions;
 mod sites;
 mod visitors;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -19,10 +27,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use agents::{AgentRecord, NewAgent};
-pub use conversations::{ConversationRecord, Reader};
-pub use messages::NewMessage;
+pub use conversations::{ConversationRecord, EndReason, Reader, Started};
+pub use messages::{Appended, NewMessage};
+pub use sessions::{SessionKey, SessionRecord};
 pub use sites::SiteRecord;
 pub use visitors::VisitorRecord;
+
+use crate::config::Synchronous;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,41 +45,58 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} already exists")]
     Duplicate(&'static str),
+    #[error("the conversation already holds {0} messages")]
+    ConversationFull(u32),
+    #[error("the message writer has stopped")]
+    WriterStopped,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Cheap to clone: a handle on the connection pool.
+/// How the store is opened.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreOptions {
+    pub synchronous: Synchronous,
+    /// Messages one conversation may hold; a send beyond is refused.
+    pub messages_per_conversation: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { synchronous: Synchronous::Full, messages_per_conversation: 5_000 }
+    }
+}
+
+/// Cheap to clone: a handle on the connection pool and the message writer.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: writer::Writer,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
-    pub async fn open(path: &Path) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+    pub async fn open(path: &Path, options: StoreOptions) -> Result<Self> {
+        let connect = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // With WAL, NORMAL survives a killed process; only power loss
-            // can drop the last transactions.
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(match options.synchronous {
+                // Every commit is on disk before it returns, so a sequence
+                // number (given only after the commit) survives power loss.
+                Synchronous::Full => SqliteSynchronous::Full,
+                // Survives a killed process, not an OS crash.
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        Self::connect(options, 8).await
+        Self::connect(connect, 8, options).await
     }
 
-    /// A private in-memory database, for tests.
-    pub async fn in_memory() -> Result<Self> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        // One connection: every connection to ":memory:" is its own database.
-        Self::connect(options, 1).await
-    }
-
-    async fn connect(options: SqliteConnectOptions, max_connections: u32) -> Result<Self> {
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+    async fn connect(connect: SqliteConnectOptions, max_connections: u32, options: StoreOptions) -> Result<Self> {
+        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(connect.clone()).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = writer::Writer::start(connect, options.messages_per_conversation).await?;
+        Ok(Self { pool, writer })
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -76,7 +104,9 @@ impl Store {
         Ok(())
     }
 
+    /// Finishes the writes in flight, then closes every connection.
     pub async fn close(&self) {
+        self.writer.stop().await;
         self.pool.close().await;
     }
 }
@@ -99,9 +129,29 @@ pub fn hash_token(token: &str) -> String {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// A store in a fresh temporary directory, for unit tests; the directory
+/// lives as long as the returned guard.
+#[cfg(test)]
+pub async fn temp_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Store::open(&dir.path().join("test.db"), StoreOptions::default()).await.expect("opening a test database");
+    (store, dir)
+}
+
+/// A count or sequence number read from an INTEGER column.
+fn unsigned(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }

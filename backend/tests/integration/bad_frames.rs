@@ -2,9 +2,7 @@
 //! precise error and a connection that keeps working, or, for abuse, a
 //! closed connection that harms nobody else.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use protocol::agent::AgentEvent;
 use protocol::visitor::{VisitorEvent, VisitorFrame};
 use protocol::{ErrorCode, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS};
@@ -49,7 +47,9 @@ async fn messages_over_the_limit_are_refused_by_character_count() -> anyhow::Res
     // Chinese text: 3 bytes a character, so a byte limit would cut it short.
     let longest = "茶".repeat(MAX_MESSAGE_CHARS);
     assert_eq!(visitor_says(&mut visitor, "longest", &longest).await?, 1);
-    visitor.send(&VisitorFrame::Send { client_id: "too-long".into(), text: format!("{longest}!") }).await?;
+    // The protocol's own types cannot even hold it: raw JSON, as a broken
+    // or hostile client would send.
+    visitor.send_text(serde_json::json!({ "type": "send", "client_id": "too-long", "text": format!("{longest}!") }).to_string()).await?;
     assert_eq!(visitor.recv_error().await?, ErrorCode::TooLarge);
 
     assert_eq!(visitor_says(&mut visitor, "short", "ok").await?, 2, "the refused message took no seq");
@@ -93,7 +93,7 @@ async fn a_frame_over_64_kib_closes_the_connection() -> anyhow::Result<()> {
     assert!(visitor.is_closed_by_server().await, "the server closes a connection that sends an oversized frame");
 
     // Nothing was stored, and the server serves others as before.
-    assert!(server.server.state.store.messages_after(conversation, 0).await?.is_empty());
+    assert!(server.server.state.store.messages_after(conversation, 0, 1000).await?.is_empty());
     let (mut other, _) = connect_visitor(&server, None, None).await?;
     start_chat(&mut other, prechat()).await?;
     assert_eq!(visitor_says(&mut other, "fine", "hello").await?, 1);

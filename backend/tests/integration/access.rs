@@ -1,9 +1,7 @@
 //! Who may connect from where, as a browser would see it: HTTP statuses,
 //! CORS headers and JSON error bodies.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use protocol::{ErrorBody, ErrorCode};
 
 #[tokio::test]

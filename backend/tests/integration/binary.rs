@@ -2,15 +2,14 @@
 //! from the command line on an empty database, then `rapport serve`, then
 //! SIGTERM, which must tell connected clients to reconnect and exit cleanly.
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::Path;
+use std::process::Output;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use anyhow::Context;
-use common::*;
 use protocol::visitor::{PageInfo, VisitorEvent, VisitorFrame};
 use protocol::PROTOCOL_VERSION;
 
@@ -53,17 +52,15 @@ async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> a
     assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created admin"));
 
-    let (port, demo_port) = (free_port()?, free_port()?);
-    let demo_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo-site");
-    let mut server = rapport(dir.path())
-        .arg("serve")
-        .env("RAPPORT_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RAPPORT_DEMO", "1")
-        .env("RAPPORT_DEMO_LISTEN", format!("127.0.0.1:{demo_port}"))
-        .env("RAPPORT_DEMO_DIR", &demo_dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting rapport serve")?;
+    // The site the owner will embed the widget on.
+    let (port, shop_port) = (free_port()?, free_port()?);
+    let shop = format!("http://127.0.0.1:{shop_port}");
+    let out = rapport(dir.path()).args(["create-site", "--key", "my-shop", "--name", "My Shop", "--origin", &shop]).output()?;
+    assert!(out.status.success(), "create-site failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data-site=\"my-shop\""));
+
+    let mut server =
+        rapport(dir.path()).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).stdout(Stdio::null()).spawn().context("starting rapport serve")?;
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -83,8 +80,7 @@ async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> a
     assert_eq!(login.status(), 200);
 
     // A visitor is connected when the operator stops the server.
-    let shop = format!("http://127.0.0.1:{demo_port}");
-    let socket = connect(&format!("ws://127.0.0.1:{port}/ws/v1/visitor?site={SITE}"), &[("origin", &shop)]).await?;
+    let socket = connect(&format!("ws://127.0.0.1:{port}/ws/v1/visitor?site=my-shop"), &[("origin", &shop)]).await?;
     let mut visitor = VisitorClient::new(socket);
     let page = PageInfo { url: format!("{shop}/"), title: "Home".into() };
     visitor.send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: None, resume: None, page, locale: "en".into() }).await?;
@@ -109,5 +105,56 @@ async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> a
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(status.success(), "rapport exited with {status} after SIGTERM");
+    Ok(())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn demo_accounts_never_go_into_a_real_database() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = rapport(dir.path())
+        .args(["create-admin", "--email", "owner@example.com", "--name", "Owner"])
+        .env("RAPPORT_ADMIN_PASSWORD", "a long enough passphrase")
+        .output()?;
+    assert!(out.status.success(), "create-admin failed: {}", stderr(&out));
+
+    // RAPPORT_DEMO=1 by mistake against the real data directory: refused,
+    // and nothing with a public password was written.
+    let port = free_port()?;
+    let out = rapport(dir.path()).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).env("RAPPORT_DEMO", "1").output()?;
+    assert!(!out.status.success(), "serve seeded the demo into a real database");
+    assert!(stderr(&out).contains("only into an empty database"), "stderr: {}", stderr(&out));
+    let out = rapport(dir.path()).args(["disable-agent", "--email", "mei@rapport.demo"]).output()?;
+    assert!(!out.status.success(), "a demo agent exists in the real database");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_demo_database_warns_at_every_start() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    for _ in 0..2 {
+        let port = free_port()?;
+        let server = rapport(dir.path())
+            .arg("serve")
+            .env("RAPPORT_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_DEMO", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            assert!(Instant::now() < deadline, "rapport serve did not answer /healthz within 20 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let pid = i32::try_from(server.id()).context("a pid beyond i32")?;
+        // SAFETY: kill(2) sends a signal to the child we spawned; it touches no memory.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let out = tokio::task::spawn_blocking(move || server.wait_with_output()).await??;
+        assert!(stderr(&out).contains("demo accounts whose passwords are public"), "no warning: {}", stderr(&out));
+    }
     Ok(())
 }

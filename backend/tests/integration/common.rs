@@ -14,7 +14,7 @@ use anyhow::{anyhow, bail, Context};
 use futures_util::{SinkExt, StreamExt};
 use protocol::agent::{AgentEvent, AgentFrame, Offer, Presence};
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
-use protocol::{ChatMessage, ConversationId, ConversationStatus, ErrorCode, PreChat, Seq, PROTOCOL_VERSION};
+use protocol::{ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, PROTOCOL_VERSION};
 use rapport::config::DemoConfig;
 use rapport::{Config, Server};
 use serde::de::DeserializeOwned;
@@ -49,9 +49,24 @@ pub fn config(data_dir: &Path) -> Config {
         data_dir: data_dir.to_path_buf(),
         // The tests need no widget or console build; a missing folder only logs.
         assets_dir: data_dir.join("no-dist"),
-        demo: DemoConfig { seed: true, listen: Some(([127, 0, 0, 1], 0).into()), ..defaults.demo },
+        demo: DemoConfig {
+            seed: true,
+            listen: Some(([127, 0, 0, 1], 0).into()),
+            dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo-site"),
+            ..defaults.demo
+        },
         ..defaults
     }
+}
+
+/// Server logs on stderr when `RUST_LOG` is set (e.g. `RUST_LOG=rapport=debug`).
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+        }
+    });
 }
 
 /// The real server plus the data directory it lives in, which outlives a
@@ -59,21 +74,36 @@ pub fn config(data_dir: &Path) -> Config {
 pub struct TestServer {
     pub server: Server,
     pub dir: tempfile::TempDir,
+    /// The configuration it was started with (ports 0), kept for restarts.
+    pub config: Config,
 }
 
 impl TestServer {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the test configuration changed by `tweak` (tighter
+    /// limits, faster timers).
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Self> {
+        init_logging();
         let dir = tempfile::tempdir().context("creating a data directory")?;
-        let server = Server::start(config(dir.path())).await.context("starting the server")?;
-        Ok(Self { server, dir })
+        let mut config = config(dir.path());
+        tweak(&mut config);
+        let server = Server::start(config.clone()).await.context("starting the server")?;
+        Ok(Self { server, dir, config })
     }
 
     /// Stops the server and starts a new one (new ports) on the same data.
     pub async fn restart(self) -> anyhow::Result<Self> {
-        let Self { server, dir } = self;
+        let Self { server, dir, config } = self;
         server.shutdown().await;
-        let server = Server::start(config(dir.path())).await.context("restarting the server")?;
-        Ok(Self { server, dir })
+        let server = Server::start(config.clone()).await.context("restarting the server")?;
+        Ok(Self { server, dir, config })
+    }
+
+    pub fn store(&self) -> &rapport::store::Store {
+        &self.server.state.store
     }
 
     pub async fn shutdown(self) {
@@ -240,15 +270,32 @@ pub struct Welcome {
 /// Connects from the demo shop's origin and says hello, as the widget does
 /// on page load. Returns the connection and the welcome's contents.
 pub async fn connect_visitor(server: &TestServer, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<(VisitorClient, Welcome)> {
+    let mut client = say_hello(server, token, resume).await?;
+    match client.recv_until("welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await? {
+        VisitorEvent::Welcome { token, conversation, .. } => Ok((client, Welcome { token, conversation })),
+        _ => unreachable!("recv_until returned a frame it did not ask for"),
+    }
+}
+
+/// Connects and says hello without waiting for the answer (which may be a
+/// refusal).
+pub async fn say_hello(server: &TestServer, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<VisitorClient> {
     let origin = server.shop_origin();
     let socket = connect(&server.visitor_url(), &[("origin", &origin)]).await.context("connecting a visitor")?;
     let mut client = VisitorClient::new(socket);
     let page = PageInfo { url: format!("{origin}{PAGE_PATH}"), title: "凍頂烏龍 Oolong".into() };
     client.send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: token.map(str::to_string), resume, page, locale: "zh-Hant".into() }).await?;
-    match client.recv_until("welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await? {
-        VisitorEvent::Welcome { token, conversation, .. } => Ok((client, Welcome { token, conversation })),
-        _ => unreachable!("recv_until returned a frame it did not ask for"),
-    }
+    Ok(client)
+}
+
+/// A client id from a test's literal.
+pub fn cid(id: &str) -> ClientId {
+    ClientId::parse(id).unwrap_or_else(|e| panic!("{id:?} is not a valid client id: {e}"))
+}
+
+/// Message text from a test's literal.
+pub fn text(t: &str) -> MessageText {
+    MessageText::parse(t).unwrap_or_else(|e| panic!("{t:?} is not a valid message: {e}"))
 }
 
 pub fn prechat() -> PreChat {
@@ -266,8 +313,8 @@ pub async fn start_chat(visitor: &mut VisitorClient, prechat: PreChat) -> anyhow
 
 /// Sends a chat message and waits for its acknowledgement; returns the seq.
 pub async fn visitor_says(visitor: &mut VisitorClient, client_id: &str, text: &str) -> anyhow::Result<Seq> {
-    visitor.send(&VisitorFrame::Send { client_id: client_id.into(), text: text.into() }).await?;
-    let ack = visitor.recv_until("the ack", |e| matches!(e, VisitorEvent::Ack { client_id: c, .. } if c == client_id)).await?;
+    visitor.send(&VisitorFrame::Send { client_id: cid(client_id), text: self::text(text) }).await?;
+    let ack = visitor.recv_until("the ack", |e| matches!(e, VisitorEvent::Ack { client_id: c, .. } if c.as_str() == client_id)).await?;
     match ack {
         VisitorEvent::Ack { seq, .. } => Ok(seq),
         _ => unreachable!("recv_until returned a frame it did not ask for"),
@@ -280,6 +327,20 @@ pub async fn visitor_history(visitor: &mut VisitorClient) -> anyhow::Result<(Con
         VisitorEvent::History { conversation_id, reset, messages } => Ok((conversation_id, reset, messages)),
         _ => unreachable!("recv_until returned a frame it did not ask for"),
     }
+}
+
+/// Whether the widget's boot data says anybody is there, as the loader
+/// asks it from the shop's page.
+pub async fn agents_online(server: &TestServer) -> anyhow::Result<bool> {
+    let boot: protocol::visitor::WidgetBoot = reqwest::Client::new()
+        .get(server.http_url(&format!("/api/v1/sites/{SITE}/widget")))
+        .header("origin", server.shop_origin())
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(boot.agents_online)
 }
 
 // ---- Agents ------------------------------------------------------------
@@ -316,7 +377,12 @@ pub async fn agent_with_seqs(server: &TestServer, cookie: &str, last_seqs: Vec<(
 
 /// Mei, logged in, connected and available for chats.
 pub async fn available_agent(server: &TestServer) -> anyhow::Result<AgentClient> {
-    let cookie = login(server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+    available_agent_as(server, AGENT_EMAIL, AGENT_PASSWORD).await
+}
+
+/// Any agent, logged in, connected and available for chats.
+pub async fn available_agent_as(server: &TestServer, email: &str, password: &str) -> anyhow::Result<AgentClient> {
+    let cookie = login(server, email, password).await?;
     let mut agent = agent_with_seqs(server, &cookie, vec![]).await?;
     agent.send(&AgentFrame::SetPresence { presence: Presence::Available }).await?;
     agent.recv_until("the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available })).await?;
@@ -345,8 +411,8 @@ pub async fn accept(agent: &mut AgentClient, conversation: ConversationId) -> an
 
 /// Sends a chat message as the agent and waits for its acknowledgement.
 pub async fn agent_says(agent: &mut AgentClient, conversation: ConversationId, client_id: &str, text: &str) -> anyhow::Result<Seq> {
-    agent.send(&AgentFrame::Send { conversation_id: conversation, client_id: client_id.into(), text: text.into() }).await?;
-    let ack = agent.recv_until("the ack", |e| matches!(e, AgentEvent::Ack { client_id: c, .. } if c == client_id)).await?;
+    agent.send(&AgentFrame::Send { conversation_id: conversation, client_id: cid(client_id), text: self::text(text) }).await?;
+    let ack = agent.recv_until("the ack", |e| matches!(e, AgentEvent::Ack { client_id: c, .. } if c.as_str() == client_id)).await?;
     match ack {
         AgentEvent::Ack { seq, .. } => Ok(seq),
         _ => unreachable!("recv_until returned a frame it did not ask for"),

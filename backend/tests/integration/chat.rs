@@ -1,9 +1,7 @@
 //! A chat from both ends, over the real server: what the visitor and the
 //! agent each see.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use protocol::agent::{AgentEvent, AgentFrame};
 use protocol::visitor::{VisitorEvent, VisitorFrame};
 use protocol::Author;
@@ -81,8 +79,8 @@ async fn a_retried_send_is_stored_once_and_acked_with_the_same_seq() -> anyhow::
         .collect();
     assert_eq!(seqs, [first, after]);
 
-    let stored = server.server.state.store.messages_after(conversation, 0).await?;
-    assert_eq!(stored.iter().filter(|m| m.client_id == "retry-me").count(), 1);
+    let stored = server.server.state.store.messages_after(conversation, 0, 1000).await?;
+    assert_eq!(stored.iter().filter(|m| m.client_id.as_str() == "retry-me").count(), 1);
     assert_eq!(stored.len(), 2);
 
     server.shutdown().await;
@@ -101,7 +99,7 @@ async fn markup_is_stored_and_delivered_byte_for_byte() -> anyhow::Result<()> {
     // Escaping is the renderer's job; the server must not mangle text.
     assert_eq!(message.text.as_bytes(), MARKUP.as_bytes());
 
-    let stored = server.server.state.store.messages_after(conversation, seq - 1).await?;
+    let stored = server.server.state.store.messages_after(conversation, seq - 1, 1000).await?;
     assert_eq!(stored[0].text.as_bytes(), MARKUP.as_bytes());
 
     agent_says(&mut agent, conversation, "xss-back", MARKUP).await?;

@@ -1,8 +1,6 @@
 //! Connections break and servers restart; conversations must not notice.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use protocol::agent::AgentEvent;
 use protocol::visitor::{Resume, VisitorEvent};
 use protocol::{Author, ConversationStatus};

@@ -1,0 +1,54 @@
+//! Signing in and out of the console, and who is signed in.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use axum_extra::extract::cookie::Cookie;
+use axum_extra::extract::CookieJar;
+use protocol::rest::{LoginRequest, Me};
+
+use crate::auth::{self, SignedIn, SESSION_COOKIE};
+use crate::extract::{ClientIp, FromConsole};
+use crate::refusal::Refusal;
+use crate::state::AppState;
+
+/// Throttled per address (a token bucket) and per account (backoff after
+/// repeated failures); the password check itself waits for one of a few
+/// slots, so a flood cannot exhaust memory.
+pub async fn login(
+    State(state): State<AppState>,
+    _: FromConsole,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Json(req): Json<LoginRequest>,
+) -> Result<(CookieJar, Json<Me>), Refusal> {
+    state.admission.login_attempt(ip)?;
+    state.lockout.check(&req.email, Instant::now())?;
+    let agent = state.store.agent_by_email(&req.email).await?.filter(|a| !a.disabled);
+    let ok = state.passwords.check(req.password, agent.as_ref().map(|a| a.password_hash.clone())).await?;
+    let Some(agent) = agent.filter(|_| ok) else {
+        state.lockout.failed(&req.email, Instant::now());
+        tracing::info!(email = %req.email, %ip, "failed console login");
+        return Err(Refusal::unauthorized("wrong email or password"));
+    };
+    state.lockout.succeeded(&req.email);
+    let token = state.store.create_session(agent.info.id).await?;
+    tracing::info!(agent = %agent.info.id, "console login");
+    let secure = state.config.public_url.starts_with("https://");
+    Ok((jar.add(auth::session_cookie(token, secure)), Json(Me { agent: agent.info })))
+}
+
+/// Ends the session and closes every console it opened.
+pub async fn logout(State(state): State<AppState>, _: FromConsole, jar: CookieJar) -> Result<(CookieJar, StatusCode), Refusal> {
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        let key = state.store.delete_session(cookie.value()).await?;
+        state.hub.sign_out_session(&key);
+    }
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+}
+
+pub async fn me(SignedIn(session): SignedIn) -> Json<Me> {
+    Json(Me { agent: session.agent.info })
+}

@@ -1,0 +1,20 @@
+//! The backend's integration tests, in one test binary (one link, and one
+//! place for the shared helpers in `common`). Every test starts the real
+//! server on free loopback ports and talks to it over real HTTP and
+//! WebSockets, as the widget and the console do.
+
+mod common;
+
+mod access;
+mod bad_frames;
+mod binary;
+mod chat;
+mod headers;
+mod history;
+mod limits;
+mod liveness;
+mod queue;
+mod resume;
+mod sessions;
+mod sites;
+mod supervision;

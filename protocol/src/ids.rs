@@ -1,0 +1,140 @@
+//! Identifiers, each its own type so that passing a visitor's id where a
+//! conversation's is expected does not compile.
+//!
+//! Database ids are integers on the wire (plain JSON numbers, thanks to
+//! `serde(transparent)`); the client id is a string the sender chooses and
+//! is checked when it is parsed, so nothing past the boundary ever holds an
+//! unchecked one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::MAX_CLIENT_ID_CHARS;
+
+macro_rules! database_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+database_id!(
+    /// A conversation, assigned by the server when a chat starts.
+    ConversationId
+);
+database_id!(
+    /// A visitor of one site (anonymous until identified).
+    VisitorId
+);
+database_id!(
+    /// An agent, supervisor or admin of the console.
+    AgentId
+);
+database_id!(
+    /// A site that embeds the widget.
+    SiteId
+);
+
+/// The sender's id for one message: what makes a resend after a dropped
+/// connection land on the message already stored instead of a second copy.
+/// 1 to [`MAX_CLIENT_ID_CHARS`] ASCII letters, digits, `-` or `_`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientId(String);
+
+/// Why a client id was refused. The text is part of the wire contract: the
+/// server's frame parser recognises it to answer with the right error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadClientId;
+
+impl BadClientId {
+    pub const MESSAGE: &'static str = "client_id must be 1 to 64 letters, digits, '-' or '_'";
+}
+
+impl fmt::Display for BadClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::MESSAGE)
+    }
+}
+
+impl ClientId {
+    pub fn parse(id: impl Into<String>) -> Result<Self, BadClientId> {
+        let id = id.into();
+        let ok = !id.is_empty() && id.len() <= MAX_CLIENT_ID_CHARS && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(id))
+        } else {
+            Err(BadClientId)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientId {
+    type Error = BadClientId;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<ClientId> for String {
+    fn from(id: ClientId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for ClientId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::error::Error for BadClientId {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_checked_when_parsed() {
+        assert!(ClientId::parse("m-1699_abc").is_ok());
+        assert_eq!(ClientId::parse(""), Err(BadClientId));
+        assert_eq!(ClientId::parse("has space"), Err(BadClientId));
+        assert_eq!(ClientId::parse("x".repeat(65)), Err(BadClientId));
+        assert_eq!(ClientId::parse("雪"), Err(BadClientId));
+        assert!(serde_json::from_str::<ClientId>("\"ok-1\"").is_ok());
+        let err = serde_json::from_str::<ClientId>("\"no way\"").unwrap_err().to_string();
+        assert!(err.contains(BadClientId::MESSAGE), "{err}");
+    }
+
+    #[test]
+    fn database_ids_are_plain_numbers_on_the_wire() {
+        assert_eq!(serde_json::to_string(&ConversationId(42)).unwrap(), "42");
+        assert_eq!(serde_json::from_str::<VisitorId>("7").unwrap(), VisitorId(7));
+    }
+}
