@@ -49,8 +49,18 @@
   // itself cannot be moved, hidden or resized by the page's CSS.
   host.style.cssText = 'all:initial!important;position:fixed!important;z-index:2147483000!important;right:0!important;bottom:0!important;display:block!important;width:0!important;height:0!important'
   var root = host.attachShadow({ mode: 'open' })
-  root.innerHTML = '<style>:host{all:initial}.rp-launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:var(--rp-accent,#2f6fed);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0;font:600 12px/1.2 system-ui,sans-serif}.rp-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}.rp-launcher svg{width:28px;height:28px;fill:currentColor}.rp-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-sizing:border-box}.rp-badge[hidden],.rp-launcher-status[hidden]{display:none}.rp-unavailable{background:#6b7280}.rp-launcher-status{position:fixed;right:84px;bottom:32px;background:#111;color:#fff;font:13px/1.3 system-ui,sans-serif;padding:6px 10px;border-radius:6px}</style>' +
-    '<button class="rp-launcher" type="button" aria-haspopup="dialog" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="rp-badge" hidden></span></button><span class="rp-launcher-status" role="status" hidden></span><div class="rp-app"></div>'
+  // Styles go in as a constructed sheet, which a page's strict
+  // Content-Security-Policy allows (an inline <style> it would block).
+  var css = ':host{all:initial}.rp-launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:var(--rp-accent,#2f6fed);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0;font:600 12px/1.2 system-ui,sans-serif}.rp-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}.rp-launcher svg{width:28px;height:28px;fill:currentColor}.rp-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-sizing:border-box}.rp-badge[hidden],.rp-launcher-status[hidden]{display:none}.rp-unavailable{background:#6b7280}.rp-launcher-status{position:fixed;right:84px;bottom:32px;background:#111;color:#fff;font:13px/1.3 system-ui,sans-serif;padding:6px 10px;border-radius:6px}'
+  var markup = '<button class="rp-launcher" type="button" aria-haspopup="dialog" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="rp-badge" hidden></span></button><span class="rp-launcher-status" role="status" hidden></span><div class="rp-app"></div>'
+  try {
+    var sheet = new CSSStyleSheet()
+    sheet.replaceSync(css)
+    root.adoptedStyleSheets = [sheet]
+  } catch (e) {
+    markup = '<style>' + css + '</style>' + markup
+  }
+  root.innerHTML = markup
   var launcher = root.querySelector('.rp-launcher')
   var badge = root.querySelector('.rp-badge')
   var status = root.querySelector('.rp-launcher-status')

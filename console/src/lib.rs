@@ -1,12 +1,12 @@
 //! The agent console: sign in, take chats, answer visitors.
 //!
 //! A Leptos client-side app compiled to Wasm and served at `/console`.
-//! `state` is the pure model (tested on the host), `session` connects it to
+//! `state` is the pure model (tested on the host), `live` connects it to
 //! the agent WebSocket, `api` holds the REST calls and `views` draws it all.
 
 pub mod api;
 pub mod i18n;
-pub mod session;
+pub mod live;
 pub mod state;
 pub mod views;
 

@@ -1,12 +1,12 @@
 //! The console's state and the pure reducer that applies server events to it.
 //!
-//! Nothing here touches the browser: the socket glue in `session` feeds
+//! Nothing here touches the browser: the socket glue in `live` feeds
 //! events in and turns [`Reaction`]s into side effects, so the rules for
 //! merging history, acknowledging the outbox and counting unread messages
 //! are unit-tested on the host.
 
-use protocol::agent::{AgentEvent, AgentInfo, ConversationSummary, Offer, Presence};
-use protocol::{Author, ChatMessage, ConversationId, ConversationStatus, ErrorBody, ErrorCode, Seq};
+use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Offer, Presence};
+use protocol::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, MessageText, Seq};
 
 /// How long a visitor's "typing" lasts without a refresh. The widget repeats
 /// `typing on` while the visitor types, so a lost `typing off` (a closed
@@ -22,7 +22,7 @@ pub struct ConsoleState {
     /// Offers waiting for an answer, oldest first.
     pub offers: Vec<OfferCard>,
     /// Conversations assigned to this agent, in the order they arrived.
-    pub chats: Vec<Chat>,
+    pub conversations: Vec<Conversation>,
     /// The conversation shown in the chat pane.
     pub selected: Option<ConversationId>,
     /// The offer this agent accepted and is waiting to see assigned, so that
@@ -52,14 +52,14 @@ impl OfferCard {
 /// A message the agent wrote that the server has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
-    pub client_id: String,
-    pub text: String,
+    pub client_id: ClientId,
+    pub text: MessageText,
     pub created_ms: i64,
 }
 
 /// One conversation and everything the console knows about it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Chat {
+pub struct Conversation {
     pub summary: ConversationSummary,
     /// Stored messages, ordered by seq without duplicates.
     pub messages: Vec<ChatMessage>,
@@ -70,6 +70,8 @@ pub struct Chat {
     pub visitor_typing_until_ms: i64,
     /// The highest seq this console has told the server it read.
     pub agent_read_seq: Seq,
+    /// An older page of history was asked for and has not arrived.
+    pub loading_older: bool,
 }
 
 /// What an agent message shows under it.
@@ -85,7 +87,7 @@ pub enum Delivery {
     NotSent,
 }
 
-/// Side effects the reducer asks the session to carry out.
+/// Side effects the reducer asks the live link to carry out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reaction {
     /// The server is going away: reconnect after this many milliseconds.
@@ -94,9 +96,9 @@ pub enum Reaction {
     SignedOut,
 }
 
-impl Chat {
-    pub fn new(summary: ConversationSummary) -> Chat {
-        Chat { summary, messages: Vec::new(), outbox: Vec::new(), visitor_typing_until_ms: 0, agent_read_seq: 0 }
+impl Conversation {
+    pub fn new(summary: ConversationSummary) -> Conversation {
+        Conversation { summary, messages: Vec::new(), outbox: Vec::new(), visitor_typing_until_ms: 0, agent_read_seq: 0, loading_older: false }
     }
 
     pub fn id(&self) -> ConversationId {
@@ -110,6 +112,17 @@ impl Chat {
     /// The highest seq this console holds, the resume point for `hello`.
     pub fn last_seq(&self) -> Seq {
         self.messages.last().map(|m| m.seq).unwrap_or(0)
+    }
+
+    /// The oldest message held; 0 with none.
+    pub fn first_seq(&self) -> Seq {
+        self.messages.first().map(|m| m.seq).unwrap_or(0)
+    }
+
+    /// Whether the server has messages before the oldest held (seqs have
+    /// no gaps, so anything above 1 means more).
+    pub fn has_older(&self) -> bool {
+        self.first_seq() > 1
     }
 
     /// Inserts or replaces a stored message, keeping seq order, and drops
@@ -165,10 +178,10 @@ impl Chat {
     /// The delivery mark of the agent message with `client_id`, whether it
     /// is still in the outbox or already stored; `None` when unknown.
     pub fn delivery_of(&self, client_id: &str) -> Option<Delivery> {
-        if self.outbox.iter().any(|p| p.client_id == client_id) {
+        if self.outbox.iter().any(|p| p.client_id.as_str() == client_id) {
             return Some(self.pending_delivery());
         }
-        self.messages.iter().rev().find(|m| m.client_id == client_id && m.author == Author::Agent).map(|m| self.delivery(m.seq))
+        self.messages.iter().rev().find(|m| m.client_id.as_str() == client_id && m.author == Author::Agent).map(|m| self.delivery(m.seq))
     }
 
     /// The text the chat list shows under the name, and who wrote it.
@@ -188,33 +201,33 @@ impl Chat {
 }
 
 impl ConsoleState {
-    pub fn chat(&self, id: ConversationId) -> Option<&Chat> {
-        self.chats.iter().find(|c| c.id() == id)
+    pub fn conversation(&self, id: ConversationId) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.id() == id)
     }
 
-    pub fn chat_mut(&mut self, id: ConversationId) -> Option<&mut Chat> {
-        self.chats.iter_mut().find(|c| c.id() == id)
+    pub fn conversation_mut(&mut self, id: ConversationId) -> Option<&mut Conversation> {
+        self.conversations.iter_mut().find(|c| c.id() == id)
     }
 
-    pub fn selected_chat(&self) -> Option<&Chat> {
-        self.selected.and_then(|id| self.chat(id))
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.selected.and_then(|id| self.conversation(id))
     }
 
     /// The resume points sent in every `hello`.
     pub fn last_seqs(&self) -> Vec<(ConversationId, Seq)> {
-        self.chats.iter().filter(|c| !c.is_ended()).map(|c| (c.id(), c.last_seq())).collect()
+        self.conversations.iter().filter(|c| !c.is_ended()).map(|c| (c.id(), c.last_seq())).collect()
     }
 
     /// Total unread messages over every open chat, for the page title.
     pub fn total_unread(&self) -> usize {
-        self.chats.iter().map(Chat::unread).sum()
+        self.conversations.iter().map(Conversation::unread).sum()
     }
 
     /// Chats for the list: open ones first, then most recent activity first.
-    pub fn ordered_chat_ids(&self) -> Vec<ConversationId> {
-        let mut chats: Vec<&Chat> = self.chats.iter().collect();
+    pub fn ordered_conversation_ids(&self) -> Vec<ConversationId> {
+        let mut chats: Vec<&Conversation> = self.conversations.iter().collect();
         chats.sort_by_key(|c| (c.is_ended(), std::cmp::Reverse(c.last_activity_ms())));
-        chats.into_iter().map(Chat::id).collect()
+        chats.into_iter().map(Conversation::id).collect()
     }
 
     /// Applies one server event. `now_ms` is the console's clock, used for
@@ -229,7 +242,7 @@ impl ConsoleState {
                 // offer again what is still waiting.
                 self.offers.clear();
                 self.pending_accept = None;
-                for chat in &mut self.chats {
+                for chat in &mut self.conversations {
                     chat.visitor_typing_until_ms = 0;
                 }
             }
@@ -248,14 +261,14 @@ impl ConsoleState {
             }
             AgentEvent::OfferRevoked { conversation_id } => {
                 self.offers.retain(|o| o.offer.conversation_id != conversation_id);
-                if self.pending_accept == Some(conversation_id) && self.chat(conversation_id).is_none() {
+                if self.pending_accept == Some(conversation_id) && self.conversation(conversation_id).is_none() {
                     self.pending_accept = None;
                 }
             }
             AgentEvent::Conversation { conversation } => {
                 let id = conversation.id;
                 self.offers.retain(|o| o.offer.conversation_id != id);
-                match self.chat_mut(id) {
+                match self.conversation_mut(id) {
                     Some(chat) => {
                         // Seqs only grow; a summary built before the last
                         // message must not roll them back.
@@ -265,7 +278,7 @@ impl ConsoleState {
                         chat.summary.last_seq = last_seq;
                         chat.summary.visitor_read_seq = read;
                     }
-                    None => self.chats.push(Chat::new(conversation)),
+                    None => self.conversations.push(Conversation::new(conversation)),
                 }
                 if self.pending_accept == Some(id) {
                     self.pending_accept = None;
@@ -275,39 +288,52 @@ impl ConsoleState {
                     self.selected = Some(id);
                 }
             }
-            AgentEvent::History { conversation_id, messages } => {
-                if let Some(chat) = self.chat_mut(conversation_id) {
+            AgentEvent::History { conversation_id, reset, messages } => {
+                if let Some(chat) = self.conversation_mut(conversation_id) {
+                    if reset {
+                        // Too far behind to fill the gap: start from this page.
+                        chat.messages.clear();
+                    } else if messages.first().is_some_and(|m| m.seq < chat.first_seq()) {
+                        chat.loading_older = false;
+                    }
                     for message in messages {
                         chat.merge(message);
                     }
                 }
             }
             AgentEvent::Message { conversation_id, message } => {
-                if let Some(chat) = self.chat_mut(conversation_id) {
+                if let Some(chat) = self.conversation_mut(conversation_id) {
                     chat.merge(message);
                 }
             }
             AgentEvent::Ack { conversation_id, client_id, seq } => {
                 let author_name = self.agent.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                if let Some(chat) = self.chat_mut(conversation_id) {
+                if let Some(chat) = self.conversation_mut(conversation_id) {
                     // The message event usually follows the ack; until it
                     // does, the outbox entry stands in for it so the message
                     // neither vanishes nor shows twice.
                     if let Some(i) = chat.outbox.iter().position(|p| p.client_id == client_id) {
                         let pending = chat.outbox.remove(i);
                         if chat.messages.binary_search_by_key(&seq, |m| m.seq).is_err() {
-                            chat.merge(ChatMessage { seq, client_id, author: Author::Agent, author_name, text: pending.text, sent_at_ms: now_ms });
+                            chat.merge(ChatMessage {
+                                seq,
+                                client_id,
+                                author: Author::Agent,
+                                author_name,
+                                text: pending.text.into_string(),
+                                sent_at_ms: now_ms,
+                            });
                         }
                     }
                 }
             }
             AgentEvent::Typing { conversation_id, on } => {
-                if let Some(chat) = self.chat_mut(conversation_id) {
+                if let Some(chat) = self.conversation_mut(conversation_id) {
                     chat.visitor_typing_until_ms = if on { now_ms + VISITOR_TYPING_TTL_MS } else { 0 };
                 }
             }
             AgentEvent::Read { conversation_id, seq } => {
-                if let Some(chat) = self.chat_mut(conversation_id) {
+                if let Some(chat) = self.conversation_mut(conversation_id) {
                     chat.summary.visitor_read_seq = chat.summary.visitor_read_seq.max(seq);
                 }
             }
@@ -325,8 +351,8 @@ impl ConsoleState {
 
     /// Puts a message the agent wrote in the outbox; the caller sends it.
     /// Returns false (and changes nothing) when the chat is not open.
-    pub fn queue(&mut self, id: ConversationId, client_id: String, text: String, now_ms: i64) -> bool {
-        match self.chat_mut(id) {
+    pub fn queue(&mut self, id: ConversationId, client_id: ClientId, text: MessageText, now_ms: i64) -> bool {
+        match self.conversation_mut(id) {
             Some(chat) if !chat.is_ended() => {
                 chat.outbox.push(Pending { client_id, text, created_ms: now_ms });
                 true
@@ -337,20 +363,38 @@ impl ConsoleState {
 
     /// Every outbox entry of the open chats, to send again after a reconnect.
     pub fn outbox(&self) -> Vec<(ConversationId, Pending)> {
-        self.chats.iter().filter(|c| !c.is_ended()).flat_map(|c| c.outbox.iter().map(move |p| (c.id(), p.clone()))).collect()
+        self.conversations.iter().filter(|c| !c.is_ended()).flat_map(|c| c.outbox.iter().map(move |p| (c.id(), p.clone()))).collect()
     }
 
     /// The agent is looking at the selected chat: returns the seq to report
     /// as read when there is something new, and records it as reported.
     pub fn take_read(&mut self) -> Option<(ConversationId, Seq)> {
         let id = self.selected?;
-        let chat = self.chat_mut(id)?;
+        let chat = self.conversation_mut(id)?;
         let last = chat.last_seq();
         if chat.is_ended() || last <= chat.agent_read_seq {
             return None;
         }
         chat.agent_read_seq = last;
         Some((id, last))
+    }
+
+    /// The agent scrolled to the top of a chat: the frame asking for the
+    /// page before its oldest message, unless one is on its way already.
+    pub fn load_older(&mut self, id: ConversationId) -> Option<AgentFrame> {
+        let chat = self.conversation_mut(id)?;
+        if !chat.has_older() || chat.loading_older {
+            return None;
+        }
+        chat.loading_older = true;
+        Some(AgentFrame::LoadOlder { conversation_id: id, before_seq: chat.first_seq() })
+    }
+
+    /// The connection dropped: nothing is on its way any more.
+    pub fn disconnected(&mut self) {
+        for chat in &mut self.conversations {
+            chat.loading_older = false;
+        }
     }
 
     /// The agent pressed Accept on an offer.
@@ -388,13 +432,25 @@ mod tests {
     use protocol::visitor::PageInfo;
     use protocol::PreChat;
 
+    fn c(n: i64) -> ConversationId {
+        ConversationId(n)
+    }
+
+    fn id(s: &str) -> ClientId {
+        ClientId::parse(s).unwrap()
+    }
+
+    fn words(s: &str) -> MessageText {
+        MessageText::parse(s).unwrap()
+    }
+
     fn agent() -> AgentInfo {
-        AgentInfo { id: 7, name: "Ada".into(), email: "ada@example.com".into(), role: Role::Agent }
+        AgentInfo { id: protocol::AgentId(7), name: "Ada".into(), email: "ada@example.com".into(), role: Role::Agent }
     }
 
     fn card() -> VisitorCard {
         VisitorCard {
-            visitor_id: 3,
+            visitor_id: protocol::VisitorId(3),
             prechat: PreChat { name: "Vic".into(), email: "vic@example.com".into(), topic: "Billing".into() },
             page: PageInfo { url: "https://shop.example/cart".into(), title: "Cart".into() },
             locale: "en".into(),
@@ -407,7 +463,7 @@ mod tests {
     }
 
     fn msg(seq: Seq, author: Author, client_id: &str, text: &str) -> ChatMessage {
-        ChatMessage { seq, client_id: client_id.into(), author, author_name: "x".into(), text: text.into(), sent_at_ms: 2_000 + seq as i64 }
+        ChatMessage { seq, client_id: id(client_id), author, author_name: "x".into(), text: text.into(), sent_at_ms: 2_000 + seq as i64 }
     }
 
     fn welcomed() -> ConsoleState {
@@ -423,9 +479,26 @@ mod tests {
     }
 
     #[test]
+    fn older_pages_are_asked_for_once_and_a_reset_replaces_the_list() {
+        let mut s = with_chat(c(1));
+        let page: Vec<ChatMessage> = (51..=100).map(|n| msg(n, Author::Visitor, &format!("m{n}"), "x")).collect();
+        s.apply(AgentEvent::History { conversation_id: c(1), reset: true, messages: page }, 0);
+        assert_eq!(s.load_older(c(1)), Some(AgentFrame::LoadOlder { conversation_id: c(1), before_seq: 51 }));
+        assert_eq!(s.load_older(c(1)), None, "one request at a time");
+        let older: Vec<ChatMessage> = (1..=50).map(|n| msg(n, Author::Visitor, &format!("m{n}"), "x")).collect();
+        s.apply(AgentEvent::History { conversation_id: c(1), reset: false, messages: older }, 0);
+        let chat = s.conversation(c(1)).unwrap();
+        assert_eq!((chat.first_seq(), chat.last_seq(), chat.messages.len()), (1, 100, 100));
+        assert_eq!(s.load_older(c(1)), None, "nothing before the first message");
+        let newest: Vec<ChatMessage> = (200..=249).map(|n| msg(n, Author::Visitor, &format!("m{n}"), "x")).collect();
+        s.apply(AgentEvent::History { conversation_id: c(1), reset: true, messages: newest }, 0);
+        assert_eq!(s.conversation(c(1)).unwrap().messages.len(), 50, "a reset drops what was there");
+    }
+
+    #[test]
     fn welcome_sets_agent_and_presence_and_clears_offers() {
         let mut s = welcomed();
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: 1, visitor: card(), preview: "hi".into(), expires_in_ms: 30_000 } }, 0);
+        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000 } }, 0);
         assert_eq!(s.offers.len(), 1);
         s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Away }, 10);
         assert_eq!(s.presence, Some(Presence::Away));
@@ -437,14 +510,14 @@ mod tests {
     #[test]
     fn offers_count_down_and_go_when_revoked_or_expired() {
         let mut s = welcomed();
-        let offer = Offer { conversation_id: 5, visitor: card(), preview: "hello".into(), expires_in_ms: 30_000 };
+        let offer = Offer { conversation_id: c(5), visitor: card(), preview: "hello".into(), expires_in_ms: 30_000 };
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 1_000);
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 2_000);
         assert_eq!(s.offers.len(), 1, "a repeated offer replaces the old card");
         assert_eq!(s.offers[0].seconds_left(2_000), 30);
         assert_eq!(s.offers[0].seconds_left(31_500), 1);
         assert_eq!(s.offers[0].seconds_left(99_000), 0);
-        s.apply(AgentEvent::OfferRevoked { conversation_id: 5 }, 3_000);
+        s.apply(AgentEvent::OfferRevoked { conversation_id: c(5) }, 3_000);
         assert!(s.offers.is_empty());
         s.apply(AgentEvent::Offer { offer }, 0);
         s.expire_offers(29_999);
@@ -455,50 +528,57 @@ mod tests {
 
     #[test]
     fn accepting_an_offer_selects_the_chat_when_it_arrives() {
-        let mut s = with_chat(1);
-        assert_eq!(s.selected, Some(1), "the first chat is selected by itself");
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: 2, visitor: card(), preview: String::new(), expires_in_ms: 1_000 } }, 0);
-        s.accepting(2);
+        let mut s = with_chat(c(1));
+        assert_eq!(s.selected, Some(c(1)), "the first chat is selected by itself");
+        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(2), visitor: card(), preview: String::new(), expires_in_ms: 1_000 } }, 0);
+        s.accepting(c(2));
         assert!(s.offers[0].accepting);
-        s.apply(AgentEvent::Conversation { conversation: summary(2, ConversationStatus::Active) }, 0);
-        assert_eq!(s.selected, Some(2));
+        s.apply(AgentEvent::Conversation { conversation: summary(c(2), ConversationStatus::Active) }, 0);
+        assert_eq!(s.selected, Some(c(2)));
         assert!(s.offers.is_empty());
         assert_eq!(s.pending_accept, None);
     }
 
     #[test]
     fn a_revoked_accept_does_not_select_later() {
-        let mut s = with_chat(1);
-        s.accepting(2);
-        s.apply(AgentEvent::OfferRevoked { conversation_id: 2 }, 0);
+        let mut s = with_chat(c(1));
+        s.accepting(c(2));
+        s.apply(AgentEvent::OfferRevoked { conversation_id: c(2) }, 0);
         assert_eq!(s.pending_accept, None);
-        s.apply(AgentEvent::Conversation { conversation: summary(3, ConversationStatus::Active) }, 0);
-        assert_eq!(s.selected, Some(1));
+        s.apply(AgentEvent::Conversation { conversation: summary(c(3), ConversationStatus::Active) }, 0);
+        assert_eq!(s.selected, Some(c(1)));
     }
 
     #[test]
     fn history_and_messages_merge_in_seq_order_without_duplicates() {
-        let mut s = with_chat(1);
-        s.apply(AgentEvent::History { conversation_id: 1, messages: vec![msg(1, Author::Visitor, "a", "one"), msg(3, Author::Visitor, "c", "three")] }, 0);
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(2, Author::System, "b", "two") }, 0);
-        s.apply(AgentEvent::History { conversation_id: 1, messages: vec![msg(3, Author::Visitor, "c", "three")] }, 0);
-        let chat = s.chat(1).unwrap();
+        let mut s = with_chat(c(1));
+        s.apply(
+            AgentEvent::History {
+                conversation_id: c(1),
+                reset: false,
+                messages: vec![msg(1, Author::Visitor, "a", "one"), msg(3, Author::Visitor, "c", "three")],
+            },
+            0,
+        );
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(2, Author::System, "b", "two") }, 0);
+        s.apply(AgentEvent::History { conversation_id: c(1), reset: false, messages: vec![msg(3, Author::Visitor, "c", "three")] }, 0);
+        let chat = s.conversation(c(1)).unwrap();
         assert_eq!(chat.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
-        assert_eq!(s.last_seqs(), vec![(1, 3)]);
+        assert_eq!(s.last_seqs(), vec![(c(1), 3)]);
         // Events for unknown chats are ignored rather than trusted.
-        s.apply(AgentEvent::Message { conversation_id: 99, message: msg(1, Author::Visitor, "z", "?") }, 0);
-        assert!(s.chat(99).is_none());
+        s.apply(AgentEvent::Message { conversation_id: c(99), message: msg(1, Author::Visitor, "z", "?") }, 0);
+        assert!(s.conversation(c(99)).is_none());
     }
 
     #[test]
     fn the_outbox_is_acked_then_confirmed_by_the_message() {
-        let mut s = with_chat(1);
-        assert!(s.queue(1, "c1".into(), "hello".into(), 5));
+        let mut s = with_chat(c(1));
+        assert!(s.queue(c(1), id("c1"), words("hello"), 5));
         assert_eq!(s.outbox().len(), 1);
-        assert_eq!(s.chat(1).unwrap().pending_delivery(), Delivery::Sending);
-        assert_eq!(s.chat(1).unwrap().delivery_of("c1"), Some(Delivery::Sending));
-        s.apply(AgentEvent::Ack { conversation_id: 1, client_id: "c1".into(), seq: 4 }, 6);
-        let chat = s.chat(1).unwrap();
+        assert_eq!(s.conversation(c(1)).unwrap().pending_delivery(), Delivery::Sending);
+        assert_eq!(s.conversation(c(1)).unwrap().delivery_of("c1"), Some(Delivery::Sending));
+        s.apply(AgentEvent::Ack { conversation_id: c(1), client_id: id("c1"), seq: 4 }, 6);
+        let chat = s.conversation(c(1)).unwrap();
         assert!(chat.outbox.is_empty());
         assert_eq!(chat.messages.len(), 1);
         assert_eq!(chat.messages[0].author_name, "Ada");
@@ -507,79 +587,82 @@ mod tests {
         assert_eq!(chat.delivery_of("nope"), None);
         let mut stored = msg(4, Author::Agent, "c1", "hello");
         stored.author_name = "Ada L.".into();
-        s.apply(AgentEvent::Message { conversation_id: 1, message: stored }, 7);
-        let chat = s.chat(1).unwrap();
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: stored }, 7);
+        let chat = s.conversation(c(1)).unwrap();
         assert_eq!(chat.messages.len(), 1);
         assert_eq!(chat.messages[0].author_name, "Ada L.");
-        s.apply(AgentEvent::Read { conversation_id: 1, seq: 4 }, 8);
-        s.apply(AgentEvent::Read { conversation_id: 1, seq: 2 }, 8);
-        assert_eq!(s.chat(1).unwrap().delivery(4), Delivery::Seen);
-        assert_eq!(s.chat(1).unwrap().delivery_of("c1"), Some(Delivery::Seen));
+        s.apply(AgentEvent::Read { conversation_id: c(1), seq: 4 }, 8);
+        s.apply(AgentEvent::Read { conversation_id: c(1), seq: 2 }, 8);
+        assert_eq!(s.conversation(c(1)).unwrap().delivery(4), Delivery::Seen);
+        assert_eq!(s.conversation(c(1)).unwrap().delivery_of("c1"), Some(Delivery::Seen));
     }
 
     #[test]
     fn a_message_before_its_ack_clears_the_outbox_too() {
-        let mut s = with_chat(1);
-        s.queue(1, "c1".into(), "hi".into(), 0);
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(1, Author::Agent, "c1", "hi") }, 0);
-        s.apply(AgentEvent::Ack { conversation_id: 1, client_id: "c1".into(), seq: 1 }, 0);
-        let chat = s.chat(1).unwrap();
+        let mut s = with_chat(c(1));
+        s.queue(c(1), id("c1"), words("hi"), 0);
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(1, Author::Agent, "c1", "hi") }, 0);
+        s.apply(AgentEvent::Ack { conversation_id: c(1), client_id: id("c1"), seq: 1 }, 0);
+        let chat = s.conversation(c(1)).unwrap();
         assert!(chat.outbox.is_empty());
         assert_eq!(chat.messages.len(), 1);
     }
 
     #[test]
     fn ended_chats_refuse_new_messages_and_leave_the_resend_list() {
-        let mut s = with_chat(1);
-        s.queue(1, "c1".into(), "late".into(), 0);
-        s.apply(AgentEvent::Conversation { conversation: summary(1, ConversationStatus::Ended) }, 0);
-        let chat = s.chat(1).unwrap();
+        let mut s = with_chat(c(1));
+        s.queue(c(1), id("c1"), words("late"), 0);
+        s.apply(AgentEvent::Conversation { conversation: summary(c(1), ConversationStatus::Ended) }, 0);
+        let chat = s.conversation(c(1)).unwrap();
         assert!(chat.is_ended());
         assert_eq!(chat.pending_delivery(), Delivery::NotSent);
         assert!(s.outbox().is_empty());
-        assert!(!s.queue(1, "c2".into(), "more".into(), 0));
+        assert!(!s.queue(c(1), id("c2"), words("more"), 0));
         assert!(s.last_seqs().is_empty());
     }
 
     #[test]
     fn unread_counts_visitor_messages_after_the_last_read_or_reply() {
-        let mut s = with_chat(1);
+        let mut s = with_chat(c(1));
         s.selected = None;
-        s.apply(AgentEvent::History { conversation_id: 1, messages: vec![msg(1, Author::Visitor, "a", "1"), msg(2, Author::Visitor, "b", "2")] }, 0);
-        assert_eq!(s.chat(1).unwrap().unread(), 2);
+        s.apply(
+            AgentEvent::History { conversation_id: c(1), reset: false, messages: vec![msg(1, Author::Visitor, "a", "1"), msg(2, Author::Visitor, "b", "2")] },
+            0,
+        );
+        assert_eq!(s.conversation(c(1)).unwrap().unread(), 2);
         assert_eq!(s.take_read(), None, "nothing is read while no chat is selected");
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(3, Author::Agent, "c", "reply") }, 0);
-        assert_eq!(s.chat(1).unwrap().unread(), 0);
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(4, Author::Visitor, "d", "again") }, 0);
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(3, Author::Agent, "c", "reply") }, 0);
+        assert_eq!(s.conversation(c(1)).unwrap().unread(), 0);
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(4, Author::Visitor, "d", "again") }, 0);
         assert_eq!(s.total_unread(), 1);
-        s.selected = Some(1);
-        assert_eq!(s.take_read(), Some((1, 4)));
+        s.selected = Some(c(1));
+        assert_eq!(s.take_read(), Some((c(1), 4)));
         assert_eq!(s.take_read(), None, "a read is reported once");
         assert_eq!(s.total_unread(), 0);
     }
 
     #[test]
     fn visitor_typing_expires_and_stops_with_a_message() {
-        let mut s = with_chat(1);
-        s.apply(AgentEvent::Typing { conversation_id: 1, on: true }, 100);
-        assert!(s.chat(1).unwrap().visitor_is_typing(200));
-        assert!(!s.chat(1).unwrap().visitor_is_typing(100 + VISITOR_TYPING_TTL_MS));
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(1, Author::Visitor, "a", "x") }, 300);
-        assert!(!s.chat(1).unwrap().visitor_is_typing(301));
-        s.apply(AgentEvent::Typing { conversation_id: 1, on: true }, 400);
-        s.apply(AgentEvent::Typing { conversation_id: 1, on: false }, 500);
-        assert!(!s.chat(1).unwrap().visitor_is_typing(501));
+        let mut s = with_chat(c(1));
+        s.apply(AgentEvent::Typing { conversation_id: c(1), on: true }, 100);
+        assert!(s.conversation(c(1)).unwrap().visitor_is_typing(200));
+        assert!(!s.conversation(c(1)).unwrap().visitor_is_typing(100 + VISITOR_TYPING_TTL_MS));
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(1, Author::Visitor, "a", "x") }, 300);
+        assert!(!s.conversation(c(1)).unwrap().visitor_is_typing(301));
+        s.apply(AgentEvent::Typing { conversation_id: c(1), on: true }, 400);
+        s.apply(AgentEvent::Typing { conversation_id: c(1), on: false }, 500);
+        assert!(!s.conversation(c(1)).unwrap().visitor_is_typing(501));
     }
 
     #[test]
     fn conversation_updates_never_roll_seqs_back() {
-        let mut s = with_chat(1);
-        s.apply(AgentEvent::Message { conversation_id: 1, message: msg(5, Author::Visitor, "a", "x") }, 0);
-        s.apply(AgentEvent::Read { conversation_id: 1, seq: 5 }, 0);
-        let mut page_change = summary(1, ConversationStatus::Active);
+        let mut s = with_chat(c(1));
+        s.apply(AgentEvent::Message { conversation_id: c(1), message: msg(5, Author::Visitor, "a", "x") }, 0);
+        s.apply(AgentEvent::Read { conversation_id: c(1), seq: 5 }, 0);
+        let mut page_change = summary(c(1), ConversationStatus::Active);
         page_change.visitor.page.url = "https://shop.example/checkout".into();
         s.apply(AgentEvent::Conversation { conversation: page_change }, 0);
-        let chat = s.chat(1).unwrap();
+        let chat = s.conversation(c(1)).unwrap();
         assert_eq!(chat.summary.visitor.page.url, "https://shop.example/checkout");
         assert_eq!(chat.summary.last_seq, 5);
         assert_eq!(chat.summary.visitor_read_seq, 5);
@@ -598,12 +681,12 @@ mod tests {
 
     #[test]
     fn the_list_puts_open_and_recent_chats_first() {
-        let mut s = with_chat(1);
-        s.apply(AgentEvent::Conversation { conversation: summary(2, ConversationStatus::Active) }, 0);
-        s.apply(AgentEvent::Conversation { conversation: summary(3, ConversationStatus::Ended) }, 0);
-        s.apply(AgentEvent::Message { conversation_id: 2, message: msg(1, Author::Visitor, "a", "new") }, 0);
-        assert_eq!(s.ordered_chat_ids(), vec![2, 1, 3]);
-        assert_eq!(s.chat(2).unwrap().preview(), Some((Author::Visitor, "new")));
+        let mut s = with_chat(c(1));
+        s.apply(AgentEvent::Conversation { conversation: summary(c(2), ConversationStatus::Active) }, 0);
+        s.apply(AgentEvent::Conversation { conversation: summary(c(3), ConversationStatus::Ended) }, 0);
+        s.apply(AgentEvent::Message { conversation_id: c(2), message: msg(1, Author::Visitor, "a", "new") }, 0);
+        assert_eq!(s.ordered_conversation_ids(), vec![c(2), c(1), c(3)]);
+        assert_eq!(s.conversation(c(2)).unwrap().preview(), Some((Author::Visitor, "new")));
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! An agent: logs in like the console, goes available, accepts every chat
 //! it is offered, and times each visitor message on arrival.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::fixture::{agent_email, AGENT_PASSWORD};
-use crate::pace::Pacer;
+use crate::receipts::Receipts;
 use crate::server::Endpoint;
 use crate::stamp;
 use crate::ws::Socket;
@@ -22,8 +21,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What one agent saw during the run.
 #[derive(Default)]
 pub struct AgentReport {
-    /// Visitor-to-agent latency of each message, in microseconds.
-    pub latencies_us: Vec<u64>,
     pub accepted: u32,
     pub last_receipt: Option<Instant>,
     /// Whether the connection was still open when the run told it to stop.
@@ -59,12 +56,10 @@ pub async fn connect(server: Endpoint, http: reqwest::Client, index: u32) -> any
     Ok(socket)
 }
 
-/// Serves offers and messages until `stop` flips or `deadline` passes.
-/// `received` counts visitor messages across all agents, so the run knows
-/// when everything has arrived.
-pub async fn run(mut socket: Socket, mut stop: watch::Receiver<bool>, received: Arc<AtomicU64>, deadline: Instant) -> AgentReport {
+/// Serves offers and messages until `stop` flips or `deadline` passes,
+/// recording each visitor message's latency in `receipts`.
+pub async fn run(mut socket: Socket, mut stop: watch::Receiver<bool>, receipts: Arc<Receipts>, deadline: Instant) -> AgentReport {
     let mut report = AgentReport::default();
-    let mut pacer = Pacer::new();
     loop {
         let event = tokio::select! {
             _ = stop.changed() => {
@@ -75,7 +70,7 @@ pub async fn run(mut socket: Socket, mut stop: watch::Receiver<bool>, received: 
         };
         match event {
             Ok(Some(event)) => {
-                if let Err(e) = handle(&mut socket, &mut pacer, &mut report, &received, event).await {
+                if let Err(e) = handle(&mut socket, &mut report, &receipts, event).await {
                     report.problems.push(format!("{e:#}"));
                     break;
                 }
@@ -94,21 +89,18 @@ pub async fn run(mut socket: Socket, mut stop: watch::Receiver<bool>, received: 
     report
 }
 
-async fn handle(socket: &mut Socket, pacer: &mut Pacer, report: &mut AgentReport, received: &AtomicU64, event: AgentEvent) -> anyhow::Result<()> {
+async fn handle(socket: &mut Socket, report: &mut AgentReport, receipts: &Receipts, event: AgentEvent) -> anyhow::Result<()> {
     match event {
         AgentEvent::Offer { offer } => {
-            pacer.ready().await;
             socket.send(&AgentFrame::Accept { conversation_id: offer.conversation_id }).await?;
             report.accepted += 1;
         }
         AgentEvent::Message { message, .. } if message.author == Author::Visitor => {
-            let now = Instant::now();
             match stamp::read(&message.text) {
-                Some(sent_us) => report.latencies_us.push(stamp::now_us().saturating_sub(sent_us)),
+                Some(sent_us) => receipts.record(sent_us, stamp::now_us().saturating_sub(sent_us)),
                 None => report.problems.push(format!("a message without a send time: {}", message.text)),
             }
-            report.last_receipt = Some(now);
-            received.fetch_add(1, Ordering::Relaxed);
+            report.last_receipt = Some(Instant::now());
         }
         AgentEvent::Error { error } => report.problems.push(format!("agent got an error: {:?} {}", error.code, error.message)),
         AgentEvent::Reconnect { .. } => anyhow::bail!("the server asked an agent to reconnect"),

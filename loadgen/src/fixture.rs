@@ -1,12 +1,12 @@
 //! The data the run starts from, written straight into the server's data
-//! directory before the server starts: one site and the agents.
+//! directory before the server starts: one site and the agents who serve it.
 
 use std::path::Path;
 
 use anyhow::Context;
 use protocol::agent::Role;
 use protocol::visitor::WidgetSettings;
-use rapport::store::{NewAgent, Store};
+use rapport::store::{NewAgent, Store, StoreOptions};
 use rapport::{auth, Config};
 
 pub const SITE_KEY: &str = "loadgen";
@@ -23,9 +23,9 @@ pub async fn prepare(data_dir: &Path, agents: u32, capacity: u32) -> anyhow::Res
     // The same path the server derives from RAPPORT_DATA_DIR.
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
     let path = config.database_path();
-    let store = Store::open(&path).await.with_context(|| format!("creating the database {}", path.display()))?;
+    let store = Store::open(&path, StoreOptions::default()).await.with_context(|| format!("creating the database {}", path.display()))?;
     let settings = WidgetSettings { title: "Load test".into(), prechat_fields: vec![], ..WidgetSettings::default() };
-    store.upsert_site(SITE_KEY, "Load generator", &[SITE_ORIGIN.to_string()], &settings).await.context("creating the site")?;
+    let site = store.upsert_site(SITE_KEY, "Load generator", &[SITE_ORIGIN.to_string()], &settings).await.context("creating the site")?;
     // Argon2 is slow on purpose; every agent shares the password, so one
     // hash serves them all.
     let hash = auth::hash_password(AGENT_PASSWORD)?;
@@ -33,7 +33,7 @@ pub async fn prepare(data_dir: &Path, agents: u32, capacity: u32) -> anyhow::Res
         let email = agent_email(i);
         let name = format!("Agent {i}");
         store
-            .create_agent(NewAgent { email: &email, name: &name, role: Role::Agent, password_hash: &hash, capacity })
+            .create_agent(NewAgent { email: &email, name: &name, role: Role::Agent, password_hash: &hash, capacity, sites: &[site.id] })
             .await
             .with_context(|| format!("creating agent {email}"))?;
     }

@@ -1,8 +1,8 @@
-//! One load run against a started server, phase by phase: agents go
-//! available, visitors connect and are accepted, visitors send, and the
-//! figures are gathered. Every phase has a deadline.
+//! One load run against a started server, phase by phase: idle visitors
+//! come and go; agents go available; chatting visitors connect and are
+//! accepted; then they send (closed loop, a fixed rate, or a sweep of
+//! rates), and the figures are gathered. Every phase has a deadline.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +12,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::agent::{self, AgentReport};
-use crate::cli::Args;
-use crate::report::Figures;
+use crate::cli::{Args, Mode};
+use crate::idle;
+use crate::open::{self, Step, SWEEP};
+use crate::receipts::Receipts;
+use crate::report::{ms, ClosedFigures};
 use crate::server::ServerProcess;
 use crate::visitor::{self, Visitor};
 
@@ -26,14 +29,13 @@ const CONCURRENT_HANDSHAKES: usize = 64;
 const SETTLE: Duration = Duration::from_millis(500);
 
 /// The longest any single phase may take, within the overall deadline.
-const PHASE_LIMIT: Duration = Duration::from_secs(40);
+const PHASE_LIMIT: Duration = Duration::from_secs(60);
 
 /// Problems shown in full; the rest are only counted.
 const SHOWN_PROBLEMS: usize = 10;
 
 pub struct Outcome {
-    pub figures: Figures,
-    pub expected_messages: u64,
+    pub lines: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -45,10 +47,46 @@ fn joined<T>(result: Result<anyhow::Result<T>, tokio::task::JoinError>) -> anyho
     result.context("a task panicked")?
 }
 
-pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> anyhow::Result<Outcome> {
-    let endpoint = server.endpoint;
-    let mut problems = Vec::new();
+/// Agents available, visitors in accepted chats, and the agents' tasks
+/// recording what arrives.
+struct Floor {
+    visitors: Vec<Visitor>,
+    agents: JoinSet<AgentReport>,
+    stop: watch::Sender<bool>,
+    receipts: Arc<Receipts>,
+    rss_idle_kib: u64,
+    rss_connected_kib: u64,
+}
 
+pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> anyhow::Result<Outcome> {
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    if matches!(args.mode, Mode::Idle | Mode::Full) {
+        eprintln!("loadgen: {} idle visitors connect and hold", args.idle_visitors);
+        let figures = idle::hold(server, args.idle_visitors, phase_deadline(overall)).await?;
+        lines.extend(figures.lines());
+        if args.mode == Mode::Idle {
+            return Ok(Outcome { lines, problems });
+        }
+    }
+    let floor = staff(args, server, overall, &mut problems).await?;
+    match args.mode {
+        Mode::Closed => closed(args, server, floor, overall, &mut lines, &mut problems).await?,
+        Mode::Open => {
+            let steps = open_loop(floor, &[args.rate], args.seconds, &mut problems).await?;
+            lines.extend(steps.iter().flat_map(step_lines));
+        }
+        Mode::Sweep | Mode::Full => {
+            let steps = open_loop(floor, &SWEEP, args.seconds, &mut problems).await?;
+            lines.extend(sweep_lines(&steps));
+        }
+        Mode::Idle => {}
+    }
+    Ok(Outcome { lines, problems })
+}
+
+async fn staff(args: &Args, server: &ServerProcess, overall: Instant, problems: &mut Vec<String>) -> anyhow::Result<Floor> {
+    let endpoint = server.endpoint;
     eprintln!("loadgen: {} agents log in and go available", args.agents);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
     let mut logins = JoinSet::new();
@@ -60,15 +98,14 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
         // A run without all its agents measures something else: stop here.
         agent_sockets.push(joined(result).context("connecting an agent")?);
     }
-
     tokio::time::sleep(SETTLE).await;
     let rss_idle_kib = server.rss_kib()?;
 
     let (stop, stop_rx) = watch::channel(false);
-    let received = Arc::new(AtomicU64::new(0));
+    let receipts = Arc::new(Receipts::default());
     let mut agents = JoinSet::new();
     for socket in agent_sockets {
-        agents.spawn(agent::run(socket, stop_rx.clone(), received.clone(), overall));
+        agents.spawn(agent::run(socket, stop_rx.clone(), receipts.clone(), overall));
     }
 
     eprintln!("loadgen: {} visitors connect and start chats", args.visitors);
@@ -79,7 +116,7 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
     for i in 0..args.visitors {
         connecting.spawn(visitor::connect(endpoint, handshakes.clone(), i, deadline));
     }
-    let mut visitors: Vec<Visitor> = Vec::new();
+    let mut visitors = Vec::new();
     while let Some(result) = connecting.join_next().await {
         match joined(result) {
             Ok(v) => visitors.push(v),
@@ -87,14 +124,25 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
         }
     }
     eprintln!("loadgen: {} chats answered in {:.1} s", visitors.len(), connected_at.elapsed().as_secs_f64());
-    let visitors_connected = visitors.len() as u64;
     tokio::time::sleep(SETTLE).await;
     let rss_connected_kib = server.rss_kib()?;
+    Ok(Floor { visitors, agents, stop, receipts, rss_idle_kib, rss_connected_kib })
+}
 
+async fn closed(
+    args: &Args,
+    server: &ServerProcess,
+    floor: Floor,
+    overall: Instant,
+    lines: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let Floor { visitors, mut agents, stop, receipts, rss_idle_kib, rss_connected_kib } = floor;
     eprintln!("loadgen: each visitor sends {} messages", args.messages);
     let started = Instant::now();
     let deadline = phase_deadline(overall);
-    let expected_messages = visitors.len() as u64 * args.messages as u64;
+    let expected = visitors.len() as u64 * u64::from(args.messages);
+    let connections_added = visitors.len() as u64;
     let mut chatting = JoinSet::new();
     for mut v in visitors {
         let count = args.messages;
@@ -115,43 +163,95 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
         }
     }
     // Acks come before delivery to the agent; give the last ones time.
-    while received.load(Ordering::Relaxed) < expected_messages && Instant::now() < deadline {
+    while receipts.count() < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let send_window_secs = started.elapsed().as_secs_f64();
     let rss_loaded_kib = server.rss_kib()?.max(rss_connected_kib);
+    let reports = stop_agents(&mut agents, stop, problems).await;
+    let held = finished.len() as u64 + reports.iter().filter(|r| r.held).count() as u64;
+    for v in finished {
+        v.close().await;
+    }
+    if receipts.count() != expected {
+        problems.push(format!("{} of {expected} messages reached an agent", receipts.count()));
+    }
+    let figures = ClosedFigures {
+        connections_held: held,
+        messages_delivered: receipts.count(),
+        send_window_secs,
+        latencies_us: receipts.all_latencies(),
+        rss_idle_kib,
+        rss_loaded_kib,
+        connections_added,
+    };
+    lines.extend(figures.lines());
+    Ok(())
+}
 
+async fn open_loop(floor: Floor, rates: &[u32], seconds: u64, problems: &mut Vec<String>) -> anyhow::Result<Vec<Step>> {
+    let Floor { visitors, mut agents, stop, receipts, .. } = floor;
+    anyhow::ensure!(!visitors.is_empty(), "no visitor got a chat");
+    let open: Vec<_> = visitors.into_iter().map(Visitor::open_loop).collect();
+    let mut steps = Vec::new();
+    for &rate in rates {
+        let step = open::step(&open, &receipts, rate, seconds).await;
+        eprintln!("loadgen: offered {rate} msg/s: sent {}, delivered {}, p50 {} ms, p99 {} ms", step.sent, step.delivered, ms(step.p50_us), ms(step.p99_us));
+        let holds = step.holds();
+        steps.push(step);
+        if !holds && rates.len() > 1 {
+            break;
+        }
+    }
+    for v in open {
+        drop(v.sends);
+        if let Ok(Err(e)) = v.sender.await {
+            problems.push(format!("a visitor's sender: {e:#}"));
+        }
+        v.reader.abort();
+    }
+    stop_agents(&mut agents, stop, problems).await;
+    Ok(steps)
+}
+
+async fn stop_agents(agents: &mut JoinSet<AgentReport>, stop: watch::Sender<bool>, problems: &mut Vec<String>) -> Vec<AgentReport> {
     let _ = stop.send(true);
-    let mut reports: Vec<AgentReport> = Vec::new();
+    let mut reports = Vec::new();
     while let Some(result) = agents.join_next().await {
         match result {
-            Ok(report) => reports.push(report),
+            Ok(mut report) => {
+                problems.append(&mut report.problems);
+                reports.push(report);
+            }
             Err(e) => problems.push(format!("an agent task panicked: {e}")),
         }
     }
-    let visitors_held = finished.len() as u64;
-    let mut closing = JoinSet::new();
-    for v in finished {
-        closing.spawn(v.close());
-    }
-    while closing.join_next().await.is_some() {}
+    reports
+}
 
-    let last_receipt = reports.iter().filter_map(|r| r.last_receipt).max().unwrap_or(started);
-    let agents_held = reports.iter().filter(|r| r.held).count() as u64;
-    let accepted: u32 = reports.iter().map(|r| r.accepted).sum();
-    eprintln!("loadgen: agents accepted {accepted} chats");
-    for r in &mut reports {
-        problems.append(&mut r.problems);
+fn step_lines(step: &Step) -> Vec<String> {
+    let rate = step.offered;
+    vec![
+        format!("open_loop_{rate}_offered: {rate} msg/s"),
+        format!("open_loop_{rate}_delivered: {:.0} msg/s", step.achieved),
+        format!("open_loop_{rate}_p50: {} ms", ms(step.p50_us)),
+        format!("open_loop_{rate}_p99: {} ms", ms(step.p99_us)),
+    ]
+}
+
+/// The figures at 1,000 msg/s, every step's p99, and the highest rate that
+/// held (all delivered, p99 under 50 ms).
+fn sweep_lines(steps: &[Step]) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(first) = steps.first() {
+        lines.extend(step_lines(first));
     }
-    let figures = Figures {
-        connections_held: visitors_held + agents_held,
-        messages_delivered: received.load(Ordering::Relaxed),
-        send_window: last_receipt.saturating_duration_since(started),
-        latencies_us: reports.into_iter().flat_map(|r| r.latencies_us).collect(),
-        rss_idle_kib,
-        rss_loaded_kib,
-        connections_added: visitors_connected,
-    };
-    Ok(Outcome { figures, expected_messages, problems })
+    for step in steps.iter().skip(1) {
+        lines.push(format!("open_loop_{}_p99: {} ms", step.offered, ms(step.p99_us)));
+    }
+    let best = steps.iter().filter(|s| s.holds()).map(|s| s.offered).max().unwrap_or(0);
+    lines.push(format!("durable_rate_p99_under_50ms: {best} msg/s"));
+    lines
 }
 
 /// Prints the first problems in full and counts the rest, on stderr.

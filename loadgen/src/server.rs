@@ -97,6 +97,16 @@ impl ServerProcess {
             // Per-connection info lines would cost the server more than the
             // load does; warnings and errors still show in the log.
             .env("RUST_LOG", "warn")
+            // Every client comes from 127.0.0.1 and sends far faster than a
+            // person: the limits that protect a real deployment would
+            // measure themselves instead of the server.
+            .env("RAPPORT_LIMITS_BURST_FRAMES", "100000")
+            .env("RAPPORT_LIMITS_FRAMES_PER_SECOND", "100000")
+            .env("RAPPORT_LIMITS_CONNECTIONS_PER_IP", "1000000")
+            .env("RAPPORT_LIMITS_NEW_VISITORS_PER_IP_PER_MINUTE", "1000000")
+            .env("RAPPORT_LIMITS_NEW_CONVERSATIONS_PER_IP_PER_HOUR", "1000000")
+            .env("RAPPORT_LIMITS_LOGINS_PER_IP_PER_MINUTE", "100000")
+            .env("RAPPORT_LIMITS_MESSAGES_PER_CONVERSATION", "10000000")
             // An inherited setting must not seed demo data or open more ports.
             .env_remove("RAPPORT_CONFIG")
             .env_remove("RAPPORT_DEMO")

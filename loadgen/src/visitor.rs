@@ -1,17 +1,17 @@
-//! A visitor: connects from the site's origin, starts a chat, waits for an
-//! agent, then sends its messages one after another, each once the
-//! previous one is acknowledged (a closed loop, as a person typing is).
+//! A visitor: connects from the site's origin, starts a chat and waits for
+//! an agent; then either sends messages one after another (closed loop) or
+//! splits its socket to send on command while reading (open loop).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use protocol::visitor::{PageInfo, VisitorEvent, VisitorFrame};
-use protocol::{ConversationStatus, PreChat, PROTOCOL_VERSION};
-use tokio::sync::Semaphore;
+use protocol::{ClientId, ConversationStatus, MessageText, PreChat, PROTOCOL_VERSION};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::fixture::{SITE_KEY, SITE_ORIGIN};
-use crate::pace::Pacer;
 use crate::server::Endpoint;
 use crate::stamp;
 use crate::ws::Socket;
@@ -22,27 +22,25 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Visitor {
     pub index: u32,
     socket: Socket,
-    pacer: Pacer,
 }
 
-/// Connects, says hello and starts a chat, holding a `handshakes` permit
-/// while doing so (so connections open in waves, not all in one instant),
-/// then waits for an agent to accept the chat.
+/// Connects and says hello, holding a `handshakes` permit while doing so
+/// (so connections open in waves, not all in one instant).
+pub async fn hello(server: Endpoint, handshakes: &Semaphore, index: u32, deadline: Instant) -> anyhow::Result<Socket> {
+    let _permit = handshakes.acquire().await?;
+    let url = server.ws_url(&format!("/ws/v1/visitor?site={SITE_KEY}"));
+    let mut socket = Socket::connect(&url, &[("origin", SITE_ORIGIN)], CONNECT_TIMEOUT).await?;
+    let page = PageInfo { url: format!("{SITE_ORIGIN}/products/{index}"), title: format!("Product {index}") };
+    socket.send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: None, resume: None, page, locale: "en".into() }).await?;
+    socket.recv_until::<VisitorEvent>(deadline, "welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await?;
+    Ok(socket)
+}
+
+/// Says hello, starts a chat, then waits for an agent to accept it.
 pub async fn connect(server: Endpoint, handshakes: Arc<Semaphore>, index: u32, deadline: Instant) -> anyhow::Result<Visitor> {
-    let mut pacer = Pacer::new();
-    let mut socket = {
-        let _permit = handshakes.acquire().await?;
-        let url = server.ws_url(&format!("/ws/v1/visitor?site={SITE_KEY}"));
-        let mut socket = Socket::connect(&url, &[("origin", SITE_ORIGIN)], CONNECT_TIMEOUT).await?;
-        let page = PageInfo { url: format!("{SITE_ORIGIN}/products/{index}"), title: format!("Product {index}") };
-        pacer.ready().await;
-        socket.send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: None, resume: None, page, locale: "en".into() }).await?;
-        socket.recv_until::<VisitorEvent>(deadline, "welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await?;
-        let prechat = PreChat { name: format!("Visitor {index}"), email: String::new(), topic: "load test".into() };
-        pacer.ready().await;
-        socket.send(&VisitorFrame::StartChat { prechat }).await?;
-        socket
-    };
+    let mut socket = hello(server, &handshakes, index, deadline).await?;
+    let prechat = PreChat { name: format!("Visitor {index}"), email: String::new(), topic: "load test".into() };
+    socket.send(&VisitorFrame::StartChat { prechat }).await?;
     socket
         .recv_until::<VisitorEvent>(
             deadline,
@@ -50,18 +48,21 @@ pub async fn connect(server: Endpoint, handshakes: Arc<Semaphore>, index: u32, d
             |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == ConversationStatus::Active),
         )
         .await?;
-    Ok(Visitor { index, socket, pacer })
+    Ok(Visitor { index, socket })
+}
+
+fn message(index: u32, k: u64, stamp_us: u64) -> anyhow::Result<(ClientId, MessageText)> {
+    let client_id = ClientId::parse(format!("v{index}-m{k}"))?;
+    let text = MessageText::parse(stamp::write_at(&format!("visitor {index} message {k}"), stamp_us))?;
+    Ok((client_id, text))
 }
 
 impl Visitor {
     /// Sends `count` stamped messages, each after the previous one's ack.
-    /// Returns how many were acknowledged.
     pub async fn chat(&mut self, count: u32, deadline: Instant) -> anyhow::Result<u32> {
         let mut acked = 0;
-        for k in 0..count {
-            let client_id = format!("v{}-m{k}", self.index);
-            self.pacer.ready().await;
-            let text = stamp::write(&format!("visitor {} message {k}", self.index));
+        for k in 0..u64::from(count) {
+            let (client_id, text) = message(self.index, k, stamp::now_us())?;
             self.socket.send(&VisitorFrame::Send { client_id: client_id.clone(), text }).await?;
             let answer = self
                 .socket
@@ -79,7 +80,42 @@ impl Visitor {
         Ok(acked)
     }
 
+    /// Hands the socket to two tasks: one sends a message for every send
+    /// time it is given (stamped with that time, so a late send shows as
+    /// latency), the other reads and counts what comes back.
+    pub fn open_loop(self) -> OpenVisitor {
+        let (mut writer, mut reader) = self.socket.split();
+        let index = self.index;
+        let (tx, mut rx) = mpsc::channel::<u64>(1024);
+        let sender = tokio::spawn(async move {
+            let mut k = 0u64;
+            while let Some(stamp_us) = rx.recv().await {
+                let (client_id, text) = message(index, k, stamp_us)?;
+                writer.send(&VisitorFrame::Send { client_id, text }).await?;
+                k += 1;
+            }
+            Ok(())
+        });
+        let reader = tokio::spawn(async move {
+            let mut errors = Vec::new();
+            while let Some(event) = reader.recv::<VisitorEvent>().await? {
+                if let VisitorEvent::Error { error } = event {
+                    errors.push(format!("visitor {index}: {:?} {}", error.code, error.message));
+                }
+            }
+            Ok(errors)
+        });
+        OpenVisitor { sends: tx, sender, reader }
+    }
+
     pub async fn close(self) {
         self.socket.close().await;
     }
+}
+
+/// A visitor in the open loop: give it send times through `sends`.
+pub struct OpenVisitor {
+    pub sends: mpsc::Sender<u64>,
+    pub sender: JoinHandle<anyhow::Result<()>>,
+    pub reader: JoinHandle<anyhow::Result<Vec<String>>>,
 }

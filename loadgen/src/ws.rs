@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -71,8 +72,49 @@ impl Socket {
         bail!("{MAX_SKIPPED_FRAMES} frames came without {what}")
     }
 
+    /// Two halves, so one task can send while another reads.
+    pub fn split(self) -> (Writer, Reader) {
+        let (sink, stream) = self.inner.split();
+        (Writer { sink }, Reader { stream })
+    }
+
     /// Closes politely, but does not wait long for the server's answer.
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.inner.close(None)).await;
+    }
+}
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The sending half of a split [`Socket`].
+pub struct Writer {
+    sink: SplitSink<Stream, Message>,
+}
+
+impl Writer {
+    pub async fn send<F: Serialize>(&mut self, frame: &F) -> anyhow::Result<()> {
+        let text = serde_json::to_string(frame).context("encoding a frame")?;
+        self.sink.send(Message::text(text)).await.context("sending a frame")
+    }
+}
+
+/// The reading half of a split [`Socket`].
+pub struct Reader {
+    stream: SplitStream<Stream>,
+}
+
+impl Reader {
+    /// The next frame, `None` when the connection ended.
+    pub async fn recv<E: DeserializeOwned>(&mut self) -> anyhow::Result<Option<E>> {
+        loop {
+            match self.stream.next().await {
+                None | Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Err(e)) => bail!("the connection failed: {e}"),
+                Some(Ok(Message::Text(text))) => {
+                    return serde_json::from_str(text.as_str()).map(Some).with_context(|| format!("a frame the protocol does not define: {text}"));
+                }
+                Some(Ok(_)) => {}
+            }
+        }
     }
 }

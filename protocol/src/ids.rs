@@ -83,6 +83,17 @@ impl ClientId {
         }
     }
 
+    /// An id made of random bytes (as hex), always valid.
+    pub fn from_random(bytes: [u8; 16]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut id = String::with_capacity(32);
+        for b in bytes {
+            id.push(DIGITS[usize::from(b >> 4)] as char);
+            id.push(DIGITS[usize::from(b & 15)] as char);
+        }
+        Self(id)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -130,6 +141,13 @@ mod tests {
         assert!(serde_json::from_str::<ClientId>("\"ok-1\"").is_ok());
         let err = serde_json::from_str::<ClientId>("\"no way\"").unwrap_err().to_string();
         assert!(err.contains(BadClientId::MESSAGE), "{err}");
+    }
+
+    #[test]
+    fn random_ids_are_hex_and_valid() {
+        let id = ClientId::from_random([0, 1, 0xab, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
+        assert_eq!(id.as_str(), "0001abff000000000000000000000009");
+        assert_eq!(ClientId::parse(id.as_str()), Ok(id));
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub enum Key {
     EndChat,
     Agent,
     TooLong,
+    Earlier,
+    Loading,
+    ErrorSlowDown,
+    ErrorLimit,
+    ErrorGeneric,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -105,6 +110,11 @@ fn en(key: Key) -> &'static str {
         Key::EndChat => "End chat",
         Key::Agent => "Agent",
         Key::TooLong => "That message is too long.",
+        Key::Earlier => "Show earlier messages",
+        Key::Loading => "Loading…",
+        Key::ErrorSlowDown => "You are sending messages very fast. Please wait a moment.",
+        Key::ErrorLimit => "You have reached a limit for now. Please try again later.",
+        Key::ErrorGeneric => "Something went wrong. Please try again.",
     }
 }
 
@@ -138,6 +148,11 @@ fn zh_hant(key: Key) -> &'static str {
         Key::EndChat => "結束對話",
         Key::Agent => "客服人員",
         Key::TooLong => "訊息太長了。",
+        Key::Earlier => "顯示較早的訊息",
+        Key::Loading => "載入中…",
+        Key::ErrorSlowDown => "您傳送訊息的速度太快了，請稍候片刻。",
+        Key::ErrorLimit => "您暫時已達到使用上限，請稍後再試。",
+        Key::ErrorGeneric => "發生錯誤，請再試一次。",
     }
 }
 
@@ -171,6 +186,11 @@ fn zh_hans(key: Key) -> &'static str {
         Key::EndChat => "结束对话",
         Key::Agent => "客服人员",
         Key::TooLong => "消息太长了。",
+        Key::Earlier => "显示较早的消息",
+        Key::Loading => "加载中…",
+        Key::ErrorSlowDown => "您发送消息的速度太快了，请稍候片刻。",
+        Key::ErrorLimit => "您暂时已达到使用上限，请稍后再试。",
+        Key::ErrorGeneric => "发生错误，请再试一次。",
     }
 }
 
@@ -189,6 +209,20 @@ pub fn queue_position(lang: Lang, position: u32) -> String {
         Lang::ZhHant => format!("您目前排在第 {position} 位。"),
         Lang::ZhHans => format!("您目前排在第 {position} 位。"),
     }
+}
+
+/// What the visitor reads when the server refused something.
+pub fn refusal(lang: Lang, code: protocol::ErrorCode) -> &'static str {
+    use protocol::ErrorCode::*;
+    t(
+        lang,
+        match code {
+            RateLimited => Key::ErrorSlowDown,
+            LimitReached | Busy => Key::ErrorLimit,
+            TooLarge => Key::TooLong,
+            _ => Key::ErrorGeneric,
+        },
+    )
 }
 
 pub fn joined(lang: Lang, name: &str) -> String {

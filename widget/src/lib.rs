@@ -5,15 +5,15 @@
 
 pub mod i18n;
 mod json;
+mod live;
 pub mod model;
 mod options;
-mod session;
 mod storage;
 mod view;
 
 use wasm_bindgen::prelude::*;
 
-use crate::model::Chat;
+use crate::model::WidgetState;
 
 /// What the loader's `Rapport.open()` and friends call once loaded.
 #[wasm_bindgen]
@@ -24,21 +24,21 @@ pub struct Widget {
 #[wasm_bindgen]
 impl Widget {
     pub fn open(&self) {
-        session::set_open(true);
+        live::set_open(true);
     }
 
     pub fn close(&self) {
-        session::set_open(false);
+        live::set_open(false);
     }
 
     pub fn toggle(&self) {
-        session::toggle();
+        live::toggle();
     }
 
     /// `Rapport.identify({ name, email })`: fills the pre-chat form.
     pub fn identify(&self, who: JsValue) {
         let field = |name: &str| js_sys::Reflect::get(&who, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).unwrap_or_default();
-        session::identify(field("name"), field("email"));
+        live::identify(field("name"), field("email"));
     }
 }
 
@@ -46,16 +46,10 @@ impl Widget {
 #[wasm_bindgen]
 pub fn start(options: JsValue) -> Result<Widget, JsValue> {
     let options = options::Options::read(&options)?;
-    let storage = storage::Store::new(&options.site);
-    let chat = Chat::new(options.boot.settings.clone(), options.boot.agents_online, storage.outbox(), storage.read());
-    let signals = session::start(session::Options {
-        site: options.site,
-        base: options.base,
-        lang: options.lang,
-        chat,
-        notify: options.notify,
-        launcher: options.launcher,
-    });
+    let saved = storage::Saved::new(&options.site);
+    let state = WidgetState::new(options.boot.settings.clone(), options.boot.agents_online, saved.outbox(), saved.read());
+    let signals =
+        live::start(live::Options { site: options.site, base: options.base, lang: options.lang, state, notify: options.notify, launcher: options.launcher });
     leptos::mount::mount_to(options.mount, move || view::panel(signals)).forget();
     Ok(Widget { _private: () })
 }

@@ -1,18 +1,19 @@
 //! The widget's state as a pure reducer: server events and the visitor's
 //! actions go in, the state and the frames to send come out. Nothing here
 //! touches the browser, so the delivery rules (dedup by sequence number,
-//! outbox until acknowledged, unread counts) are tested on the host.
+//! outbox until acknowledged, unread counts, paging back through history)
+//! are tested on the host.
 
 use std::collections::BTreeMap;
 
 use protocol::visitor::{VisitorConversation, VisitorEvent, VisitorFrame, WidgetSettings};
-use protocol::{Author, ChatMessage, ConversationId, ConversationStatus, Seq};
+use protocol::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, Seq};
 
 /// A message the visitor wrote that the server has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
-    pub client_id: String,
-    pub text: String,
+    pub client_id: ClientId,
+    pub text: MessageText,
     pub at_ms: i64,
 }
 
@@ -24,7 +25,7 @@ pub enum Row {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Chat {
+pub struct WidgetState {
     pub settings: WidgetSettings,
     pub agents_online: bool,
     pub conversation: Option<VisitorConversation>,
@@ -42,8 +43,11 @@ pub struct Chat {
     pub read_conversation: Option<ConversationId>,
     /// The server has welcomed this connection (frames may be sent).
     pub connected: bool,
-    /// The last error the server reported, for the visitor to read.
-    pub error: Option<String>,
+    /// The last refusal from the server, for the visitor to read (in their
+    /// language, from its code); cleared by the next acknowledgement.
+    pub error: Option<ErrorCode>,
+    /// An older page of history was asked for and has not arrived.
+    pub loading_older: bool,
 }
 
 /// What the session must do after an event.
@@ -56,9 +60,9 @@ pub struct Effects {
     pub agent_message: Option<String>,
 }
 
-impl Chat {
-    pub fn new(settings: WidgetSettings, agents_online: bool, outbox: Vec<Pending>, read: Option<(ConversationId, Seq)>) -> Chat {
-        Chat {
+impl WidgetState {
+    pub fn new(settings: WidgetSettings, agents_online: bool, outbox: Vec<Pending>, read: Option<(ConversationId, Seq)>) -> WidgetState {
+        WidgetState {
             settings,
             agents_online,
             conversation: None,
@@ -69,6 +73,7 @@ impl Chat {
             read_conversation: read.map(|r| r.0),
             connected: false,
             error: None,
+            loading_older: false,
         }
     }
 
@@ -86,6 +91,27 @@ impl Chat {
         self.messages.keys().next_back().copied().unwrap_or(0)
     }
 
+    /// The oldest message shown; 0 with none.
+    pub fn first_seq(&self) -> Seq {
+        self.messages.keys().next().copied().unwrap_or(0)
+    }
+
+    /// Whether there is history before what is shown. Sequence numbers have
+    /// no gaps, so anything above 1 means more.
+    pub fn has_older(&self) -> bool {
+        self.first_seq() > 1
+    }
+
+    /// The visitor scrolled to the top: ask for the page before the oldest
+    /// message shown, unless one is on its way already.
+    pub fn load_older(&mut self) -> Option<VisitorFrame> {
+        if !self.has_older() || self.loading_older || !self.connected {
+            return None;
+        }
+        self.loading_older = true;
+        Some(VisitorFrame::LoadOlder { before_seq: self.first_seq() })
+    }
+
     pub fn unread(&self) -> usize {
         self.messages.range(self.read_seq + 1..).filter(|(_, m)| m.author == Author::Agent).count()
     }
@@ -100,7 +126,7 @@ impl Chat {
 
     /// The visitor pressed send: the message joins the outbox and goes out
     /// now if connected, otherwise when the connection returns.
-    pub fn compose(&mut self, client_id: String, text: String, now_ms: i64) -> Effects {
+    pub fn compose(&mut self, client_id: ClientId, text: MessageText, now_ms: i64) -> Effects {
         let mut fx = Effects { outbox_changed: true, ..Effects::default() };
         if self.connected {
             fx.send.push(VisitorFrame::Send { client_id: client_id.clone(), text: text.clone() });
@@ -122,6 +148,7 @@ impl Chat {
     pub fn disconnected(&mut self) {
         self.connected = false;
         self.agent_typing = None;
+        self.loading_older = false;
     }
 
     pub fn apply(&mut self, event: VisitorEvent) -> Effects {
@@ -142,6 +169,8 @@ impl Chat {
                 if self.conversation.as_ref().is_some_and(|c| c.id == conversation_id) {
                     if reset {
                         self.messages.clear();
+                    } else if messages.first().is_some_and(|m| m.seq < self.first_seq()) {
+                        self.loading_older = false;
                     }
                     for m in messages {
                         self.insert(m, &mut fx);
@@ -160,6 +189,7 @@ impl Chat {
                 }
             }
             VisitorEvent::Ack { client_id, seq } => {
+                self.error = None;
                 if let Some(i) = self.outbox.iter().position(|p| p.client_id == client_id) {
                     let p = self.outbox.remove(i);
                     fx.outbox_changed = true;
@@ -170,7 +200,7 @@ impl Chat {
                         client_id: p.client_id,
                         author: Author::Visitor,
                         author_name: String::new(),
-                        text: p.text,
+                        text: p.text.into_string(),
                         sent_at_ms: p.at_ms,
                     });
                 }
@@ -182,7 +212,7 @@ impl Chat {
                     c.agent_read_seq = c.agent_read_seq.max(seq);
                 }
             }
-            VisitorEvent::Error { error } => self.error = Some(error.message),
+            VisitorEvent::Error { error } => self.error = Some(error.code),
             VisitorEvent::Reconnect { .. } => {}
         }
         fx
@@ -192,6 +222,7 @@ impl Chat {
         let same = self.conversation.as_ref().map(|c| c.id) == conversation.as_ref().map(|c| c.id);
         if !same {
             self.messages.clear();
+            self.loading_older = false;
         }
         let id = conversation.as_ref().map(|c| c.id);
         if id.is_some() && id != self.read_conversation {
@@ -219,18 +250,26 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::{ErrorBody, ErrorCode, PreChat};
+    use protocol::{ErrorBody, PreChat};
 
-    fn chat() -> Chat {
-        Chat::new(WidgetSettings::default(), true, Vec::new(), None)
+    fn chat() -> WidgetState {
+        WidgetState::new(WidgetSettings::default(), true, Vec::new(), None)
+    }
+
+    fn id(s: &str) -> ClientId {
+        ClientId::parse(s).unwrap()
+    }
+
+    fn words(s: &str) -> MessageText {
+        MessageText::parse(s).unwrap()
     }
 
     fn conversation(id: i64, status: ConversationStatus) -> VisitorConversation {
-        VisitorConversation { id, status, agent_name: None, queue_position: None, agent_read_seq: 0, prechat: PreChat::default() }
+        VisitorConversation { id: ConversationId(id), status, agent_name: None, queue_position: None, agent_read_seq: 0, prechat: PreChat::default() }
     }
 
     fn msg(seq: Seq, author: Author, text: &str) -> ChatMessage {
-        ChatMessage { seq, client_id: format!("c{seq}"), author, author_name: "x".into(), text: text.into(), sent_at_ms: 0 }
+        ChatMessage { seq, client_id: id(&format!("c{seq}")), author, author_name: "x".into(), text: text.into(), sent_at_ms: 0 }
     }
 
     fn welcome(c: Option<VisitorConversation>) -> VisitorEvent {
@@ -240,12 +279,12 @@ mod tests {
     #[test]
     fn offline_messages_wait_and_go_out_on_welcome() {
         let mut c = chat();
-        let fx = c.compose("a".into(), "hi".into(), 1);
+        let fx = c.compose(id("a"), words("hi"), 1);
         assert!(fx.send.is_empty(), "not connected yet");
         assert!(fx.outbox_changed);
         let fx = c.apply(welcome(None));
         assert_eq!(fx.save_token.as_deref(), Some("tok"));
-        assert_eq!(fx.send, vec![VisitorFrame::Send { client_id: "a".into(), text: "hi".into() }]);
+        assert_eq!(fx.send, vec![VisitorFrame::Send { client_id: id("a"), text: words("hi") }]);
         assert_eq!(c.rows().len(), 1);
     }
 
@@ -253,10 +292,10 @@ mod tests {
     fn ack_then_broadcast_shows_one_message() {
         let mut c = chat();
         c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
-        c.compose("a".into(), "hi".into(), 1);
-        c.apply(VisitorEvent::Ack { client_id: "a".into(), seq: 3 });
+        c.compose(id("a"), words("hi"), 1);
+        c.apply(VisitorEvent::Ack { client_id: id("a"), seq: 3 });
         let mut m = msg(3, Author::Visitor, "hi");
-        m.client_id = "a".into();
+        m.client_id = id("a");
         c.apply(VisitorEvent::Message { message: m.clone() });
         c.apply(VisitorEvent::Message { message: m });
         assert_eq!(c.rows().len(), 1);
@@ -267,11 +306,11 @@ mod tests {
     fn broadcast_before_ack_also_clears_the_outbox() {
         let mut c = chat();
         c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
-        c.compose("a".into(), "hi".into(), 1);
+        c.compose(id("a"), words("hi"), 1);
         let mut m = msg(3, Author::Visitor, "hi");
-        m.client_id = "a".into();
+        m.client_id = id("a");
         c.apply(VisitorEvent::Message { message: m });
-        c.apply(VisitorEvent::Ack { client_id: "a".into(), seq: 3 });
+        c.apply(VisitorEvent::Ack { client_id: id("a"), seq: 3 });
         assert_eq!(c.rows().len(), 1);
     }
 
@@ -279,14 +318,22 @@ mod tests {
     fn history_reset_replaces_and_resume_merges() {
         let mut c = chat();
         c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
-        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "a"), msg(2, Author::Agent, "b")] });
-        c.apply(VisitorEvent::History { conversation_id: 7, reset: false, messages: vec![msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")] });
+        c.apply(VisitorEvent::History {
+            conversation_id: ConversationId(7),
+            reset: true,
+            messages: vec![msg(1, Author::Visitor, "a"), msg(2, Author::Agent, "b")],
+        });
+        c.apply(VisitorEvent::History {
+            conversation_id: ConversationId(7),
+            reset: false,
+            messages: vec![msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")],
+        });
         assert_eq!(c.messages.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(c.last_seq(), 3);
-        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "a")] });
+        c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: vec![msg(1, Author::Visitor, "a")] });
         assert_eq!(c.last_seq(), 1);
         // History for some other conversation is ignored.
-        c.apply(VisitorEvent::History { conversation_id: 8, reset: true, messages: vec![] });
+        c.apply(VisitorEvent::History { conversation_id: ConversationId(8), reset: true, messages: vec![] });
         assert_eq!(c.last_seq(), 1);
     }
 
@@ -306,15 +353,15 @@ mod tests {
 
     #[test]
     fn the_read_pointer_survives_a_reload_of_the_same_conversation() {
-        let mut c = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((7, 2)));
+        let mut c = WidgetState::new(WidgetSettings::default(), true, Vec::new(), Some((ConversationId(7), 2)));
         c.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
         c.apply(VisitorEvent::History {
-            conversation_id: 7,
+            conversation_id: ConversationId(7),
             reset: true,
             messages: vec![msg(1, Author::Agent, "a"), msg(2, Author::Agent, "b"), msg(3, Author::Agent, "c")],
         });
         assert_eq!(c.unread(), 1);
-        let mut other = Chat::new(WidgetSettings::default(), true, Vec::new(), Some((6, 9)));
+        let mut other = WidgetState::new(WidgetSettings::default(), true, Vec::new(), Some((ConversationId(6), 9)));
         other.apply(welcome(Some(conversation(7, ConversationStatus::Active))));
         assert_eq!(other.read_seq, 0);
     }
@@ -356,7 +403,7 @@ mod tests {
     fn a_new_conversation_starts_with_an_empty_list() {
         let mut c = chat();
         c.apply(welcome(Some(conversation(7, ConversationStatus::Ended))));
-        c.apply(VisitorEvent::History { conversation_id: 7, reset: true, messages: vec![msg(1, Author::Visitor, "old")] });
+        c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: vec![msg(1, Author::Visitor, "old")] });
         c.apply(VisitorEvent::Conversation { conversation: conversation(8, ConversationStatus::Queued) });
         assert!(c.messages.is_empty());
     }
@@ -365,8 +412,47 @@ mod tests {
     fn errors_are_kept_for_display_and_cleared_on_welcome() {
         let mut c = chat();
         c.apply(VisitorEvent::Error { error: ErrorBody { code: ErrorCode::RateLimited, message: "slow down".into() } });
-        assert_eq!(c.error.as_deref(), Some("slow down"));
+        assert_eq!(c.error, Some(ErrorCode::RateLimited));
         c.apply(welcome(None));
         assert_eq!(c.error, None);
+    }
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::*;
+    use protocol::PreChat;
+
+    fn msg(seq: Seq) -> ChatMessage {
+        ChatMessage {
+            seq,
+            client_id: ClientId::parse(format!("c{seq}")).unwrap(),
+            author: Author::Agent,
+            author_name: "x".into(),
+            text: "t".into(),
+            sent_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn older_pages_are_asked_for_once_and_merged_in_front() {
+        let mut c = WidgetState::new(WidgetSettings::default(), true, Vec::new(), None);
+        let conversation = VisitorConversation {
+            id: ConversationId(7),
+            status: ConversationStatus::Active,
+            agent_name: None,
+            queue_position: None,
+            agent_read_seq: 0,
+            prechat: PreChat::default(),
+        };
+        c.apply(VisitorEvent::Welcome { v: 1, token: "t".into(), settings: WidgetSettings::default(), conversation: Some(conversation), agents_online: true });
+        c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: (51..=100).map(msg).collect() });
+        assert!(c.has_older());
+        assert_eq!(c.load_older(), Some(VisitorFrame::LoadOlder { before_seq: 51 }));
+        assert_eq!(c.load_older(), None, "one request at a time");
+        c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: false, messages: (1..=50).map(msg).collect() });
+        assert_eq!((c.first_seq(), c.last_seq(), c.messages.len()), (1, 100, 100));
+        assert!(!c.has_older());
+        assert_eq!(c.load_older(), None, "nothing before the first message");
     }
 }

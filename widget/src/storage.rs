@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use protocol::{ConversationId, Seq};
+use protocol::{ClientId, ConversationId, MessageText, Seq};
 
 use protocol::lean::Source;
 use wasm_bindgen::JsValue;
@@ -20,15 +20,16 @@ thread_local! {
     static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
+/// The widget's saved values for one site.
 #[derive(Clone)]
-pub struct Store {
+pub struct Saved {
     prefix: String,
 }
 
-impl Store {
-    pub fn new(site: &str) -> Store {
+impl Saved {
+    pub fn new(site: &str) -> Saved {
         // The loader reads `<prefix>conversation`, so keep the two in step.
-        Store { prefix: format!("rapport:{site}:") }
+        Saved { prefix: format!("rapport:{site}:") }
     }
 
     fn storage() -> Option<web_sys::Storage> {
@@ -71,7 +72,7 @@ impl Store {
     /// Marks that a conversation exists, so the loader fetches the widget
     /// early on the next page (for unread badges).
     pub fn set_conversation(&self, id: Option<ConversationId>) {
-        self.set("conversation", id.map(|id| id.to_string()).as_deref());
+        self.set("conversation", id.map(|id| id.get().to_string()).as_deref());
     }
 
     pub fn outbox(&self) -> Vec<Pending> {
@@ -89,11 +90,11 @@ impl Store {
     pub fn read(&self) -> Option<(ConversationId, Seq)> {
         let s = self.get("read")?;
         let (c, q) = s.split_once(':')?;
-        Some((c.parse().ok()?, q.parse().ok()?))
+        Some((ConversationId(c.parse().ok()?), q.parse().ok()?))
     }
 
     pub fn set_read(&self, conversation: ConversationId, seq: Seq) {
-        self.set("read", Some(&format!("{conversation}:{seq}")));
+        self.set("read", Some(&format!("{}:{seq}", conversation.get())));
     }
 
     pub fn was_open(&self) -> bool {
@@ -110,7 +111,7 @@ impl Store {
 fn encode_outbox(outbox: &[Pending]) -> String {
     let items = js_sys::Array::new();
     for p in outbox {
-        let item = js_sys::Array::of3(&JsValue::from_str(&p.client_id), &JsValue::from_str(&p.text), &JsValue::from_f64(p.at_ms as f64));
+        let item = js_sys::Array::of3(&JsValue::from_str(p.client_id.as_str()), &JsValue::from_str(p.text.as_str()), &JsValue::from_f64(p.at_ms as f64));
         items.push(&item);
     }
     crate::json::stringify(&items).unwrap_or_default()
@@ -123,7 +124,9 @@ fn decode_outbox(s: &str) -> Vec<Pending> {
         .filter_map(|item| {
             let parts = item.items()?;
             let [id, text, at] = parts.as_slice() else { return None };
-            Some(Pending { client_id: id.as_str()?, text: text.as_str()?, at_ms: at.as_f64()? as i64 })
+            let client_id = ClientId::parse(id.as_str()?).ok()?;
+            let text = MessageText::parse(text.as_str()?).ok()?;
+            Some(Pending { client_id, text, at_ms: at.as_f64()? as i64 })
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! The application shell: which screen to show, the language, the page
 //! title, and the three-column inbox layout.
 
+use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -12,7 +13,7 @@ use super::login::Login;
 use super::offers::Offers;
 use super::{ctx, Ctx};
 use crate::i18n::{Key, Lang};
-use crate::session::{Auth, Link, Session};
+use crate::live::{Auth, Link, Live};
 
 /// Where the chosen language is remembered between visits.
 const LANG_STORAGE_KEY: &str = "rapport.console.lang";
@@ -27,30 +28,30 @@ enum Screen {
 #[component]
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
-    let session = Session::new();
-    provide_context(Ctx { session, lang });
-    session.check();
+    let live = Live::new();
+    provide_context(Ctx { live, lang });
+    live.check();
 
     Effect::new(move |_| {
         let lang = lang.get();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.tag());
         }
-        if let Some(storage) = window().local_storage().ok().flatten() {
-            let _ = storage.set_item(LANG_STORAGE_KEY, lang.tag());
-        }
+        // Storage may be unavailable (private mode): the choice then lasts
+        // for this page only.
+        let _ = LocalStorage::set(LANG_STORAGE_KEY, lang.tag());
     });
     // The unread count in the tab title lets an agent working in another
     // tab see that a visitor is waiting.
     Effect::new(move |_| {
-        let unread = session.state.with(|s| s.total_unread() + s.offers.len());
+        let unread = live.state.with(|s| s.total_unread() + s.offers.len());
         let name = crate::i18n::t(lang.get(), Key::AppName);
         document().set_title(&if unread > 0 { format!("({unread}) {name}") } else { name.to_string() });
     });
 
-    let screen = Memo::new(move |_| match session.auth.with(|a| matches!(a, Auth::Checking)) {
+    let screen = Memo::new(move |_| match live.auth.with(|a| matches!(a, Auth::Checking)) {
         true => Screen::Checking,
-        false if session.auth.with(|a| matches!(a, Auth::SignedIn(_))) => Screen::Inbox,
+        false if live.auth.with(|a| matches!(a, Auth::SignedIn(_))) => Screen::Inbox,
         false => Screen::Login,
     });
     move || match screen.get() {
@@ -63,7 +64,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Inbox() -> impl IntoView {
     let c = ctx();
-    let reconnecting = move || c.session.link.get() == Link::Reconnecting;
+    let reconnecting = move || c.live.link.get() == Link::Reconnecting;
     view! {
         <div class="app">
             <Header/>
@@ -87,13 +88,13 @@ fn Inbox() -> impl IntoView {
 #[component]
 fn ErrorToast() -> impl IntoView {
     let c = ctx();
-    let message = Memo::new(move |_| c.session.state.with(|s| s.error.as_ref().map(|e| e.message.clone())));
+    let message = Memo::new(move |_| c.live.state.with(|s| s.error.as_ref().map(|e| e.message.clone())));
     move || {
         message.get().map(|text| {
             view! {
                 <div class="toast" role="alert">
                     <span class="toast-text">{text}</span>
-                    <button type="button" class="toast-close" aria-label=move || c.t(Key::Dismiss) on:click=move |_| c.session.dismiss_error()>
+                    <button type="button" class="toast-close" aria-label=move || c.t(Key::Dismiss) on:click=move |_| c.live.dismiss_error()>
                         "×"
                     </button>
                 </div>
@@ -105,7 +106,7 @@ fn ErrorToast() -> impl IntoView {
 /// The remembered choice, else the browser's preferred languages.
 fn initial_lang() -> Lang {
     let window = window();
-    let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten());
+    let stored = LocalStorage::get::<String>(LANG_STORAGE_KEY).ok();
     if let Some(lang) = stored.as_deref().and_then(Lang::from_tag) {
         return lang;
     }

@@ -2,11 +2,11 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use protocol::{Author, ConversationId};
+use protocol::{Author, ClientId, ConversationId};
 
 use super::{ctx, visitor_name};
 use crate::i18n::{t_name, Key};
-use crate::state::{Chat, Delivery};
+use crate::state::{Conversation, Delivery};
 
 /// One line of the message list. Agent messages are keyed by client id so
 /// that the same element goes from "Sending…" to "Sent" to "Seen" instead
@@ -19,11 +19,11 @@ pub struct Row {
     pub text: String,
     pub at_ms: i64,
     /// For the agent's own messages: the id to look the delivery mark up by.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
 }
 
 /// The message list of a chat: stored messages, then the outbox.
-pub fn rows(chat: &Chat, agent_name: &str) -> Vec<Row> {
+pub fn rows(chat: &Conversation, agent_name: &str) -> Vec<Row> {
     let stored = chat.messages.iter().map(|m| Row {
         key: match m.author {
             Author::Agent => format!("c{}", m.client_id),
@@ -39,18 +39,21 @@ pub fn rows(chat: &Chat, agent_name: &str) -> Vec<Row> {
         key: format!("c{}", p.client_id),
         author: Author::Agent,
         name: agent_name.to_string(),
-        text: p.text.clone(),
+        text: p.text.to_string(),
         at_ms: p.created_ms,
         client_id: Some(p.client_id.clone()),
     });
     stored.chain(pending).collect()
 }
 
+/// How close to an edge of the message list counts as being at it, in px.
+const SCROLL_EDGE: i32 = 48;
+
 /// The selected chat, or a hint when there is none.
 #[component]
 pub fn ChatArea() -> impl IntoView {
     let c = ctx();
-    let selected = Memo::new(move |_| c.session.state.with(|s| s.selected_chat().map(Chat::id)));
+    let selected = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(Conversation::id)));
     move || match selected.get() {
         Some(id) => view! { <ChatPane id/> }.into_any(),
         None => view! {
@@ -66,14 +69,14 @@ pub fn ChatArea() -> impl IntoView {
 #[component]
 fn ChatPane(id: ConversationId) -> impl IntoView {
     let c = ctx();
-    let state = c.session.state;
+    let state = c.live.state;
     let name = Memo::new(move |_| {
         let lang = c.lang.get();
-        state.with(|s| s.chat(id).map(|chat| visitor_name(lang, &chat.summary.visitor)).unwrap_or_default())
+        state.with(|s| s.conversation(id).map(|chat| visitor_name(lang, &chat.summary.visitor)).unwrap_or_default())
     });
     let subtitle = Memo::new(move |_| {
         state.with(|s| {
-            s.chat(id)
+            s.conversation(id)
                 .map(|chat| {
                     let v = &chat.summary.visitor;
                     [v.prechat.email.as_str(), v.site_name.as_str()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" · ")
@@ -81,38 +84,71 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let ended = Memo::new(move |_| state.with(|s| s.chat(id).is_some_and(Chat::is_ended)));
+    let ended = Memo::new(move |_| state.with(|s| s.conversation(id).is_some_and(Conversation::is_ended)));
     let typing = Memo::new(move |_| {
-        let now = c.session.now.get();
-        state.with(|s| s.chat(id).is_some_and(|chat| chat.visitor_is_typing(now)))
+        let now = c.live.now.get();
+        state.with(|s| s.conversation(id).is_some_and(|chat| chat.visitor_is_typing(now)))
     });
     let list = Memo::new(move |_| {
         state.with(|s| {
             let agent = s.agent.as_ref().map(|a| a.name.as_str()).unwrap_or("");
-            s.chat(id).map(|chat| rows(chat, agent)).unwrap_or_default()
+            s.conversation(id).map(|chat| rows(chat, agent)).unwrap_or_default()
         })
     });
 
-    // Keep the newest message in view. The frame delay lets the list render
-    // the rows first.
+    // Keep the newest message in view while the agent is at the bottom; when
+    // older messages arrive above, keep the agent's place. The frame delay
+    // lets the list render the rows first.
     let log = NodeRef::<html::Ol>::new();
+    let at_bottom = StoredValue::new(true);
+    let anchor = StoredValue::new(None::<i32>);
+    let tail = Memo::new(move |_| state.with(|s| s.conversation(id).map(|c| (c.last_seq(), c.outbox.len()))));
+    let first_seq = Memo::new(move |_| state.with(|s| s.conversation(id).map(Conversation::first_seq)));
+    let has_older = Memo::new(move |_| state.with(|s| s.conversation(id).is_some_and(Conversation::has_older)));
+    let loading_older = Memo::new(move |_| state.with(|s| s.conversation(id).is_some_and(|c| c.loading_older)));
     Effect::new(move |_| {
-        list.with(|_| ());
+        tail.track();
         typing.track();
-        request_animation_frame(move || {
-            if let Some(el) = log.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
+        if at_bottom.get_value() {
+            request_animation_frame(move || {
+                if let Some(el) = log.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
     });
+    Effect::new(move |_| {
+        first_seq.track();
+        if let Some(from_bottom) = anchor.get_value() {
+            anchor.set_value(None);
+            request_animation_frame(move || {
+                if let Some(el) = log.get_untracked() {
+                    el.set_scroll_top(el.scroll_height() - from_bottom);
+                }
+            });
+        }
+    });
+    let load_older = move || {
+        if let Some(el) = log.get_untracked() {
+            anchor.set_value(Some(el.scroll_height() - el.scroll_top()));
+        }
+        c.live.load_older(id);
+    };
+    let on_scroll = move |_| {
+        let Some(el) = log.get_untracked() else { return };
+        at_bottom.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < SCROLL_EDGE);
+        if el.scroll_top() < SCROLL_EDGE && has_older.get_untracked() && !loading_older.get_untracked() {
+            load_older();
+        }
+    };
 
     let composer = NodeRef::<html::Textarea>::new();
-    let initial_draft = c.session.draft(id);
+    let initial_draft = c.live.draft(id);
     let submit = move || {
         let Some(area) = composer.get_untracked() else { return };
-        if c.session.send_message(id, &area.value()) {
+        if c.live.send_message(id, &area.value()) {
             area.set_value("");
-            c.session.set_draft(id, String::new());
+            c.live.set_draft(id, String::new());
         }
         let _ = area.focus();
     };
@@ -126,8 +162,8 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        c.session.typed(id, text.trim().is_empty());
-        c.session.set_draft(id, text);
+        c.live.typed(id, text.trim().is_empty());
+        c.live.set_draft(id, text);
     };
 
     view! {
@@ -140,11 +176,18 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
                 <Show when=move || ended.get()>
                     <span class="badge badge-muted">{move || c.t(Key::Ended)}</span>
                 </Show>
-                <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.session.end_chat(id)>
+                <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.live.end_chat(id)>
                     {move || c.t(Key::EndChat)}
                 </button>
             </header>
-            <ol class="messages" role="log" aria-live="polite" aria-label=move || c.t(Key::Messages) tabindex="0" node_ref=log>
+            <ol class="messages" role="log" aria-live="polite" aria-label=move || c.t(Key::Messages) tabindex="0" node_ref=log on:scroll=on_scroll>
+                <Show when=move || has_older.get()>
+                    <li class="older">
+                        <button type="button" class="btn btn-ghost load-older" disabled=move || loading_older.get() on:click=move |_| load_older()>
+                            {move || c.t(if loading_older.get() { Key::Loading } else { Key::EarlierMessages })}
+                        </button>
+                    </li>
+                </Show>
                 <For each=move || list.get() key=|row| row.key.clone() children=move |row| view! { <Message id row/> }/>
             </ol>
             <div class="typing-slot" aria-live="polite">
@@ -191,7 +234,7 @@ fn Message(id: ConversationId, row: Row) -> impl IntoView {
         Author::System => "msg msg-system",
     };
     let status = row.client_id.clone().map(|client_id| {
-        let delivery = Memo::new(move |_| c.session.state.with(|s| s.chat(id).and_then(|chat| chat.delivery_of(&client_id))));
+        let delivery = Memo::new(move |_| c.live.state.with(|s| s.conversation(id).and_then(|chat| chat.delivery_of(client_id.as_str()))));
         let text = move || {
             delivery.get().map(|d| {
                 c.t(match d {
@@ -240,27 +283,34 @@ mod tests {
 
     #[test]
     fn rows_keep_the_client_id_key_from_outbox_to_stored() {
-        let visitor = VisitorCard { visitor_id: 1, prechat: PreChat::default(), page: PageInfo::default(), locale: String::new(), site_name: String::new() };
-        let summary = ConversationSummary { id: 1, status: ConversationStatus::Active, visitor, last_seq: 0, visitor_read_seq: 0, started_at_ms: 0 };
+        let visitor = VisitorCard {
+            visitor_id: protocol::VisitorId(1),
+            prechat: PreChat::default(),
+            page: PageInfo::default(),
+            locale: String::new(),
+            site_name: String::new(),
+        };
+        let summary =
+            ConversationSummary { id: ConversationId(1), status: ConversationStatus::Active, visitor, last_seq: 0, visitor_read_seq: 0, started_at_ms: 0 };
         let mut state = ConsoleState::default();
         state.apply(AgentEvent::Conversation { conversation: summary }, 0);
-        let chat = state.chat_mut(1).unwrap();
+        let chat = state.conversation_mut(ConversationId(1)).unwrap();
         chat.merge(ChatMessage {
             seq: 1,
-            client_id: "v1".into(),
+            client_id: ClientId::parse("v1").unwrap(),
             author: Author::Visitor,
             author_name: "V".into(),
             text: "<img src=x onerror=alert(1)>".into(),
             sent_at_ms: 1,
         });
-        chat.outbox.push(Pending { client_id: "a1".into(), text: "hi".into(), created_ms: 2 });
+        chat.outbox.push(Pending { client_id: ClientId::parse("a1").unwrap(), text: protocol::MessageText::parse("hi").unwrap(), created_ms: 2 });
         let before = rows(chat, "Ada");
         assert_eq!(before.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["s1", "ca1"]);
         assert_eq!(before[0].text, "<img src=x onerror=alert(1)>");
         assert_eq!(before[1].name, "Ada");
-        state.apply(AgentEvent::Ack { conversation_id: 1, client_id: "a1".into(), seq: 2 }, 3);
-        let after = rows(state.chat(1).unwrap(), "Ada");
+        state.apply(AgentEvent::Ack { conversation_id: ConversationId(1), client_id: ClientId::parse("a1").unwrap(), seq: 2 }, 3);
+        let after = rows(state.conversation(ConversationId(1)).unwrap(), "Ada");
         assert_eq!(after[1].key, "ca1");
-        assert_eq!(after[1].client_id.as_deref(), Some("a1"));
+        assert_eq!(after[1].client_id.as_ref().map(ClientId::as_str), Some("a1"));
     }
 }

@@ -20,7 +20,7 @@ struct Row {
 #[component]
 pub fn ChatList() -> impl IntoView {
     let c = ctx();
-    let ids = Memo::new(move |_| c.session.state.with(|s| s.ordered_chat_ids()));
+    let ids = Memo::new(move |_| c.live.state.with(|s| s.ordered_conversation_ids()));
     view! {
         <nav class="chat-list" aria-labelledby="chats-title">
             <h2 id="chats-title" class="section-title">{move || c.t(Key::Conversations)}</h2>
@@ -39,8 +39,8 @@ fn Item(id: ConversationId) -> impl IntoView {
     let c = ctx();
     let row = Memo::new(move |_| {
         let lang = c.lang.get();
-        c.session.state.with(|s| {
-            s.chat(id).map(|chat| {
+        c.live.state.with(|s| {
+            s.conversation(id).map(|chat| {
                 let (author, preview) = chat.preview().unwrap_or((Author::System, ""));
                 Row {
                     name: visitor_name(lang, &chat.summary.visitor),
@@ -53,7 +53,7 @@ fn Item(id: ConversationId) -> impl IntoView {
             })
         })
     });
-    let selected = move || c.session.state.with(|s| s.selected == Some(id));
+    let selected = move || c.live.state.with(|s| s.selected == Some(id));
     let field = move |f: fn(&Row) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
     let unread = move || row.with(|r| r.as_ref().map(|r| r.unread).unwrap_or(0));
     let ended = move || row.with(|r| r.as_ref().is_some_and(|r| r.ended));
@@ -67,7 +67,7 @@ fn Item(id: ConversationId) -> impl IntoView {
                 class:ended=ended
                 data-conversation=id.to_string()
                 aria-current=move || selected().then_some("true")
-                on:click=move |_| c.session.select(id)
+                on:click=move |_| c.live.select(id)
             >
                 <span class="chat-item-top">
                     <span class="chat-item-name">{field(|r| r.name.clone())}</span>

@@ -11,7 +11,7 @@ use crate::state::safe_href;
 #[component]
 pub fn Details() -> impl IntoView {
     let c = ctx();
-    let card = Memo::new(move |_| c.session.state.with(|s| s.selected_chat().map(|chat| chat.summary.visitor.clone())));
+    let card = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.summary.visitor.clone())));
     view! {
         <aside class="details" aria-labelledby="details-title">
             <h2 id="details-title" class="section-title">{move || c.t(Key::Details)}</h2>

@@ -6,12 +6,12 @@ use protocol::agent::Presence;
 use super::app::select_element;
 use super::{ctx, parse_presence, presence_key, presence_value};
 use crate::i18n::{Key, Lang};
-use crate::session::Auth;
+use crate::live::Auth;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let c = ctx();
-    let agent_name = move || c.session.auth.with(|a| if let Auth::SignedIn(agent) = a { agent.name.clone() } else { String::new() });
+    let agent_name = move || c.live.auth.with(|a| if let Auth::SignedIn(agent) = a { agent.name.clone() } else { String::new() });
     view! {
         <header class="topbar">
             <span class="brand">{move || c.t(Key::AppName)}</span>
@@ -19,7 +19,7 @@ pub fn Header() -> impl IntoView {
                 <PresenceSelect/>
                 <LangSelect/>
                 <span class="agent-name">{agent_name}</span>
-                <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.session.logout()>
+                <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.live.logout()>
                     {move || c.t(Key::Logout)}
                 </button>
             </div>
@@ -33,13 +33,13 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn PresenceSelect() -> impl IntoView {
     let c = ctx();
-    let confirmed = Memo::new(move |_| c.session.state.with(|s| s.presence));
+    let confirmed = Memo::new(move |_| c.live.state.with(|s| s.presence));
     let dot_class = move || format!("presence-dot presence-{}", confirmed.get().map(presence_value).unwrap_or("unknown"));
     let dot_title = move || confirmed.get().map(|p| c.t(presence_key(p))).unwrap_or_default();
     let on_change = move |ev: leptos::ev::Event| {
         let Some(select) = select_element(&ev) else { return };
         let wanted = parse_presence(&select.value());
-        let sent = wanted.is_some_and(|p| c.session.set_presence(p));
+        let sent = wanted.is_some_and(|p| c.live.set_presence(p));
         if !sent {
             if let Some(p) = confirmed.get_untracked() {
                 select.set_value(presence_value(p));

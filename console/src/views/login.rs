@@ -32,12 +32,13 @@ pub fn Login() -> impl IntoView {
             // Settle the form first: a successful login unmounts it.
             busy.set(false);
             match result {
-                Ok(agent) => c.session.signed_in(agent),
+                Ok(agent) => c.live.signed_in(agent),
                 Err(ApiError::Unauthorized) => {
                     error.set(Some(Key::WrongCredentials));
                     password.set_value("");
                     let _ = password.focus();
                 }
+                Err(ApiError::TooManyAttempts) => error.set(Some(Key::TooManyAttempts)),
                 Err(ApiError::Network) => error.set(Some(Key::NetworkError)),
             }
         });

@@ -1,5 +1,6 @@
 //! The console's screens, one concept per module. Every view gets the
-//! session and the language from [`Ctx`], provided once by [`app::App`].
+//! live link to the server and the language from [`Ctx`], provided once by
+//! [`app::App`].
 
 pub mod app;
 pub mod chat;
@@ -13,12 +14,12 @@ use leptos::prelude::*;
 use protocol::agent::{Presence, VisitorCard};
 
 use crate::i18n::{self, Key, Lang};
-use crate::session::Session;
+use crate::live::Live;
 
-/// What every view needs: the session and the chosen language.
+/// What every view needs: the live link and the chosen language.
 #[derive(Clone, Copy)]
 pub struct Ctx {
-    pub session: Session,
+    pub live: Live,
     pub lang: RwSignal<Lang>,
 }
 
@@ -89,7 +90,13 @@ mod tests {
 
     #[test]
     fn nameless_visitors_get_a_numbered_name() {
-        let mut card = VisitorCard { visitor_id: 42, prechat: PreChat::default(), page: PageInfo::default(), locale: String::new(), site_name: String::new() };
+        let mut card = VisitorCard {
+            visitor_id: protocol::VisitorId(42),
+            prechat: PreChat::default(),
+            page: PageInfo::default(),
+            locale: String::new(),
+            site_name: String::new(),
+        };
         assert_eq!(visitor_name(Lang::En, &card), "Visitor #42");
         card.prechat.name = " Vic ".into();
         assert_eq!(visitor_name(Lang::En, &card), "Vic");

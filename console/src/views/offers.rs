@@ -10,7 +10,7 @@ use crate::state::OfferCard;
 #[component]
 pub fn Offers() -> impl IntoView {
     let c = ctx();
-    let offers = Memo::new(move |_| c.session.state.with(|s| s.offers.clone()));
+    let offers = Memo::new(move |_| c.live.state.with(|s| s.offers.clone()));
     let any = move || offers.with(|o| !o.is_empty());
     view! {
         <Show when=any>
@@ -39,7 +39,7 @@ fn Offer(card: OfferCard) -> impl IntoView {
     let total = (card.offer.expires_in_ms / 1000).max(1);
     let deadline = card.deadline_ms;
     let left = move || {
-        let now = c.session.now.get();
+        let now = c.live.now.get();
         ((deadline - now).max(0) + 999) / 1000
     };
     let accepting = card.accepting;
@@ -55,10 +55,10 @@ fn Offer(card: OfferCard) -> impl IntoView {
             <p class="offer-preview">{preview}</p>
             <progress class="offer-progress" max=total.to_string() value=move || left().to_string() aria-hidden="true"></progress>
             <div class="offer-actions">
-                <button type="button" class="btn btn-primary accept" disabled=accepting on:click=move |_| c.session.accept(id)>
+                <button type="button" class="btn btn-primary accept" disabled=accepting on:click=move |_| c.live.accept(id)>
                     {move || c.t(if accepting { Key::Accepting } else { Key::Accept })}
                 </button>
-                <button type="button" class="btn btn-ghost decline" disabled=accepting on:click=move |_| c.session.decline(id)>
+                <button type="button" class="btn btn-ghost decline" disabled=accepting on:click=move |_| c.live.decline(id)>
                     {move || c.t(Key::Decline)}
                 </button>
             </div>

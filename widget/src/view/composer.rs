@@ -1,36 +1,60 @@
 //! The composer: Enter sends, Shift+Enter breaks the line, and an input
 //! method's Enter (choosing Chinese characters) is left alone.
+//!
+//! The textarea is the browser's own: nothing reactive writes into it, so
+//! whatever arrives in the chat meanwhile (a reply, "typing…", an
+//! acknowledgement) leaves the draft, the caret and the focus alone. The
+//! draft is also kept outside the view, so it survives the composer being
+//! drawn again (after the panel is rebuilt, say).
 
+use leptos::html;
 use leptos::prelude::*;
-use protocol::MAX_MESSAGE_CHARS;
+use protocol::{BadText, MessageText, MAX_MESSAGE_CHARS};
 
-use crate::i18n::{t, Key};
-use crate::session::{self, Signals};
+use crate::i18n::{self, t, Key};
+use crate::live::{self, Signals};
 
 pub fn composer(s: Signals) -> impl IntoView {
     let lang = s.lang;
-    let draft = RwSignal::new(String::new());
+    let input = NodeRef::<html::Textarea>::new();
     let problem = RwSignal::new(None::<&'static str>);
+    let refusal = Memo::new(move |_| s.state.with(|c| c.error));
 
     let send = move || {
-        let text = draft.get_untracked();
-        if text.trim().is_empty() {
-            return;
+        let Some(area) = input.get_untracked() else { return };
+        match MessageText::parse(area.value().trim_end()) {
+            Err(BadText::Blank) => {}
+            Err(BadText::TooLong) => problem.set(Some(t(lang, Key::TooLong))),
+            Ok(text) => {
+                problem.set(None);
+                area.set_value("");
+                s.draft.set_value(String::new());
+                live::compose(text);
+            }
         }
-        if text.chars().count() > MAX_MESSAGE_CHARS {
-            problem.set(Some(t(lang, Key::TooLong)));
-            return;
-        }
-        problem.set(None);
-        draft.set(String::new());
-        session::compose(text);
+        // A fast typist's next message goes where the last one did.
+        let _ = area.focus();
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        // While an input method is composing, Enter picks a candidate.
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && ev.key_code() != 229 {
             ev.prevent_default();
             send();
         }
     };
+    let on_input = move |ev: leptos::ev::Event| {
+        s.draft.set_value(event_target_value(&ev));
+        live::typed();
+    };
+    // Put back what was being written before the composer was last drawn.
+    Effect::new(move |_| {
+        if let Some(area) = input.get() {
+            let draft = s.draft.get_value();
+            if !draft.is_empty() && area.value().is_empty() {
+                area.set_value(&draft);
+            }
+        }
+    });
 
     view! {
         <form class="rp-composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
@@ -38,16 +62,19 @@ pub fn composer(s: Signals) -> impl IntoView {
                 class="rp-input"
                 name="message"
                 rows="1"
+                maxlength=MAX_MESSAGE_CHARS * 2
                 aria-label=t(lang, Key::Placeholder)
                 placeholder=t(lang, Key::Placeholder)
-                prop:value=move || draft.get()
-                on:input=move |ev| { draft.set(event_target_value(&ev)); session::typed(); }
+                node_ref=input
+                on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
             <button class="rp-send" type="submit" aria-label=t(lang, Key::Send)>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
             </button>
-            {move || problem.get().map(|p| view! { <p class="rp-problem" role="alert">{p}</p> })}
+            <p class="rp-problem" role="alert">
+                {move || problem.get().or_else(|| refusal.get().map(|code| i18n::refusal(lang, code)))}
+            </p>
         </form>
     }
 }

@@ -1,5 +1,9 @@
 //! The panel: header, connection banner, message log, and either the
 //! pre-chat form or the composer. The launcher belongs to the loader.
+//!
+//! Each part reads only the piece of state it shows (through a `Memo`), so
+//! an event redraws what changed and nothing else: above all, the composer
+//! is drawn once per conversation, not once per event.
 
 mod composer;
 mod messages;
@@ -10,11 +14,11 @@ use leptos::prelude::*;
 use protocol::ConversationStatus;
 
 use crate::i18n::{self, t, Key};
-use crate::session::{self, Signals};
+use crate::live::{self, Signals};
 
 pub fn panel(s: Signals) -> impl IntoView {
     let lang = s.lang;
-    let chat = s.chat;
+    let state = s.state;
     let panel_ref = NodeRef::<html::Div>::new();
 
     // Move focus into the panel when it opens, so keyboard and screen-reader
@@ -33,20 +37,23 @@ pub fn panel(s: Signals) -> impl IntoView {
         }
     });
 
-    let title = move || chat.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() });
-    let subtitle = move || {
-        chat.with(|c| match &c.conversation {
-            Some(conv) if conv.status == ConversationStatus::Active => {
-                let name = conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string());
-                view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any()
-            }
-            _ => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
+    let title = Memo::new(move |_| state.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() }));
+    let agent = Memo::new(move |_| {
+        state.with(|c| match &c.conversation {
+            Some(conv) if conv.status == ConversationStatus::Active => Some(conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string())),
+            _ => None,
         })
+    });
+    let subtitle = move || match agent.get() {
+        Some(name) => view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any(),
+        None => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
     };
+    let connected = Memo::new(move |_| state.with(|c| c.connected));
+    let needs_prechat = Memo::new(move |_| state.with(|c| c.needs_prechat()));
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
-            session::set_open(false);
+            live::set_open(false);
         }
     };
 
@@ -63,22 +70,16 @@ pub fn panel(s: Signals) -> impl IntoView {
         >
             <header class="rp-header">
                 <div class="rp-heading">
-                    <h2 id="rp-title" class="rp-title">{title}</h2>
+                    <h2 id="rp-title" class="rp-title">{move || title.get()}</h2>
                     {subtitle}
                 </div>
-                <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| session::set_open(false)>
+                <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| live::set_open(false)>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
                 </button>
             </header>
-            <p class="rp-banner" role="status" hidden=move || chat.with(|c| c.connected)>{t(lang, Key::Reconnecting)}</p>
+            <p class="rp-banner" role="status" hidden=move || connected.get()>{t(lang, Key::Reconnecting)}</p>
             {messages::log(s)}
-            {move || {
-                if chat.with(|c| c.needs_prechat()) {
-                    prechat::form(s).into_any()
-                } else {
-                    composer::composer(s).into_any()
-                }
-            }}
+            {move || if needs_prechat.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>
     }
 }

@@ -6,7 +6,7 @@ use protocol::visitor::PreChatField;
 use protocol::{looks_like_email, PreChat};
 
 use crate::i18n::{t, Key, Lang};
-use crate::session::{self, Signals};
+use crate::live::{self, Signals};
 
 /// The topics offered; the English label is what the agent sees, so the
 /// team reads one vocabulary whatever the visitor's language.
@@ -15,13 +15,13 @@ const TOPICS: [(Key, &str); 4] =
 
 pub fn form(s: Signals) -> impl IntoView {
     let lang = s.lang;
-    let fields = s.chat.with_untracked(|c| c.settings.prechat_fields.clone());
+    let fields = s.state.with_untracked(|c| c.settings.prechat_fields.clone());
     let (known_name, known_email) = s.identity.get_untracked();
     let name = RwSignal::new(known_name);
     let email = RwSignal::new(known_email);
     let topic = RwSignal::new(String::new());
     let errors = RwSignal::new((None::<&'static str>, None::<&'static str>));
-    let connected = move || s.chat.with(|c| c.connected);
+    let connected = move || s.state.with(|c| c.connected);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -30,11 +30,11 @@ pub fn form(s: Signals) -> impl IntoView {
         let email_error = (fields.contains(&PreChatField::Email) && !looks_like_email(&e)).then(|| t(lang, Key::InvalidEmail));
         errors.set((name_error, email_error));
         if name_error.is_none() && email_error.is_none() {
-            session::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() });
+            live::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() });
         }
     };
 
-    let has = move |f: PreChatField| s.chat.with_untracked(|c| c.settings.prechat_fields.contains(&f));
+    let has = move |f: PreChatField| s.state.with_untracked(|c| c.settings.prechat_fields.contains(&f));
     view! {
         <form class="rp-prechat" on:submit=submit novalidate=true>
             {has(PreChatField::Name).then(|| view! {

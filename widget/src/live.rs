@@ -1,24 +1,25 @@
 //! The live side of the widget: one WebSocket, the state signals, and the
 //! rules for when to send what (hello with a resume point on every
-//! connect, typing throttled, read receipts only while the panel is seen).
+//! connect, typing throttled, read receipts only while the panel is seen,
+//! older history when the visitor scrolls up).
 //!
-//! A page holds one widget, so the session lives in a thread-local and the
-//! views call free functions; that keeps the browser objects (which are not
-//! `Send`) out of Leptos's reactive closures.
+//! A page holds one widget, so its [`Live`] link lives in a thread-local and
+//! the views call free functions; that keeps the browser objects (which are
+//! not `Send`) out of Leptos's reactive closures.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use protocol::visitor::{PageInfo, Resume, VisitorEvent, VisitorFrame};
-use protocol::{PreChat, PROTOCOL_VERSION};
+use protocol::{MessageText, PreChat, PROTOCOL_VERSION};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use webclient::{Socket, SocketHandlers};
 
 use crate::i18n::Lang;
-use crate::model::{Chat, Effects};
-use crate::storage::Store;
+use crate::model::{Effects, WidgetState};
+use crate::storage::Saved;
 
 /// How often "still typing" is repeated, and how long after the last key
 /// the indicator is switched off.
@@ -28,17 +29,21 @@ const TYPING_IDLE_MS: i32 = 3_000;
 /// The reactive state the views read. All fields are `Copy` handles.
 #[derive(Clone, Copy)]
 pub struct Signals {
-    pub chat: RwSignal<Chat>,
+    pub state: RwSignal<WidgetState>,
     pub open: RwSignal<bool>,
     /// Name and email from `Rapport.identify`, to fill the pre-chat form.
     pub identity: RwSignal<(String, String)>,
+    /// What the visitor has typed and not sent, whatever happens to the view.
+    pub draft: StoredValue<String>,
     pub lang: Lang,
 }
 
-struct Session {
+/// The widget's connection to the server and everything it must remember
+/// between events.
+struct Live {
     signals: Signals,
     socket: RefCell<Option<Socket>>,
-    store: Store,
+    saved: Saved,
     notify: js_sys::Function,
     launcher: Option<web_sys::HtmlElement>,
     typing_sent_at: Cell<f64>,
@@ -48,32 +53,37 @@ struct Session {
 }
 
 thread_local! {
-    static SESSION: RefCell<Option<Rc<Session>>> = const { RefCell::new(None) };
+    static LIVE: RefCell<Option<Rc<Live>>> = const { RefCell::new(None) };
 }
 
-fn with<R>(f: impl FnOnce(&Rc<Session>) -> R) -> Option<R> {
-    let session = SESSION.with(|s| s.borrow().clone())?;
-    Some(f(&session))
+fn with<R>(f: impl FnOnce(&Rc<Live>) -> R) -> Option<R> {
+    let live = LIVE.with(|s| s.borrow().clone())?;
+    Some(f(&live))
 }
 
 pub struct Options {
     pub site: String,
     pub base: String,
     pub lang: Lang,
-    pub chat: Chat,
+    pub state: WidgetState,
     pub notify: js_sys::Function,
     pub launcher: Option<web_sys::HtmlElement>,
 }
 
-/// Creates the session and connects. Returns the signals for the views.
+/// Creates the live link and connects. Returns the signals for the views.
 pub fn start(options: Options) -> Signals {
-    let store = Store::new(&options.site);
-    let signals =
-        Signals { chat: RwSignal::new(options.chat), open: RwSignal::new(false), identity: RwSignal::new((String::new(), String::new())), lang: options.lang };
-    let session = Rc::new(Session {
+    let saved = Saved::new(&options.site);
+    let signals = Signals {
+        state: RwSignal::new(options.state),
+        open: RwSignal::new(false),
+        identity: RwSignal::new((String::new(), String::new())),
+        draft: StoredValue::new(String::new()),
+        lang: options.lang,
+    };
+    let live = Rc::new(Live {
         signals,
         socket: RefCell::new(None),
-        store,
+        saved,
         notify: options.notify,
         launcher: options.launcher,
         typing_sent_at: Cell::new(0.0),
@@ -81,7 +91,7 @@ pub fn start(options: Options) -> Signals {
         last_unread: Cell::new(usize::MAX),
         _listeners: RefCell::new(Vec::new()),
     });
-    SESSION.with(|s| *s.borrow_mut() = Some(session.clone()));
+    LIVE.with(|s| *s.borrow_mut() = Some(live.clone()));
 
     let url = webclient::url::ws_url(&options.base, &format!("/ws/v1/visitor?site={}", webclient::url::encode_query_value(&options.site)));
     let socket = Socket::connect(
@@ -95,30 +105,30 @@ pub fn start(options: Options) -> Signals {
             }),
             on_close: Box::new(|| {
                 with(|s| {
-                    s.signals.chat.update(Chat::disconnected);
+                    s.signals.state.update(WidgetState::disconnected);
                 });
             }),
         },
     );
-    *session.socket.borrow_mut() = Some(socket);
-    session.listen_to_window();
-    if session.store.was_open() {
+    *live.socket.borrow_mut() = Some(socket);
+    live.listen_to_window();
+    if live.saved.was_open() {
         set_open(true);
     }
     signals
 }
 
-impl Session {
+impl Live {
     fn send(&self, frame: &VisitorFrame) -> bool {
         let text = protocol::lean::encode_visitor_frame(frame);
         self.socket.borrow().as_ref().is_some_and(|s| s.send(&text))
     }
 
     fn say_hello(&self) {
-        let resume = self.signals.chat.with_untracked(|c| c.conversation.as_ref().map(|conv| Resume { conversation_id: conv.id, last_seq: c.last_seq() }));
+        let resume = self.signals.state.with_untracked(|c| c.conversation.as_ref().map(|conv| Resume { conversation_id: conv.id, last_seq: c.last_seq() }));
         self.send(&VisitorFrame::Hello {
             v: PROTOCOL_VERSION,
-            token: self.store.token(),
+            token: self.saved.token(),
             resume,
             page: current_page(),
             locale: self.signals.lang.tag().to_string(),
@@ -136,22 +146,22 @@ impl Session {
             return;
         }
         let mut effects = Effects::default();
-        self.signals.chat.update(|c| effects = c.apply(event));
+        self.signals.state.update(|c| effects = c.apply(event));
         self.carry_out(effects);
     }
 
     fn carry_out(&self, effects: Effects) {
         if let Some(token) = &effects.save_token {
-            self.store.set_token(token);
+            self.saved.set_token(token);
         }
         for frame in &effects.send {
             self.send(frame);
         }
-        let (outbox, conversation) = self.signals.chat.with_untracked(|c| (c.outbox.clone(), c.conversation.as_ref().map(|c| c.id)));
+        let (outbox, conversation) = self.signals.state.with_untracked(|c| (c.outbox.clone(), c.conversation.as_ref().map(|c| c.id)));
         if effects.outbox_changed {
-            self.store.set_outbox(&outbox);
+            self.saved.set_outbox(&outbox);
         }
-        self.store.set_conversation(conversation);
+        self.saved.set_conversation(conversation);
         if let Some(text) = effects.agent_message {
             self.emit("message", &JsValue::from_str(&text));
         }
@@ -163,17 +173,17 @@ impl Session {
         let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
         if self.signals.open.get_untracked() && visible {
             let mut frame = None;
-            self.signals.chat.update(|c| frame = c.mark_read());
+            self.signals.state.update(|c| frame = c.mark_read());
             if let Some(frame) = frame {
                 self.send(&frame);
             }
-            self.signals.chat.with_untracked(|c| {
+            self.signals.state.with_untracked(|c| {
                 if let Some(id) = c.read_conversation {
-                    self.store.set_read(id, c.read_seq);
+                    self.saved.set_read(id, c.read_seq);
                 }
             });
         }
-        let unread = self.signals.chat.with_untracked(Chat::unread);
+        let unread = self.signals.state.with_untracked(WidgetState::unread);
         if unread != self.last_unread.replace(unread) {
             self.emit("unread", &JsValue::from_f64(unread as f64));
         }
@@ -229,7 +239,7 @@ pub fn set_open(open: bool) {
             return;
         }
         s.signals.open.set(open);
-        s.store.set_open(open);
+        s.saved.set_open(open);
         s.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
         if open {
             s.after_change();
@@ -249,17 +259,28 @@ pub fn identify(name: String, email: String) {
     with(|s| s.signals.identity.set((name, email)));
 }
 
+/// The visitor scrolled to the oldest message shown: fetch the page before.
+pub fn load_older() {
+    with(|s| {
+        let mut frame = None;
+        s.signals.state.update(|c| frame = c.load_older());
+        if let Some(frame) = frame {
+            s.send(&frame);
+        }
+    });
+}
+
 pub fn start_chat(prechat: PreChat) -> bool {
     with(|s| s.send(&VisitorFrame::StartChat { prechat })).unwrap_or(false)
 }
 
 /// Queues a message (sent now if connected) and stops the typing signal.
-pub fn compose(text: String) {
+pub fn compose(text: MessageText) {
     with(|s| {
         stop_typing(s);
         let mut effects = Effects::default();
         let id = webclient::ids::new_client_id();
-        s.signals.chat.update(|c| effects = c.compose(id, text, webclient::time::now_ms()));
+        s.signals.state.update(|c| effects = c.compose(id, text, webclient::time::now_ms()));
         s.carry_out(effects);
     });
 }
@@ -283,7 +304,7 @@ pub fn typed() {
     });
 }
 
-fn stop_typing(s: &Rc<Session>) {
+fn stop_typing(s: &Rc<Live>) {
     if let Some((id, _)) = s.typing_timer.borrow_mut().take() {
         if let Some(window) = web_sys::window() {
             window.clear_timeout_with_handle(id);

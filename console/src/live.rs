@@ -1,5 +1,5 @@
-//! The logged-in session: the agent WebSocket, the reactive state it feeds,
-//! and every frame the console sends.
+//! The console's live link to the server: the agent WebSocket, the reactive
+//! state it feeds, and every frame the console sends.
 //!
 //! The rules live in the pure reducer (`state`); this module only moves
 //! frames between the socket and the signals and performs the reducer's
@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, Presence};
-use protocol::{message_text_is_valid, ConversationId, PROTOCOL_VERSION};
+use protocol::{ConversationId, MessageText, PROTOCOL_VERSION};
 use webclient::time::now_ms;
 use webclient::{Socket, SocketHandlers};
 
@@ -42,7 +42,7 @@ const TYPING_REPEAT_MS: i64 = 2_500;
 const TYPING_IDLE_MS: i64 = 3_000;
 
 /// What this console last told a visitor about the agent typing.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct TypingOut {
     conversation_id: ConversationId,
     /// When `typing on` was last sent; 0 when the visitor was told "off".
@@ -50,9 +50,9 @@ struct TypingOut {
     last_input_ms: i64,
 }
 
-/// A cheap, copyable handle to the session, provided as context.
+/// A cheap, copyable handle to the live link, provided as context.
 #[derive(Clone, Copy)]
-pub struct Session {
+pub struct Live {
     pub auth: RwSignal<Auth>,
     pub state: RwSignal<ConsoleState>,
     pub link: RwSignal<Link>,
@@ -64,9 +64,9 @@ pub struct Session {
     drafts: StoredValue<HashMap<ConversationId, String>>,
 }
 
-impl Session {
-    pub fn new() -> Session {
-        let session = Session {
+impl Live {
+    pub fn new() -> Live {
+        let session = Live {
             auth: RwSignal::new(Auth::Checking),
             state: RwSignal::new(ConsoleState::default()),
             link: RwSignal::new(Link::Connecting),
@@ -170,6 +170,7 @@ impl Session {
             return;
         }
         self.link.set(Link::Reconnecting);
+        self.state.update(ConsoleState::disconnected);
         // A handshake refused for an expired session looks like any other
         // dropped connection; asking the REST API tells them apart.
         leptos::task::spawn_local(async move {
@@ -228,18 +229,24 @@ impl Session {
     /// Queues a message and sends it if connected; when not, `opened` sends
     /// it. Returns false for a blank or over-long text.
     pub fn send_message(self, conversation_id: ConversationId, text: &str) -> bool {
-        let text = text.trim_end();
-        if !message_text_is_valid(text) {
-            return false;
-        }
+        let Ok(text) = MessageText::parse(text.trim_end()) else { return false };
         self.stop_typing();
         let client_id = webclient::ids::new_client_id();
         let mut queued = false;
-        self.state.update(|s| queued = s.queue(conversation_id, client_id.clone(), text.to_string(), now_ms()));
+        self.state.update(|s| queued = s.queue(conversation_id, client_id.clone(), text.clone(), now_ms()));
         if queued {
-            self.send(&AgentFrame::Send { conversation_id, client_id, text: text.to_string() });
+            self.send(&AgentFrame::Send { conversation_id, client_id, text });
         }
         queued
+    }
+
+    /// The agent scrolled to the top of a chat: fetch the page before.
+    pub fn load_older(self, conversation_id: ConversationId) {
+        let mut frame = None;
+        self.state.update(|s| frame = s.load_older(conversation_id));
+        if let Some(frame) = frame {
+            self.send(&frame);
+        }
     }
 
     /// The agent changed the draft of a chat: tell the visitor, at most
@@ -256,7 +263,7 @@ impl Session {
                 self.send(&AgentFrame::Typing { conversation_id: t.conversation_id, on: false });
             }
         }
-        let mut t = current.filter(|t| t.conversation_id == conversation_id).unwrap_or(TypingOut { conversation_id, ..TypingOut::default() });
+        let mut t = current.filter(|t| t.conversation_id == conversation_id).unwrap_or(TypingOut { conversation_id, sent_on_ms: 0, last_input_ms: 0 });
         t.last_input_ms = now;
         if now - t.sent_on_ms >= TYPING_REPEAT_MS && self.send(&AgentFrame::Typing { conversation_id, on: true }) {
             t.sent_on_ms = now;
@@ -268,7 +275,7 @@ impl Session {
         if let Some(t) = self.typing.try_update_value(|t| t.take()).flatten() {
             // An ended chat refuses frames; the visitor's side already shows
             // that nobody is typing.
-            let open = self.state.with_untracked(|s| s.chat(t.conversation_id).is_some_and(|c| !c.is_ended()));
+            let open = self.state.with_untracked(|s| s.conversation(t.conversation_id).is_some_and(|c| !c.is_ended()));
             if t.sent_on_ms != 0 && open {
                 self.send(&AgentFrame::Typing { conversation_id: t.conversation_id, on: false });
             }
@@ -294,7 +301,7 @@ impl Session {
         if self.link.get_untracked() != Link::Open || !page_is_seen() {
             return;
         }
-        let due = self.state.with_untracked(|s| s.selected_chat().is_some_and(|c| !c.is_ended() && c.last_seq() > c.agent_read_seq));
+        let due = self.state.with_untracked(|s| s.selected_conversation().is_some_and(|c| !c.is_ended() && c.last_seq() > c.agent_read_seq));
         if !due {
             return;
         }
@@ -320,9 +327,9 @@ impl Session {
     }
 }
 
-impl Default for Session {
+impl Default for Live {
     fn default() -> Self {
-        Session::new()
+        Live::new()
     }
 }
 
