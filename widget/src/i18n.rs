@@ -65,8 +65,6 @@ pub enum Key {
     EndChat,
     Agent,
     TooLong,
-    Earlier,
-    Loading,
     ErrorSlowDown,
     ErrorLimit,
     ErrorGeneric,
@@ -110,10 +108,8 @@ fn en(key: Key) -> &'static str {
         Key::EndChat => "End chat",
         Key::Agent => "Agent",
         Key::TooLong => "That message is too long.",
-        Key::Earlier => "Show earlier messages",
-        Key::Loading => "Loading…",
-        Key::ErrorSlowDown => "You are sending messages very fast. Please wait a moment.",
-        Key::ErrorLimit => "You have reached a limit for now. Please try again later.",
+        Key::ErrorSlowDown => "Please slow down a little.",
+        Key::ErrorLimit => "Limit reached. Please try again later.",
         Key::ErrorGeneric => "Something went wrong. Please try again.",
     }
 }
@@ -148,10 +144,8 @@ fn zh_hant(key: Key) -> &'static str {
         Key::EndChat => "結束對話",
         Key::Agent => "客服人員",
         Key::TooLong => "訊息太長了。",
-        Key::Earlier => "顯示較早的訊息",
-        Key::Loading => "載入中…",
-        Key::ErrorSlowDown => "您傳送訊息的速度太快了，請稍候片刻。",
-        Key::ErrorLimit => "您暫時已達到使用上限，請稍後再試。",
+        Key::ErrorSlowDown => "請稍慢一點。",
+        Key::ErrorLimit => "已達上限，請稍後再試。",
         Key::ErrorGeneric => "發生錯誤，請再試一次。",
     }
 }
@@ -186,10 +180,8 @@ fn zh_hans(key: Key) -> &'static str {
         Key::EndChat => "结束对话",
         Key::Agent => "客服人员",
         Key::TooLong => "消息太长了。",
-        Key::Earlier => "显示较早的消息",
-        Key::Loading => "加载中…",
-        Key::ErrorSlowDown => "您发送消息的速度太快了，请稍候片刻。",
-        Key::ErrorLimit => "您暂时已达到使用上限，请稍后再试。",
+        Key::ErrorSlowDown => "请稍慢一点。",
+        Key::ErrorLimit => "已达上限，请稍后再试。",
         Key::ErrorGeneric => "发生错误，请再试一次。",
     }
 }

@@ -33,8 +33,6 @@ pub struct Signals {
     pub open: RwSignal<bool>,
     /// Name and email from `Rapport.identify`, to fill the pre-chat form.
     pub identity: RwSignal<(String, String)>,
-    /// What the visitor has typed and not sent, whatever happens to the view.
-    pub draft: StoredValue<String>,
     pub lang: Lang,
 }
 
@@ -47,6 +45,8 @@ struct Live {
     notify: js_sys::Function,
     launcher: Option<web_sys::HtmlElement>,
     typing_sent_at: Cell<f64>,
+    /// What the visitor has typed and not sent, whatever happens to the view.
+    draft: RefCell<String>,
     typing_timer: RefCell<Option<webclient::Timer>>,
     last_unread: Cell<usize>,
     _listeners: RefCell<Vec<webclient::Listener>>,
@@ -77,7 +77,6 @@ pub fn start(options: Options) -> Signals {
         state: RwSignal::new(options.state),
         open: RwSignal::new(false),
         identity: RwSignal::new((String::new(), String::new())),
-        draft: StoredValue::new(String::new()),
         lang: options.lang,
     };
     let live = Rc::new(Live {
@@ -87,6 +86,7 @@ pub fn start(options: Options) -> Signals {
         notify: options.notify,
         launcher: options.launcher,
         typing_sent_at: Cell::new(0.0),
+        draft: RefCell::new(String::new()),
         typing_timer: RefCell::new(None),
         last_unread: Cell::new(usize::MAX),
         _listeners: RefCell::new(Vec::new()),
@@ -257,6 +257,15 @@ pub fn toggle() {
 
 pub fn identify(name: String, email: String) {
     with(|s| s.signals.identity.set((name, email)));
+}
+
+/// What the visitor has typed and not sent.
+pub fn draft() -> String {
+    with(|s| s.draft.borrow().clone()).unwrap_or_default()
+}
+
+pub fn set_draft(text: String) {
+    with(|s| *s.draft.borrow_mut() = text);
 }
 
 /// The visitor scrolled to the oldest message shown: fetch the page before.

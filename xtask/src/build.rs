@@ -19,8 +19,8 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::compress;
-use crate::minify::minify;
-use crate::setup;
+use crate::esbuild::{self, Kind};
+use crate::setup::{self, Tools};
 use crate::wasm;
 use crate::workspace::Workspace;
 
@@ -52,8 +52,8 @@ pub struct Dist {
 /// The hand-written inputs, read before the slow compile so that a missing
 /// file fails at once.
 struct Sources {
-    widget_css: Vec<u8>,
-    console_css: Vec<u8>,
+    widget_css: String,
+    console_css: String,
     loader: String,
     console_page: String,
 }
@@ -78,7 +78,10 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
     clear_dir(&dist_dir)?;
     let mut bundles = Vec::new();
     for ((name, output), css) in CRATES.iter().zip(&outputs).zip([&sources.widget_css, &sources.console_css]) {
-        let files = CrateFiles { name, js: read(&output.js)?, wasm: read(&output.wasm)?, css };
+        let glue = std::fs::read_to_string(&output.js).with_context(|| format!("reading {}", output.js.display()))?;
+        let js = esbuild::minify(&tools.esbuild, &glue, Kind::Module).with_context(|| format!("minifying {name}'s glue"))?.into_bytes();
+        let css = esbuild::minify(&tools.esbuild, css, Kind::Css).with_context(|| format!("minifying {name}'s style sheet"))?;
+        let files = CrateFiles { name, js, wasm: read(&output.wasm)?, css: css.as_bytes() };
         let bundle = write_bundle(&dist_dir, files)?;
         if let Some(snippets) = &output.snippets {
             copy_dir(snippets, &dist_dir.join("assets/snippets"))?;
@@ -87,7 +90,7 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
     }
     let console = bundles.pop().expect("two bundles");
     let widget = bundles.pop().expect("two bundles");
-    let dist = write_pages(&dist_dir, &sources, widget, console)?;
+    let dist = write_pages(&dist_dir, &tools, &sources, widget, console)?;
     write_manifest(&dist_dir, &dist)?;
     let count = compress::precompress_dir(&dist_dir)?;
     print_summary(&dist_dir, &dist, count)?;
@@ -97,8 +100,8 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
 fn read_sources(ws: &Workspace) -> Result<Sources> {
     let text = |path: &str| std::fs::read_to_string(ws.path(path)).with_context(|| format!("reading {path}"));
     Ok(Sources {
-        widget_css: read(&ws.path("widget/style.css"))?,
-        console_css: read(&ws.path("console/style.css"))?,
+        widget_css: text("widget/style.css")?,
+        console_css: text("console/style.css")?,
         loader: text("widget/loader.js")?,
         console_page: text("console/index.html")?,
     })
@@ -178,12 +181,12 @@ fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle, extra: &[(&st
     filled
 }
 
-fn write_pages(dist: &Path, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
+fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
     let console_page = dist.join("console.html");
     let boot_url = write_console_boot(dist, &console)?;
     write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
     // Minify before filling in, so the minifier never sees the paths.
-    let loader_src = minify(&sources.loader).context("minifying widget/loader.js")?;
+    let loader_src = esbuild::minify(&tools.esbuild, &sources.loader, Kind::Script).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
     write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[]))?;
     Ok(Dist { widget, console, loader, console_page })

@@ -5,8 +5,8 @@
 
 mod build;
 mod compress;
+mod esbuild;
 mod lockfile;
-mod minify;
 mod process;
 mod run;
 mod setup;

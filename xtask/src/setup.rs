@@ -20,18 +20,23 @@ const BINARYEN_VERSION: &str = "132";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// The tools the wasm pipeline calls, as resolved paths.
+/// esbuild minifies the loader, the glue and the style sheets.
+const ESBUILD_VERSION: &str = "0.25.12";
+
+/// The tools the build calls, as resolved paths.
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
+    pub esbuild: PathBuf,
 }
 
 pub fn setup(ws: &Workspace) -> Result<Tools> {
     ensure_wasm_target()?;
     let wasm_bindgen = ensure_wasm_bindgen(ws)?;
     let wasm_opt = ensure_wasm_opt(ws)?;
+    let esbuild = ensure_npm_tool(ws, "esbuild", ESBUILD_VERSION)?;
     ensure_chromium()?;
-    Ok(Tools { wasm_bindgen, wasm_opt })
+    Ok(Tools { wasm_bindgen, wasm_opt, esbuild })
 }
 
 fn ensure_wasm_target() -> Result<()> {
@@ -95,12 +100,8 @@ fn ensure_wasm_opt(ws: &Workspace) -> Result<PathBuf> {
         return Ok(binary);
     }
     println!("wasm-opt (binaryen {BINARYEN_VERSION}): installing with npm into {}", tools.display());
-    if which("npm").is_none() {
-        // binaryen's npm package runs wasm-opt on Node.js, so both come from Debian.
-        println!("node + npm: installing with apt-get");
-        apt_install(&["nodejs", "npm"])?;
-        which("npm").context("npm is still missing after installing Debian's nodejs and npm packages")?;
-    }
+    // binaryen's npm package runs wasm-opt on Node.js.
+    ensure_npm()?;
     std::fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
     let package = format!("binaryen@{BINARYEN_VERSION}.0.0");
     process::run(Command::new("npm").arg("install").arg("--prefix").arg(&tools).args([&package, "--no-audit", "--no-fund"]))?;
@@ -108,6 +109,36 @@ fn ensure_wasm_opt(ws: &Workspace) -> Result<PathBuf> {
         bail!("{} does not report version {BINARYEN_VERSION} after installing {package}", binary.display());
     }
     Ok(binary)
+}
+
+/// An npm package with a command of the same name, at an exact version,
+/// in target/tools.
+fn ensure_npm_tool(ws: &Workspace, name: &str, version: &str) -> Result<PathBuf> {
+    let tools = ws.tools();
+    let binary = tools.join("node_modules/.bin").join(name);
+    let is_wanted = |b: &Path| probe(b, &["--version"]).is_some_and(|v| v.trim() == version);
+    if is_wanted(&binary) {
+        println!("{name} {version}: present");
+        return Ok(binary);
+    }
+    println!("{name} {version}: installing with npm into {}", tools.display());
+    ensure_npm()?;
+    std::fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
+    process::run(Command::new("npm").arg("install").arg("--prefix").arg(&tools).args([&format!("{name}@{version}"), "--no-audit", "--no-fund"]))?;
+    if !is_wanted(&binary) {
+        bail!("{} does not report version {version} after installing it", binary.display());
+    }
+    Ok(binary)
+}
+
+/// npm (and Node.js, which runs wasm-opt and the npm tools) from Debian.
+fn ensure_npm() -> Result<()> {
+    if which("npm").is_none() {
+        println!("node + npm: installing with apt-get");
+        apt_install(&["nodejs", "npm"])?;
+        which("npm").context("npm is still missing after installing Debian's nodejs and npm packages")?;
+    }
+    Ok(())
 }
 
 fn ensure_chromium() -> Result<()> {

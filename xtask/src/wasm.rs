@@ -27,6 +27,12 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
+/// Size first, run to a fixed point. Rust's Wasm never uses the first 1 KiB
+/// of memory (its stack sits above 1 MiB), which lets wasm-opt fold
+/// constant offsets into loads; together these save about 2 KB gzip of the
+/// widget.
+const OPTIMIZE: &[&str] = &["-Oz", "--converge", "--low-memory-unused"];
+
 /// Custom sections no browser reads. They survive when the profile does not
 /// strip (which wasm-bindgen prefers, to detect the features above), so
 /// wasm-opt drops them either way.
@@ -58,7 +64,7 @@ pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutp
 
     let bound = out_dir.join(format!("{name}_bg.wasm"));
     let optimized = out_dir.join(format!("{name}_bg.opt.wasm"));
-    process::run(Command::new(&tools.wasm_opt).arg("-Oz").args(WASM_FEATURES).args(STRIP).arg(&bound).arg("-o").arg(&optimized))
+    process::run(Command::new(&tools.wasm_opt).args(OPTIMIZE).args(WASM_FEATURES).args(STRIP).arg(&bound).arg("-o").arg(&optimized))
         .with_context(|| format!("optimizing {name}'s Wasm"))?;
 
     let snippets = out_dir.join("snippets");

@@ -12,10 +12,15 @@ use crate::build::{self, Bundle, Dist};
 use crate::process;
 use crate::workspace::Workspace;
 
-/// The loader is on every page of every site, opened or not.
-const LOADER_GZIP_BUDGET: u64 = 3 * 1024;
-/// Wasm + JS glue + CSS, fetched when a visitor opens the chat.
-const WIDGET_TOTAL_GZIP_BUDGET: u64 = 150 * 1024;
+/// The loader is on every page of every site, opened or not. What it
+/// weighed when chat first shipped: it must not grow.
+const LOADER_GZIP_BUDGET: u64 = 2_298;
+/// Wasm + JS glue + CSS, fetched when a visitor opens the chat. Also what
+/// it weighed when chat first shipped: the chat download must not grow;
+/// anything beyond chat loads as its own module when first used.
+const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829;
+/// The agent console (Wasm + JS + CSS), admin and report screens included.
+const CONSOLE_TOTAL_GZIP_BUDGET: u64 = 300 * 1024;
 
 /// One named figure, printed as `name: value bytes`.
 pub struct Figure {
@@ -81,7 +86,7 @@ pub fn print(figures: &[Figure]) {
 
 /// Budget overruns, one message each, empty when everything fits.
 pub fn overruns(figures: &[Figure]) -> Vec<String> {
-    let budgets = [("loader_gzip", LOADER_GZIP_BUDGET), ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET)];
+    let budgets = [("loader_gzip", LOADER_GZIP_BUDGET), ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET), ("console_total_gzip", CONSOLE_TOTAL_GZIP_BUDGET)];
     budgets
         .iter()
         .filter_map(|&(name, budget)| {
@@ -100,7 +105,9 @@ pub fn check(dist: &Dist) -> Result<()> {
     if !over.is_empty() {
         bail!("size budget exceeded:\n  {}", over.join("\n  "));
     }
-    println!("size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes)");
+    println!(
+        "size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes, console_total_gzip <= {CONSOLE_TOTAL_GZIP_BUDGET} bytes)"
+    );
     Ok(())
 }
 
@@ -126,7 +133,11 @@ mod tests {
 
     #[test]
     fn reports_how_far_over_budget() {
-        let figures = [Figure { name: "loader_gzip", bytes: 3072 }, Figure { name: "widget_total_gzip", bytes: 153_700 }];
-        assert_eq!(overruns(&figures), ["widget_total_gzip is 153700 bytes, 100 bytes over its budget of 153600 bytes"]);
+        let figures = [
+            Figure { name: "loader_gzip", bytes: LOADER_GZIP_BUDGET },
+            Figure { name: "widget_total_gzip", bytes: WIDGET_TOTAL_GZIP_BUDGET + 100 },
+            Figure { name: "console_total_gzip", bytes: 1 },
+        ];
+        assert_eq!(overruns(&figures), [format!("widget_total_gzip is {} bytes, 100 bytes over its budget of {WIDGET_TOTAL_GZIP_BUDGET} bytes", WIDGET_TOTAL_GZIP_BUDGET + 100)]);
     }
 }

@@ -18,7 +18,6 @@ pub fn composer(s: Signals) -> impl IntoView {
     let lang = s.lang;
     let input = NodeRef::<html::Textarea>::new();
     let problem = RwSignal::new(None::<&'static str>);
-    let refusal = Memo::new(move |_| s.state.with(|c| c.error));
 
     let send = move || {
         let Some(area) = input.get_untracked() else { return };
@@ -28,7 +27,7 @@ pub fn composer(s: Signals) -> impl IntoView {
             Ok(text) => {
                 problem.set(None);
                 area.set_value("");
-                s.draft.set_value(String::new());
+                live::set_draft(String::new());
                 live::compose(text);
             }
         }
@@ -43,18 +42,9 @@ pub fn composer(s: Signals) -> impl IntoView {
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
-        s.draft.set_value(event_target_value(&ev));
+        live::set_draft(event_target_value(&ev));
         live::typed();
     };
-    // Put back what was being written before the composer was last drawn.
-    Effect::new(move |_| {
-        if let Some(area) = input.get() {
-            let draft = s.draft.get_value();
-            if !draft.is_empty() && area.value().is_empty() {
-                area.set_value(&draft);
-            }
-        }
-    });
 
     view! {
         <form class="rp-composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
@@ -65,6 +55,9 @@ pub fn composer(s: Signals) -> impl IntoView {
                 maxlength=MAX_MESSAGE_CHARS * 2
                 aria-label=t(lang, Key::Placeholder)
                 placeholder=t(lang, Key::Placeholder)
+                // What was being written before the composer was last drawn;
+                // set once, never bound.
+                prop:value=live::draft()
                 node_ref=input
                 on:input=on_input
                 on:keydown=on_keydown
@@ -73,7 +66,7 @@ pub fn composer(s: Signals) -> impl IntoView {
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
             </button>
             <p class="rp-problem" role="alert">
-                {move || problem.get().or_else(|| refusal.get().map(|code| i18n::refusal(lang, code)))}
+                {move || problem.get().or_else(|| s.state.with(|c| c.error).map(|code| i18n::refusal(lang, code)))}
             </p>
         </form>
     }

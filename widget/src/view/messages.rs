@@ -3,9 +3,12 @@
 //! inserted as text nodes, never parsed as HTML.
 //!
 //! The newest message stays in view while the reader is at the bottom;
-//! scrolling to the top (or the "earlier messages" button, for keyboards)
-//! fetches the page before, and the reader keeps their place when it
-//! arrives above them.
+//! scrolling to the top fetches the page before (the log takes keyboard
+//! focus, so arrow keys and Page Up scroll it too), and the reader keeps
+//! their place when it arrives above them.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::Relaxed};
+use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -18,95 +21,87 @@ use crate::model::Row;
 /// How close to an edge counts as being at it, in pixels.
 const EDGE: i32 = 48;
 
+/// No anchor set.
+const NONE: i32 = i32::MIN;
+
+/// Where the reader is in the log, between events. (Atomics only because
+/// view closures must be `Send`; the widget has one thread.)
+struct Place {
+    /// At the bottom, so new messages scroll into view.
+    at_bottom: AtomicBool,
+    /// The distance from the bottom when older messages were asked for.
+    anchor: AtomicI32,
+}
+
 pub fn log(s: Signals) -> impl IntoView {
     let lang = s.lang;
     let state = s.state;
     let scroller = NodeRef::<html::Div>::new();
-    // Whether the reader is at the bottom (so new messages scroll into view).
-    let at_bottom = StoredValue::new(true);
-    // The distance from the bottom when older messages were asked for.
-    let anchor = StoredValue::new(None::<i32>);
+    let place = Arc::new(Place { at_bottom: AtomicBool::new(true), anchor: AtomicI32::new(NONE) });
 
-    let tail = Memo::new(move |_| state.with(|c| (c.last_seq(), c.outbox.len(), c.agent_typing.is_some(), c.status())));
-    let first_seq = Memo::new(move |_| state.with(|c| c.first_seq()));
-    let has_older = Memo::new(move |_| state.with(|c| c.has_older()));
-    let loading = Memo::new(move |_| state.with(|c| c.loading_older));
-
-    Effect::new(move |_| {
-        tail.track();
+    // Something new at the end: keep it in view if the reader was there.
+    // Older messages arriving above: keep the reader's place instead.
+    let follow = place.clone();
+    Effect::new(move |before: Option<(u64, usize, bool, u64)>| {
         s.open.track();
-        if at_bottom.get_value() {
+        let now = state.with(|c| (c.last_seq(), c.outbox.len(), c.agent_typing.is_some(), c.first_seq()));
+        let older_arrived = before.is_some_and(|b| now.3 < b.3);
+        let anchor = if older_arrived { follow.anchor.swap(NONE, Relaxed) } else { NONE };
+        let to_bottom = follow.at_bottom.load(Relaxed) && before.is_none_or(|b| (b.0, b.1, b.2) != (now.0, now.1, now.2));
+        if anchor != NONE || to_bottom {
             request_animation_frame(move || {
                 if let Some(el) = scroller.get_untracked() {
-                    el.set_scroll_top(el.scroll_height());
+                    el.set_scroll_top(if anchor == NONE { el.scroll_height() } else { el.scroll_height() - anchor });
                 }
             });
         }
+        now
     });
-    Effect::new(move |_| {
-        first_seq.track();
-        if let Some(from_bottom) = anchor.get_value() {
-            anchor.set_value(None);
-            request_animation_frame(move || {
-                if let Some(el) = scroller.get_untracked() {
-                    el.set_scroll_top(el.scroll_height() - from_bottom);
-                }
-            });
-        }
-    });
-    let load_older = move || {
-        if let Some(el) = scroller.get_untracked() {
-            anchor.set_value(Some(el.scroll_height() - el.scroll_top()));
-        }
-        live::load_older();
-    };
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else { return };
-        at_bottom.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < EDGE);
-        if el.scroll_top() < EDGE && has_older.get_untracked() && !loading.get_untracked() {
-            load_older();
+        place.at_bottom.store(el.scroll_height() - el.scroll_top() - el.client_height() < EDGE, Relaxed);
+        if el.scroll_top() < EDGE && state.with_untracked(|c| c.has_older() && !c.loading_older) {
+            place.anchor.store(el.scroll_height() - el.scroll_top(), Relaxed);
+            live::load_older();
         }
     };
 
-    let greeting = Memo::new(move |_| state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone())));
-    let status = Memo::new(move |_| {
+    let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
+    let status_line = move || {
         state.with(|c| match &c.conversation {
-            Some(conv) if conv.status == ConversationStatus::Queued => Some(if !c.agents_online {
-                t(lang, Key::Away).to_string()
-            } else if let Some(p) = conv.queue_position {
-                format!("{} {}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
-            } else {
-                t(lang, Key::Waiting).to_string()
-            }),
+            Some(conv) if conv.status == ConversationStatus::Queued => {
+                let text = if !c.agents_online {
+                    t(lang, Key::Away).to_string()
+                } else if let Some(p) = conv.queue_position {
+                    format!("{} {}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
+                } else {
+                    t(lang, Key::Waiting).to_string()
+                };
+                Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
+            }
+            Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
             _ => None,
         })
-    });
-    let ended = Memo::new(move |_| state.with(|c| c.status() == Some(ConversationStatus::Ended)));
-    let typing = Memo::new(move |_| state.with(|c| c.agent_typing.clone()));
+    };
+    let typing = move || {
+        state.with(|c| c.agent_typing.clone()).map(|name| {
+            view! {
+                <p class="rp-typing">
+                    <span class="rp-dots" aria-hidden="true"><i></i><i></i><i></i></span>
+                    {i18n::typing(lang, &name)}
+                </p>
+            }
+        })
+    };
 
     view! {
-        <div class="rp-scroll" node_ref=scroller on:scroll=on_scroll>
-            <Show when=move || has_older.get()>
-                <button class="rp-older" type="button" disabled=move || loading.get() on:click=move |_| load_older()>
-                    {move || t(lang, if loading.get() { Key::Loading } else { Key::Earlier })}
-                </button>
-            </Show>
-            {move || greeting.get().map(|g| view! { <p class="rp-greeting">{g}</p> })}
+        <div class="rp-scroll" tabindex="0" aria-label=t(lang, Key::Messages) node_ref=scroller on:scroll=on_scroll>
+            {move || greeting().map(|g| view! { <p class="rp-greeting">{g}</p> })}
             <ol class="rp-log" role="log" aria-live="polite" aria-label=t(lang, Key::Messages)>
                 <For each=move || state.with(|c| c.rows()) key=row_key children=move |row| render_row(lang, row) />
             </ol>
-            {move || status.get().map(|text| view! { <p class="rp-queue" role="status">{text}</p> })}
-            <Show when=move || ended.get()>
-                <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p>
-            </Show>
-            <div aria-live="polite">
-                {move || typing.get().map(|name| view! {
-                    <p class="rp-typing">
-                        <span class="rp-dots" aria-hidden="true"><i></i><i></i><i></i></span>
-                        {i18n::typing(lang, &name)}
-                    </p>
-                })}
-            </div>
+            {status_line}
+            <div aria-live="polite">{typing}</div>
         </div>
     }
 }

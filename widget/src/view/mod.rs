@@ -1,9 +1,11 @@
 //! The panel: header, connection banner, message log, and either the
 //! pre-chat form or the composer. The launcher belongs to the loader.
 //!
-//! Each part reads only the piece of state it shows (through a `Memo`), so
-//! an event redraws what changed and nothing else: above all, the composer
-//! is drawn once per conversation, not once per event.
+//! The composer is drawn once per conversation, not once per event: it
+//! hangs off a signal of its own, "is the pre-chat form shown", which an
+//! effect sets only when that answer changes (when a conversation starts or
+//! ends). A `Memo` would say the same, but each memo type costs the widget
+//! kilobytes; a `bool` signal's code is there already.
 
 mod composer;
 mod messages;
@@ -37,19 +39,23 @@ pub fn panel(s: Signals) -> impl IntoView {
         }
     });
 
-    let title = Memo::new(move |_| state.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() }));
-    let agent = Memo::new(move |_| {
+    let title = move || state.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() });
+    let subtitle = move || {
         state.with(|c| match &c.conversation {
-            Some(conv) if conv.status == ConversationStatus::Active => Some(conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string())),
-            _ => None,
+            Some(conv) if conv.status == ConversationStatus::Active => {
+                let name = conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string());
+                view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any()
+            }
+            _ => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
         })
-    });
-    let subtitle = move || match agent.get() {
-        Some(name) => view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any(),
-        None => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
     };
-    let connected = Memo::new(move |_| state.with(|c| c.connected));
-    let needs_prechat = Memo::new(move |_| state.with(|c| c.needs_prechat()));
+    let prechat_shown = RwSignal::new(state.with_untracked(|c| c.needs_prechat()));
+    Effect::new(move |_| {
+        let needed = state.with(|c| c.needs_prechat());
+        if needed != prechat_shown.get_untracked() {
+            prechat_shown.set(needed);
+        }
+    });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
@@ -70,16 +76,16 @@ pub fn panel(s: Signals) -> impl IntoView {
         >
             <header class="rp-header">
                 <div class="rp-heading">
-                    <h2 id="rp-title" class="rp-title">{move || title.get()}</h2>
+                    <h2 id="rp-title" class="rp-title">{title}</h2>
                     {subtitle}
                 </div>
                 <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| live::set_open(false)>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
                 </button>
             </header>
-            <p class="rp-banner" role="status" hidden=move || connected.get()>{t(lang, Key::Reconnecting)}</p>
+            <p class="rp-banner" role="status" hidden=move || state.with(|c| c.connected)>{t(lang, Key::Reconnecting)}</p>
             {messages::log(s)}
-            {move || if needs_prechat.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
+            {move || if prechat_shown.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>
     }
 }
