@@ -229,7 +229,7 @@ impl Live {
     /// Queues a message and sends it if connected; when not, `opened` sends
     /// it. Returns false for a blank or over-long text.
     pub fn send_message(self, conversation_id: ConversationId, text: &str) -> bool {
-        let Ok(text) = MessageText::parse(text.trim_end()) else { return false };
+        let Ok(text) = MessageText::parse(protocol::without_controls(text.trim_end())) else { return false };
         self.stop_typing();
         let client_id = webclient::ids::new_client_id();
         let mut queued = false;

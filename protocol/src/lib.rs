@@ -141,7 +141,8 @@ impl PreChat {
     /// The answers trimmed and checked, as the widget's form and the server
     /// both require them.
     pub fn normalized(&self) -> Result<PreChat, BadPreChat> {
-        let p = PreChat { name: self.name.trim().to_string(), email: self.email.trim().to_string(), topic: self.topic.trim().to_string() };
+        let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string();
+        let p = PreChat { name: clean(&self.name), email: clean(&self.email), topic: clean(&self.topic) };
         if p.name.chars().count() > Self::MAX_NAME_CHARS || p.email.chars().count() > Self::MAX_EMAIL_CHARS || p.topic.chars().count() > Self::MAX_TOPIC_CHARS {
             return Err(BadPreChat::TooLong);
         }
@@ -157,6 +158,12 @@ impl PreChat {
 pub enum BadPreChat {
     TooLong,
     BadEmail,
+}
+
+/// `text` without control characters other than tab and line breaks: what
+/// a composer sends when something odd was pasted into it.
+pub fn without_controls(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
 }
 
 /// A light check: one '@' with something on both sides and a dot after it,

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::MAX_MESSAGE_CHARS;
 
 /// Not blank, at most [`MAX_MESSAGE_CHARS`] characters (characters, not
-/// bytes, so Chinese gets the same allowance as English). It is plain text:
-/// whatever it contains is shown as those characters, never as markup.
+/// bytes, so Chinese gets the same allowance as English), and no control
+/// characters but tab and line breaks. It is plain text: whatever it
+/// contains is shown as those characters, never as markup.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
 #[serde(try_from = "String", into = "String")]
 pub struct MessageText(String);
@@ -21,11 +22,13 @@ pub struct MessageText(String);
 pub enum BadText {
     Blank,
     TooLong,
+    Control,
 }
 
 impl BadText {
     pub const BLANK: &'static str = "a message cannot be empty";
     pub const TOO_LONG: &'static str = "a message can have at most 4000 characters";
+    pub const CONTROL: &'static str = "a message cannot contain control characters";
 }
 
 impl fmt::Display for BadText {
@@ -33,6 +36,7 @@ impl fmt::Display for BadText {
         f.write_str(match self {
             Self::Blank => Self::BLANK,
             Self::TooLong => Self::TOO_LONG,
+            Self::Control => Self::CONTROL,
         })
     }
 }
@@ -44,6 +48,8 @@ impl MessageText {
             Err(BadText::Blank)
         } else if text.len() > MAX_MESSAGE_CHARS && text.chars().count() > MAX_MESSAGE_CHARS {
             Err(BadText::TooLong)
+        } else if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            Err(BadText::Control)
         } else {
             Ok(Self(text))
         }
@@ -98,6 +104,9 @@ mod tests {
         assert_eq!(MessageText::parse(format!("{chinese}好")), Err(BadText::TooLong));
         assert_eq!(MessageText::parse("  \n "), Err(BadText::Blank));
         assert!(MessageText::parse("<img src=x onerror=alert(1)>").is_ok());
+        assert!(MessageText::parse("line\nline\ttab").is_ok());
+        assert_eq!(MessageText::parse("nul\0byte"), Err(BadText::Control));
+        assert_eq!(MessageText::parse("bell\u{7}"), Err(BadText::Control));
     }
 
     #[test]

@@ -14,12 +14,19 @@ use serde_json::{json, Value};
 
 use crate::static_site::free_port;
 
-/// Records uncaught errors, unhandled rejections and Rust panics (which
-/// the panic hook reports through `console.error`) from the first moment
-/// of every document, for [`crate::js_errors`].
+/// Records uncaught errors, unhandled rejections, Rust panics (which the
+/// panic hook reports through `console.error`), Content-Security-Policy
+/// violations and every dialog a script tries to open, from the first
+/// moment of every document, for [`crate::js_errors`].
 const ERROR_COLLECTOR: &str = r#"(() => {
   if (window.__e2eErrors) return;
   const errors = window.__e2eErrors = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    errors.push(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+  });
+  for (const name of ['alert', 'confirm', 'prompt']) {
+    window[name] = function (message) { errors.push(`a script opened ${name}(${String(message)})`); };
+  }
   window.addEventListener('error', (e) => {
     if (e instanceof ErrorEvent) errors.push(`uncaught: ${e.message} at ${e.filename}:${e.lineno}:${e.colno}`);
   }, true);
@@ -110,6 +117,24 @@ impl Browser {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Back to a blank state between scenarios: one window, desktop size,
+    /// no cookies or storage from an earlier one.
+    pub async fn reset(&self) -> Result<()> {
+        let windows = self.client.windows().await?;
+        for extra in windows.iter().skip(1) {
+            self.client.switch_to_window(extra.clone()).await?;
+            self.client.close_window().await?;
+        }
+        if let Some(first) = windows.first() {
+            self.client.switch_to_window(first.clone()).await?;
+        }
+        self.client.goto("about:blank").await?;
+        self.client.set_window_size(1280, 900).await?;
+        self.cdp("Network.clearBrowserCookies", json!({})).await?;
+        self.cdp("Storage.clearDataForOrigin", json!({ "origin": "*", "storageTypes": "all" })).await.ok();
+        Ok(())
     }
 
     /// Runs a Chrome DevTools Protocol command (through chromedriver).

@@ -102,7 +102,15 @@ pub async fn open_widget_panel(client: &Client) {
         if widget_visible(client, ".rp-panel").await.unwrap_or(false) {
             return;
         }
-        crate::wait_for("a click on the launcher", async || Ok(widget(client, "button.rp-launcher").await?.click().await?)).await;
+        crate::wait_for("a click on the launcher (or the panel to open by itself)", async || {
+            // A restored panel may open (and cover the launcher on a phone)
+            // while we try.
+            if widget_visible(client, ".rp-panel").await? {
+                return Ok(());
+            }
+            Ok(widget(client, "button.rp-launcher").await?.click().await?)
+        })
+        .await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
         while std::time::Instant::now() < deadline {
             if widget_visible(client, ".rp-panel").await.unwrap_or(false) {

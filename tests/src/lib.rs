@@ -6,9 +6,12 @@
 //! how to fix it (`cargo xtask build`, `cargo xtask setup`, or simply
 //! `cargo xtask test`, which builds first).
 
+pub mod axe;
 mod browser;
 mod dom;
+pub mod keys;
 mod paths;
+pub mod scenario;
 mod stack;
 mod static_site;
 mod wait;

@@ -68,6 +68,11 @@ impl Stack {
         Ok(Self { server: Some(server), config, backend, demo, _data: data, demo_copy })
     }
 
+    /// The running backend's store, to set up data a scenario needs.
+    pub fn store(&self) -> Result<rapport::store::Store> {
+        Ok(self.server.as_ref().context("the backend is stopped")?.state.store.clone())
+    }
+
     pub fn backend_addr(&self) -> SocketAddr {
         self.backend
     }

@@ -22,6 +22,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// esbuild minifies the loader, the glue and the style sheets.
 const ESBUILD_VERSION: &str = "0.25.12";
+/// axe-core runs the accessibility checks of the end-to-end suite.
+const AXE_VERSION: &str = "4.10.3";
 
 /// The tools the build calls, as resolved paths.
 pub struct Tools {
@@ -35,6 +37,7 @@ pub fn setup(ws: &Workspace) -> Result<Tools> {
     let wasm_bindgen = ensure_wasm_bindgen(ws)?;
     let wasm_opt = ensure_wasm_opt(ws)?;
     let esbuild = ensure_npm_tool(ws, "esbuild", ESBUILD_VERSION)?;
+    ensure_axe(ws)?;
     ensure_chromium()?;
     Ok(Tools { wasm_bindgen, wasm_opt, esbuild })
 }
@@ -129,6 +132,22 @@ fn ensure_npm_tool(ws: &Workspace, name: &str, version: &str) -> Result<PathBuf>
         bail!("{} does not report version {version} after installing it", binary.display());
     }
     Ok(binary)
+}
+
+/// axe-core's browser script, which the end-to-end suite injects into pages
+/// (it finds it at target/tools/node_modules/axe-core/axe.min.js).
+fn ensure_axe(ws: &Workspace) -> Result<()> {
+    let tools = ws.tools();
+    let package = tools.join("node_modules/axe-core/package.json");
+    let installed = std::fs::read_to_string(&package).ok().and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+    if installed.as_ref().and_then(|p| p["version"].as_str()) == Some(AXE_VERSION) && tools.join("node_modules/axe-core/axe.min.js").is_file() {
+        println!("axe-core {AXE_VERSION}: present");
+        return Ok(());
+    }
+    println!("axe-core {AXE_VERSION}: installing with npm into {}", tools.display());
+    ensure_npm()?;
+    std::fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
+    process::run(Command::new("npm").arg("install").arg("--prefix").arg(&tools).args([&format!("axe-core@{AXE_VERSION}"), "--no-audit", "--no-fund"]))
 }
 
 /// npm (and Node.js, which runs wasm-opt and the npm tools) from Debian.

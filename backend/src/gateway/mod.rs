@@ -20,9 +20,10 @@ pub use visitor::visitor_ws;
 
 use protocol::visitor::PageInfo;
 
-/// Cuts client-supplied descriptive text to a sane length.
+/// Cuts client-supplied descriptive text (a page title, a locale) to a
+/// sane length, dropping control characters, which have no business there.
 fn clip(s: &str, max_chars: usize) -> String {
-    s.chars().take(max_chars).collect()
+    s.chars().filter(|c| !c.is_control()).take(max_chars).collect()
 }
 
 /// The page a visitor reports, cut to sane lengths.
@@ -37,6 +38,7 @@ mod tests {
     #[test]
     fn descriptive_text_is_clipped_by_characters() {
         assert_eq!(clip("你好世界", 2), "你好");
+        assert_eq!(clip("a\0b\u{1b}[31mc", 10), "ab[31mc");
         assert_eq!(clip_page(PageInfo { url: "u".repeat(3000), title: String::new() }).url.len(), 2000);
     }
 }

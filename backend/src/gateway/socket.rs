@@ -57,7 +57,7 @@ pub fn parse_frame<F: DeserializeOwned>(text: &str) -> Result<F, Refusal> {
             ErrorCode::UnknownType
         } else if message.contains(BadText::TOO_LONG) {
             ErrorCode::TooLarge
-        } else if message.contains(BadText::BLANK) || message.contains(BadClientId::MESSAGE) {
+        } else if message.contains(BadText::BLANK) || message.contains(BadText::CONTROL) || message.contains(BadClientId::MESSAGE) {
             ErrorCode::Invalid
         } else {
             ErrorCode::BadFrame

@@ -99,7 +99,7 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
     // Keep the newest message in view while the agent is at the bottom; when
     // older messages arrive above, keep the agent's place. The frame delay
     // lets the list render the rows first.
-    let log = NodeRef::<html::Ol>::new();
+    let log = NodeRef::<html::Div>::new();
     let at_bottom = StoredValue::new(true);
     let anchor = StoredValue::new(None::<i32>);
     let tail = Memo::new(move |_| state.with(|s| s.conversation(id).map(|c| (c.last_seq(), c.outbox.len()))));
@@ -180,16 +180,18 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
                     {move || c.t(Key::EndChat)}
                 </button>
             </header>
-            <ol class="messages" role="log" aria-live="polite" aria-label=move || c.t(Key::Messages) tabindex="0" node_ref=log on:scroll=on_scroll>
+            // The scrolling live region wraps the list, so the list keeps
+            // its list role for screen readers.
+            <div class="messages" role="log" aria-live="polite" aria-label=move || c.t(Key::Messages) tabindex="0" node_ref=log on:scroll=on_scroll>
                 <Show when=move || has_older.get()>
-                    <li class="older">
-                        <button type="button" class="btn btn-ghost load-older" disabled=move || loading_older.get() on:click=move |_| load_older()>
-                            {move || c.t(if loading_older.get() { Key::Loading } else { Key::EarlierMessages })}
-                        </button>
-                    </li>
+                    <button type="button" class="btn btn-ghost load-older" disabled=move || loading_older.get() on:click=move |_| load_older()>
+                        {move || c.t(if loading_older.get() { Key::Loading } else { Key::EarlierMessages })}
+                    </button>
                 </Show>
-                <For each=move || list.get() key=|row| row.key.clone() children=move |row| view! { <Message id row/> }/>
-            </ol>
+                <ol class="message-list">
+                    <For each=move || list.get() key=|row| row.key.clone() children=move |row| view! { <Message id row/> }/>
+                </ol>
+            </div>
             <div class="typing-slot" aria-live="polite">
                 <Show when=move || typing.get()>
                     <p class="typing">{move || t_name(c.lang.get(), Key::IsTyping, &name.get())}</p>

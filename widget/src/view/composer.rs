@@ -21,9 +21,9 @@ pub fn composer(s: Signals) -> impl IntoView {
 
     let send = move || {
         let Some(area) = input.get_untracked() else { return };
-        match MessageText::parse(area.value().trim_end()) {
-            Err(BadText::Blank) => {}
+        match MessageText::parse(protocol::without_controls(area.value().trim_end())) {
             Err(BadText::TooLong) => problem.set(Some(t(lang, Key::TooLong))),
+            Err(_) => {}
             Ok(text) => {
                 problem.set(None);
                 area.set_value("");

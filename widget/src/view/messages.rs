@@ -95,11 +95,14 @@ pub fn log(s: Signals) -> impl IntoView {
     };
 
     view! {
-        <div class="rp-scroll" tabindex="0" aria-label=t(lang, Key::Messages) node_ref=scroller on:scroll=on_scroll>
+        <div class="rp-scroll" tabindex="0" role="region" aria-label=t(lang, Key::Messages) node_ref=scroller on:scroll=on_scroll>
             {move || greeting().map(|g| view! { <p class="rp-greeting">{g}</p> })}
-            <ol class="rp-log" role="log" aria-live="polite" aria-label=t(lang, Key::Messages)>
-                <For each=move || state.with(|c| c.rows()) key=row_key children=move |row| render_row(lang, row) />
-            </ol>
+            // The live region wraps the list, so the list keeps its list role.
+            <div role="log" aria-live="polite">
+                <ol class="rp-log">
+                    <For each=move || state.with(|c| c.rows()) key=row_key children=move |row| render_row(lang, row) />
+                </ol>
+            </div>
             {status_line}
             <div aria-live="polite">{typing}</div>
         </div>

@@ -1,0 +1,31 @@
+//! The end-to-end suite: real Chromium as the visitor on the demo shop and
+//! as the agent in the console, against the real backend. Run with
+//! `cargo xtask test` (which builds `dist/` first), or after `cargo xtask
+//! build` with `cargo test -p e2e --test e2e [-- NAME...]`. Set
+//! `RUST_LOG=rapport=debug` for the server's logs.
+
+mod accessibility;
+mod availability;
+mod chat;
+mod history;
+mod hostile;
+mod support;
+mod typing;
+
+use std::process::ExitCode;
+
+use e2e::scenario;
+
+fn main() -> ExitCode {
+    scenario::main(&[
+        e2e::scenario!(chat::a_chat_survives_reloads_navigation_tabs_and_a_backend_restart),
+        e2e::scenario!(typing::drafts_survive_whatever_the_other_side_does),
+        e2e::scenario!(typing::a_burst_typed_by_keyboard_arrives_whole_and_in_order),
+        e2e::scenario!(history::older_messages_load_as_the_reader_scrolls_up),
+        e2e::scenario!(hostile::hostile_input_stays_inert_everywhere),
+        e2e::scenario!(accessibility::the_widget_and_the_console_pass_axe),
+        e2e::scenario!(availability::a_page_on_an_origin_the_site_does_not_allow_gets_an_unavailable_launcher),
+        e2e::scenario!(availability::with_the_backend_down_the_launcher_says_unavailable_without_errors),
+        e2e::scenario!(availability::the_widget_speaks_traditional_chinese_on_a_zh_hant_page),
+    ])
+}
