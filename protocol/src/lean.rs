@@ -31,11 +31,16 @@ fn boolean<S: Source>(s: &S, name: &str) -> Option<bool> {
     s.field(name)?.as_bool()
 }
 
-/// A whole number that fits in `T` (JSON numbers are doubles in JS, exact
-/// up to 2^53, which every id and sequence number here stays below).
+/// The largest integer a double holds exactly (JavaScript's
+/// `Number.MAX_SAFE_INTEGER`); every id and sequence number stays below.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A whole number that fits in `T`. JSON numbers are doubles in JS, so a
+/// larger one may already have been rounded (2^53 + 1 reads as 2^53) and
+/// is refused rather than read as a different number than was sent.
 fn int<S: Source, T: TryFrom<i64>>(s: &S, name: &str) -> Option<T> {
     let n = s.field(name)?.as_f64()?;
-    if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_992.0 {
+    if n.fract() != 0.0 || n.abs() > MAX_SAFE_INTEGER {
         return None;
     }
     T::try_from(n as i64).ok()
@@ -342,6 +347,15 @@ mod tests {
             assert_eq!(decode_visitor_event(&value), None, "{bad}");
             assert!(serde_json::from_value::<VisitorEvent>(value).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn numbers_a_double_cannot_hold_exactly_are_refused_not_rounded() {
+        // Found by the fuzz test: 2^53 + 1 arrives in JS as 2^53.
+        let value: Value = serde_json::from_str(r#"{"type":"read","seq":9007199254740993}"#).unwrap();
+        assert_eq!(decode_visitor_event(&value), None);
+        let value: Value = serde_json::from_str(r#"{"type":"read","seq":9007199254740991}"#).unwrap();
+        assert_eq!(decode_visitor_event(&value), Some(VisitorEvent::Read { seq: 9_007_199_254_740_991 }));
     }
 
     #[test]

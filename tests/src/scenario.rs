@@ -84,7 +84,9 @@ async fn run_all(chosen: &[&Scenario]) -> ExitCode {
             Ok(_) => match tokio::time::timeout(SCENARIO_LIMIT, AssertUnwindSafe((scenario.run)(&world)).catch_unwind()).await {
                 Ok(Ok(Ok(()))) => Ok(()),
                 Ok(Ok(Err(e))) => Err(format!("{e:#}")),
-                Ok(Err(panic)) => Err(panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()),
+                Ok(Err(panic)) => {
+                    Err(panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
+                }
                 Err(_) => Err(format!("did not finish within {} s", SCENARIO_LIMIT.as_secs())),
             },
         };

@@ -29,7 +29,8 @@ pub fn minify(esbuild: &Path, source: &str, kind: Kind) -> Result<String> {
         Kind::Module => cmd.args(["--loader=js", "--format=esm", "--target=es2020"]),
         Kind::Css => cmd.args(["--loader=css"]),
     };
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {}", esbuild.display()))?;
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {}", esbuild.display()))?;
     let mut stdin = child.stdin.take().context("esbuild's stdin")?;
     let input = source.to_string();
     // Written from a thread so a large output cannot deadlock the pipes.

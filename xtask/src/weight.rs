@@ -138,6 +138,9 @@ mod tests {
             Figure { name: "widget_total_gzip", bytes: WIDGET_TOTAL_GZIP_BUDGET + 100 },
             Figure { name: "console_total_gzip", bytes: 1 },
         ];
-        assert_eq!(overruns(&figures), [format!("widget_total_gzip is {} bytes, 100 bytes over its budget of {WIDGET_TOTAL_GZIP_BUDGET} bytes", WIDGET_TOTAL_GZIP_BUDGET + 100)]);
+        assert_eq!(
+            overruns(&figures),
+            [format!("widget_total_gzip is {} bytes, 100 bytes over its budget of {WIDGET_TOTAL_GZIP_BUDGET} bytes", WIDGET_TOTAL_GZIP_BUDGET + 100)]
+        );
     }
 }

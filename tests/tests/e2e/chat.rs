@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use e2e::scenario::World;
-use e2e::{count, open_widget_panel, wait_for, wait_for_within, widget, widget_count, widget_texts, widget_visible, visible, Stack, AGENT_EMAIL, AGENT_PASSWORD};
+use e2e::{
+    count, open_widget_panel, visible, wait_for, wait_for_within, widget, widget_count, widget_texts, widget_visible, Stack, AGENT_EMAIL, AGENT_PASSWORD,
+};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -229,4 +231,3 @@ pub async fn a_chat_survives_reloads_navigation_tabs_and_a_backend_restart(world
     stack.shutdown().await;
     Ok(())
 }
-

@@ -64,7 +64,11 @@ async fn hostile_visitor(stack: &Stack, corpus: &[String]) -> Result<()> {
     let page = PageInfo { url: "javascript:alert(document.cookie)//<img src=x onerror=alert(1)>".into(), title: corpus[0].clone() };
     let locale = "\"><img src=x onerror=alert(1)>".to_string();
     socket.send(send(&VisitorFrame::Hello { v: PROTOCOL_VERSION, token: None, resume: None, page, locale })).await?;
-    let prechat = PreChat { name: corpus[2].chars().take(PreChat::MAX_NAME_CHARS).collect(), email: "<svg/onload=alert(1)>@evil.example".into(), topic: corpus[1].clone() };
+    let prechat = PreChat {
+        name: corpus[2].chars().take(PreChat::MAX_NAME_CHARS).collect(),
+        email: "<svg/onload=alert(1)>@evil.example".into(),
+        topic: corpus[1].clone(),
+    };
     socket.send(send(&VisitorFrame::StartChat { prechat })).await?;
     for (i, text) in corpus.iter().enumerate() {
         socket.send(send(&VisitorFrame::Send { client_id: ClientId::parse(format!("h{i}"))?, text: MessageText::parse(text.as_str())? })).await?;

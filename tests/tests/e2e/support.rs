@@ -142,7 +142,6 @@ pub fn has_han(text: &str) -> bool {
     text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
-
 // ---- Setting up a chat ------------------------------------------------------
 
 /// The visitor opens the shop's home page and the chat, fills the pre-chat
