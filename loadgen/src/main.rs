@@ -6,33 +6,21 @@
 //! [--visitors N] [--agents M] ...`. Progress goes to stderr; the figures
 //! alone to stdout.
 
-mod agent;
-mod cli;
-mod fixture;
-mod idle;
-mod open;
-mod receipts;
-mod report;
-mod run;
-mod server;
-mod stamp;
-mod visitor;
-mod ws;
-
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use tokio::time::Instant;
 
-use crate::cli::Args;
-use crate::server::ServerProcess;
+use loadgen::cli::Args;
+use loadgen::server::{self, ServerProcess};
+use loadgen::{fixture, run};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     args.validate()?;
-    raise_open_file_limit();
+    loadgen::raise_open_file_limit();
     let overall = Instant::now() + Duration::from_secs(args.deadline_secs);
 
     let binary = server::binary(args.server_bin.clone())?;
@@ -61,16 +49,4 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(outcome.problems.is_empty(), "{} problems during the run", outcome.problems.len());
     Ok(())
-}
-
-/// Thousands of sockets need thousands of file descriptors.
-fn raise_open_file_limit() {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit and setrlimit only read and write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
 }

@@ -75,7 +75,7 @@ pub fn binary(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// A loopback port nobody listens on right now. The server binds it a
 /// moment later; another process taking it in between is unlikely.
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
@@ -84,9 +84,14 @@ impl ServerProcess {
     /// Starts the server on a free loopback port with `data_dir`, and waits
     /// until it answers its health check.
     pub async fn start(binary: &Path, data_dir: &Path) -> anyhow::Result<Self> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+        Self::start_on(binary, data_dir, SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?))).await
+    }
+
+    /// Like [`ServerProcess::start`], on `addr` (a restart keeps its
+    /// address, as a real one behind a fixed port would).
+    pub async fn start_on(binary: &Path, data_dir: &Path, addr: SocketAddr) -> anyhow::Result<Self> {
         let log = data_dir.join("server.log");
-        let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).with_context(|| format!("opening {}", log.display()))?;
         let err = out.try_clone().context("sharing the log file")?;
         let mut command = Command::new(binary);
         command
@@ -167,6 +172,13 @@ impl ServerProcess {
                 bail!("the server did not stop within {STOP_TIMEOUT:?} of SIGTERM; killed it")
             }
         }
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.start_kill().context("killing the server")?;
+        self.child.wait().await.context("waiting for the killed server")?;
+        Ok(())
     }
 
     /// The end of the server's log, to explain a failure.

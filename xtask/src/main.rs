@@ -30,7 +30,8 @@ commands:
   run           build, then serve the backend with the demo shop (127.0.0.1:8080, demo on :8081)
   test          build, then run every test suite and the size budgets
   bench weight  build, then print the widget's byte sizes and browser transfer
-  bench chat    run the load generator (arguments after `chat` are passed through)";
+  bench chat    run the load generator (arguments after `chat` are passed through)
+  chaos         chat under cut connections and killed servers, then check nothing was lost (arguments passed through)";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -62,6 +63,7 @@ fn dispatch() -> Result<ExitCode> {
             "chat" => run::bench_chat(&ws, bench_args),
             other => bail!("unknown benchmark `{other}`, or unexpected arguments\n\n{USAGE}"),
         },
+        ("chaos", args) => run::chaos(&ws, args),
         ("bench", []) => bail!("`bench` needs a name: `weight` or `chat`\n\n{USAGE}"),
         ("help" | "--help" | "-h", _) => {
             println!("{USAGE}");

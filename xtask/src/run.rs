@@ -1,6 +1,6 @@
-//! `cargo xtask run` (the demo: backend plus demo shop) and `cargo xtask
-//! bench chat` (the load generator), both thin wrappers around `cargo run`
-//! that hand back the child's exit code.
+//! `cargo xtask run` (the demo: backend plus demo shop), `cargo xtask bench
+//! chat` (the load generator) and `cargo xtask chaos`, thin wrappers around
+//! `cargo run` that hand back the child's exit code.
 
 use std::process::{Command, ExitCode};
 
@@ -31,6 +31,12 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
 pub fn bench_chat(ws: &Workspace, args: &[String]) -> Result<ExitCode> {
     let mut cmd = process::cargo();
     cmd.current_dir(&ws.root).args(["run", "--release", "-p", "loadgen", "--"]).args(args);
+    pass_through(&mut cmd)
+}
+
+pub fn chaos(ws: &Workspace, args: &[String]) -> Result<ExitCode> {
+    let mut cmd = process::cargo();
+    cmd.current_dir(&ws.root).args(["run", "--release", "-p", "loadgen", "--bin", "chaos", "--"]).args(args);
     pass_through(&mut cmd)
 }
 

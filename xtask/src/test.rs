@@ -28,6 +28,14 @@ pub fn test(ws: &Workspace) -> Result<()> {
     process::run(process::cargo().current_dir(&ws.root).args(["test", "-p", "widget", "-p", "console", "--lib"]))
         .context("test step `widget and console unit tests` failed")?;
 
+    // The short chaos run, against the debug server the suites above built.
+    println!("test step: chaos (short)");
+    process::run(process::cargo().current_dir(&ws.root).args(["build", "-p", "rapport", "-p", "loadgen", "--bins"]))
+        .context("test step `chaos` failed to build")?;
+    let debug = ws.target.join("debug");
+    process::run(std::process::Command::new(debug.join("chaos")).arg("--quick").arg("--server-bin").arg(debug.join("rapport")))
+        .context("test step `chaos` failed")?;
+
     println!("test step: size budgets");
     weight::check(&dist).context("test step `size budgets` failed")?;
     println!("all test steps passed");
