@@ -5,6 +5,10 @@
 //! In-process channels today. Several nodes would put a broker behind these
 //! same methods; callers never see which.
 //!
+//! Events travel as `Arc`s: one allocation per event however many tabs and
+//! consoles receive it, and a queue slot is a pointer, which keeps an idle
+//! connection's queue small.
+//!
 //! Each connection has a bounded queue. When it fills, the policy is:
 //! typing and presence (which the next one replaces) are dropped once the
 //! queue is half full; anything else that does not fit closes the
@@ -93,7 +97,7 @@ impl Droppable for AgentEvent {
 
 struct Connection<E> {
     id: ConnectionId,
-    tx: mpsc::Sender<E>,
+    tx: mpsc::Sender<Arc<E>>,
     kick: KickSignal,
     /// For agents: the login session that opened it.
     session: Option<SessionKey>,
@@ -109,8 +113,8 @@ impl<K, E> Default for Registry<K, E> {
     }
 }
 
-impl<K: Hash + Eq + Copy, E: Clone + Droppable> Registry<K, E> {
-    fn send(&mut self, owner: K, event: &E) {
+impl<K: Hash + Eq + Copy, E: Droppable> Registry<K, E> {
+    fn send(&mut self, owner: K, event: Arc<E>) {
         let Some(conns) = self.by_owner.get_mut(&owner) else { return };
         for conn in conns.iter() {
             if event.droppable() && conn.tx.capacity() < CONNECTION_BUFFER / 2 {
@@ -148,7 +152,7 @@ struct Inner {
 /// close. Give it back with [`Hub::leave_visitor`] or [`Hub::leave_agent`].
 pub struct Subscription<E> {
     pub id: ConnectionId,
-    pub events: mpsc::Receiver<E>,
+    pub events: mpsc::Receiver<Arc<E>>,
     pub kick: KickSignal,
 }
 
@@ -206,11 +210,11 @@ impl Hub {
     }
 
     pub fn to_visitor(&self, visitor: VisitorId, event: VisitorEvent) {
-        self.lock().visitors.send(visitor, &event);
+        self.lock().visitors.send(visitor, Arc::new(event));
     }
 
     pub fn to_agent(&self, agent: AgentId, event: AgentEvent) {
-        self.lock().agents.send(agent, &event);
+        self.lock().agents.send(agent, Arc::new(event));
     }
 
     pub fn visitor_is_connected(&self, visitor: VisitorId) -> bool {
@@ -268,8 +272,8 @@ mod tests {
         let mut b = hub.join_visitor(VisitorId(1), 10).unwrap();
         let mut other = hub.join_visitor(VisitorId(2), 10).unwrap();
         hub.to_visitor(VisitorId(1), VisitorEvent::Read { seq: 3 });
-        assert_eq!(a.events.recv().await, Some(VisitorEvent::Read { seq: 3 }));
-        assert_eq!(b.events.recv().await, Some(VisitorEvent::Read { seq: 3 }));
+        assert_eq!(a.events.recv().await.as_deref(), Some(&VisitorEvent::Read { seq: 3 }));
+        assert_eq!(b.events.recv().await.as_deref(), Some(&VisitorEvent::Read { seq: 3 }));
         assert!(other.events.try_recv().is_err());
     }
 
@@ -310,7 +314,7 @@ mod tests {
         }
         let mut typing = 0;
         while let Ok(event) = sub.events.try_recv() {
-            typing += usize::from(matches!(event, AgentEvent::Typing { .. }));
+            typing += usize::from(matches!(*event, AgentEvent::Typing { .. }));
         }
         assert_eq!(typing, 0, "typing was queued into a half-full buffer");
         assert!(!sub.kick.token.is_cancelled(), "dropping typing must not cut the connection");

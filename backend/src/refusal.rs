@@ -71,6 +71,7 @@ impl From<StoreError> for Refusal {
             StoreError::ConversationFull(limit) => {
                 Self::new(ErrorCode::LimitReached, format!("this conversation has reached its limit of {limit} messages; please start a new one"))
             }
+            StoreError::ConversationEnded => Self::new(ErrorCode::InvalidState, "this chat has ended"),
             StoreError::Duplicate(what) => Self::new(ErrorCode::Invalid, format!("{what} already exists")),
             other => Self::internal(other),
         }

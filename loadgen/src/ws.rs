@@ -60,6 +60,20 @@ impl Socket {
         }
     }
 
+    /// The next text frame as it came, or `None` when the server ended the
+    /// connection (for readers that need not parse everything).
+    pub async fn recv_text(&mut self, deadline: Instant) -> anyhow::Result<Option<String>> {
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.inner.next()).await.context("no frame arrived in time")?;
+            match next {
+                None | Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Err(e)) => bail!("the connection failed: {e}"),
+                Some(Ok(Message::Text(text))) => return Ok(Some(text.as_str().to_string())),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Reads until a frame satisfies `wanted`, handing every frame to it.
     pub async fn recv_until<E: DeserializeOwned>(&mut self, deadline: Instant, what: &str, mut wanted: impl FnMut(&E) -> bool) -> anyhow::Result<E> {
         for _ in 0..MAX_SKIPPED_FRAMES {
@@ -104,6 +118,18 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// The next text frame as it came, `None` when the connection ended.
+    pub async fn recv_text(&mut self) -> anyhow::Result<Option<String>> {
+        loop {
+            match self.stream.next().await {
+                None | Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Err(e)) => bail!("the connection failed: {e}"),
+                Some(Ok(Message::Text(text))) => return Ok(Some(text.as_str().to_string())),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// The next frame, `None` when the connection ended.
     pub async fn recv<E: DeserializeOwned>(&mut self) -> anyhow::Result<Option<E>> {
         loop {

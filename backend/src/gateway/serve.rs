@@ -11,6 +11,8 @@ use protocol::agent::AgentFrame;
 use protocol::visitor::VisitorFrame;
 use protocol::{ErrorCode, MAX_FRAME_BYTES, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
@@ -46,7 +48,7 @@ impl ClientFrame for AgentFrame {
 /// What the connection receives once the hello is accepted.
 pub struct Welcome<E> {
     /// Hub events for this connection, and what tells it to close.
-    pub events: mpsc::Receiver<E>,
+    pub events: mpsc::Receiver<Arc<E>>,
     pub kick: KickSignal,
     /// Sent first, in order.
     pub frames: Vec<E>,

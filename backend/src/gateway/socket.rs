@@ -3,6 +3,8 @@
 //! pings with a deadline, write timeouts, a session's expiry) and says
 //! goodbye properly.
 
+use std::sync::Arc;
+
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use protocol::agent::AgentEvent;
 use protocol::visitor::VisitorEvent;
@@ -72,7 +74,7 @@ pub enum Incoming<F, E> {
     /// A well-formed frame from the client.
     Frame(F),
     /// An event for this connection from the hub, to pass on.
-    Event(E),
+    Event(Arc<E>),
     /// Time to check that the connection may stay open (every minute).
     Recheck,
 }
@@ -94,7 +96,7 @@ pub enum Ended {
 
 pub struct ClientSocket<E> {
     socket: WebSocket,
-    events: Option<mpsc::Receiver<E>>,
+    events: Option<mpsc::Receiver<Arc<E>>>,
     kick: Option<KickSignal>,
     limiter: RateLimiter,
     dropped: u32,
@@ -129,7 +131,7 @@ impl<E: ServerEvent> ClientSocket<E> {
 
     /// From now on, hub events for this connection come through
     /// [`ClientSocket::next`], and a kick closes it.
-    pub fn attach(&mut self, events: mpsc::Receiver<E>, kick: KickSignal) {
+    pub fn attach(&mut self, events: mpsc::Receiver<Arc<E>>, kick: KickSignal) {
         self.events = Some(events);
         self.kick = Some(kick);
     }

@@ -20,7 +20,7 @@ use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{ConversationRecord, EndReason, NewMessage, Reader, SiteRecord, VisitorRecord};
+use crate::store::{ConversationRecord, EndReason, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
 
 /// Longest locale tag kept.
 const MAX_LOCALE_CHARS: usize = 35;
@@ -41,14 +41,31 @@ pub async fn visitor_ws(
     Ok(upgrade(ws, state, endpoint, span))
 }
 
-/// The visitor's conversation as this connection last saw it, so typing
-/// needs no trip to the store.
-#[derive(Clone, Copy, Debug)]
+/// The visitor's conversation as this connection last saw it, so that
+/// sending and typing need no trip to the store. If it ended meanwhile, the
+/// store refuses the message and the slow path finds the truth.
+#[derive(Clone, Debug)]
 struct Current {
     id: ConversationId,
     status: ConversationStatus,
     /// Looked up once the conversation is active.
     agent: Option<AgentId>,
+    /// What the visitor's messages are signed with.
+    author_name: String,
+}
+
+impl Current {
+    fn of(c: &ConversationRecord) -> Self {
+        Self { id: c.id, status: c.status, agent: c.agent_id, author_name: author_name(&c.prechat) }
+    }
+}
+
+fn author_name(prechat: &PreChat) -> String {
+    if prechat.name.is_empty() {
+        "Visitor".to_string()
+    } else {
+        prechat.name.clone()
+    }
 }
 
 struct VisitorEndpoint {
@@ -108,7 +125,7 @@ impl Endpoint for VisitorEndpoint {
         let (Some(me), Some(conn)) = (self.me.as_ref(), self.conn) else { return };
         let left = self.state.hub.leave_visitor(me.id, conn);
         if left == 0 {
-            if let Some(current) = self.current.filter(|c| c.status == ConversationStatus::Queued) {
+            if let Some(current) = self.current.as_ref().filter(|c| c.status == ConversationStatus::Queued) {
                 self.state.routing.visitor_left(current.id, me.id).await;
             }
         }
@@ -161,15 +178,29 @@ impl VisitorEndpoint {
     /// Remembers the conversation this connection now shows.
     fn opened(&mut self, c: &ConversationRecord) {
         self.span.record("conversation", c.id.get());
-        self.current = Some(Current { id: c.id, status: c.status, agent: c.agent_id });
+        self.current = Some(Current::of(c));
     }
 
     fn saw(&mut self, conversation: &VisitorConversation) {
-        let same = self.current.is_some_and(|c| c.id == conversation.id && c.status == conversation.status);
+        let same = self.current.as_ref().is_some_and(|c| c.id == conversation.id && c.status == conversation.status);
         if !same {
             self.span.record("conversation", conversation.id.get());
-            self.current = Some(Current { id: conversation.id, status: conversation.status, agent: None });
+            self.current = Some(Current { id: conversation.id, status: conversation.status, agent: None, author_name: author_name(&conversation.prechat) });
         }
+    }
+
+    /// Where the next message goes: the conversation this connection knows
+    /// of (its agent looked up once), or the open or a new one.
+    async fn target(&mut self) -> Result<Current, Refusal> {
+        if let Some(mut current) = self.current.clone().filter(|c| c.status != ConversationStatus::Ended) {
+            if current.status == ConversationStatus::Active && current.agent.is_none() {
+                current.agent = self.state.store.conversation(current.id).await?.and_then(|c| c.agent_id);
+                self.current = Some(current.clone());
+            }
+            return Ok(current);
+        }
+        let (c, _) = self.open_or_start(&PreChat::default()).await?;
+        Ok(Current::of(&c))
     }
 
     fn tell(&self, c: &ConversationRecord) {
@@ -207,30 +238,37 @@ impl VisitorEndpoint {
     }
 
     async fn send(&mut self, client_id: ClientId, text: MessageText, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
-        let (c, _) = self.open_or_start(&PreChat::default()).await?;
-        let author_name = if c.prechat.name.is_empty() { "Visitor".to_string() } else { c.prechat.name.clone() };
-        let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name, agent_id: None, text };
-        let appended = self.state.store.append_message(message).await?;
+        let mut c = self.target().await?;
+        let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text };
+        let appended = match self.state.store.append_message(message.clone()).await {
+            // It ended since this connection last heard: start afresh.
+            Err(StoreError::ConversationEnded) => {
+                self.current = None;
+                c = self.target().await?;
+                self.state.store.append_message(NewMessage { conversation_id: c.id, author_name: c.author_name.clone(), ..message }).await?
+            }
+            result => result?,
+        };
         replies.push(VisitorEvent::Ack { client_id: appended.message.client_id.clone(), seq: appended.message.seq });
         if !appended.is_new {
             replies.push(VisitorEvent::Message { message: appended.message });
             return Ok(());
         }
-        match c.agent_id {
+        match c.agent {
             Some(agent) => self.state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: appended.message.clone() }),
             // An agent deciding on an offer should read what the visitor asks.
             None => self.state.routing.refresh_offer(c.id),
         }
-        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message });
+        self.state.hub.to_visitor(self.me()?.id, VisitorEvent::Message { message: appended.message });
         Ok(())
     }
 
     async fn typing(&mut self, on: bool) -> Result<(), Refusal> {
-        let Some(mut current) = self.current.filter(|c| c.status == ConversationStatus::Active) else { return Ok(()) };
+        let Some(mut current) = self.current.clone().filter(|c| c.status == ConversationStatus::Active) else { return Ok(()) };
         if current.agent.is_none() {
             // Once per conversation: who answers it.
             current.agent = self.state.store.conversation(current.id).await?.and_then(|c| c.agent_id);
-            self.current = Some(current);
+            self.current = Some(current.clone());
         }
         let Some(agent) = current.agent else { return Ok(()) };
         if self.state.typing.pass(current.id, Side::Visitor, on, Instant::now()) {

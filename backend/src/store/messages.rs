@@ -182,6 +182,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_ended_conversation_takes_no_new_messages_but_answers_resends() {
+        let (store, _dir) = temp_store().await;
+        let c = conversation(&store).await;
+        store.append_message(msg(c, "before", "hi")).await.unwrap();
+        store.end_conversation(c, crate::store::EndReason::Visitor, None).await.unwrap();
+        assert!(matches!(store.append_message(msg(c, "after", "late")).await, Err(StoreError::ConversationEnded)));
+        assert!(!store.append_message(msg(c, "before", "hi")).await.unwrap().is_new);
+        assert_eq!(store.messages_after(c, 0, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
     async fn a_full_conversation_refuses_new_messages_but_not_resends() {
         let dir = tempfile::tempdir().unwrap();
         let options = crate::store::StoreOptions { messages_per_conversation: 3, ..Default::default() };

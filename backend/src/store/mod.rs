@@ -47,6 +47,8 @@ pub enum StoreError {
     Duplicate(&'static str),
     #[error("the conversation already holds {0} messages")]
     ConversationFull(u32),
+    #[error("the conversation has ended")]
+    ConversationEnded,
     #[error("the message writer has stopped")]
     WriterStopped,
 }

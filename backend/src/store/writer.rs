@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use protocol::{ChatMessage, ConversationId, Seq};
+use protocol::{ConversationId, Seq};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{Connection, Row, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -137,7 +137,32 @@ async fn write_batch(conn: &mut SqliteConnection, messages: &[NewMessage], cap: 
     Ok(results)
 }
 
+/// One statement in the usual case: the next seq, the message limit and
+/// the conversation being open are all checked by the insert itself. Only
+/// when it inserts nothing do the slower reads find out why.
 async fn append_one(conn: &mut SqliteConnection, m: &NewMessage, cap: u32, now: i64) -> Result<Result<Appended>> {
+    let inserted: Option<SqliteRow> = sqlx::query(&format!(
+        "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM messages
+         WHERE conversation_id = $1
+         HAVING COALESCE(MAX(seq), 0) < $8 AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND status != 'ended')
+         ON CONFLICT (conversation_id, client_id) DO NOTHING
+         RETURNING {MESSAGE_COLUMNS}"
+    ))
+    .bind(m.conversation_id.get())
+    .bind(m.client_id.as_str())
+    .bind(m.author.as_str())
+    .bind(&m.author_name)
+    .bind(m.agent_id.map(|a| a.get()))
+    .bind(m.text.as_str())
+    .bind(now)
+    .bind(i64::from(cap))
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = inserted {
+        return Ok(Ok(Appended { message: row_to_message(&row)?, is_new: true }));
+    }
+    // A resend of a stored message returns it, whatever else is true now.
     let existing = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND client_id = $2"))
         .bind(m.conversation_id.get())
         .bind(m.client_id.as_str())
@@ -146,26 +171,10 @@ async fn append_one(conn: &mut SqliteConnection, m: &NewMessage, cap: u32, now: 
     if let Some(row) = existing {
         return Ok(Ok(Appended { message: row_to_message(&row)?, is_new: false }));
     }
-    let last = last_seq(conn, m.conversation_id).await?;
-    if last >= u64::from(cap) {
+    if last_seq(conn, m.conversation_id).await? >= u64::from(cap) {
         return Ok(Err(StoreError::ConversationFull(cap)));
     }
-    let row: SqliteRow = sqlx::query(&format!(
-        "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(m.conversation_id.get())
-    .bind((last + 1) as i64)
-    .bind(m.client_id.as_str())
-    .bind(m.author.as_str())
-    .bind(&m.author_name)
-    .bind(m.agent_id.map(|a| a.get()))
-    .bind(m.text.as_str())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let message: ChatMessage = row_to_message(&row)?;
-    Ok(Ok(Appended { message, is_new: true }))
+    Ok(Err(StoreError::ConversationEnded))
 }
 
 async fn last_seq(conn: &mut SqliteConnection, conversation: ConversationId) -> Result<Seq> {
