@@ -51,6 +51,11 @@ impl Store {
         self.writer.append(message).await
     }
 
+    /// Transactions the message writer has committed since the store opened.
+    pub fn message_commits(&self) -> u64 {
+        self.writer.commits()
+    }
+
     /// Up to `limit` messages after `after`, oldest first.
     pub async fn messages_after(&self, conversation: ConversationId, after: Seq, limit: usize) -> Result<Vec<ChatMessage>> {
         let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"))
@@ -154,16 +159,20 @@ mod tests {
     async fn concurrent_senders_share_commits_and_get_distinct_sequence_numbers() {
         let (store, _dir) = temp_store().await;
         let c = conversation(&store).await;
-        let sends = (0..200).map(|i| {
-            let store = store.clone();
-            tokio::spawn(async move { store.append_message(msg(c, &format!("m{i}"), "hi")).await.unwrap().message.seq })
-        });
+        let sends: Vec<_> = (0..200)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move { store.append_message(msg(c, &format!("m{i}"), "hi")).await.unwrap().message.seq })
+            })
+            .collect();
         let mut seqs: Vec<Seq> = Vec::new();
         for s in sends {
             seqs.push(s.await.unwrap());
         }
         seqs.sort();
         assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+        let commits = store.message_commits();
+        assert!(commits < 100, "200 concurrent messages took {commits} commits");
     }
 
     #[tokio::test]

@@ -10,6 +10,9 @@
 //! the disk, so batching is what keeps durable writes fast.
 
 mod agents;
+mod background;
+mod batch;
+mod checkpointer;
 mod conversations;
 mod messages;
 mod meta;
@@ -74,6 +77,7 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: SqlitePool,
     writer: writer::Writer,
+    checkpointer: background::Background,
 }
 
 impl Store {
@@ -90,15 +94,18 @@ impl Store {
                 Synchronous::Normal => SqliteSynchronous::Normal,
             })
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // The checkpointer task does this; see there.
+            .pragma("wal_autocheckpoint", checkpointer::FALLBACK_PAGES.to_string());
         Self::connect(connect, 8, options).await
     }
 
     async fn connect(connect: SqliteConnectOptions, max_connections: u32, options: StoreOptions) -> Result<Self> {
         let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(connect.clone()).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let checkpointer = checkpointer::start(&connect).await?;
         let writer = writer::Writer::start(connect, options.messages_per_conversation).await?;
-        Ok(Self { pool, writer })
+        Ok(Self { pool, writer, checkpointer })
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -109,6 +116,7 @@ impl Store {
     /// Finishes the writes in flight, then closes every connection.
     pub async fn close(&self) {
         self.writer.stop().await;
+        self.checkpointer.stop().await;
         self.pool.close().await;
     }
 }
@@ -156,4 +164,23 @@ pub async fn temp_store() -> (Store, tempfile::TempDir) {
 /// A count or sequence number read from an INTEGER column.
 fn unsigned(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::*;
+
+    /// "A sequence number means durable": by default every connection
+    /// waits for the disk at each commit (synchronous=FULL is 2).
+    #[tokio::test]
+    async fn commits_wait_for_the_disk_by_default() {
+        let (store, _dir) = temp_store().await;
+        for _ in 0..3 {
+            let row = sqlx::query("PRAGMA synchronous").fetch_one(&store.pool).await.unwrap();
+            assert_eq!(row.get::<i64, _>(0), 2);
+        }
+        assert_eq!(crate::config::Config::default().database.synchronous, Synchronous::Full);
+    }
 }

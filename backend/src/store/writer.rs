@@ -7,20 +7,25 @@
 //! gathers in the queue; under load each commit carries hundreds of
 //! messages, and alone a message pays one commit as before.
 
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use protocol::{ConversationId, Seq};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
-use sqlx::{Connection, Row, SqliteConnection};
+use protocol::{ChatMessage, ClientId, ConversationId};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::background::Background;
+use super::batch::{plan, ConversationState, Outcome};
 use super::messages::{row_to_message, Appended, NewMessage, MESSAGE_COLUMNS};
 use super::{now_ms, unsigned, Result, StoreError};
 
 /// Messages waiting for the writer; a sender beyond this waits its turn.
 const QUEUE: usize = 8_192;
+/// The writer connection's page cache.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
 /// Messages in one transaction at most.
 const BATCH: usize = 512;
 
@@ -33,8 +38,8 @@ struct Job {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
-    stop: CancellationToken,
-    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+    task: Background,
+    commits: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -45,11 +50,15 @@ impl std::fmt::Debug for Writer {
 
 impl Writer {
     pub async fn start(connect: SqliteConnectOptions, messages_per_conversation: u32) -> Result<Self> {
+        // The writer touches a page of every busy conversation in every
+        // batch; a large cache keeps them from being read back each time.
+        let connect = connect.pragma("cache_size", format!("-{WRITER_CACHE_KIB}"));
         let conn = SqliteConnection::connect_with(&connect).await?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(run(conn, rx, stop.clone(), messages_per_conversation));
-        Ok(Self { tx, stop, task: Arc::new(Mutex::new(Some(task))) })
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = commits.clone();
+        let task = Background::spawn("message writer", move |stop| run(conn, rx, stop, messages_per_conversation, counter));
+        Ok(Self { tx, task, commits })
     }
 
     /// Stores the message (or finds it stored under its client id) and
@@ -60,20 +69,19 @@ impl Writer {
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// Transactions committed so far: fewer than messages when batching works.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
     /// Stops taking messages, commits those already queued, and waits for
     /// the task to end.
     pub async fn stop(&self) {
-        self.stop.cancel();
-        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(task) = task {
-            if let Err(e) = task.await {
-                tracing::error!(error = %e, "the message writer ended abnormally");
-            }
-        }
+        self.task.stop().await;
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, stop: CancellationToken, cap: u32) {
+async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, stop: CancellationToken, cap: u32, commits: Arc<AtomicU64>) {
     let mut closing = false;
     loop {
         tokio::select! {
@@ -88,6 +96,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, stop: Canc
                     }
                 }
                 commit(&mut conn, batch, cap).await;
+                commits.fetch_add(1, Ordering::Relaxed);
             }
             _ = stop.cancelled(), if !closing => {
                 // No new jobs; those already queued are still written.
@@ -123,62 +132,88 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>, cap: u32) {
 }
 
 /// The outer error fails the whole batch (nothing was committed); an inner
-/// one refuses only its own message.
+/// one refuses only its own message. Three statements whatever the batch's
+/// size: read the conversations, read any resent client ids, insert.
 async fn write_batch(conn: &mut SqliteConnection, messages: &[NewMessage], cap: u32) -> Result<Vec<Result<Appended>>> {
-    // IMMEDIATE takes the write lock now, so the reads below cannot be
-    // overtaken by another writer between them and the inserts.
+    // IMMEDIATE takes the write lock now, so what is read below cannot
+    // change before the insert.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let now = now_ms();
-    let mut results = Vec::with_capacity(messages.len());
-    for m in messages {
-        results.push(append_one(&mut tx, m, cap, now).await?);
-    }
+    let conversations = conversation_states(&mut tx, messages).await?;
+    let stored = stored_messages(&mut tx, messages).await?;
+    let outcomes = plan(messages, conversations, stored, cap, now_ms());
+    insert_new(&mut tx, messages, &outcomes).await?;
     tx.commit().await?;
-    Ok(results)
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Outcome::New(message) => Ok(Appended { message, is_new: true }),
+            Outcome::Resent(message) => Ok(Appended { message, is_new: false }),
+            Outcome::Full => Err(StoreError::ConversationFull(cap)),
+            Outcome::Ended => Err(StoreError::ConversationEnded),
+        })
+        .collect())
 }
 
-/// One statement in the usual case: the next seq, the message limit and
-/// the conversation being open are all checked by the insert itself. Only
-/// when it inserts nothing do the slower reads find out why.
-async fn append_one(conn: &mut SqliteConnection, m: &NewMessage, cap: u32, now: i64) -> Result<Result<Appended>> {
-    let inserted: Option<SqliteRow> = sqlx::query(&format!(
-        "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at)
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM messages
-         WHERE conversation_id = $1
-         HAVING COALESCE(MAX(seq), 0) < $8 AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND status != 'ended')
-         ON CONFLICT (conversation_id, client_id) DO NOTHING
-         RETURNING {MESSAGE_COLUMNS}"
-    ))
-    .bind(m.conversation_id.get())
-    .bind(m.client_id.as_str())
-    .bind(m.author.as_str())
-    .bind(&m.author_name)
-    .bind(m.agent_id.map(|a| a.get()))
-    .bind(m.text.as_str())
-    .bind(now)
-    .bind(i64::from(cap))
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = inserted {
-        return Ok(Ok(Appended { message: row_to_message(&row)?, is_new: true }));
+async fn conversation_states(conn: &mut SqliteConnection, messages: &[NewMessage]) -> Result<HashMap<ConversationId, ConversationState>> {
+    let ids: BTreeSet<ConversationId> = messages.iter().map(|m| m.conversation_id).collect();
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT c.id, c.status != 'ended' AS open,
+         (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id) AS last_seq
+         FROM conversations c WHERE c.id IN (",
+    );
+    let mut list = query.separated(", ");
+    for id in &ids {
+        list.push_bind(id.get());
     }
-    // A resend of a stored message returns it, whatever else is true now.
-    let existing = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND client_id = $2"))
-        .bind(m.conversation_id.get())
-        .bind(m.client_id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(row) = existing {
-        return Ok(Ok(Appended { message: row_to_message(&row)?, is_new: false }));
-    }
-    if last_seq(conn, m.conversation_id).await? >= u64::from(cap) {
-        return Ok(Err(StoreError::ConversationFull(cap)));
-    }
-    Ok(Err(StoreError::ConversationEnded))
+    query.push(")");
+    let rows = query.build().fetch_all(&mut *conn).await?;
+    Ok(rows.iter().map(|r| (ConversationId(r.get("id")), ConversationState { last_seq: unsigned(r.get("last_seq")), open: r.get("open") })).collect())
 }
 
-async fn last_seq(conn: &mut SqliteConnection, conversation: ConversationId) -> Result<Seq> {
-    let row =
-        sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM messages WHERE conversation_id = $1").bind(conversation.get()).fetch_one(&mut *conn).await?;
-    Ok(unsigned(row.get("last")))
+async fn stored_messages(conn: &mut SqliteConnection, messages: &[NewMessage]) -> Result<HashMap<(ConversationId, ClientId), ChatMessage>> {
+    let mut query =
+        QueryBuilder::<Sqlite>::new(format!("SELECT conversation_id, {MESSAGE_COLUMNS} FROM messages WHERE (conversation_id, client_id) IN (VALUES "));
+    let mut list = query.separated(", ");
+    for m in messages {
+        list.push("(");
+        list.push_bind_unseparated(m.conversation_id.get());
+        list.push_unseparated(", ");
+        list.push_bind_unseparated(m.client_id.as_str().to_owned());
+        list.push_unseparated(")");
+    }
+    query.push(")");
+    let rows = query.build().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let message = row_to_message(r)?;
+            Ok(((ConversationId(r.get("conversation_id")), message.client_id.clone()), message))
+        })
+        .collect()
+}
+
+async fn insert_new(conn: &mut SqliteConnection, messages: &[NewMessage], outcomes: &[Outcome]) -> Result<()> {
+    let new: Vec<(&NewMessage, &ChatMessage)> = messages
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(m, o)| match o {
+            Outcome::New(stored) => Some((m, stored)),
+            _ => None,
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at) ");
+    query.push_values(new, |mut row, (m, stored)| {
+        row.push_bind(m.conversation_id.get())
+            .push_bind(stored.seq as i64)
+            .push_bind(m.client_id.as_str().to_owned())
+            .push_bind(m.author.as_str())
+            .push_bind(m.author_name.clone())
+            .push_bind(m.agent_id.map(|a| a.get()))
+            .push_bind(m.text.as_str().to_owned())
+            .push_bind(stored.sent_at_ms);
+    });
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }

@@ -135,10 +135,7 @@ mod tests {
         messages.insert(2, (id(3), "t3".to_string()));
         messages.insert(3, (id(2), "t2".to_string()));
         messages.insert(4, (id(1), "t1".to_string()));
-        let view = View {
-            messages: messages.clone(),
-            ..View::default()
-        };
+        let view = View { messages: messages.clone(), ..View::default() };
         report.views.insert(c, view);
         let stored: Stored = [(c, messages)].into_iter().collect();
         let v = verify(&[report], &stored);
