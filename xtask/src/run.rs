@@ -30,7 +30,7 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
 
 pub fn bench_chat(ws: &Workspace, args: &[String]) -> Result<ExitCode> {
     let mut cmd = process::cargo();
-    cmd.current_dir(&ws.root).args(["run", "--release", "-p", "loadgen", "--"]).args(args);
+    cmd.current_dir(&ws.root).args(["run", "--release", "-p", "loadgen", "--bin", "loadgen", "--"]).args(args);
     pass_through(&mut cmd)
 }
 
