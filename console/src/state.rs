@@ -234,99 +234,18 @@ impl ConsoleState {
     /// deadlines that the server gives as durations.
     pub fn apply(&mut self, event: AgentEvent, now_ms: i64) -> Option<Reaction> {
         match event {
-            AgentEvent::Welcome { agent, presence, .. } => {
-                self.agent = Some(agent);
-                self.presence = Some(presence);
-                // A new connection starts with no offers: the server revoked
-                // the old ones when the last connection dropped and will
-                // offer again what is still waiting.
-                self.offers.clear();
-                self.pending_accept = None;
-                for chat in &mut self.conversations {
-                    chat.visitor_typing_until_ms = 0;
-                }
-            }
+            AgentEvent::Welcome { agent, presence, .. } => self.welcome(agent, presence),
             AgentEvent::Presence { presence } => self.presence = Some(presence),
-            AgentEvent::Offer { offer } => {
-                let deadline_ms = now_ms + i64::from(offer.expires_in_ms);
-                let mut card = OfferCard { offer, deadline_ms, accepting: false };
-                match self.offers.iter_mut().find(|o| o.offer.conversation_id == card.offer.conversation_id) {
-                    // A refreshed offer (the visitor wrote more) keeps a click already made.
-                    Some(existing) => {
-                        card.accepting = existing.accepting;
-                        *existing = card;
-                    }
-                    None => self.offers.push(card),
-                }
-            }
-            AgentEvent::OfferRevoked { conversation_id } => {
-                self.offers.retain(|o| o.offer.conversation_id != conversation_id);
-                if self.pending_accept == Some(conversation_id) && self.conversation(conversation_id).is_none() {
-                    self.pending_accept = None;
-                }
-            }
-            AgentEvent::Conversation { conversation } => {
-                let id = conversation.id;
-                self.offers.retain(|o| o.offer.conversation_id != id);
-                match self.conversation_mut(id) {
-                    Some(chat) => {
-                        // Seqs only grow; a summary built before the last
-                        // message must not roll them back.
-                        let last_seq = chat.summary.last_seq.max(conversation.last_seq);
-                        let read = chat.summary.visitor_read_seq.max(conversation.visitor_read_seq);
-                        chat.summary = conversation;
-                        chat.summary.last_seq = last_seq;
-                        chat.summary.visitor_read_seq = read;
-                    }
-                    None => self.conversations.push(Conversation::new(conversation)),
-                }
-                if self.pending_accept == Some(id) {
-                    self.pending_accept = None;
-                    self.selected = Some(id);
-                }
-                if self.selected.is_none() {
-                    self.selected = Some(id);
-                }
-            }
-            AgentEvent::History { conversation_id, reset, messages } => {
-                if let Some(chat) = self.conversation_mut(conversation_id) {
-                    if reset {
-                        // Too far behind to fill the gap: start from this page.
-                        chat.messages.clear();
-                    } else if messages.first().is_some_and(|m| m.seq < chat.first_seq()) {
-                        chat.loading_older = false;
-                    }
-                    for message in messages {
-                        chat.merge(message);
-                    }
-                }
-            }
+            AgentEvent::Offer { offer } => self.offered(offer, now_ms),
+            AgentEvent::OfferRevoked { conversation_id } => self.offer_revoked(conversation_id),
+            AgentEvent::Conversation { conversation } => self.conversation_changed(conversation),
+            AgentEvent::History { conversation_id, reset, messages } => self.history(conversation_id, reset, messages),
             AgentEvent::Message { conversation_id, message } => {
                 if let Some(chat) = self.conversation_mut(conversation_id) {
                     chat.merge(message);
                 }
             }
-            AgentEvent::Ack { conversation_id, client_id, seq } => {
-                let author_name = self.agent.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                if let Some(chat) = self.conversation_mut(conversation_id) {
-                    // The message event usually follows the ack; until it
-                    // does, the outbox entry stands in for it so the message
-                    // neither vanishes nor shows twice.
-                    if let Some(i) = chat.outbox.iter().position(|p| p.client_id == client_id) {
-                        let pending = chat.outbox.remove(i);
-                        if chat.messages.binary_search_by_key(&seq, |m| m.seq).is_err() {
-                            chat.merge(ChatMessage {
-                                seq,
-                                client_id,
-                                author: Author::Agent,
-                                author_name,
-                                text: pending.text.into_string(),
-                                sent_at_ms: now_ms,
-                            });
-                        }
-                    }
-                }
-            }
+            AgentEvent::Ack { conversation_id, client_id, seq } => self.acknowledged(conversation_id, client_id, seq, now_ms),
             AgentEvent::Typing { conversation_id, on } => {
                 if let Some(chat) = self.conversation_mut(conversation_id) {
                     chat.visitor_typing_until_ms = if on { now_ms + VISITOR_TYPING_TTL_MS } else { 0 };
@@ -340,13 +259,94 @@ impl ConsoleState {
             AgentEvent::Error { error } => {
                 let signed_out = error.code == ErrorCode::Unauthorized;
                 self.error = Some(error);
-                if signed_out {
-                    return Some(Reaction::SignedOut);
-                }
+                return signed_out.then_some(Reaction::SignedOut);
             }
             AgentEvent::Reconnect { after_ms } => return Some(Reaction::ReconnectAfter(after_ms)),
         }
         None
+    }
+
+    fn welcome(&mut self, agent: AgentInfo, presence: Presence) {
+        self.agent = Some(agent);
+        self.presence = Some(presence);
+        // A new connection starts with no offers: the server revoked the old
+        // ones when the last connection dropped and will offer again what is
+        // still waiting.
+        self.offers.clear();
+        self.pending_accept = None;
+        for chat in &mut self.conversations {
+            chat.visitor_typing_until_ms = 0;
+        }
+    }
+
+    fn offered(&mut self, offer: Offer, now_ms: i64) {
+        let deadline_ms = now_ms + i64::from(offer.expires_in_ms);
+        let mut card = OfferCard { offer, deadline_ms, accepting: false };
+        match self.offers.iter_mut().find(|o| o.offer.conversation_id == card.offer.conversation_id) {
+            // A refreshed offer (the visitor wrote more) keeps a click already made.
+            Some(existing) => {
+                card.accepting = existing.accepting;
+                *existing = card;
+            }
+            None => self.offers.push(card),
+        }
+    }
+
+    fn offer_revoked(&mut self, id: ConversationId) {
+        self.offers.retain(|o| o.offer.conversation_id != id);
+        if self.pending_accept == Some(id) && self.conversation(id).is_none() {
+            self.pending_accept = None;
+        }
+    }
+
+    fn conversation_changed(&mut self, conversation: ConversationSummary) {
+        let id = conversation.id;
+        self.offers.retain(|o| o.offer.conversation_id != id);
+        match self.conversation_mut(id) {
+            Some(chat) => {
+                // Seqs only grow; a summary built before the last message
+                // must not roll them back.
+                let last_seq = chat.summary.last_seq.max(conversation.last_seq);
+                let read = chat.summary.visitor_read_seq.max(conversation.visitor_read_seq);
+                chat.summary = conversation;
+                chat.summary.last_seq = last_seq;
+                chat.summary.visitor_read_seq = read;
+            }
+            None => self.conversations.push(Conversation::new(conversation)),
+        }
+        if self.pending_accept == Some(id) {
+            self.pending_accept = None;
+            self.selected = Some(id);
+        }
+        if self.selected.is_none() {
+            self.selected = Some(id);
+        }
+    }
+
+    fn history(&mut self, id: ConversationId, reset: bool, messages: Vec<ChatMessage>) {
+        let Some(chat) = self.conversation_mut(id) else { return };
+        if reset {
+            // Too far behind to fill the gap: start from this page.
+            chat.messages.clear();
+        } else if messages.first().is_some_and(|m| m.seq < chat.first_seq()) {
+            chat.loading_older = false;
+        }
+        for message in messages {
+            chat.merge(message);
+        }
+    }
+
+    fn acknowledged(&mut self, id: ConversationId, client_id: ClientId, seq: Seq, now_ms: i64) {
+        let author_name = self.agent.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+        let Some(chat) = self.conversation_mut(id) else { return };
+        // The message event usually follows the ack; until it does, the
+        // outbox entry stands in for it so the message neither vanishes nor
+        // shows twice.
+        let Some(i) = chat.outbox.iter().position(|p| p.client_id == client_id) else { return };
+        let pending = chat.outbox.remove(i);
+        if chat.messages.binary_search_by_key(&seq, |m| m.seq).is_err() {
+            chat.merge(ChatMessage { seq, client_id, author: Author::Agent, author_name, text: pending.text.into_string(), sent_at_ms: now_ms });
+        }
     }
 
     /// Puts a message the agent wrote in the outbox; the caller sends it.

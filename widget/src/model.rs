@@ -165,46 +165,9 @@ impl WidgetState {
                 // keys messages by client id, so a resend is never doubled.
                 fx.send = self.outbox.iter().map(|p| VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone() }).collect();
             }
-            VisitorEvent::History { conversation_id, reset, messages } => {
-                if self.conversation.as_ref().is_some_and(|c| c.id == conversation_id) {
-                    if reset {
-                        self.messages.clear();
-                    } else if messages.first().is_some_and(|m| m.seq < self.first_seq()) {
-                        self.loading_older = false;
-                    }
-                    for m in messages {
-                        self.insert(m, &mut fx);
-                    }
-                    fx.agent_message = None;
-                }
-            }
-            VisitorEvent::Message { message } => {
-                let is_new_agent = message.author == Author::Agent && !self.messages.contains_key(&message.seq);
-                if message.author == Author::Agent {
-                    self.agent_typing = None;
-                }
-                self.insert(message, &mut fx);
-                if !is_new_agent {
-                    fx.agent_message = None;
-                }
-            }
-            VisitorEvent::Ack { client_id, seq } => {
-                self.error = None;
-                if let Some(i) = self.outbox.iter().position(|p| p.client_id == client_id) {
-                    let p = self.outbox.remove(i);
-                    fx.outbox_changed = true;
-                    // Show it in its place at once; the broadcast copy that
-                    // follows lands on the same key.
-                    self.messages.entry(seq).or_insert(ChatMessage {
-                        seq,
-                        client_id: p.client_id,
-                        author: Author::Visitor,
-                        author_name: String::new(),
-                        text: p.text.into_string(),
-                        sent_at_ms: p.at_ms,
-                    });
-                }
-            }
+            VisitorEvent::History { conversation_id, reset, messages } => self.history(conversation_id, reset, messages, &mut fx),
+            VisitorEvent::Message { message } => self.message(message, &mut fx),
+            VisitorEvent::Ack { client_id, seq } => self.acknowledged(client_id, seq, &mut fx),
             VisitorEvent::Conversation { conversation } => self.set_conversation(Some(conversation)),
             VisitorEvent::Typing { on, name } => self.agent_typing = on.then_some(name),
             VisitorEvent::Read { seq } => {
@@ -216,6 +179,49 @@ impl WidgetState {
             VisitorEvent::Reconnect { .. } => {}
         }
         fx
+    }
+
+    fn history(&mut self, conversation_id: ConversationId, reset: bool, messages: Vec<ChatMessage>, fx: &mut Effects) {
+        if self.conversation.as_ref().is_none_or(|c| c.id != conversation_id) {
+            return;
+        }
+        if reset {
+            self.messages.clear();
+        } else if messages.first().is_some_and(|m| m.seq < self.first_seq()) {
+            self.loading_older = false;
+        }
+        for m in messages {
+            self.insert(m, fx);
+        }
+        fx.agent_message = None;
+    }
+
+    fn message(&mut self, message: ChatMessage, fx: &mut Effects) {
+        let is_new_agent = message.author == Author::Agent && !self.messages.contains_key(&message.seq);
+        if message.author == Author::Agent {
+            self.agent_typing = None;
+        }
+        self.insert(message, fx);
+        if !is_new_agent {
+            fx.agent_message = None;
+        }
+    }
+
+    fn acknowledged(&mut self, client_id: ClientId, seq: Seq, fx: &mut Effects) {
+        self.error = None;
+        let Some(i) = self.outbox.iter().position(|p| p.client_id == client_id) else { return };
+        let p = self.outbox.remove(i);
+        fx.outbox_changed = true;
+        // Show it in its place at once; the broadcast copy that follows
+        // lands on the same key.
+        self.messages.entry(seq).or_insert(ChatMessage {
+            seq,
+            client_id: p.client_id,
+            author: Author::Visitor,
+            author_name: String::new(),
+            text: p.text.into_string(),
+            sent_at_ms: p.at_ms,
+        });
     }
 
     fn set_conversation(&mut self, conversation: Option<VisitorConversation>) {

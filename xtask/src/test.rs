@@ -39,7 +39,9 @@ pub fn test(ws: &Workspace) -> Result<()> {
     // The load generator's modes, tiny, so `cargo xtask bench chat` cannot
     // rot unnoticed (its figures are wall-clock and never checked here).
     println!("test step: load generator (short)");
-    for mode in [&["--mode", "closed", "--messages", "3"][..], &["--mode", "open", "--rate", "200", "--seconds", "2"], &["--mode", "idle", "--idle-visitors", "300"]] {
+    for mode in
+        [&["--mode", "closed", "--messages", "3"][..], &["--mode", "open", "--rate", "200", "--seconds", "2"], &["--mode", "idle", "--idle-visitors", "300"]]
+    {
         let mut loadgen = std::process::Command::new(debug.join("loadgen"));
         loadgen.args(mode).args(["--visitors", "20", "--agents", "2", "--server-bin"]).arg(debug.join("rapport"));
         process::run(&mut loadgen).context("test step `load generator` failed")?;

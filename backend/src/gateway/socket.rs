@@ -20,6 +20,16 @@ use crate::config::{ConnectionTimers, Limits};
 use crate::hub::{Kick, KickSignal};
 use crate::refusal::Refusal;
 
+/// What one wake-up of [`ClientSocket::next`] decided.
+enum Step<F, E> {
+    /// Hand this to the caller.
+    Deliver(Incoming<F, E>),
+    /// Nothing for the caller yet; wait on.
+    Wait,
+    /// The connection is over (`ended` says why).
+    Over,
+}
+
 /// Frames dropped for flooding before the connection is closed.
 const MAX_DROPPED: u32 = 100;
 /// How long a goodbye may take to write.
@@ -232,78 +242,96 @@ impl<E: ServerEvent> ClientSocket<E> {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                _ = self.shutdown.cancelled() => {
-                    // Spread reconnects so a restart is not met by a stampede.
-                    let after_ms = 500 + (rand::random::<u32>() % 2000);
-                    self.send(&E::reconnect(after_ms)).await;
-                    self.close(1012, "server restarting").await;
-                    return self.end(Ended::ServerShutdown);
-                }
-                why = kicked => {
-                    tracing::info!(reason = why.reason(), "closing a connection");
-                    self.close(why.close_code(), why.reason()).await;
-                    return self.end(Ended::Kicked(why));
-                }
+            let step = tokio::select! {
+                _ = self.shutdown.cancelled() => self.server_stopping().await,
+                why = kicked => self.kicked(why).await,
                 _ = expiry => {
                     self.close(Kick::SignedOut.close_code(), "session expired").await;
-                    return self.end(Ended::SessionExpired);
+                    self.end(Ended::SessionExpired)
                 }
-                _ = self.recheck.tick() => return Some(Incoming::Recheck),
-                _ = self.ping.tick() => {
-                    if self.last_heard.elapsed() > self.timers.silence_limit() {
-                        tracing::info!("no pong in time; closing a silent connection");
-                        self.close(1001, "no pong").await;
-                        return self.end(Ended::Silent);
-                    }
-                    if !self.write(Message::Ping(Vec::new().into())).await {
-                        return self.end(Ended::Broken);
-                    }
-                }
-                event = event => match event {
-                    Some(event) => return Some(Incoming::Event(event)),
-                    // The hub drops its side only if the connection was
-                    // cut loose; treat it as a kick.
-                    None => {
-                        self.close(Kick::TooSlow.close_code(), Kick::TooSlow.reason()).await;
-                        return self.end(Ended::Kicked(Kick::TooSlow));
-                    }
-                },
-                incoming = self.socket.recv() => {
-                    self.last_heard = Instant::now();
-                    match incoming {
-                        None | Some(Ok(Message::Close(_))) => return self.end(Ended::ClientLeft),
-                        Some(Err(e)) => {
-                            tracing::info!(error = %e, "websocket error");
-                            self.close(1009, "frame too large or invalid").await;
-                            return self.end(Ended::Broken);
-                        }
-                        Some(Ok(Message::Text(text))) => {
-                            if let Some(frame) = self.accept(text.as_str()).await {
-                                return Some(Incoming::Frame(frame));
-                            }
-                            if self.dropped > MAX_DROPPED {
-                                tracing::warn!("closing a flooding connection");
-                                self.close(1008, "rate limit").await;
-                                return self.end(Ended::Flooding);
-                            }
-                        }
-                        Some(Ok(Message::Binary(_))) => self.refuse(Refusal::new(ErrorCode::BadFrame, "binary frames are not part of the protocol")).await,
-                        // Pings are answered by the WebSocket layer; pongs
-                        // only prove the client is there.
-                        Some(Ok(_)) => {}
-                    }
-                }
-            }
-            if self.ended.is_some() {
-                return None;
+                _ = self.recheck.tick() => Step::Deliver(Incoming::Recheck),
+                _ = self.ping.tick() => self.ping_due().await,
+                event = event => self.hub_event(event).await,
+                incoming = self.socket.recv() => self.client_sent(incoming).await,
+            };
+            match step {
+                Step::Deliver(incoming) => return Some(incoming),
+                Step::Over => return None,
+                // A failed write on the way may have ended it.
+                Step::Wait if self.ended.is_some() => return None,
+                Step::Wait => {}
             }
         }
     }
 
-    fn end<T>(&mut self, why: Ended) -> Option<T> {
+    async fn server_stopping<F>(&mut self) -> Step<F, E> {
+        // Spread reconnects so a restart is not met by a stampede.
+        let after_ms = 500 + (rand::random::<u32>() % 2000);
+        self.send(&E::reconnect(after_ms)).await;
+        self.close(1012, "server restarting").await;
+        self.end(Ended::ServerShutdown)
+    }
+
+    async fn kicked<F>(&mut self, why: Kick) -> Step<F, E> {
+        tracing::info!(reason = why.reason(), "closing a connection");
+        self.close(why.close_code(), why.reason()).await;
+        self.end(Ended::Kicked(why))
+    }
+
+    async fn ping_due<F>(&mut self) -> Step<F, E> {
+        if self.last_heard.elapsed() > self.timers.silence_limit() {
+            tracing::info!("no pong in time; closing a silent connection");
+            self.close(1001, "no pong").await;
+            return self.end(Ended::Silent);
+        }
+        if !self.write(Message::Ping(Vec::new().into())).await {
+            return self.end(Ended::Broken);
+        }
+        Step::Wait
+    }
+
+    async fn hub_event<F>(&mut self, event: Option<Arc<E>>) -> Step<F, E> {
+        match event {
+            Some(event) => Step::Deliver(Incoming::Event(event)),
+            // The hub drops its side only if the connection was cut loose;
+            // treat it as a kick.
+            None => self.kicked(Kick::TooSlow).await,
+        }
+    }
+
+    async fn client_sent<F: DeserializeOwned>(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Step<F, E> {
+        self.last_heard = Instant::now();
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => self.end(Ended::ClientLeft),
+            Some(Err(e)) => {
+                tracing::info!(error = %e, "websocket error");
+                self.close(1009, "frame too large or invalid").await;
+                self.end(Ended::Broken)
+            }
+            Some(Ok(Message::Text(text))) => {
+                if let Some(frame) = self.accept(text.as_str()).await {
+                    return Step::Deliver(Incoming::Frame(frame));
+                }
+                if self.dropped > MAX_DROPPED {
+                    tracing::warn!("closing a flooding connection");
+                    self.close(1008, "rate limit").await;
+                    return self.end(Ended::Flooding);
+                }
+                Step::Wait
+            }
+            Some(Ok(Message::Binary(_))) => {
+                self.refuse(Refusal::new(ErrorCode::BadFrame, "binary frames are not part of the protocol")).await;
+                Step::Wait
+            }
+            // Pings are answered by the WebSocket layer; pongs only prove
+            // the client is there.
+            Some(Ok(_)) => Step::Wait,
+        }
+    }
+
+    fn end<F>(&mut self, why: Ended) -> Step<F, E> {
         self.ended.get_or_insert(why);
-        None
+        Step::Over
     }
 
     async fn accept<F: DeserializeOwned>(&mut self, text: &str) -> Option<F> {

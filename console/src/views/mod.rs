@@ -5,9 +5,11 @@
 pub mod app;
 pub mod chat;
 pub mod chat_list;
+pub mod composer;
 pub mod details;
 pub mod header;
 pub mod login;
+pub mod message_log;
 pub mod offers;
 
 use leptos::prelude::*;

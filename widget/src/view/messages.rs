@@ -37,14 +37,41 @@ pub fn log(s: Signals) -> impl IntoView {
     let lang = s.lang;
     let state = s.state;
     let scroller = NodeRef::<html::Div>::new();
-    let place = Arc::new(Place { at_bottom: AtomicBool::new(true), anchor: AtomicI32::new(NONE) });
+    let place = keep_place(s, scroller);
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else { return };
+        place.at_bottom.store(el.scroll_height() - el.scroll_top() - el.client_height() < EDGE, Relaxed);
+        if el.scroll_top() < EDGE && state.with_untracked(|c| c.has_older() && !c.loading_older) {
+            place.anchor.store(el.scroll_height() - el.scroll_top(), Relaxed);
+            live::load_older();
+        }
+    };
 
-    // Something new at the end: keep it in view if the reader was there.
-    // Older messages arriving above: keep the reader's place instead.
+    let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
+
+    view! {
+        <div class="rp-scroll" tabindex="0" role="region" aria-label=t(lang, Key::Messages) node_ref=scroller on:scroll=on_scroll>
+            {move || greeting().map(|g| view! { <p class="rp-greeting">{g}</p> })}
+            // The live region wraps the list, so the list keeps its list role.
+            <div role="log" aria-live="polite">
+                <ol class="rp-log">
+                    <For each=move || state.with(|c| c.rows()) key=row_key children=move |row| render_row(lang, row) />
+                </ol>
+            </div>
+            {move || status_line(s)}
+            <div aria-live="polite">{move || typing_line(s)}</div>
+        </div>
+    }
+}
+
+/// Something new at the end: keep it in view if the reader was there.
+/// Older messages arriving above: keep the reader's place instead.
+fn keep_place(s: Signals, scroller: NodeRef<html::Div>) -> Arc<Place> {
+    let place = Arc::new(Place { at_bottom: AtomicBool::new(true), anchor: AtomicI32::new(NONE) });
     let follow = place.clone();
     Effect::new(move |before: Option<(u64, usize, bool, u64)>| {
         s.open.track();
-        let now = state.with(|c| (c.last_seq(), c.outbox.len(), c.agent_typing.is_some(), c.first_seq()));
+        let now = s.state.with(|c| (c.last_seq(), c.outbox.len(), c.agent_typing.is_some(), c.first_seq()));
         let older_arrived = before.is_some_and(|b| now.3 < b.3);
         let anchor = if older_arrived { follow.anchor.swap(NONE, Relaxed) } else { NONE };
         let to_bottom = follow.at_bottom.load(Relaxed) && before.is_none_or(|b| (b.0, b.1, b.2) != (now.0, now.1, now.2));
@@ -57,56 +84,37 @@ pub fn log(s: Signals) -> impl IntoView {
         }
         now
     });
-    let on_scroll = move |_| {
-        let Some(el) = scroller.get_untracked() else { return };
-        place.at_bottom.store(el.scroll_height() - el.scroll_top() - el.client_height() < EDGE, Relaxed);
-        if el.scroll_top() < EDGE && state.with_untracked(|c| c.has_older() && !c.loading_older) {
-            place.anchor.store(el.scroll_height() - el.scroll_top(), Relaxed);
-            live::load_older();
+    place
+}
+
+/// The queue position while waiting, or that the chat has ended.
+fn status_line(s: Signals) -> Option<AnyView> {
+    let lang = s.lang;
+    s.state.with(|c| match &c.conversation {
+        Some(conv) if conv.status == ConversationStatus::Queued => {
+            let text = if !c.agents_online {
+                t(lang, Key::Away).to_string()
+            } else if let Some(p) = conv.queue_position {
+                format!("{} {}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
+            } else {
+                t(lang, Key::Waiting).to_string()
+            };
+            Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
         }
-    };
+        Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
+        _ => None,
+    })
+}
 
-    let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
-    let status_line = move || {
-        state.with(|c| match &c.conversation {
-            Some(conv) if conv.status == ConversationStatus::Queued => {
-                let text = if !c.agents_online {
-                    t(lang, Key::Away).to_string()
-                } else if let Some(p) = conv.queue_position {
-                    format!("{} {}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
-                } else {
-                    t(lang, Key::Waiting).to_string()
-                };
-                Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
-            }
-            Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
-            _ => None,
-        })
-    };
-    let typing = move || {
-        state.with(|c| c.agent_typing.clone()).map(|name| {
-            view! {
-                <p class="rp-typing">
-                    <span class="rp-dots" aria-hidden="true"><i></i><i></i><i></i></span>
-                    {i18n::typing(lang, &name)}
-                </p>
-            }
-        })
-    };
-
-    view! {
-        <div class="rp-scroll" tabindex="0" role="region" aria-label=t(lang, Key::Messages) node_ref=scroller on:scroll=on_scroll>
-            {move || greeting().map(|g| view! { <p class="rp-greeting">{g}</p> })}
-            // The live region wraps the list, so the list keeps its list role.
-            <div role="log" aria-live="polite">
-                <ol class="rp-log">
-                    <For each=move || state.with(|c| c.rows()) key=row_key children=move |row| render_row(lang, row) />
-                </ol>
-            </div>
-            {status_line}
-            <div aria-live="polite">{typing}</div>
-        </div>
-    }
+fn typing_line(s: Signals) -> Option<impl IntoView> {
+    s.state.with(|c| c.agent_typing.clone()).map(|name| {
+        view! {
+            <p class="rp-typing">
+                <span class="rp-dots" aria-hidden="true"><i></i><i></i><i></i></span>
+                {i18n::typing(s.lang, &name)}
+            </p>
+        }
+    })
 }
 
 /// The key changes when a row's visible state changes (pending → sent →

@@ -23,32 +23,8 @@ pub fn panel(s: Signals) -> impl IntoView {
     let state = s.state;
     let panel_ref = NodeRef::<html::Div>::new();
 
-    // Move focus into the panel when it opens, so keyboard and screen-reader
-    // users start where the conversation is.
-    Effect::new(move |_| {
-        if s.open.get() {
-            request_animation_frame(move || {
-                if let Some(panel) = panel_ref.get_untracked() {
-                    if let Ok(Some(el)) = panel.query_selector(".rp-prechat input, .rp-input, .rp-close") {
-                        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                            let _ = el.focus();
-                        }
-                    }
-                }
-            });
-        }
-    });
-
+    focus_on_open(s, panel_ref);
     let title = move || state.with(|c| if c.settings.title.trim().is_empty() { t(lang, Key::Title).to_string() } else { c.settings.title.clone() });
-    let subtitle = move || {
-        state.with(|c| match &c.conversation {
-            Some(conv) if conv.status == ConversationStatus::Active => {
-                let name = conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string());
-                view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any()
-            }
-            _ => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
-        })
-    };
     let prechat_shown = RwSignal::new(state.with_untracked(|c| c.needs_prechat()));
     Effect::new(move |_| {
         let needed = state.with(|c| c.needs_prechat());
@@ -77,7 +53,7 @@ pub fn panel(s: Signals) -> impl IntoView {
             <header class="rp-header">
                 <div class="rp-heading">
                     <h2 id="rp-title" class="rp-title">{title}</h2>
-                    {subtitle}
+                    {move || subtitle(s)}
                 </div>
                 <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| live::set_open(false)>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
@@ -88,4 +64,34 @@ pub fn panel(s: Signals) -> impl IntoView {
             {move || if prechat_shown.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>
     }
+}
+
+/// Moves focus into the panel when it opens, so keyboard and screen-reader
+/// users start where the conversation is.
+fn focus_on_open(s: Signals, panel_ref: NodeRef<html::Div>) {
+    Effect::new(move |_| {
+        if s.open.get() {
+            request_animation_frame(move || {
+                if let Some(panel) = panel_ref.get_untracked() {
+                    if let Ok(Some(el)) = panel.query_selector(".rp-prechat input, .rp-input, .rp-close") {
+                        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                            let _ = el.focus();
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Who the visitor is talking to, or the greeting before anyone answers.
+fn subtitle(s: Signals) -> AnyView {
+    let lang = s.lang;
+    s.state.with(|c| match &c.conversation {
+        Some(conv) if conv.status == ConversationStatus::Active => {
+            let name = conv.agent_name.clone().unwrap_or_else(|| t(lang, Key::Agent).to_string());
+            view! { <p class="rp-agent">{i18n::joined(lang, &name)}</p> }.into_any()
+        }
+        _ => view! { <p class="rp-sub">{t(lang, Key::Greeting)}</p> }.into_any(),
+    })
 }
