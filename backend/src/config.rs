@@ -109,9 +109,38 @@ pub struct RoutingConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// `full` makes every acknowledged message survive power loss; `normal`
-    /// only a crash of the process (faster on slow disks).
+    /// Empty: SQLite in `data_dir` (one node). `postgres://user:pass@host/db`:
+    /// PostgreSQL, which every node of a cluster shares.
+    pub url: String,
+    /// SQLite only: `full` makes every acknowledged message survive power
+    /// loss; `normal` only a crash of the process (faster on slow disks).
+    /// PostgreSQL follows its own `synchronous_commit`.
     pub synchronous: Synchronous,
+    /// Connections this node keeps open to the database at most.
+    pub max_connections: u32,
+}
+
+/// Where the data lives: a SQLite file, or a PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Display for DatabaseLocation {
+    /// For logs and errors: the path, or the server without the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "SQLite {}", path.display()),
+            Self::Postgres(url) => {
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+                    _ => url.clone(),
+                };
+                write!(f, "PostgreSQL {shown}")
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -203,7 +232,7 @@ impl Default for RoutingConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { synchronous: Synchronous::Full }
+        Self { url: String::new(), synchronous: Synchronous::Full, max_connections: 16 }
     }
 }
 
@@ -229,8 +258,13 @@ impl Config {
         Ok(())
     }
 
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("rapport.db")
+    /// Which database this node uses.
+    pub fn database(&self) -> DatabaseLocation {
+        if self.database.url.trim().is_empty() {
+            DatabaseLocation::Sqlite(self.data_dir.join("rapport.db"))
+        } else {
+            DatabaseLocation::Postgres(self.database.url.trim().to_string())
+        }
     }
 }
 

@@ -121,7 +121,7 @@ async fn print_banner(server: &Server) -> anyhow::Result<()> {
         println!("  Demo shop:  http://{demo}/   (a different origin, like a customer's site)");
     }
     println!("  Health:     {}/healthz", c.public_url);
-    println!("  Database:   {}", c.database_path().display());
+    println!("  Database:   {}", c.database());
     if c.demo.seed {
         println!();
         println!("  Demo agents (log in at the console; these passwords are public):");
@@ -161,8 +161,7 @@ async fn wait_for_signal() {
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let options = StoreOptions { synchronous: config.database.synchronous, messages_per_conversation: config.limits.messages_per_conversation };
-    Store::open(&config.database_path(), options).await.context("opening the database")
+    Store::open(&config.database(), StoreOptions::from_config(config)).await.with_context(|| format!("opening the database ({})", config.database()))
 }
 
 async fn create_admin(config: Config, email: &str, name: &str, password: &str) -> anyhow::Result<()> {

@@ -98,9 +98,8 @@ impl Server {
         let demo_addr = demo_listener.as_ref().map(|l| l.local_addr()).transpose()?;
 
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-        let options = StoreOptions { synchronous: config.database.synchronous, messages_per_conversation: config.limits.messages_per_conversation };
-        let store =
-            Store::open(&config.database_path(), options).await.with_context(|| format!("opening the database {}", config.database_path().display()))?;
+        let options = StoreOptions::from_config(&config);
+        let store = Store::open(&config.database(), options).await.with_context(|| format!("opening the database ({})", config.database()))?;
         prepare_data(&store, &config, demo_addr).await?;
 
         let shutdown = CancellationToken::new();

@@ -22,8 +22,8 @@ pub fn agent_email(index: u32) -> String {
 pub async fn prepare(data_dir: &Path, agents: u32, capacity: u32) -> anyhow::Result<()> {
     // The same path the server derives from RAPPORT_DATA_DIR.
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
-    let path = config.database_path();
-    let store = Store::open(&path, StoreOptions::default()).await.with_context(|| format!("creating the database {}", path.display()))?;
+    let location = config.database();
+    let store = Store::open(&location, StoreOptions::default()).await.with_context(|| format!("creating the database ({location})"))?;
     let settings = WidgetSettings { title: "Load test".into(), prechat_fields: vec![], ..WidgetSettings::default() };
     let site = store.upsert_site(SITE_KEY, "Load generator", &[SITE_ORIGIN.to_string()], &settings).await.context("creating the site")?;
     // Argon2 is slow on purpose; every agent shares the password, so one

@@ -1,11 +1,9 @@
 //! Agents: who they are, which sites they serve, and their presence.
 
+use super::db::on_db;
+use super::{is_unique_violation, now_ms, Result, Store, StoreError};
 use protocol::agent::{AgentInfo, Presence, Role};
 use protocol::{AgentId, SiteId};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-use super::{is_unique_violation, now_ms, Result, Store, StoreError};
 
 #[derive(Clone, Debug)]
 pub struct AgentRecord {
@@ -35,42 +33,60 @@ fn presence_str(p: Presence) -> &'static str {
     }
 }
 
-pub(super) fn row_to_agent(r: &SqliteRow) -> Result<AgentRecord> {
-    let role = match r.get::<String, _>("role").as_str() {
-        "admin" => Role::Admin,
-        "agent" => Role::Agent,
-        other => return Err(StoreError::Corrupt(format!("agent role {other}"))),
-    };
-    let presence = match r.get::<String, _>("presence").as_str() {
-        "available" => Presence::Available,
-        "away" => Presence::Away,
-        _ => Presence::Offline,
-    };
-    Ok(AgentRecord {
-        info: AgentInfo { id: AgentId(r.get("id")), name: r.get("name"), email: r.get("email"), role },
-        password_hash: r.get("password_hash"),
-        presence,
-        capacity: r.get::<i64, _>("capacity").clamp(1, 100) as u32,
-        sites: Vec::new(),
-        disabled: r.get::<Option<i64>, _>("disabled_at").is_some(),
-    })
+/// One row of [`AGENT_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(super) struct AgentRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    password_hash: String,
+    presence: String,
+    capacity: i64,
+    disabled_at: Option<i64>,
+}
+
+impl AgentRow {
+    pub(super) fn into_record(self) -> Result<AgentRecord> {
+        let role = match self.role.as_str() {
+            "admin" => Role::Admin,
+            "agent" => Role::Agent,
+            other => return Err(StoreError::Corrupt(format!("agent role {other}"))),
+        };
+        let presence = match self.presence.as_str() {
+            "available" => Presence::Available,
+            "away" => Presence::Away,
+            _ => Presence::Offline,
+        };
+        Ok(AgentRecord {
+            info: AgentInfo { id: AgentId(self.id), name: self.name, email: self.email, role },
+            password_hash: self.password_hash,
+            presence,
+            capacity: self.capacity.clamp(1, 100) as u32,
+            sites: Vec::new(),
+            disabled: self.disabled_at.is_some(),
+        })
+    }
 }
 
 pub(super) const AGENT_COLUMNS: &str = "a.id, a.email, a.name, a.role, a.password_hash, a.presence, a.capacity, a.disabled_at";
 
 impl Store {
     pub async fn create_agent(&self, agent: NewAgent<'_>) -> Result<AgentRecord> {
-        let result = sqlx::query("INSERT INTO agents (email, name, role, password_hash, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(agent.email.trim())
-            .bind(agent.name.trim())
-            .bind(agent.role.as_str())
-            .bind(agent.password_hash)
-            .bind(i64::from(agent.capacity))
-            .bind(now_ms())
-            .fetch_one(&self.pool)
-            .await;
+        let sql = "INSERT INTO agents (email, name, role, password_hash, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let result: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => {
+            sqlx::query_scalar(sql)
+                .bind(agent.email.trim())
+                .bind(agent.name.trim())
+                .bind(agent.role.as_str())
+                .bind(agent.password_hash)
+                .bind(i64::from(agent.capacity))
+                .bind(now_ms())
+                .fetch_one(pool)
+                .await
+        });
         let id = match result {
-            Ok(row) => AgentId(row.get("id")),
+            Ok(id) => AgentId(id),
             Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("an agent with that email")),
             Err(e) => return Err(e.into()),
         };
@@ -82,44 +98,46 @@ impl Store {
 
     /// Lets the agent serve the site's visitors (idempotent).
     pub async fn add_agent_to_site(&self, agent: AgentId, site: SiteId) -> Result<()> {
-        sqlx::query("INSERT INTO agent_sites (agent_id, site_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(agent.get())
-            .bind(site.get())
-            .execute(&self.pool)
-            .await?;
+        let sql = "INSERT INTO agent_sites (agent_id, site_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(agent.get()).bind(site.get()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     pub(super) async fn with_sites(&self, mut agent: AgentRecord) -> Result<AgentRecord> {
-        let rows = sqlx::query("SELECT site_id FROM agent_sites WHERE agent_id = $1 ORDER BY site_id").bind(agent.info.id.get()).fetch_all(&self.pool).await?;
-        agent.sites = rows.iter().map(|r| SiteId(r.get("site_id"))).collect();
+        let sql = "SELECT site_id FROM agent_sites WHERE agent_id = $1 ORDER BY site_id";
+        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(agent.info.id.get()).fetch_all(pool).await?);
+        agent.sites = ids.into_iter().map(SiteId).collect();
         Ok(agent)
     }
 
     pub async fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>> {
-        let row = sqlx::query(&format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = $1")).bind(id.get()).fetch_optional(&self.pool).await?;
-        match row.as_ref().map(row_to_agent).transpose()? {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = $1");
+        let row: Option<AgentRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id.get()).fetch_optional(pool).await?);
+        match row.map(AgentRow::into_record).transpose()? {
             Some(agent) => Ok(Some(self.with_sites(agent).await?)),
             None => Ok(None),
         }
     }
 
     pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>> {
-        let row = sqlx::query(&format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.email = $1")).bind(email.trim()).fetch_optional(&self.pool).await?;
-        match row.as_ref().map(row_to_agent).transpose()? {
+        // Emails compare without case, in both databases.
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE lower(a.email) = lower($1)");
+        let row: Option<AgentRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(email.trim()).fetch_optional(pool).await?);
+        match row.map(AgentRow::into_record).transpose()? {
             Some(agent) => Ok(Some(self.with_sites(agent).await?)),
             None => Ok(None),
         }
     }
 
     pub async fn agent_count(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM agents").fetch_one(&self.pool).await?.get("n"))
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM agents").fetch_one(pool).await?))
     }
 
     /// Admins, for giving them every new site.
     pub async fn admin_ids(&self) -> Result<Vec<AgentId>> {
-        let rows = sqlx::query("SELECT id FROM agents WHERE role = 'admin' AND disabled_at IS NULL").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| AgentId(r.get("id"))).collect())
+        let sql = "SELECT id FROM agents WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id";
+        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_all(pool).await?);
+        Ok(ids.into_iter().map(AgentId).collect())
     }
 
     /// How many of these emails belong to agents (for the demo warning).
@@ -132,21 +150,18 @@ impl Store {
     }
 
     pub async fn set_presence(&self, agent: AgentId, presence: Presence) -> Result<()> {
-        sqlx::query("UPDATE agents SET presence = $1 WHERE id = $2").bind(presence_str(presence)).bind(agent.get()).execute(&self.pool).await?;
+        let sql = "UPDATE agents SET presence = $1 WHERE id = $2";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(presence_str(presence)).bind(agent.get()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Disables the agent and ends every session they have. False when no
     /// such agent exists.
     pub async fn disable_agent(&self, agent: AgentId) -> Result<bool> {
-        let done = sqlx::query("UPDATE agents SET disabled_at = $1, presence = 'offline' WHERE id = $2 AND disabled_at IS NULL")
-            .bind(now_ms())
-            .bind(agent.get())
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1;
-        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = $1").bind(agent.get()).execute(&self.pool).await?;
+        let sql = "UPDATE agents SET disabled_at = $1, presence = 'offline' WHERE id = $2 AND disabled_at IS NULL";
+        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(now_ms()).bind(agent.get()).execute(pool).await?.rows_affected()) == 1;
+        let sql = "DELETE FROM agent_sessions WHERE agent_id = $1";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(agent.get()).execute(pool).await?.rows_affected());
         Ok(done)
     }
 }

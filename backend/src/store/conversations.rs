@@ -1,12 +1,10 @@
 //! Conversations and the append-only record of what happened to them.
 
+use super::db::on_db;
+use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 use protocol::agent::{ConversationSummary, VisitorCard};
 use protocol::visitor::{PageInfo, VisitorConversation};
 use protocol::{AgentId, ConversationId, ConversationStatus, PreChat, Seq, SiteId, VisitorId};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 
 /// A conversation with what every view of it needs (visitor, site, agent).
 #[derive(Clone, Debug)]
@@ -111,24 +109,48 @@ const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id,
     JOIN sites s ON s.id = c.site_id
     LEFT JOIN agents a ON a.id = c.agent_id";
 
-fn row_to_conversation(r: &SqliteRow) -> Result<ConversationRecord> {
-    let status: String = r.get("status");
-    Ok(ConversationRecord {
-        id: ConversationId(r.get("id")),
-        site_id: SiteId(r.get("site_id")),
-        site_name: r.get("site_name"),
-        visitor_id: VisitorId(r.get("visitor_id")),
-        status: ConversationStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("conversation status {status}")))?,
-        agent_id: r.get::<Option<i64>, _>("agent_id").map(AgentId),
-        agent_name: r.get("agent_name"),
-        prechat: PreChat { name: r.get("prechat_name"), email: r.get("prechat_email"), topic: r.get("prechat_topic") },
-        visitor_locale: r.get("locale"),
-        visitor_page: PageInfo { url: r.get("page_url"), title: r.get("page_title") },
-        visitor_read_seq: unsigned(r.get("visitor_read_seq")),
-        agent_read_seq: unsigned(r.get("agent_read_seq")),
-        last_seq: unsigned(r.get("last_seq")),
-        created_at: r.get("created_at"),
-    })
+/// One row of [`SELECT`].
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: i64,
+    site_id: i64,
+    site_name: String,
+    visitor_id: i64,
+    status: String,
+    agent_id: Option<i64>,
+    agent_name: Option<String>,
+    prechat_name: String,
+    prechat_email: String,
+    prechat_topic: String,
+    locale: String,
+    page_url: String,
+    page_title: String,
+    visitor_read_seq: i64,
+    agent_read_seq: i64,
+    created_at: i64,
+    last_seq: i64,
+}
+
+impl ConversationRow {
+    fn into_record(self) -> Result<ConversationRecord> {
+        let status = ConversationStatus::parse(&self.status).ok_or_else(|| StoreError::Corrupt(format!("conversation status {}", self.status)))?;
+        Ok(ConversationRecord {
+            id: ConversationId(self.id),
+            site_id: SiteId(self.site_id),
+            site_name: self.site_name,
+            visitor_id: VisitorId(self.visitor_id),
+            status,
+            agent_id: self.agent_id.map(AgentId),
+            agent_name: self.agent_name,
+            prechat: PreChat { name: self.prechat_name, email: self.prechat_email, topic: self.prechat_topic },
+            visitor_locale: self.locale,
+            visitor_page: PageInfo { url: self.page_url, title: self.page_title },
+            visitor_read_seq: unsigned(self.visitor_read_seq),
+            agent_read_seq: unsigned(self.agent_read_seq),
+            last_seq: unsigned(self.last_seq),
+            created_at: self.created_at,
+        })
+    }
 }
 
 /// Which side read a conversation.
@@ -140,31 +162,35 @@ pub enum Reader {
 
 impl Store {
     pub async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.id = $1")).bind(id.get()).fetch_optional(&self.pool).await?;
-        row.as_ref().map(row_to_conversation).transpose()
+        let sql = format!("{SELECT} WHERE c.id = $1");
+        let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id.get()).fetch_optional(pool).await?);
+        row.map(ConversationRow::into_record).transpose()
     }
 
     /// The visitor's most recent conversation, open or not.
     pub async fn latest_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1")).bind(visitor.get()).fetch_optional(&self.pool).await?;
-        row.as_ref().map(row_to_conversation).transpose()
+        let sql = format!("{SELECT} WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1");
+        let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);
+        row.map(ConversationRow::into_record).transpose()
     }
 
     /// The visitor's open conversation (there is at most one).
     pub async fn open_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
-        let row = sqlx::query(&format!("{SELECT} WHERE c.visitor_id = $1 AND c.status != 'ended'")).bind(visitor.get()).fetch_optional(&self.pool).await?;
-        row.as_ref().map(row_to_conversation).transpose()
+        let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.status != 'ended'");
+        let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);
+        row.map(ConversationRow::into_record).transpose()
     }
 
     pub async fn conversations_with_status(&self, status: ConversationStatus) -> Result<Vec<ConversationRecord>> {
-        let rows = sqlx::query(&format!("{SELECT} WHERE c.status = $1 ORDER BY c.id")).bind(status.as_str()).fetch_all(&self.pool).await?;
-        rows.iter().map(row_to_conversation).collect()
+        let sql = format!("{SELECT} WHERE c.status = $1 ORDER BY c.id");
+        let rows: Vec<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(status.as_str()).fetch_all(pool).await?);
+        rows.into_iter().map(ConversationRow::into_record).collect()
     }
 
     pub async fn active_conversations_of(&self, agent: AgentId) -> Result<Vec<ConversationRecord>> {
-        let rows =
-            sqlx::query(&format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = $1 ORDER BY c.id")).bind(agent.get()).fetch_all(&self.pool).await?;
-        rows.iter().map(row_to_conversation).collect()
+        let sql = format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = $1 ORDER BY c.id");
+        let rows: Vec<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(agent.get()).fetch_all(pool).await?);
+        rows.into_iter().map(ConversationRow::into_record).collect()
     }
 
     /// The visitor's open conversation, or a new queued one. A unique index
@@ -174,21 +200,22 @@ impl Store {
         if let Some(conversation) = self.open_conversation(visitor).await? {
             return Ok(Started { conversation, created: false });
         }
-        let inserted = sqlx::query(
-            "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at)
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(site.get())
-        .bind(visitor.get())
-        .bind(&prechat.name)
-        .bind(&prechat.email)
-        .bind(&prechat.topic)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await;
+        let sql = "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at)
+             VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id";
+        let inserted: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => {
+            sqlx::query_scalar(sql)
+                .bind(site.get())
+                .bind(visitor.get())
+                .bind(&prechat.name)
+                .bind(&prechat.email)
+                .bind(&prechat.topic)
+                .bind(now_ms())
+                .fetch_one(pool)
+                .await
+        });
         match inserted {
-            Ok(row) => {
-                let id = ConversationId(row.get("id"));
+            Ok(id) => {
+                let id = ConversationId(id);
                 self.record_event(id, "queued", None).await?;
                 let conversation = self.conversation(id).await?.ok_or_else(|| StoreError::Corrupt("conversation vanished".into()))?;
                 Ok(Started { conversation, created: true })
@@ -204,14 +231,8 @@ impl Store {
     /// Hands a queued conversation to an agent. Returns false if it was no
     /// longer queued (ended meanwhile), so nothing changed.
     pub async fn assign_conversation(&self, id: ConversationId, agent: AgentId) -> Result<bool> {
-        let done = sqlx::query("UPDATE conversations SET status = 'active', agent_id = $1, answered_at = $2 WHERE id = $3 AND status = 'queued'")
-            .bind(agent.get())
-            .bind(now_ms())
-            .bind(id.get())
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1;
+        let sql = "UPDATE conversations SET status = 'active', agent_id = $1, answered_at = $2 WHERE id = $3 AND status = 'queued'";
+        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(agent.get()).bind(now_ms()).bind(id.get()).execute(pool).await?.rows_affected()) == 1;
         if done {
             self.record_event(id, "accepted", Some(agent)).await?;
         }
@@ -220,14 +241,8 @@ impl Store {
 
     /// Ends the conversation; false if it had already ended.
     pub async fn end_conversation(&self, id: ConversationId, reason: EndReason, by_agent: Option<AgentId>) -> Result<bool> {
-        let done = sqlx::query("UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status != 'ended'")
-            .bind(now_ms())
-            .bind(reason.as_str())
-            .bind(id.get())
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1;
+        let sql = "UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status != 'ended'";
+        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(now_ms()).bind(reason.as_str()).bind(id.get()).execute(pool).await?.rows_affected()) == 1;
         if done {
             self.record_event(id, reason.event(), by_agent).await?;
         }
@@ -240,26 +255,22 @@ impl Store {
             Reader::Visitor => "UPDATE conversations SET visitor_read_seq = $1 WHERE id = $2 AND visitor_read_seq < $1",
             Reader::Agent => "UPDATE conversations SET agent_read_seq = $1 WHERE id = $2 AND agent_read_seq < $1",
         };
-        sqlx::query(sql).bind(seq as i64).bind(id.get()).execute(&self.pool).await?;
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        on_db!(&self.db, pool => sqlx::query(sql).bind(seq).bind(id.get()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Appends to the conversation's event log (offered, declined, ...).
     pub async fn record_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>) -> Result<()> {
-        sqlx::query("INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES ($1, $2, $3, $4)")
-            .bind(id.get())
-            .bind(kind)
-            .bind(agent.map(AgentId::get))
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
+        let sql = "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES ($1, $2, $3, $4)";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(id.get()).bind(kind).bind(agent.map(AgentId::get)).bind(now_ms()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// The kinds of the conversation's events, oldest first.
     pub async fn conversation_events(&self, id: ConversationId) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT kind FROM conversation_events WHERE conversation_id = $1 ORDER BY id").bind(id.get()).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| r.get("kind")).collect())
+        let sql = "SELECT kind FROM conversation_events WHERE conversation_id = $1 ORDER BY id";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(id.get()).fetch_all(pool).await?))
     }
 }
 
@@ -293,7 +304,7 @@ mod tests {
         let second = sqlx::query("INSERT INTO conversations (site_id, visitor_id, status, created_at) VALUES ($1, $2, 'queued', 0)")
             .bind(site.id.get())
             .bind(visitor.id.get())
-            .execute(&store.pool)
+            .execute(store.sqlite_pool())
             .await;
         assert!(second.is_err_and(|e| is_unique_violation(&e)));
         // Once it ends, a new one may start.

@@ -1,11 +1,9 @@
 //! Chat messages: idempotent appends with per-conversation sequence numbers
 //! (through the writer), and reads a page at a time.
 
-use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, HISTORY_PAGE};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
+use super::db::on_db;
 use super::{unsigned, ConversationRecord, Result, Store, StoreError};
+use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, HISTORY_PAGE};
 
 /// A message to store. Its text and client id were checked where they
 /// entered, so the store only ever sees valid ones.
@@ -29,17 +27,28 @@ pub struct Appended {
 
 pub(super) const MESSAGE_COLUMNS: &str = "seq, client_id, author, author_name, text, sent_at";
 
-pub(super) fn row_to_message(r: &SqliteRow) -> Result<ChatMessage> {
-    let author: String = r.get("author");
-    let client_id: String = r.get("client_id");
-    Ok(ChatMessage {
-        seq: unsigned(r.get("seq")),
-        client_id: ClientId::parse(client_id).map_err(|e| StoreError::Corrupt(format!("message client id: {e}")))?,
-        author: Author::parse(&author).ok_or_else(|| StoreError::Corrupt(format!("message author {author}")))?,
-        author_name: r.get("author_name"),
-        text: r.get("text"),
-        sent_at_ms: r.get("sent_at"),
-    })
+/// One row of [`MESSAGE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    seq: i64,
+    client_id: String,
+    author: String,
+    author_name: String,
+    text: String,
+    sent_at: i64,
+}
+
+impl MessageRow {
+    pub(super) fn into_message(self) -> Result<ChatMessage> {
+        Ok(ChatMessage {
+            seq: unsigned(self.seq),
+            client_id: ClientId::parse(self.client_id).map_err(|e| StoreError::Corrupt(format!("message client id: {e}")))?,
+            author: Author::parse(&self.author).ok_or_else(|| StoreError::Corrupt(format!("message author {}", self.author)))?,
+            author_name: self.author_name,
+            text: self.text,
+            sent_at_ms: self.sent_at,
+        })
+    }
 }
 
 impl Store {
@@ -58,25 +67,21 @@ impl Store {
 
     /// Up to `limit` messages after `after`, oldest first.
     pub async fn messages_after(&self, conversation: ConversationId, after: Seq, limit: usize) -> Result<Vec<ChatMessage>> {
-        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"))
-            .bind(conversation.get())
-            .bind(after as i64)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(row_to_message).collect()
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows: Vec<MessageRow> =
+            on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).bind(after).bind(limit as i64).fetch_all(pool).await?);
+        rows.into_iter().map(MessageRow::into_message).collect()
     }
 
     /// Up to `limit` messages just before `before` (all of the newest when
     /// `before` is past the end), oldest first.
     pub async fn messages_before(&self, conversation: ConversationId, before: Seq, limit: usize) -> Result<Vec<ChatMessage>> {
-        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"))
-            .bind(conversation.get())
-            .bind(i64::try_from(before).unwrap_or(i64::MAX))
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut messages = rows.iter().map(row_to_message).collect::<Result<Vec<_>>>()?;
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3");
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
+        let rows: Vec<MessageRow> =
+            on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).bind(before).bind(limit as i64).fetch_all(pool).await?);
+        let mut messages = rows.into_iter().map(MessageRow::into_message).collect::<Result<Vec<_>>>()?;
         messages.reverse();
         Ok(messages)
     }
@@ -97,12 +102,10 @@ impl Store {
     /// The last few things the visitor wrote, oldest first: what an agent
     /// reads before accepting.
     pub async fn latest_visitor_texts(&self, conversation: ConversationId, limit: usize) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT text FROM messages WHERE conversation_id = $1 AND author = 'visitor' ORDER BY seq DESC LIMIT $2")
-            .bind(conversation.get())
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().rev().map(|r| r.get("text")).collect())
+        let sql = "SELECT text FROM messages WHERE conversation_id = $1 AND author = 'visitor' ORDER BY seq DESC LIMIT $2";
+        let mut texts: Vec<String> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(conversation.get()).bind(limit as i64).fetch_all(pool).await?);
+        texts.reverse();
+        Ok(texts)
     }
 }
 
@@ -205,7 +208,7 @@ mod tests {
     async fn a_full_conversation_refuses_new_messages_but_not_resends() {
         let dir = tempfile::tempdir().unwrap();
         let options = crate::store::StoreOptions { messages_per_conversation: 3, ..Default::default() };
-        let store = Store::open(&dir.path().join("t.db"), options).await.unwrap();
+        let store = Store::open(&crate::config::DatabaseLocation::Sqlite(dir.path().join("t.db")), options).await.unwrap();
         let c = conversation(&store).await;
         for i in 0..3 {
             store.append_message(msg(c, &format!("m{i}"), "x")).await.unwrap();

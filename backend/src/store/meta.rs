@@ -1,8 +1,7 @@
 //! What the database says about itself. Today: whether it was created for
 //! the demo, which is what lets demo accounts (with public passwords) in.
 
-use sqlx::Row;
-
+use super::db::on_db;
 use super::{Result, Store};
 
 const DEMO: &str = "demo";
@@ -10,21 +9,21 @@ const DEMO: &str = "demo";
 impl Store {
     /// Whether the database holds no sites and no agents yet.
     pub async fn is_empty(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT (SELECT COUNT(*) FROM sites) + (SELECT COUNT(*) FROM agents) AS n").fetch_one(&self.pool).await?;
-        Ok(row.get::<i64, _>("n") == 0)
+        let sql = "SELECT (SELECT COUNT(*) FROM sites) + (SELECT COUNT(*) FROM agents)";
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+        Ok(n == 0)
     }
 
     /// Whether the database was created for the demo.
     pub async fn is_demo(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = $1").bind(DEMO).fetch_optional(&self.pool).await?;
-        Ok(row.is_some_and(|r| r.get::<String, _>("value") == "1"))
+        let value: Option<String> =
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(DEMO).fetch_optional(pool).await?);
+        Ok(value.as_deref() == Some("1"))
     }
 
     pub async fn mark_demo(&self) -> Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(DEMO)
-            .execute(&self.pool)
-            .await?;
+        let sql = "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(DEMO).execute(pool).await?.rows_affected());
         Ok(())
     }
 }

@@ -11,9 +11,9 @@
 
 mod agents;
 mod background;
-mod batch;
 mod checkpointer;
 mod conversations;
+mod db;
 mod messages;
 mod meta;
 mod sessions;
@@ -21,13 +21,7 @@ mod sites;
 mod visitors;
 mod writer;
 
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
-
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 
 pub use agents::{AgentRecord, NewAgent};
 pub use conversations::{ConversationRecord, EndReason, Reader, Started};
@@ -36,7 +30,8 @@ pub use sessions::{SessionKey, SessionRecord};
 pub use sites::SiteRecord;
 pub use visitors::VisitorRecord;
 
-use crate::config::Synchronous;
+use crate::config::{DatabaseLocation, Synchronous};
+use db::{on_db, Db};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -54,6 +49,8 @@ pub enum StoreError {
     ConversationEnded,
     #[error("the message writer has stopped")]
     WriterStopped,
+    #[error("a batch of messages could not be stored: {0}")]
+    BatchFailed(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -64,60 +61,63 @@ pub struct StoreOptions {
     pub synchronous: Synchronous,
     /// Messages one conversation may hold; a send beyond is refused.
     pub messages_per_conversation: u32,
+    pub max_connections: u32,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { synchronous: Synchronous::Full, messages_per_conversation: 5_000 }
+        Self { synchronous: Synchronous::Full, messages_per_conversation: 5_000, max_connections: 16 }
+    }
+}
+
+impl StoreOptions {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            synchronous: config.database.synchronous,
+            messages_per_conversation: config.limits.messages_per_conversation,
+            max_connections: config.database.max_connections,
+        }
     }
 }
 
 /// Cheap to clone: a handle on the connection pool and the message writer.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    db: Db,
     writer: writer::Writer,
-    checkpointer: background::Background,
+    /// SQLite only: PostgreSQL checkpoints by itself.
+    checkpointer: Option<background::Background>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    pub async fn open(path: &Path, options: StoreOptions) -> Result<Self> {
-        let connect = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match options.synchronous {
-                // Every commit is on disk before it returns, so a sequence
-                // number (given only after the commit) survives power loss.
-                Synchronous::Full => SqliteSynchronous::Full,
-                // Survives a killed process, not an OS crash.
-                Synchronous::Normal => SqliteSynchronous::Normal,
-            })
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // The checkpointer task does this; see there.
-            .pragma("wal_autocheckpoint", checkpointer::FALLBACK_PAGES.to_string());
-        Self::connect(connect, 8, options).await
+    /// Opens (creating a SQLite file if needed) the database and migrates it.
+    pub async fn open(location: &DatabaseLocation, options: StoreOptions) -> Result<Self> {
+        let (db, writer_target, sqlite) = Db::open(location, &options).await?;
+        let checkpointer = match sqlite {
+            Some(connect) => Some(checkpointer::start(&connect).await?),
+            None => None,
+        };
+        let writer = writer::Writer::start(writer_target, options.messages_per_conversation).await?;
+        Ok(Self { db, writer, checkpointer })
     }
 
-    async fn connect(connect: SqliteConnectOptions, max_connections: u32, options: StoreOptions) -> Result<Self> {
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(connect.clone()).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        let checkpointer = checkpointer::start(&connect).await?;
-        let writer = writer::Writer::start(connect, options.messages_per_conversation).await?;
-        Ok(Self { pool, writer, checkpointer })
+    /// Which database this is, for the few places that must know.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
     }
 
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_db!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Finishes the writes in flight, then closes every connection.
     pub async fn close(&self) {
         self.writer.stop().await;
-        self.checkpointer.stop().await;
-        self.pool.close().await;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop().await;
+        }
+        self.db.close().await;
     }
 }
 
@@ -152,12 +152,24 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+#[cfg(test)]
+impl Store {
+    /// The SQLite pool of a test store, for checks below the store's API.
+    pub(crate) fn sqlite_pool(&self) -> &sqlx::SqlitePool {
+        match &self.db {
+            Db::Sqlite(pool) => pool,
+            Db::Postgres(_) => panic!("a SQLite test store was expected"),
+        }
+    }
+}
+
 /// A store in a fresh temporary directory, for unit tests; the directory
 /// lives as long as the returned guard.
 #[cfg(test)]
 pub async fn temp_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = Store::open(&dir.path().join("test.db"), StoreOptions::default()).await.expect("opening a test database");
+    let location = DatabaseLocation::Sqlite(dir.path().join("test.db"));
+    let store = Store::open(&location, StoreOptions::default()).await.expect("opening a test database");
     (store, dir)
 }
 
@@ -178,7 +190,8 @@ mod tests {
     async fn commits_wait_for_the_disk_by_default() {
         let (store, _dir) = temp_store().await;
         for _ in 0..3 {
-            let row = sqlx::query("PRAGMA synchronous").fetch_one(&store.pool).await.unwrap();
+            let Db::Sqlite(pool) = &store.db else { unreachable!() };
+            let row = sqlx::query("PRAGMA synchronous").fetch_one(pool).await.unwrap();
             assert_eq!(row.get::<i64, _>(0), 2);
         }
         assert_eq!(crate::config::Config::default().database.synchronous, Synchronous::Full);

@@ -2,11 +2,10 @@
 //! hash (a [`SessionKey`]) is also how live connections are tied to the
 //! session that opened them, so ending it can close them.
 
-use protocol::AgentId;
-use sqlx::Row;
-
-use super::agents::AGENT_COLUMNS;
+use super::agents::{AgentRow, AGENT_COLUMNS};
+use super::db::on_db;
 use super::{hash_token, new_token, now_ms, AgentRecord, Result, Store};
+use protocol::AgentId;
 
 /// How long a console login lasts.
 const SESSION_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -30,18 +29,20 @@ pub struct SessionRecord {
     pub expires_at_ms: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    agent: AgentRow,
+    expires_at: i64,
+}
+
 impl Store {
     /// Starts a console session; returns the cookie's token.
     pub async fn create_session(&self, agent: AgentId) -> Result<String> {
         let token = new_token();
         let now = now_ms();
-        sqlx::query("INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(hash_token(&token))
-            .bind(agent.get())
-            .bind(now)
-            .bind(now + SESSION_MS)
-            .execute(&self.pool)
-            .await?;
+        let sql = "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(hash_token(&token)).bind(agent.get()).bind(now).bind(now + SESSION_MS).execute(pool).await?.rows_affected());
         Ok(token)
     }
 
@@ -51,31 +52,29 @@ impl Store {
     }
 
     pub async fn session_by_key(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {AGENT_COLUMNS}, s.expires_at FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
-        ))
-        .bind(&key.0)
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
+        );
+        let row: Option<SessionRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(&key.0).bind(now_ms()).fetch_optional(pool).await?);
         let Some(row) = row else { return Ok(None) };
-        let expires_at_ms = row.get("expires_at");
-        let agent = self.with_sites(super::agents::row_to_agent(&row)?).await?;
+        let expires_at_ms = row.expires_at;
+        let agent = self.with_sites(row.agent.into_record()?).await?;
         Ok(Some(SessionRecord { agent, key: key.clone(), expires_at_ms }))
     }
 
     /// Moves a session's end, e.g. to end every session of a compromised
     /// account at a set time (and in tests, to see expiry happen).
     pub async fn set_session_expiry(&self, key: &SessionKey, expires_at_ms: i64) -> Result<()> {
-        sqlx::query("UPDATE agent_sessions SET expires_at = $1 WHERE token_hash = $2").bind(expires_at_ms).bind(&key.0).execute(&self.pool).await?;
+        let sql = "UPDATE agent_sessions SET expires_at = $1 WHERE token_hash = $2";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(expires_at_ms).bind(&key.0).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Ends the session; returns its key so its connections can be closed.
     pub async fn delete_session(&self, token: &str) -> Result<SessionKey> {
         let key = SessionKey::of_token(token);
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = $1").bind(&key.0).execute(&self.pool).await?;
+        on_db!(&self.db, pool => sqlx::query("DELETE FROM agent_sessions WHERE token_hash = $1").bind(&key.0).execute(pool).await?.rows_affected());
         Ok(key)
     }
 }

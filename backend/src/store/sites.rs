@@ -1,11 +1,9 @@
 //! Sites: who may embed the widget, and how it looks.
 
+use super::db::on_db;
+use super::{now_ms, Result, Store, StoreError};
 use protocol::visitor::WidgetSettings;
 use protocol::SiteId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-use super::{now_ms, Result, Store, StoreError};
 
 #[derive(Clone, Debug)]
 pub struct SiteRecord {
@@ -24,27 +22,38 @@ impl SiteRecord {
     }
 }
 
-fn row_to_site(r: &SqliteRow) -> Result<SiteRecord> {
-    let origins: String = r.get("allowed_origins");
-    let settings: String = r.get("settings");
-    Ok(SiteRecord {
-        id: SiteId(r.get("id")),
-        key: r.get("key"),
-        name: r.get("name"),
-        allowed_origins: serde_json::from_str(&origins).map_err(|e| StoreError::Corrupt(format!("site origins: {e}")))?,
-        settings: serde_json::from_str(&settings).map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?,
-    })
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: i64,
+    key: String,
+    name: String,
+    allowed_origins: String,
+    settings: String,
+}
+
+impl SiteRow {
+    fn into_record(self) -> Result<SiteRecord> {
+        Ok(SiteRecord {
+            id: SiteId(self.id),
+            key: self.key,
+            name: self.name,
+            allowed_origins: serde_json::from_str(&self.allowed_origins).map_err(|e| StoreError::Corrupt(format!("site origins: {e}")))?,
+            settings: serde_json::from_str(&self.settings).map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?,
+        })
+    }
 }
 
 impl Store {
     pub async fn site_by_key(&self, key: &str) -> Result<Option<SiteRecord>> {
-        let row = sqlx::query("SELECT id, key, name, allowed_origins, settings FROM sites WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
-        row.as_ref().map(row_to_site).transpose()
+        let sql = "SELECT id, key, name, allowed_origins, settings FROM sites WHERE key = $1";
+        let row: Option<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(key).fetch_optional(pool).await?);
+        row.map(SiteRow::into_record).transpose()
     }
 
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
-        let rows = sqlx::query("SELECT id, key, name, allowed_origins, settings FROM sites ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter().map(row_to_site).collect()
+        let sql = "SELECT id, key, name, allowed_origins, settings FROM sites ORDER BY id";
+        let rows: Vec<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(SiteRow::into_record).collect()
     }
 
     /// Creates the site, or updates its name, origins and settings if the
@@ -52,17 +61,9 @@ impl Store {
     pub async fn upsert_site(&self, key: &str, name: &str, allowed_origins: &[String], settings: &WidgetSettings) -> Result<SiteRecord> {
         let origins = serde_json::to_string(allowed_origins).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let settings_json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sites (key, name, allowed_origins, settings, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT(key) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, settings = excluded.settings",
-        )
-        .bind(key)
-        .bind(name)
-        .bind(origins)
-        .bind(settings_json)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO sites (key, name, allowed_origins, settings, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT(key) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, settings = excluded.settings";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(key).bind(name).bind(&origins).bind(&settings_json).bind(now_ms()).execute(pool).await?.rows_affected());
         self.site_by_key(key).await?.ok_or_else(|| StoreError::Corrupt("site vanished after upsert".into()))
     }
 }

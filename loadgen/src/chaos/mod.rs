@@ -189,7 +189,7 @@ async fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) -> any
 /// Every message of every conversation any client took part in.
 async fn read_store(data: &std::path::Path, reports: &[Report]) -> anyhow::Result<Stored> {
     let config = Config { data_dir: data.to_path_buf(), ..Config::default() };
-    let store = Store::open(&config.database_path(), StoreOptions::default()).await.context("opening the database after the run")?;
+    let store = Store::open(&config.database(), StoreOptions::default()).await.context("opening the database after the run")?;
     let mut ids: Vec<ConversationId> = reports.iter().flat_map(|r| r.views.keys().copied().chain(r.typed.iter().filter_map(|t| t.0))).collect();
     ids.sort();
     ids.dedup();

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use protocol::{ChatMessage, ClientId, ConversationId, Seq};
 
-use super::messages::NewMessage;
+use crate::store::NewMessage;
 
 /// What the database says about one conversation in the batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,27 @@
+-- The PostgreSQL twin of migrations/sqlite/0002_second_pass.sql.
+
+-- What the database says about itself: whether it was created for the demo.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Agents belong to sites: they are offered, and see, only those sites'
+-- visitors.
+CREATE TABLE agent_sites (
+    agent_id BIGINT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    site_id BIGINT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    PRIMARY KEY (agent_id, site_id)
+);
+
+-- A disabled agent cannot log in and loses every session at once.
+ALTER TABLE agents ADD COLUMN disabled_at BIGINT;
+
+-- Why a conversation ended: 'agent', 'visitor' or 'abandoned' (the visitor
+-- left the queue before anyone answered).
+ALTER TABLE conversations ADD COLUMN end_reason TEXT;
+
+-- One open conversation per visitor, whatever the race between their tabs.
+CREATE UNIQUE INDEX one_open_conversation_per_visitor ON conversations (visitor_id) WHERE status != 'ended';
+
+CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id);
