@@ -9,6 +9,7 @@ mod esbuild;
 mod lockfile;
 mod process;
 mod run;
+mod services;
 mod setup;
 mod test;
 mod wasm;
@@ -31,7 +32,8 @@ commands:
   test          build, then run every test suite and the size budgets
   bench weight  build, then print the widget's byte sizes and browser transfer
   bench chat    run the load generator (arguments after `chat` are passed through)
-  chaos         chat under cut connections and killed servers, then check nothing was lost (arguments passed through)";
+  chaos         chat under cut connections and killed servers, then check nothing was lost (arguments passed through)
+  services      start a throwaway PostgreSQL and NATS for work by hand, until Enter";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -64,6 +66,7 @@ fn dispatch() -> Result<ExitCode> {
             other => bail!("unknown benchmark `{other}`, or unexpected arguments\n\n{USAGE}"),
         },
         ("chaos", args) => run::chaos(&ws, args),
+        ("services", []) => services::services(),
         ("bench", []) => bail!("`bench` needs a name: `weight` or `chat`\n\n{USAGE}"),
         ("help" | "--help" | "-h", _) => {
             println!("{USAGE}");

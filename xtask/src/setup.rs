@@ -160,6 +160,25 @@ fn ensure_npm() -> Result<()> {
     Ok(())
 }
 
+/// The servers the tests and benchmarks run against: PostgreSQL, NATS and
+/// HAProxy from Debian (started per run by the `testbed` crate, never as
+/// system services).
+pub fn ensure_services() -> Result<()> {
+    let postgres = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|mut versions| versions.any(|v| v.is_ok_and(|v| v.path().join("bin/initdb").is_file())));
+    let wanted = [
+        ("postgresql", postgres),
+        ("nats-server", which("nats-server").is_some()),
+        ("haproxy", which("haproxy").is_some() || Path::new("/usr/sbin/haproxy").is_file()),
+    ];
+    let missing: Vec<&str> = wanted.iter().filter(|(_, present)| !present).map(|(package, _)| *package).collect();
+    if missing.is_empty() {
+        println!("postgresql + nats-server + haproxy: present");
+        return Ok(());
+    }
+    println!("{}: installing with apt-get", missing.join(" + "));
+    apt_install(&missing)
+}
+
 fn ensure_chromium() -> Result<()> {
     if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
         println!("chromium + chromedriver: present");

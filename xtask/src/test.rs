@@ -3,8 +3,11 @@
 
 use anyhow::{Context, Result};
 
+use testbed::{Postgres, PostgresMode};
+
 use crate::build;
 use crate::process;
+use crate::setup;
 use crate::weight;
 use crate::workspace::Workspace;
 
@@ -14,13 +17,24 @@ pub fn test(ws: &Workspace) -> Result<()> {
     }
     // The end-to-end tests serve what `build` wrote, so build comes first.
     let dist = build::build(ws).context("test step `build` failed")?;
+    setup::ensure_services()?;
+    // One throwaway cluster for the whole run; each test makes its own
+    // database in it. Dropped (stopped and deleted) when the run ends.
+    let postgres = Postgres::start(PostgresMode::Fast).context("test step `start PostgreSQL` failed")?;
 
-    println!("test step: workspace tests (host)");
+    println!("test step: workspace tests (host, SQLite)");
     let mut host = process::cargo();
     host.current_dir(&ws.root).args(["test", "--workspace", "--exclude", "widget", "--exclude", "console"]);
     process::env_default(&mut host, "RAPPORT_DIST", ws.dist());
     process::env_default(&mut host, "RAPPORT_DEMO_DIR", ws.path("demo-site"));
+    host.env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
     process::run(&mut host).context("test step `workspace tests` failed")?;
+
+    println!("test step: backend integration tests (PostgreSQL)");
+    let mut on_postgres = process::cargo();
+    on_postgres.current_dir(&ws.root).args(["test", "-p", "rapport", "--test", "integration"]);
+    on_postgres.env("RAPPORT_TEST_DATABASE", "postgres").env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
+    process::run(&mut on_postgres).context("test step `backend integration tests on PostgreSQL` failed")?;
 
     // The front ends' pure logic (formatting, state) is tested natively;
     // their browser behaviour is covered by the end-to-end suite above.

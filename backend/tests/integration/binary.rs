@@ -3,7 +3,6 @@
 //! SIGTERM, which must tell connected clients to reconnect and exit cleanly.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::Output;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,14 +16,17 @@ const RAPPORT: &str = env!("CARGO_BIN_EXE_rapport");
 
 /// A `rapport` command with only the given settings: nothing from the
 /// developer's environment leaks in.
-fn rapport(data_dir: &Path) -> Command {
+fn rapport(data: &TestData) -> Command {
     let mut cmd = Command::new(RAPPORT);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("RAPPORT_") {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("RAPPORT_DATA_DIR", data_dir).env("RAPPORT_ASSETS_DIR", data_dir.join("no-dist")).stdin(Stdio::null());
+    cmd.env("RAPPORT_DATA_DIR", data.path()).env("RAPPORT_ASSETS_DIR", data.path().join("no-dist")).stdin(Stdio::null());
+    if let Some(url) = &data.database_url {
+        cmd.env("RAPPORT_DATABASE_URL", url);
+    }
     cmd
 }
 
@@ -34,8 +36,8 @@ fn free_port() -> anyhow::Result<u16> {
 
 #[test]
 fn create_admin_refuses_a_short_password() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let out = rapport(dir.path()).args(["create-admin", "--email", "owner@example.com", "--name", "Owner"]).env("RAPPORT_ADMIN_PASSWORD", "short").output()?;
+    let data = TestData::new()?;
+    let out = rapport(&data).args(["create-admin", "--email", "owner@example.com", "--name", "Owner"]).env("RAPPORT_ADMIN_PASSWORD", "short").output()?;
     assert!(!out.status.success(), "a 5-character password was accepted");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("at least 10 characters"), "stderr: {stderr}");
@@ -44,8 +46,8 @@ fn create_admin_refuses_a_short_password() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let out = rapport(dir.path())
+    let data = TestData::new()?;
+    let out = rapport(&data)
         .args(["create-admin", "--email", "owner@example.com", "--name", "Owner"])
         .env("RAPPORT_ADMIN_PASSWORD", "a long enough passphrase")
         .output()?;
@@ -55,12 +57,12 @@ async fn a_fresh_install_gets_its_first_admin_serves_and_stops_on_sigterm() -> a
     // The site the owner will embed the widget on.
     let (port, shop_port) = (free_port()?, free_port()?);
     let shop = format!("http://127.0.0.1:{shop_port}");
-    let out = rapport(dir.path()).args(["create-site", "--key", "my-shop", "--name", "My Shop", "--origin", &shop]).output()?;
+    let out = rapport(&data).args(["create-site", "--key", "my-shop", "--name", "My Shop", "--origin", &shop]).output()?;
     assert!(out.status.success(), "create-site failed: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("data-site=\"my-shop\""));
 
     let mut server =
-        rapport(dir.path()).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).stdout(Stdio::null()).spawn().context("starting rapport serve")?;
+        rapport(&data).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).stdout(Stdio::null()).spawn().context("starting rapport serve")?;
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -114,8 +116,8 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn demo_accounts_never_go_into_a_real_database() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let out = rapport(dir.path())
+    let data = TestData::new()?;
+    let out = rapport(&data)
         .args(["create-admin", "--email", "owner@example.com", "--name", "Owner"])
         .env("RAPPORT_ADMIN_PASSWORD", "a long enough passphrase")
         .output()?;
@@ -124,20 +126,20 @@ fn demo_accounts_never_go_into_a_real_database() -> anyhow::Result<()> {
     // RAPPORT_DEMO=1 by mistake against the real data directory: refused,
     // and nothing with a public password was written.
     let port = free_port()?;
-    let out = rapport(dir.path()).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).env("RAPPORT_DEMO", "1").output()?;
+    let out = rapport(&data).arg("serve").env("RAPPORT_LISTEN", format!("127.0.0.1:{port}")).env("RAPPORT_DEMO", "1").output()?;
     assert!(!out.status.success(), "serve seeded the demo into a real database");
     assert!(stderr(&out).contains("only into an empty database"), "stderr: {}", stderr(&out));
-    let out = rapport(dir.path()).args(["disable-agent", "--email", "mei@rapport.demo"]).output()?;
+    let out = rapport(&data).args(["disable-agent", "--email", "mei@rapport.demo"]).output()?;
     assert!(!out.status.success(), "a demo agent exists in the real database");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_demo_database_warns_at_every_start() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
+    let data = TestData::new()?;
     for _ in 0..2 {
         let port = free_port()?;
-        let server = rapport(dir.path())
+        let server = rapport(&data)
             .arg("serve")
             .env("RAPPORT_LISTEN", format!("127.0.0.1:{port}"))
             .env("RAPPORT_DEMO", "1")

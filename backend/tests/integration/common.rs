@@ -40,10 +40,51 @@ pub const PAGE_PATH: &str = "/teas/oolong?ref=test";
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Which database the suite runs on: SQLite unless `RAPPORT_TEST_DATABASE`
+/// is `postgres`, in which case `RAPPORT_TEST_POSTGRES` is the URL of a
+/// server where tests may create databases (`cargo xtask test` starts a
+/// throwaway one and runs the suite once on each).
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("RAPPORT_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Some(std::env::var("RAPPORT_TEST_POSTGRES").unwrap_or_else(|_| {
+            panic!("RAPPORT_TEST_DATABASE=postgres needs RAPPORT_TEST_POSTGRES, the URL of a PostgreSQL server where tests may create databases")
+        })),
+        Ok("sqlite") | Err(_) => None,
+        Ok(other) => panic!("RAPPORT_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A fresh, empty database for one test on the PostgreSQL run; `None`
+/// (SQLite in the data directory) otherwise.
+pub fn fresh_database_url() -> anyhow::Result<Option<String>> {
+    let Some(admin) = postgres_admin_url() else { return Ok(None) };
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("t{}_{n}_{}", std::process::id(), rand::random::<u32>());
+    Ok(Some(testbed::create_database(&admin, &name)?))
+}
+
+/// One test's data: a directory, and on the PostgreSQL run a database.
+pub struct TestData {
+    pub dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+}
+
+impl TestData {
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(Self { dir: tempfile::tempdir().context("creating a data directory")?, database_url: fresh_database_url()? })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 /// A configuration for a server on free loopback ports, with the demo site
-/// and agents seeded into `data_dir`.
-pub fn config(data_dir: &Path) -> Config {
+/// and agents seeded into `data`.
+pub fn config(data: &TestData) -> Config {
     let defaults = Config::default();
+    let data_dir = data.path();
     Config {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data_dir.to_path_buf(),
@@ -55,6 +96,7 @@ pub fn config(data_dir: &Path) -> Config {
             dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo-site"),
             ..defaults.demo
         },
+        database: rapport::config::DatabaseConfig { url: data.database_url.clone().unwrap_or_default(), ..defaults.database },
         ..defaults
     }
 }
@@ -73,7 +115,7 @@ fn init_logging() {
 /// restart.
 pub struct TestServer {
     pub server: Server,
-    pub dir: tempfile::TempDir,
+    pub data: TestData,
     /// The configuration it was started with (ports 0), kept for restarts.
     pub config: Config,
 }
@@ -87,19 +129,19 @@ impl TestServer {
     /// limits, faster timers).
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Self> {
         init_logging();
-        let dir = tempfile::tempdir().context("creating a data directory")?;
-        let mut config = config(dir.path());
+        let data = TestData::new()?;
+        let mut config = config(&data);
         tweak(&mut config);
         let server = Server::start(config.clone()).await.context("starting the server")?;
-        Ok(Self { server, dir, config })
+        Ok(Self { server, data, config })
     }
 
     /// Stops the server and starts a new one (new ports) on the same data.
     pub async fn restart(self) -> anyhow::Result<Self> {
-        let Self { server, dir, config } = self;
+        let Self { server, data, config } = self;
         server.shutdown().await;
         let server = Server::start(config.clone()).await.context("restarting the server")?;
-        Ok(Self { server, dir, config })
+        Ok(Self { server, data, config })
     }
 
     pub fn store(&self) -> &rapport::store::Store {

@@ -1,0 +1,18 @@
+//! Real infrastructure for tests and benchmarks, started as child
+//! processes on loopback ports and stopped when dropped: a throwaway
+//! PostgreSQL cluster, a NATS server with JetStream, an HAProxy in front of
+//! several Rapport nodes.
+//!
+//! Each uses Debian's package (`cargo xtask setup` installs them); nothing
+//! here installs anything or skips: a missing program is an error that
+//! names the package.
+
+mod haproxy;
+mod nats;
+mod postgres;
+mod process;
+
+pub use haproxy::Haproxy;
+pub use nats::Nats;
+pub use postgres::{create_database, Postgres, PostgresMode};
+pub use process::free_port;
