@@ -189,11 +189,35 @@ fn ensure_chromium() -> Result<()> {
 }
 
 /// Installs Debian packages, refreshing the package lists first.
+///
+/// apt's maintainer scripts may start services (PostgreSQL's and HAProxy's
+/// packages do, where no `policy-rc.d` forbids it). A daemon started that
+/// way inherits apt's stdout, and a CI runner waiting for its log pipe to
+/// close would wait for ever. So apt writes to a log file, which is echoed
+/// afterwards. (The tests never use such services: they start their own
+/// servers on free ports.)
 fn apt_install(packages: &[&str]) -> Result<()> {
-    process::run(&mut as_root(&["apt-get", "update"])?)?;
+    let log_path = std::env::temp_dir().join(format!("rapport-apt-{}.log", std::process::id()));
+    let result = apt_install_logged(packages, &log_path);
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    let tail: Vec<&str> = log.lines().rev().take(40).collect();
+    for line in tail.into_iter().rev() {
+        println!("  apt: {line}");
+    }
+    result
+}
+
+fn apt_install_logged(packages: &[&str], log_path: &Path) -> Result<()> {
+    let log = std::fs::File::create(log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let quiet = |cmd: &mut Command| -> Result<()> {
+        cmd.stdin(std::process::Stdio::null()).stdout(log.try_clone()?).stderr(log.try_clone()?);
+        process::run(cmd)
+    };
+    quiet(&mut as_root(&["apt-get", "update"])?)?;
     let mut argv = vec!["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"];
     argv.extend_from_slice(packages);
-    process::run(&mut as_root(&argv)?)
+    quiet(&mut as_root(&argv)?)
 }
 
 /// A command run as root: directly when we are root, else through sudo.

@@ -12,6 +12,9 @@ use crate::weight;
 use crate::workspace::Workspace;
 
 pub fn test(ws: &Workspace) -> Result<()> {
+    // Each step says when it started, so a slow or stuck CI run shows where.
+    let started = std::time::Instant::now();
+    let step = |name: &str| println!("test step: {name} (at {} s)", started.elapsed().as_secs());
     if let Some(ci) = std::env::var_os("CI") {
         println!("CI={} is set: running as in continuous integration", ci.to_string_lossy());
     }
@@ -22,7 +25,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
     // database in it. Dropped (stopped and deleted) when the run ends.
     let postgres = Postgres::start(PostgresMode::Fast).context("test step `start PostgreSQL` failed")?;
 
-    println!("test step: workspace tests (host, SQLite)");
+    step("workspace tests (host, SQLite)");
     let mut host = process::cargo();
     host.current_dir(&ws.root).args(["test", "--workspace", "--exclude", "widget", "--exclude", "console"]);
     process::env_default(&mut host, "RAPPORT_DIST", ws.dist());
@@ -30,7 +33,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
     host.env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
     process::run(&mut host).context("test step `workspace tests` failed")?;
 
-    println!("test step: backend integration tests (PostgreSQL)");
+    step("backend integration tests (PostgreSQL)");
     let mut on_postgres = process::cargo();
     on_postgres.current_dir(&ws.root).args(["test", "-p", "rapport", "--test", "integration"]);
     on_postgres.env("RAPPORT_TEST_DATABASE", "postgres").env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
@@ -38,12 +41,12 @@ pub fn test(ws: &Workspace) -> Result<()> {
 
     // The front ends' pure logic (formatting, state) is tested natively;
     // their browser behaviour is covered by the end-to-end suite above.
-    println!("test step: widget and console unit tests (host)");
+    step("widget and console unit tests (host)");
     process::run(process::cargo().current_dir(&ws.root).args(["test", "-p", "widget", "-p", "console", "--lib"]))
         .context("test step `widget and console unit tests` failed")?;
 
     // The short chaos run, against the debug server the suites above built.
-    println!("test step: chaos (short)");
+    step("chaos (short)");
     process::run(process::cargo().current_dir(&ws.root).args(["build", "-p", "rapport", "-p", "loadgen", "--bins"]))
         .context("test step `chaos` failed to build")?;
     let debug = ws.target.join("debug");
@@ -52,7 +55,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
 
     // The load generator's modes, tiny, so `cargo xtask bench chat` cannot
     // rot unnoticed (its figures are wall-clock and never checked here).
-    println!("test step: load generator (short)");
+    step("load generator (short)");
     for mode in
         [&["--mode", "closed", "--messages", "3"][..], &["--mode", "open", "--rate", "200", "--seconds", "2"], &["--mode", "idle", "--idle-visitors", "300"]]
     {
@@ -61,8 +64,8 @@ pub fn test(ws: &Workspace) -> Result<()> {
         process::run(&mut loadgen).context("test step `load generator` failed")?;
     }
 
-    println!("test step: size budgets");
+    step("size budgets");
     weight::check(&dist).context("test step `size budgets` failed")?;
-    println!("all test steps passed");
+    println!("all test steps passed in {} s", started.elapsed().as_secs());
     Ok(())
 }
