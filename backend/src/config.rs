@@ -38,6 +38,7 @@ pub struct Config {
     pub connections: ConnectionTimers,
     pub routing: RoutingConfig,
     pub database: DatabaseConfig,
+    pub cluster: ClusterConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -120,6 +121,23 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Empty: this node is the whole deployment. `nats://host:4222`: the
+    /// broker every node of a cluster shares (with PostgreSQL).
+    pub bus_url: String,
+    /// This node's name in logs, metrics and leases; empty: the host name
+    /// and process id.
+    pub node_name: String,
+    /// How long a node owns routing without renewing; another node takes
+    /// over within about this long after the owner dies or stalls.
+    pub lease_ms: u64,
+    /// Where `/metrics` (Prometheus text format) is served; empty: nowhere.
+    /// Kept off the public listener, for the operator's network only.
+    pub metrics_listen: String,
+}
+
 /// Where the data lives: a SQLite file, or a PostgreSQL server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseLocation {
@@ -171,6 +189,7 @@ impl Default for Config {
             connections: ConnectionTimers::default(),
             routing: RoutingConfig::default(),
             database: DatabaseConfig::default(),
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -233,6 +252,28 @@ impl Default for RoutingConfig {
 impl Default for DatabaseConfig {
     fn default() -> Self {
         Self { url: String::new(), synchronous: Synchronous::Full, max_connections: 16 }
+    }
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self { bus_url: String::new(), node_name: String::new(), lease_ms: 5_000, metrics_listen: "127.0.0.1:9090".into() }
+    }
+}
+
+impl ClusterConfig {
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.lease_ms.max(500))
+    }
+
+    /// The configured name, or one made from the host and process.
+    pub fn node_name(&self) -> String {
+        if !self.node_name.trim().is_empty() {
+            return self.node_name.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+        let host = if host.is_empty() { "node".to_string() } else { host };
+        format!("{host}-{}", std::process::id())
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod demo;
 pub mod extract;
@@ -17,6 +18,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 
 pub use config::Config;
 pub use server::{router, Server};

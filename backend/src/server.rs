@@ -24,10 +24,11 @@ use crate::config::Config;
 use crate::fatal::Fatal;
 use crate::gateway::TypingGate;
 use crate::hub::Hub;
-use crate::routing_actor::Routing;
+use crate::bus::Bus;
+use crate::routing_actor::{ClusterRole, Routing};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
-use crate::{api, assets, demo, gateway, headers, seed};
+use crate::{api, assets, demo, gateway, headers, seed, telemetry};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -78,6 +79,8 @@ impl MakeRequestId for RequestIds {
 pub struct Server {
     pub addr: SocketAddr,
     pub demo_addr: Option<SocketAddr>,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
 }
 
@@ -96,6 +99,10 @@ impl Server {
             None => None,
         };
         let demo_addr = demo_listener.as_ref().map(|l| l.local_addr()).transpose()?;
+        let metrics_listener = bind_metrics(&config.cluster.metrics_listen).await;
+        let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
+        telemetry::install();
+        let node = config.cluster.node_name();
 
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         let options = StoreOptions::from_config(&config);
@@ -105,16 +112,19 @@ impl Server {
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let fatal = Fatal::new(shutdown.clone());
-        let hub = Hub::default();
+        let bus = Bus::connect(&config.cluster.bus_url, &node).await?;
+        let cluster = bus.is_shared().then(|| ClusterRole { node: node.clone(), lease: config.cluster.lease() });
+        let hub = Hub::new(bus, shutdown.clone()).await.context("listening on the bus")?;
         let engine_config =
             EngineConfig { offer_timeout_ms: config.routing.offer_timeout_secs * 1000, abandon_after_ms: config.routing.abandon_after_secs * 1000 };
-        let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks).await.context("starting routing")?;
+        let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
         let state = AppState {
             admission: Admission::new(&config.limits),
             passwords: Arc::new(PasswordChecker::new(config.limits.password_checks_at_once)),
             lockout: Arc::new(Lockout::default()),
             typing: Arc::new(TypingGate::default()),
             config: Arc::new(config),
+            node: node.into(),
             store,
             hub,
             routing,
@@ -139,8 +149,18 @@ impl Server {
                 }
             });
         }
-        tracing::info!(%addr, "rapport listening");
-        Ok(Self { addr, demo_addr, state })
+        if let Some(listener) = metrics_listener {
+            let app = telemetry::router(state.clone());
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await {
+                    tracing::error!(error = %e, "metrics listener error");
+                }
+            });
+        }
+        tasks.spawn(telemetry::probe(state.clone()));
+        tracing::info!(%addr, node = %state.node, metrics = ?metrics_addr, "rapport listening");
+        Ok(Self { addr, demo_addr, metrics_addr, state })
     }
 
     /// Tells every connected client to reconnect, waits for connections and
@@ -157,6 +177,22 @@ impl Server {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+}
+
+/// The metrics listener, if configured. A port already taken costs the
+/// metrics, not the chat: it is logged and the node runs without.
+async fn bind_metrics(listen: &str) -> Option<TcpListener> {
+    let listen = listen.trim();
+    if listen.is_empty() {
+        return None;
+    }
+    match TcpListener::bind(listen).await {
+        Ok(listener) => Some(listener),
+        Err(e) => {
+            tracing::error!(error = %e, %listen, "could not bind the metrics listener; running without /metrics");
+            None
+        }
     }
 }
 

@@ -19,6 +19,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// This node's name (logs, metrics, leases).
+    pub node: Arc<str>,
     pub store: Store,
     pub hub: Hub,
     pub routing: Routing,

@@ -10,6 +10,7 @@
 //! it does not speak with [`ErrorCode::VersionUnsupported`].
 
 pub mod agent;
+pub mod cluster;
 mod ids;
 pub mod lean;
 pub mod rest;

@@ -295,6 +295,25 @@ impl Engine {
         self.available.iter().map(|(site, n)| (*site, *n > 0))
     }
 
+    /// Agents available now.
+    pub fn available_agents(&self) -> impl Iterator<Item = AgentId> + '_ {
+        self.agents.iter().filter(|(_, a)| a.available).map(|(id, _)| *id)
+    }
+
+    pub fn is_available(&self, agent: AgentId) -> bool {
+        self.agents.get(&agent).is_some_and(|a| a.available)
+    }
+
+    /// Whether the waiting conversation's visitor counts as gone.
+    pub fn visitor_gone(&self, conversation: ConversationId) -> bool {
+        self.waiting.get(&conversation).is_some_and(|w| w.gone_since.is_some())
+    }
+
+    /// Per site: how many wait, and the conversation first in line.
+    pub fn queues(&self) -> impl Iterator<Item = (SiteId, usize, Option<ConversationId>)> + '_ {
+        self.sites.iter().map(|(site, q)| (*site, q.len(), q.order.values().next().copied()))
+    }
+
     fn holds_offer(&self, conversation: ConversationId, agent: AgentId) -> bool {
         matches!(self.offer_of(conversation), Some((a, _)) if a == agent)
     }

@@ -21,7 +21,7 @@ pub async fn disable_agent(State(state): State<AppState>, _: FromConsole, Signed
     if !state.store.disable_agent(agent).await? {
         return Err(Refusal::new(ErrorCode::Invalid, "no such agent, or already disabled"));
     }
-    state.hub.sign_out_agent(agent);
+    state.hub.sign_out_agent(agent).await;
     state.routing.send(Event::AgentUnavailable { agent }).await?;
     tracing::info!(by = %session.agent.info.id, %agent, "agent disabled");
     Ok(StatusCode::NO_CONTENT)

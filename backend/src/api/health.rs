@@ -1,5 +1,7 @@
-//! `/healthz`: whether this node can do its job (database reachable,
-//! routing running), not only whether the process is up.
+//! `/healthz`: whether this node can do its job (database reachable, the
+//! broker reachable when there is one, routing running here or heard from
+//! lately), not only whether the process is up. A balancer sends nothing to
+//! a node that fails it.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +13,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.store.ping().await {
         tracing::error!(error = %e, "health check: database unavailable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+    }
+    if !state.hub.bus().is_connected() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "bus unavailable").into_response();
     }
     if !state.routing.is_alive() {
         return (StatusCode::SERVICE_UNAVAILABLE, "routing is not running").into_response();

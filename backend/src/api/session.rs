@@ -44,7 +44,7 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, _: FromConsole, jar: CookieJar) -> Result<(CookieJar, StatusCode), Refusal> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let key = state.store.delete_session(cookie.value()).await?;
-        state.hub.sign_out_session(&key);
+        state.hub.sign_out_session(&key).await;
     }
     Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
 }

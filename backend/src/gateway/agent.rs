@@ -60,6 +60,7 @@ impl Endpoint for AgentEndpoint {
             .state
             .hub
             .join_agent(self.id(), self.session.key.clone(), limit)
+            .await
             .ok_or_else(|| Refusal::new(ErrorCode::LimitReached, "the console is open in too many tabs; close some and try again"))?;
         self.conn = Some(subscription.id);
         let frames = self.welcome(last_seqs.into_iter().collect()).await?;
@@ -158,7 +159,7 @@ impl AgentEndpoint {
         };
         self.state.routing.send(event).await?;
         tracing::info!(?presence, "presence changed");
-        self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence });
+        self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence }).await;
         Ok(())
     }
 
@@ -175,8 +176,8 @@ impl AgentEndpoint {
         let appended = self.state.store.append_message(message).await?;
         replies.push(AgentEvent::Ack { conversation_id: id, client_id: appended.message.client_id.clone(), seq: appended.message.seq });
         if appended.is_new {
-            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message.clone() });
-            self.state.hub.to_agent(self.id(), AgentEvent::Message { conversation_id: id, message: appended.message });
+            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message.clone() }).await;
+            self.state.hub.to_agent(self.id(), AgentEvent::Message { conversation_id: id, message: appended.message }).await;
         } else {
             replies.push(AgentEvent::Message { conversation_id: id, message: appended.message });
         }
@@ -194,7 +195,7 @@ impl AgentEndpoint {
             }
         };
         if self.state.typing.pass(id, Side::Agent, on, Instant::now()) {
-            self.state.hub.to_visitor(visitor, VisitorEvent::Typing { on, name: self.session.agent.info.name.clone() });
+            self.state.hub.to_visitor(visitor, VisitorEvent::Typing { on, name: self.session.agent.info.name.clone() }).await;
         }
         Ok(())
     }
@@ -203,7 +204,7 @@ impl AgentEndpoint {
         let c = self.own(id, true).await?;
         let seq = seq.min(c.last_seq);
         self.state.store.mark_read(id, Reader::Agent, seq).await?;
-        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Read { seq });
+        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Read { seq }).await;
         Ok(())
     }
 
@@ -213,8 +214,8 @@ impl AgentEndpoint {
         self.state.routing.send(Event::Release { conversation: c.id }).await?;
         tracing::info!("conversation ended by the agent");
         if let Some(c) = self.state.store.conversation(c.id).await? {
-            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) });
-            self.state.hub.to_agent(self.id(), AgentEvent::Conversation { conversation: c.summary() });
+            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
+            self.state.hub.to_agent(self.id(), AgentEvent::Conversation { conversation: c.summary() }).await;
         }
         Ok(())
     }

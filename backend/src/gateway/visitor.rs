@@ -95,6 +95,7 @@ impl Endpoint for VisitorEndpoint {
             .state
             .hub
             .join_visitor(visitor.id, limit)
+            .await
             .ok_or_else(|| Refusal::new(ErrorCode::LimitReached, "this chat is open in too many tabs; close some and try again"))?;
         self.conn = Some(subscription.id);
         self.me = Some(visitor.clone());
@@ -169,7 +170,7 @@ impl VisitorEndpoint {
         frames.push(VisitorEvent::History { conversation_id: c.id, reset, messages });
         match c.status {
             ConversationStatus::Queued => self.state.routing.send(Event::VisitorReturned { conversation: c.id }).await?,
-            ConversationStatus::Active => self.tell_agent_where_visitor_is(&c),
+            ConversationStatus::Active => self.tell_agent_where_visitor_is(&c).await,
             ConversationStatus::Ended => {}
         }
         Ok(frames)
@@ -203,9 +204,9 @@ impl VisitorEndpoint {
         Ok(Current::of(&c))
     }
 
-    fn tell(&self, c: &ConversationRecord) {
+    async fn tell(&self, c: &ConversationRecord) {
         let position = self.state.routing.position(c.id);
-        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(position) });
+        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(position) }).await;
     }
 
     /// The open conversation, or a new queued one (within the limits),
@@ -219,7 +220,7 @@ impl VisitorEndpoint {
         let started = self.state.store.start_conversation(self.site.id, me.id, prechat).await?;
         let c = started.conversation;
         self.opened(&c);
-        self.tell(&c);
+        self.tell(&c).await;
         if started.created {
             self.state.routing.send(Event::Enqueue { conversation: c.id, site: c.site_id }).await?;
             tracing::info!(conversation = %c.id, "conversation queued");
@@ -232,7 +233,7 @@ impl VisitorEndpoint {
         let (c, created) = self.open_or_start(&prechat).await?;
         if !created {
             // Another tab may have started it: this one catches up.
-            self.tell(&c);
+            self.tell(&c).await;
         }
         Ok(())
     }
@@ -255,11 +256,11 @@ impl VisitorEndpoint {
             return Ok(());
         }
         match c.agent {
-            Some(agent) => self.state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: appended.message.clone() }),
+            Some(agent) => self.state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: appended.message.clone() }).await,
             // An agent deciding on an offer should read what the visitor asks.
-            None => self.state.routing.refresh_offer(c.id),
+            None => self.state.routing.refresh_offer(c.id).await,
         }
-        self.state.hub.to_visitor(self.me()?.id, VisitorEvent::Message { message: appended.message });
+        self.state.hub.to_visitor(self.me()?.id, VisitorEvent::Message { message: appended.message }).await;
         Ok(())
     }
 
@@ -272,7 +273,7 @@ impl VisitorEndpoint {
         }
         let Some(agent) = current.agent else { return Ok(()) };
         if self.state.typing.pass(current.id, Side::Visitor, on, Instant::now()) {
-            self.state.hub.to_agent(agent, AgentEvent::Typing { conversation_id: current.id, on });
+            self.state.hub.to_agent(agent, AgentEvent::Typing { conversation_id: current.id, on }).await;
         }
         Ok(())
     }
@@ -285,7 +286,7 @@ impl VisitorEndpoint {
         let seq = seq.min(c.last_seq);
         self.state.store.mark_read(c.id, Reader::Visitor, seq).await?;
         if let Some(agent) = c.agent_id {
-            self.state.hub.to_agent(agent, AgentEvent::Read { conversation_id: c.id, seq });
+            self.state.hub.to_agent(agent, AgentEvent::Read { conversation_id: c.id, seq }).await;
         }
         Ok(())
     }
@@ -297,7 +298,7 @@ impl VisitorEndpoint {
         let (id, locale, page) = (me.id, me.locale.clone(), me.page.clone());
         self.state.store.touch_visitor(id, &locale, &page).await?;
         if let Some(c) = self.state.store.open_conversation(id).await? {
-            self.tell_agent_where_visitor_is(&c);
+            self.tell_agent_where_visitor_is(&c).await;
         }
         Ok(())
     }
@@ -308,9 +309,9 @@ impl VisitorEndpoint {
         self.state.store.end_conversation(c.id, EndReason::Visitor, None).await?;
         self.state.routing.send(Event::Release { conversation: c.id }).await?;
         if let Some(c) = self.state.store.conversation(c.id).await? {
-            self.state.hub.to_visitor(me.id, VisitorEvent::Conversation { conversation: c.visitor_view(None) });
+            self.state.hub.to_visitor(me.id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
             if let Some(agent) = c.agent_id {
-                self.state.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() });
+                self.state.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() }).await;
             }
         }
         Ok(())
@@ -327,12 +328,12 @@ impl VisitorEndpoint {
     }
 
     /// The screen pop follows the visitor from page to page.
-    fn tell_agent_where_visitor_is(&self, c: &ConversationRecord) {
+    async fn tell_agent_where_visitor_is(&self, c: &ConversationRecord) {
         if let (true, Some(agent), Some(me)) = (c.is_open(), c.agent_id, self.me.as_ref()) {
             let mut summary = c.summary();
             summary.visitor.page = me.page.clone();
             summary.visitor.locale = me.locale.clone();
-            self.state.hub.to_agent(agent, AgentEvent::Conversation { conversation: summary });
+            self.state.hub.to_agent(agent, AgentEvent::Conversation { conversation: summary }).await;
         }
     }
 }

@@ -11,22 +11,36 @@
 //! if that fails, or it keeps failing, the whole process stops with an
 //! error rather than run without routing.
 //!
+//! With several nodes (a bus is configured), exactly one node runs the
+//! task: the holder of the routing lease ([`ownership`]). The others
+//! forward their inputs to it over the bus, beat once a second with whom
+//! they hold, and mirror what it publishes (which sites are staffed). Every
+//! write the task makes carries the lease's epoch, so a node that lost the
+//! lease (it stalled) cannot write after another took over.
+//!
 //! Inbox policy: it holds [`INBOX`] inputs. A sender of an event waits for
 //! room (which slows only that sender's connection); hints that only
 //! refresh what an agent sees (a new offer preview) are dropped when full.
 
 mod actor;
+mod attendance;
+mod node;
+mod ownership;
 mod supervisor;
+mod wire;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use protocol::cluster::Heartbeat;
 use protocol::{ConversationId, ErrorCode, SiteId, VisitorId};
 use routing::{EngineConfig, Event};
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
+use crate::bus::{subjects, Bus};
 use crate::fatal::Fatal;
 use crate::hub::Hub;
 use crate::refusal::Refusal;
@@ -35,18 +49,21 @@ use crate::store::Store;
 /// Inputs the routing task holds before senders must wait.
 pub const INBOX: usize = 4_096;
 
-/// Cheap to clone: the way into the routing task.
+/// Cheap to clone: the way into the routing task, wherever it runs.
 #[derive(Clone)]
 pub struct Routing {
     tx: mpsc::Sender<Input>,
     shared: Arc<Shared>,
+    bus: Bus,
 }
 
 /// What reaches the routing task.
+#[derive(Debug)]
 enum Input {
     Route(Event),
-    /// The visitor's last connection closed. Checked against the hub when it
-    /// is handled, since a new tab may have opened meanwhile.
+    /// The visitor's last connection (on the sending node) closed. Checked
+    /// against who is connected when it is handled, since a new tab may
+    /// have opened meanwhile.
     VisitorLeft {
         conversation: ConversationId,
         visitor: VisitorId,
@@ -54,6 +71,8 @@ enum Input {
     /// The visitor wrote while waiting: re-send the pending offer, if any,
     /// with the new preview.
     RefreshOffer(ConversationId),
+    /// Another node's attendance (cluster only).
+    Heartbeat(Heartbeat),
     /// For tests of the supervisor: the task panics.
     Crash,
 }
@@ -65,36 +84,88 @@ struct Shared {
     staffed: Mutex<HashMap<SiteId, bool>>,
     positions: Mutex<HashMap<ConversationId, u32>>,
     alive: AtomicBool,
+    /// Whether this node runs the routing task now (always, alone).
+    owner: AtomicBool,
+    /// The routing epoch this node last heard of (its own when owner).
+    epoch: AtomicI64,
+    /// When this node last heard from a routing owner (itself included).
+    heard: Mutex<Option<tokio::time::Instant>>,
+    /// Visitors waiting in the queue, as the owner last said.
+    waiting: Mutex<Vec<VisitorId>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// This node's part in a cluster.
+#[derive(Clone, Debug)]
+pub struct ClusterRole {
+    pub node: String,
+    pub lease: Duration,
+}
+
+/// News older than this means no node owns routing (or this node cannot
+/// hear it): the health check fails.
+const NEWS_STALE: Duration = Duration::from_secs(5);
+
 impl Routing {
-    /// Starts the routing task (restoring queued and active conversations
-    /// from the store) under its supervisor.
-    pub async fn start(store: Store, hub: Hub, config: EngineConfig, fatal: Fatal, tasks: &TaskTracker) -> crate::store::Result<Self> {
+    /// Starts routing. Alone, the routing task starts here at once
+    /// (restoring queued and active conversations from the store). In a
+    /// cluster it starts on whichever node gets the lease; this node beats,
+    /// listens for the owner's news, and competes for the lease.
+    pub async fn start(store: Store, hub: Hub, config: EngineConfig, fatal: Fatal, tasks: &TaskTracker, cluster: Option<ClusterRole>) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::channel(INBOX);
         let shared = Arc::new(Shared::default());
-        let first = actor::Actor::restore(store.clone(), hub.clone(), config.clone(), shared.clone()).await?;
-        tasks.spawn(supervisor::supervise(first, rx, supervisor::Rebuild { store, hub, config, shared: shared.clone() }, fatal));
-        Ok(Self { tx, shared })
+        let bus = hub.bus().clone();
+        let rebuild = supervisor::Rebuild { store, hub, config, shared: shared.clone(), tx: tx.clone() };
+        match cluster.filter(|_| bus.is_shared()) {
+            None => {
+                shared.owner.store(true, Ordering::SeqCst);
+                let first = actor::Actor::restore(&rebuild, None).await?;
+                let stop = fatal.shutdown_token().clone();
+                tasks.spawn(async move {
+                    let mut inbox = rx;
+                    supervisor::supervise(first, &mut inbox, &rebuild, &fatal, &stop).await;
+                });
+            }
+            Some(role) => {
+                node::start(&rebuild, &role, &fatal, tasks).await?;
+                tasks.spawn(ownership::own(rx, rebuild, fatal, role));
+            }
+        }
+        Ok(Self { tx, shared, bus })
     }
 
-    /// Hands an event to the routing task, waiting for room in its inbox.
+    /// Hands an input to the routing task: into its inbox when it runs
+    /// here (waiting for room), else over the bus to the node where it does.
+    async fn deliver(&self, input: Input) -> Result<(), Refusal> {
+        if self.shared.owner.load(Ordering::SeqCst) {
+            return self.tx.send(input).await.map_err(|_| Refusal::new(ErrorCode::Internal, "routing is not running; please try again shortly"));
+        }
+        if let Some(forwarded) = wire::outgoing(&input) {
+            self.bus.publish(subjects::ROUTING_INPUT.to_string(), &forwarded).await;
+        }
+        Ok(())
+    }
+
+    /// Hands an event to the routing task.
     pub async fn send(&self, event: Event) -> Result<(), Refusal> {
-        self.tx.send(Input::Route(event)).await.map_err(|_| Refusal::new(ErrorCode::Internal, "routing is not running; please try again shortly"))
+        self.deliver(Input::Route(event)).await
     }
 
     pub async fn visitor_left(&self, conversation: ConversationId, visitor: VisitorId) {
-        let _ = self.tx.send(Input::VisitorLeft { conversation, visitor }).await;
+        let _ = self.deliver(Input::VisitorLeft { conversation, visitor }).await;
     }
 
     /// Re-sends the conversation's pending offer with what the visitor has
     /// written since; dropped when the inbox is full.
-    pub fn refresh_offer(&self, conversation: ConversationId) {
-        let _ = self.tx.try_send(Input::RefreshOffer(conversation));
+    pub async fn refresh_offer(&self, conversation: ConversationId) {
+        if self.shared.owner.load(Ordering::SeqCst) {
+            let _ = self.tx.try_send(Input::RefreshOffer(conversation));
+        } else {
+            let _ = self.deliver(Input::RefreshOffer(conversation)).await;
+        }
     }
 
     /// Whether anybody is there to answer the site's visitors.
@@ -102,14 +173,29 @@ impl Routing {
         lock(&self.shared.staffed).get(&site).copied().unwrap_or(false)
     }
 
-    /// The conversation's place in the queue as last told.
+    /// The conversation's place in the queue as last told (on the node
+    /// that owns routing; elsewhere the owner tells the visitor itself).
     pub fn position(&self, conversation: ConversationId) -> Option<u32> {
         lock(&self.shared.positions).get(&conversation).copied()
     }
 
-    /// Whether the routing task is running (for the health check).
+    /// Whether routing works from here: the task runs on this node, or
+    /// this node has heard from the node where it runs lately.
     pub fn is_alive(&self) -> bool {
-        self.shared.alive.load(Ordering::Relaxed)
+        if self.shared.owner.load(Ordering::SeqCst) {
+            return self.shared.alive.load(Ordering::SeqCst);
+        }
+        lock(&self.shared.heard).is_some_and(|at| at.elapsed() < NEWS_STALE)
+    }
+
+    /// Whether the routing task runs on this node.
+    pub fn is_owner(&self) -> bool {
+        self.shared.owner.load(Ordering::SeqCst) && self.shared.alive.load(Ordering::SeqCst)
+    }
+
+    /// The routing epoch this node knows of (0 alone).
+    pub fn epoch(&self) -> i64 {
+        self.shared.epoch.load(Ordering::SeqCst)
     }
 
     /// Makes the routing task panic, to test that it is restored.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use routing::EngineConfig;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::actor::Actor;
 use super::{Input, Shared};
@@ -29,15 +30,18 @@ pub struct Rebuild {
     pub hub: Hub,
     pub config: EngineConfig,
     pub shared: Arc<Shared>,
+    /// The routing inbox's sending side (forwarded inputs go in here).
+    pub tx: mpsc::Sender<Input>,
 }
 
-pub async fn supervise(first: Actor, mut inbox: mpsc::Receiver<Input>, rebuild: Rebuild, fatal: Fatal) {
-    let shutdown = fatal.shutdown_token().clone();
+/// Runs `first` until `stop`, rebuilding it after a panic (in the same
+/// routing term, if any).
+pub async fn supervise(first: Actor, inbox: &mut mpsc::Receiver<Input>, rebuild: &Rebuild, fatal: &Fatal, stop: &CancellationToken) {
     let mut actor = first;
     let mut failures: VecDeque<Instant> = VecDeque::new();
     loop {
         rebuild.shared.alive.store(true, Ordering::Relaxed);
-        let outcome = AssertUnwindSafe(actor.run(&mut inbox, &shutdown)).catch_unwind().await;
+        let outcome = AssertUnwindSafe(actor.run(inbox, stop)).catch_unwind().await;
         rebuild.shared.alive.store(false, Ordering::Relaxed);
         let Err(panic) = outcome else {
             tracing::debug!("routing task stopped");
@@ -54,7 +58,8 @@ pub async fn supervise(first: Actor, mut inbox: mpsc::Receiver<Input>, rebuild: 
             fatal.raise(format!("routing failed {} times within {} s; last: {what}", failures.len(), WINDOW.as_secs()));
             return;
         }
-        actor = match Actor::restore(rebuild.store.clone(), rebuild.hub.clone(), rebuild.config.clone(), rebuild.shared.clone()).await {
+        let term = actor.term().cloned();
+        actor = match Actor::restore(rebuild, term).await {
             Ok(actor) => actor,
             Err(e) => {
                 fatal.raise(format!("routing could not be restored: {e}"));

@@ -1,6 +1,7 @@
 //! Conversations and the append-only record of what happened to them.
 
 use super::db::on_db;
+use super::leases::{fence_condition, Fence};
 use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 use protocol::agent::{ConversationSummary, VisitorCard};
 use protocol::visitor::{PageInfo, VisitorConversation};
@@ -228,13 +229,48 @@ impl Store {
         }
     }
 
-    /// Hands a queued conversation to an agent. Returns false if it was no
-    /// longer queued (ended meanwhile), so nothing changed.
-    pub async fn assign_conversation(&self, id: ConversationId, agent: AgentId) -> Result<bool> {
-        let sql = "UPDATE conversations SET status = 'active', agent_id = $1, answered_at = $2 WHERE id = $3 AND status = 'queued'";
-        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(agent.get()).bind(now_ms()).bind(id.get()).execute(pool).await?.rows_affected()) == 1;
+    /// Hands a queued conversation to an agent, as routing decided in the
+    /// term `fence` (none with one node). Returns false if it was no longer
+    /// queued (ended meanwhile), so nothing changed; [`StoreError::Fenced`]
+    /// if routing has moved to another node since.
+    pub async fn assign_conversation(&self, id: ConversationId, agent: AgentId, fence: Option<Fence>) -> Result<bool> {
+        let sql = format!(
+            "UPDATE conversations SET status = 'active', agent_id = $1, answered_at = $2 WHERE id = $3 AND status = 'queued' AND {}",
+            fence_condition(&self.db, fence, 4)
+        );
+        let done = on_db!(&self.db, pool => {
+            let mut query = sqlx::query(&sql).bind(agent.get()).bind(now_ms()).bind(id.get());
+            if let Some(fence) = fence {
+                query = query.bind(fence.lease).bind(fence.epoch);
+            }
+            query.execute(pool).await?.rows_affected()
+        }) == 1;
         if done {
-            self.record_event(id, "accepted", Some(agent)).await?;
+            self.record_routing_event(id, "accepted", Some(agent), fence).await?;
+        } else if let Some(fence) = fence {
+            self.check_fence(fence).await?;
+        }
+        Ok(done)
+    }
+
+    /// Ends a queued conversation whose visitor left, as routing decided in
+    /// the term `fence`; false if it was no longer queued.
+    pub async fn abandon_conversation(&self, id: ConversationId, fence: Option<Fence>) -> Result<bool> {
+        let sql = format!(
+            "UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status = 'queued' AND {}",
+            fence_condition(&self.db, fence, 4)
+        );
+        let done = on_db!(&self.db, pool => {
+            let mut query = sqlx::query(&sql).bind(now_ms()).bind(EndReason::Abandoned.as_str()).bind(id.get());
+            if let Some(fence) = fence {
+                query = query.bind(fence.lease).bind(fence.epoch);
+            }
+            query.execute(pool).await?.rows_affected()
+        }) == 1;
+        if done {
+            self.record_routing_event(id, EndReason::Abandoned.event(), None, fence).await?;
+        } else if let Some(fence) = fence {
+            self.check_fence(fence).await?;
         }
         Ok(done)
     }
@@ -260,11 +296,35 @@ impl Store {
         Ok(())
     }
 
-    /// Appends to the conversation's event log (offered, declined, ...).
+    /// Appends to the conversation's event log (declined, ended, ...).
     pub async fn record_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>) -> Result<()> {
-        let sql = "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES ($1, $2, $3, $4)";
-        on_db!(&self.db, pool => sqlx::query(sql).bind(id.get()).bind(kind).bind(agent.map(AgentId::get)).bind(now_ms()).execute(pool).await?.rows_affected());
-        Ok(())
+        self.record_routing_event(id, kind, agent, None).await
+    }
+
+    /// Appends a routing step to the conversation's event log with the
+    /// routing term that took it; refused if that term is over.
+    pub async fn record_routing_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>, fence: Option<Fence>) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at, epoch) SELECT $1, $2, $3, $4, $5 WHERE {}",
+            fence_condition(&self.db, fence, 6)
+        );
+        let done = on_db!(&self.db, pool => {
+            let mut query = sqlx::query(&sql).bind(id.get()).bind(kind).bind(agent.map(AgentId::get)).bind(now_ms()).bind(fence.map(|f| f.epoch));
+            if let Some(fence) = fence {
+                query = query.bind(fence.lease).bind(fence.epoch);
+            }
+            query.execute(pool).await?.rows_affected()
+        }) == 1;
+        match fence {
+            Some(fence) if !done => self.check_fence(fence).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// The conversation's routing steps with the term of each, oldest first.
+    pub async fn routing_events(&self, id: ConversationId) -> Result<Vec<(String, Option<i64>)>> {
+        let sql = "SELECT kind, epoch FROM conversation_events WHERE conversation_id = $1 ORDER BY id";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_all(pool).await?))
     }
 
     /// The kinds of the conversation's events, oldest first.

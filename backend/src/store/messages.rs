@@ -57,7 +57,14 @@ impl Store {
     /// message unchanged: that is what makes retries safe. A conversation
     /// at its message limit refuses with [`StoreError::ConversationFull`].
     pub async fn append_message(&self, message: NewMessage) -> Result<Appended> {
-        self.writer.append(message).await
+        let started = std::time::Instant::now();
+        let appended = self.writer.append(message).await?;
+        // From handing the message over to its commit: queueing included.
+        metrics::histogram!("rapport_database_message_write_seconds").record(started.elapsed().as_secs_f64());
+        if appended.is_new {
+            metrics::counter!("rapport_messages_total").increment(1);
+        }
+        Ok(appended)
     }
 
     /// Transactions the message writer has committed since the store opened.

@@ -14,6 +14,7 @@ mod background;
 mod checkpointer;
 mod conversations;
 mod db;
+pub mod leases;
 mod messages;
 mod meta;
 mod sessions;
@@ -51,6 +52,10 @@ pub enum StoreError {
     WriterStopped,
     #[error("a batch of messages could not be stored: {0}")]
     BatchFailed(String),
+    /// A write of a leased job in an epoch that is over: another node owns
+    /// the job now.
+    #[error("lease {lease} moved on from epoch {epoch} (now {current:?})")]
+    Fenced { lease: &'static str, epoch: i64, current: Option<i64> },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
