@@ -98,6 +98,7 @@ impl ServerProcess {
             .env("RAPPORT_LISTEN", addr.to_string())
             .env("RAPPORT_PUBLIC_URL", format!("http://{addr}"))
             .env("RAPPORT_DATA_DIR", data_dir)
+            .env("RAPPORT_CLUSTER_METRICS_LISTEN", "127.0.0.1:0")
             .env("RAPPORT_ASSETS_DIR", "/nonexistent")
             // Per-connection info lines would cost the server more than the
             // load does; warnings and errors still show in the log.

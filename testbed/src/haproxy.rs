@@ -62,6 +62,10 @@ pub fn configuration(port: u16, backends: &[SocketAddr]) -> String {
 defaults
     mode http
     option forwardfor
+    # A connection refused by a node that just died or is draining is
+    # tried again on another node, before health checks notice.
+    retries 3
+    option redispatch
     timeout connect 2s
     timeout client 60s
     timeout server 60s

@@ -7,12 +7,14 @@
 //! here installs anything or skips: a missing program is an error that
 //! names the package.
 
+mod cluster;
 mod haproxy;
 mod nats;
 mod postgres;
 mod process;
 
+pub use cluster::{health, Cluster, ClusterSpec, Node};
 pub use haproxy::Haproxy;
 pub use nats::Nats;
 pub use postgres::{create_database, Postgres, PostgresMode};
-pub use process::free_port;
+pub use process::{free_port, Running};

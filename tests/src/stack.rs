@@ -55,6 +55,7 @@ impl Stack {
             data_dir: data.path().to_path_buf(),
             assets_dir: dist,
             demo: DemoConfig { seed: true, listen: Some(([127, 0, 0, 1], 0).into()), dir: demo_copy.path().to_path_buf(), site_key: DEMO_SITE_KEY.into() },
+            cluster: rapport::config::ClusterConfig { metrics_listen: "127.0.0.1:0".into(), ..defaults.cluster },
             ..defaults
         };
         let server = Server::start(config.clone()).await.context("starting the backend")?;

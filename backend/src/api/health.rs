@@ -10,6 +10,9 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
+    if state.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response();
+    }
     if let Err(e) = state.store.ping().await {
         tracing::error!(error = %e, "health check: database unavailable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();

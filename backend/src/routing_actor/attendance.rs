@@ -77,7 +77,7 @@ impl Attendance {
 mod tests {
     use super::*;
 
-    fn beat(node: &str, agents: &[u64], visitors: &[u64]) -> Heartbeat {
+    fn beat(node: &str, agents: &[i64], visitors: &[i64]) -> Heartbeat {
         Heartbeat { node: node.into(), agents: agents.iter().map(|a| AgentId(*a)).collect(), visitors: visitors.iter().map(|v| VisitorId(*v)).collect() }
     }
 

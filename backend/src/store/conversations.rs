@@ -321,9 +321,10 @@ impl Store {
         }
     }
 
-    /// The conversation's routing steps with the term of each, oldest first.
-    pub async fn routing_events(&self, id: ConversationId) -> Result<Vec<(String, Option<i64>)>> {
-        let sql = "SELECT kind, epoch FROM conversation_events WHERE conversation_id = $1 ORDER BY id";
+    /// The conversation's steps with the routing term of each and when it
+    /// was recorded (ms), oldest first.
+    pub async fn routing_events(&self, id: ConversationId) -> Result<Vec<(String, Option<i64>, i64)>> {
+        let sql = "SELECT kind, epoch, at FROM conversation_events WHERE conversation_id = $1 ORDER BY id";
         Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_all(pool).await?))
     }
 

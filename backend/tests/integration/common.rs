@@ -97,6 +97,7 @@ pub fn config(data: &TestData) -> Config {
             ..defaults.demo
         },
         database: rapport::config::DatabaseConfig { url: data.database_url.clone().unwrap_or_default(), ..defaults.database },
+        cluster: rapport::config::ClusterConfig { metrics_listen: "127.0.0.1:0".into(), ..defaults.cluster },
         ..defaults
     }
 }
@@ -152,26 +153,45 @@ impl TestServer {
         self.server.shutdown().await;
     }
 
-    pub fn http_url(&self, path: &str) -> String {
+    /// Where `/metrics` is served.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.server.metrics_addr.expect("the test config serves metrics"))
+    }
+}
+
+/// Where clients reach a Rapport deployment: one in-process server, or a
+/// node or the balancer of a cluster. The helpers below work with any.
+pub trait Endpoint {
+    fn http_url(&self, path: &str) -> String;
+
+    fn ws_url(&self, path: &str) -> String;
+
+    /// Where the console is served from: the only origin agents may use.
+    fn console_origin(&self) -> String;
+
+    /// The demo shop's origin, which the demo site allows.
+    fn shop_origin(&self) -> String;
+
+    fn visitor_url(&self) -> String {
+        self.ws_url(&format!("/ws/v1/visitor?site={SITE}"))
+    }
+}
+
+impl Endpoint for TestServer {
+    fn http_url(&self, path: &str) -> String {
         format!("http://{}{path}", self.server.addr)
     }
 
-    pub fn ws_url(&self, path: &str) -> String {
+    fn ws_url(&self, path: &str) -> String {
         format!("ws://{}{path}", self.server.addr)
     }
 
-    /// Where the console is served from: the only origin agents may use.
-    pub fn console_origin(&self) -> String {
+    fn console_origin(&self) -> String {
         format!("http://{}", self.server.addr)
     }
 
-    /// The demo shop's origin, which the demo site allows.
-    pub fn shop_origin(&self) -> String {
+    fn shop_origin(&self) -> String {
         format!("http://{}", self.server.demo_addr.expect("the test config serves the demo shop"))
-    }
-
-    pub fn visitor_url(&self) -> String {
-        self.ws_url(&format!("/ws/v1/visitor?site={SITE}"))
     }
 }
 
@@ -311,7 +331,7 @@ pub struct Welcome {
 
 /// Connects from the demo shop's origin and says hello, as the widget does
 /// on page load. Returns the connection and the welcome's contents.
-pub async fn connect_visitor(server: &TestServer, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<(VisitorClient, Welcome)> {
+pub async fn connect_visitor(server: &impl Endpoint, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<(VisitorClient, Welcome)> {
     let mut client = say_hello(server, token, resume).await?;
     match client.recv_until("welcome", |e| matches!(e, VisitorEvent::Welcome { .. })).await? {
         VisitorEvent::Welcome { token, conversation, .. } => Ok((client, Welcome { token, conversation })),
@@ -321,7 +341,7 @@ pub async fn connect_visitor(server: &TestServer, token: Option<&str>, resume: O
 
 /// Connects and says hello without waiting for the answer (which may be a
 /// refusal).
-pub async fn say_hello(server: &TestServer, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<VisitorClient> {
+pub async fn say_hello(server: &impl Endpoint, token: Option<&str>, resume: Option<Resume>) -> anyhow::Result<VisitorClient> {
     let origin = server.shop_origin();
     let socket = connect(&server.visitor_url(), &[("origin", &origin)]).await.context("connecting a visitor")?;
     let mut client = VisitorClient::new(socket);
@@ -373,7 +393,7 @@ pub async fn visitor_history(visitor: &mut VisitorClient) -> anyhow::Result<(Con
 
 /// Whether the widget's boot data says anybody is there, as the loader
 /// asks it from the shop's page.
-pub async fn agents_online(server: &TestServer) -> anyhow::Result<bool> {
+pub async fn agents_online(server: &impl Endpoint) -> anyhow::Result<bool> {
     let boot: protocol::visitor::WidgetBoot = reqwest::Client::new()
         .get(server.http_url(&format!("/api/v1/sites/{SITE}/widget")))
         .header("origin", server.shop_origin())
@@ -391,7 +411,7 @@ pub type AgentClient = Client<AgentEvent>;
 
 /// Logs in through the REST API from the console's origin and returns the
 /// session cookie (`name=value`) to send on the agent WebSocket.
-pub async fn login(server: &TestServer, email: &str, password: &str) -> anyhow::Result<String> {
+pub async fn login(server: &impl Endpoint, email: &str, password: &str) -> anyhow::Result<String> {
     let response = reqwest::Client::new()
         .post(server.http_url("/api/v1/login"))
         .header("origin", server.console_origin())
@@ -408,7 +428,7 @@ pub async fn login(server: &TestServer, email: &str, password: &str) -> anyhow::
 
 /// Connects the console's WebSocket with the session cookie and says hello
 /// with the seqs the console already shows. Returns after `welcome`.
-pub async fn agent_with_seqs(server: &TestServer, cookie: &str, last_seqs: Vec<(ConversationId, Seq)>) -> anyhow::Result<AgentClient> {
+pub async fn agent_with_seqs(server: &impl Endpoint, cookie: &str, last_seqs: Vec<(ConversationId, Seq)>) -> anyhow::Result<AgentClient> {
     let origin = server.console_origin();
     let socket = connect(&server.ws_url("/ws/v1/agent"), &[("origin", &origin), ("cookie", cookie)]).await.context("connecting an agent")?;
     let mut client = AgentClient::new(socket);
@@ -418,12 +438,12 @@ pub async fn agent_with_seqs(server: &TestServer, cookie: &str, last_seqs: Vec<(
 }
 
 /// Mei, logged in, connected and available for chats.
-pub async fn available_agent(server: &TestServer) -> anyhow::Result<AgentClient> {
+pub async fn available_agent(server: &impl Endpoint) -> anyhow::Result<AgentClient> {
     available_agent_as(server, AGENT_EMAIL, AGENT_PASSWORD).await
 }
 
 /// Any agent, logged in, connected and available for chats.
-pub async fn available_agent_as(server: &TestServer, email: &str, password: &str) -> anyhow::Result<AgentClient> {
+pub async fn available_agent_as(server: &impl Endpoint, email: &str, password: &str) -> anyhow::Result<AgentClient> {
     let cookie = login(server, email, password).await?;
     let mut agent = agent_with_seqs(server, &cookie, vec![]).await?;
     agent.send(&AgentFrame::SetPresence { presence: Presence::Available }).await?;
@@ -470,11 +490,23 @@ pub struct Chat {
     pub conversation: ConversationId,
 }
 
-pub async fn chat(server: &TestServer) -> anyhow::Result<Chat> {
+pub async fn chat(server: &impl Endpoint) -> anyhow::Result<Chat> {
     let mut agent = available_agent(server).await?;
     let (mut visitor, welcome) = connect_visitor(server, None, None).await?;
     let conversation = start_chat(&mut visitor, prechat()).await?;
     accept(&mut agent, conversation).await?;
     visitor.recv_until("the agent joining", |e| matches!(e, VisitorEvent::Conversation { conversation: c } if c.status == ConversationStatus::Active)).await?;
     Ok(Chat { visitor, token: welcome.token, agent, conversation })
+}
+
+/// The value of the first Prometheus sample of `name` whose labels contain
+/// `labels` (0 when absent: a counter not yet touched).
+pub fn sample(text: &str, name: &str, labels: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(key, _)| (*key == name || key.starts_with(&format!("{name}{{"))) && key.contains(labels))
+        .filter_map(|(_, value)| value.parse::<f64>().ok())
+        .next()
+        .unwrap_or(0.0)
 }

@@ -13,6 +13,7 @@ mod headers;
 mod history;
 mod limits;
 mod liveness;
+mod metrics;
 mod queue;
 mod resume;
 mod sessions;
