@@ -57,7 +57,9 @@ pub fn configuration(port: u16, backends: &[SocketAddr]) -> String {
     }
     format!(
         "global
-    maxconn 50000
+    # Each proxied WebSocket holds two descriptors; HAProxy refuses to
+    # start when the process may not open enough for maxconn.
+    maxconn 9000
 
 defaults
     mode http

@@ -34,7 +34,9 @@ impl Running {
 
     /// Sends `signal` (e.g. "TERM", "KILL", "STOP", "CONT") to the group.
     pub fn signal(&self, signal: &str) -> Result<()> {
-        let status = Command::new("kill").arg(format!("-{signal}")).arg(format!("-{}", self.child.id())).status().context("running kill")?;
+        // `kill -SIG -PID` would read the negative pid as an option and do
+        // nothing, successfully (procps): name the signal and end options.
+        let status = Command::new("kill").args(["-s", signal, "--"]).arg(format!("-{}", self.child.id())).status().context("running kill")?;
         if !status.success() {
             bail!("kill -{signal} of {} ({}) failed", self.what, self.child.id());
         }
@@ -55,6 +57,8 @@ impl Running {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.signal("KILL");
+        // Should the group signal fail, the child itself still goes.
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
