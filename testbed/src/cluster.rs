@@ -203,7 +203,7 @@ impl Drop for Cluster {
                 process.stop(Duration::from_secs(10));
             }
         }
-        if !std::thread::panicking() {
+        if !std::thread::panicking() && std::env::var_os("RAPPORT_KEEP_CLUSTER").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         } else {
             eprintln!("cluster logs kept in {}", self.dir.display());

@@ -45,6 +45,8 @@ impl Bus {
         let connected = Arc::new(AtomicBool::new(false));
         let (comeback_tx, comebacks) = watch::channel(0u64);
         let flag = connected.clone();
+        // Only a connection after a loss is a comeback, not the first one.
+        let lost = Arc::new(AtomicBool::new(false));
         let client = async_nats::ConnectOptions::new()
             .name(format!("rapport {node}"))
             // A node delivers its own events to its own clients directly.
@@ -56,17 +58,20 @@ impl Bus {
             .reconnect_delay_callback(|attempt| Duration::from_millis((attempt as u64 * 100).min(1_000)))
             .event_callback(move |event| {
                 let flag = flag.clone();
+                let lost = lost.clone();
                 let comeback_tx = comeback_tx.clone();
                 async move {
                     match event {
                         async_nats::Event::Connected => {
-                            if !flag.swap(true, Ordering::SeqCst) {
+                            flag.store(true, Ordering::SeqCst);
+                            if lost.swap(false, Ordering::SeqCst) {
                                 comeback_tx.send_modify(|n| *n += 1);
                             }
                             tracing::info!("bus connected");
                         }
                         async_nats::Event::Disconnected => {
                             flag.store(false, Ordering::SeqCst);
+                            lost.store(true, Ordering::SeqCst);
                             tracing::warn!("bus connection lost; retrying");
                         }
                         other => tracing::warn!(event = %other, "bus event"),

@@ -142,7 +142,8 @@ async fn all_assigned_once(c: &TestCluster, conversations: &[ConversationId], wi
             break;
         }
         if Instant::now() > deadline {
-            bail!("not every conversation was assigned within {within:?}: {waiting:?}");
+            let logs: Vec<String> = (0..3).map(|i| format!("--- node{} ---\n{}", i + 1, c.cluster.log_tail(i))).collect();
+            bail!("not every conversation was assigned within {within:?}: {waiting:?}\n{}", logs.join("\n"));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -200,7 +201,9 @@ async fn killing_the_routing_owner_hands_routing_over_and_assigns_each_chat_once
 
 #[tokio::test]
 async fn a_paused_owner_past_its_lease_cannot_write_when_it_wakes() -> anyhow::Result<()> {
-    let c = TestCluster::start(&[]).await?;
+    // The test's clients sit idle through the pause: pings far apart keep
+    // them from being closed as silent meanwhile.
+    let c = TestCluster::start(&[("RAPPORT_CONNECTIONS_PING_INTERVAL_MS", "60000")]).await?;
     let owner = c.routing_owner(Duration::from_secs(5)).await?;
     let o = c.index_of(&owner)?;
     let others: Vec<usize> = (0..3).filter(|i| *i != o).collect();
@@ -221,12 +224,13 @@ async fn a_paused_owner_past_its_lease_cannot_write_when_it_wakes() -> anyhow::R
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let taken_at = rapport::store::now_ms();
-    // Let the stalled owner's offer timers fall due, then wake it.
+    // The agent takes the new owner's offers (and her accepts of the old
+    // ones wait, unread, for the stalled node too). Meanwhile the stalled
+    // owner's offer timers fall due; then it wakes.
+    let accepting = accept_everything(mei);
     tokio::time::sleep(Duration::from_secs(5)).await;
     c.cluster.resume(o)?;
     c.wait_health(o, 200, Duration::from_secs(15)).await?;
-
-    let accepting = accept_everything(mei);
     let outcome = all_assigned_once(&c, &conversations, Duration::from_secs(30)).await;
     accepting.abort();
     outcome?;
