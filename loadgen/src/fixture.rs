@@ -7,6 +7,7 @@ use anyhow::Context;
 use protocol::agent::Role;
 use protocol::visitor::WidgetSettings;
 use rapport::store::{NewAgent, Store, StoreOptions};
+use rapport::config::DatabaseLocation;
 use rapport::{auth, Config};
 
 pub const SITE_KEY: &str = "loadgen";
@@ -18,11 +19,17 @@ pub fn agent_email(index: u32) -> String {
     format!("agent{index}@loadgen.local")
 }
 
-/// Creates the site and `agents` agents, each able to take `capacity` chats.
+/// Creates the site and `agents` agents, each able to take `capacity`
+/// chats, in the SQLite database of `data_dir`.
 pub async fn prepare(data_dir: &Path, agents: u32, capacity: u32) -> anyhow::Result<()> {
     // The same path the server derives from RAPPORT_DATA_DIR.
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
-    let location = config.database();
+    prepare_in(&config.database(), agents, capacity).await
+}
+
+/// The same, in any database (a cluster's PostgreSQL).
+pub async fn prepare_in(location: &DatabaseLocation, agents: u32, capacity: u32) -> anyhow::Result<()> {
+    let location = location.clone();
     let store = Store::open(&location, StoreOptions::default()).await.with_context(|| format!("creating the database ({location})"))?;
     let settings = WidgetSettings { title: "Load test".into(), prechat_fields: vec![], ..WidgetSettings::default() };
     let site = store.upsert_site(SITE_KEY, "Load generator", &[SITE_ORIGIN.to_string()], &settings).await.context("creating the site")?;

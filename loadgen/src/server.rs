@@ -16,6 +16,23 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// shutdown waits at most 10 s for connections.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Settings for a server under load, single or clustered.
+pub const LOAD_SETTINGS: &[(&str, &str)] = &[
+    // Per-connection info lines would cost the server more than the load
+    // does; warnings and errors still show in the log.
+    ("RUST_LOG", "warn"),
+    // Every client comes from 127.0.0.1 and sends far faster than a
+    // person: the limits that protect a real deployment would measure
+    // themselves instead of the server.
+    ("RAPPORT_LIMITS_BURST_FRAMES", "100000"),
+    ("RAPPORT_LIMITS_FRAMES_PER_SECOND", "100000"),
+    ("RAPPORT_LIMITS_CONNECTIONS_PER_IP", "1000000"),
+    ("RAPPORT_LIMITS_NEW_VISITORS_PER_IP_PER_MINUTE", "1000000"),
+    ("RAPPORT_LIMITS_NEW_CONVERSATIONS_PER_IP_PER_HOUR", "1000000"),
+    ("RAPPORT_LIMITS_LOGINS_PER_IP_PER_MINUTE", "100000"),
+    ("RAPPORT_LIMITS_MESSAGES_PER_CONVERSATION", "10000000"),
+];
+
 pub struct ServerProcess {
     child: Child,
     pid: u32,
@@ -100,19 +117,7 @@ impl ServerProcess {
             .env("RAPPORT_DATA_DIR", data_dir)
             .env("RAPPORT_CLUSTER_METRICS_LISTEN", "127.0.0.1:0")
             .env("RAPPORT_ASSETS_DIR", "/nonexistent")
-            // Per-connection info lines would cost the server more than the
-            // load does; warnings and errors still show in the log.
-            .env("RUST_LOG", "warn")
-            // Every client comes from 127.0.0.1 and sends far faster than a
-            // person: the limits that protect a real deployment would
-            // measure themselves instead of the server.
-            .env("RAPPORT_LIMITS_BURST_FRAMES", "100000")
-            .env("RAPPORT_LIMITS_FRAMES_PER_SECOND", "100000")
-            .env("RAPPORT_LIMITS_CONNECTIONS_PER_IP", "1000000")
-            .env("RAPPORT_LIMITS_NEW_VISITORS_PER_IP_PER_MINUTE", "1000000")
-            .env("RAPPORT_LIMITS_NEW_CONVERSATIONS_PER_IP_PER_HOUR", "1000000")
-            .env("RAPPORT_LIMITS_LOGINS_PER_IP_PER_MINUTE", "100000")
-            .env("RAPPORT_LIMITS_MESSAGES_PER_CONVERSATION", "10000000")
+            .envs(LOAD_SETTINGS.iter().copied())
             // An inherited setting must not seed demo data or open more ports.
             .env_remove("RAPPORT_CONFIG")
             .env_remove("RAPPORT_DEMO")

@@ -25,6 +25,9 @@ pub struct ClusterSpec {
     pub mode: PostgresMode,
     /// Extra configuration for every node, as `RAPPORT_*` variables.
     pub env: Vec<(String, String)>,
+    /// Whether the first node seeds the demo site and agents (and serves
+    /// the demo shop).
+    pub demo: bool,
 }
 
 pub struct Node {
@@ -74,7 +77,7 @@ impl Cluster {
                 name: format!("node{}", i + 1),
                 addr: SocketAddr::from(([127, 0, 0, 1], free_port()?)),
                 metrics_addr: SocketAddr::from(([127, 0, 0, 1], free_port()?)),
-                demo_addr: (i == 0).then(|| free_port().map(|p| SocketAddr::from(([127, 0, 0, 1], p)))).transpose()?,
+                demo_addr: (i == 0 && spec.demo).then(|| free_port().map(|p| SocketAddr::from(([127, 0, 0, 1], p)))).transpose()?,
                 log: data_dir.join("rapport.log"),
                 data_dir,
                 process: None,

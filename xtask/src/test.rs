@@ -52,6 +52,14 @@ pub fn test(ws: &Workspace) -> Result<()> {
     let debug = ws.target.join("debug");
     process::run(std::process::Command::new(debug.join("chaos")).arg("--quick").arg("--server-bin").arg(debug.join("rapport")))
         .context("test step `chaos` failed")?;
+    step("chaos (short, three nodes on PostgreSQL and NATS behind HAProxy)");
+    process::run(
+        std::process::Command::new(debug.join("chaos"))
+            .args(["--quick", "--nodes", "3", "--server-bin"])
+            .arg(debug.join("rapport"))
+            .env("RAPPORT_TEST_POSTGRES", postgres.admin_url()),
+    )
+    .context("test step `chaos on a cluster` failed")?;
 
     // The load generator's modes, tiny, so `cargo xtask bench chat` cannot
     // rot unnoticed (its figures are wall-clock and never checked here).

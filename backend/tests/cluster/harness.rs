@@ -69,6 +69,7 @@ impl TestCluster {
             postgres_admin_url: std::env::var("RAPPORT_TEST_POSTGRES").ok(),
             mode: PostgresMode::Fast,
             env: settings,
+            demo: true,
         };
         let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
         let mut config = rapport::Config::default();

@@ -29,16 +29,20 @@ struct Args {
     /// The server binary (by default the release build, built first).
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Nodes: 1 is one server on SQLite; more is a cluster on PostgreSQL
+    /// and NATS behind HAProxy, whose nodes are killed at random.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
     loadgen::raise_open_file_limit();
     let plan = if args.quick {
-        Plan { visitors: 20, agents: 4, cuts: 200, kills: 3, seconds: 20, server_bin: args.server_bin }
+        Plan { visitors: 20, agents: 4, cuts: 200, kills: 3, seconds: 20, server_bin: args.server_bin, nodes: args.nodes }
     } else {
-        Plan { visitors: args.visitors, agents: args.agents.max(1), cuts: args.cuts, kills: args.kills, seconds: args.seconds, server_bin: args.server_bin }
+        Plan { visitors: args.visitors, agents: args.agents.max(1), cuts: args.cuts, kills: args.kills, seconds: args.seconds, server_bin: args.server_bin, nodes: args.nodes }
     };
     match chaos::run(&plan).await {
         Ok(outcome) => {

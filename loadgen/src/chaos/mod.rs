@@ -5,6 +5,7 @@
 //! with what the database holds.
 
 mod client;
+mod target;
 mod verify;
 mod view;
 
@@ -15,15 +16,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use protocol::{ConversationId, HISTORY_PAGE};
-use rapport::config::Config;
+use rapport::config::DatabaseLocation;
 use rapport::store::{Store, StoreOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::fixture;
-use crate::server::{self, ServerProcess};
+use crate::server;
 use client::{Agent, Control, Floor, Report, Rng, Visitor};
+use target::Target;
 pub use verify::Verdict;
 use verify::{verify, Stored};
 
@@ -37,6 +38,8 @@ pub struct Plan {
     /// Seconds of typing and chaos (catching up comes after).
     pub seconds: u64,
     pub server_bin: Option<PathBuf>,
+    /// 1: one server on SQLite; more: a cluster (PostgreSQL, NATS, HAProxy).
+    pub nodes: usize,
 }
 
 pub struct Outcome {
@@ -75,12 +78,10 @@ const SETTLE: Duration = Duration::from_secs(90);
 pub async fn run(plan: &Plan) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let binary = server::binary(plan.server_bin.clone())?;
-    let data = tempfile::tempdir().context("creating a data directory")?;
     let capacity = plan.visitors.div_ceil(plan.agents) + 5;
-    fixture::prepare(data.path(), plan.agents, capacity).await?;
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server::free_port()?));
-    let mut server = Some(ServerProcess::start_on(&binary, data.path(), addr).await?);
-    eprintln!("chaos: server on {addr}; {} agents and {} visitors", plan.agents, plan.visitors);
+    let mut target = Target::start(&binary, plan.nodes, plan.agents, capacity).await?;
+    let addr = target.addr();
+    eprintln!("chaos: {}; {} agents and {} visitors", target.describe(), plan.agents, plan.visitors);
 
     let floor = Arc::new(Floor { addr, typing: AtomicBool::new(true), unacknowledged: AtomicI64::new(0), resynced: AtomicU64::new(0) });
     let mut clients = Vec::new();
@@ -98,7 +99,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Outcome> {
         tasks.spawn(Visitor::new(i, floor.clone()).run(rx));
     }
 
-    let (socket_cuts, server_kills) = unleash(plan, &clients, &mut server, &binary, data.path(), addr).await?;
+    let (socket_cuts, server_kills) = unleash(plan, &clients, &mut target).await?;
     floor.typing.store(false, Ordering::Relaxed);
     eprintln!("chaos: {socket_cuts} cuts and {server_kills} kills done; waiting for every message to be acknowledged");
     wait_until("every typed message acknowledged", SETTLE, || floor.unacknowledged.load(Ordering::Relaxed) <= 0).await?;
@@ -115,9 +116,8 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Outcome> {
     while let Some(report) = tasks.join_next().await {
         reports.push(report.context("a client task panicked")?);
     }
-    let status = server.take().context("no server at the end")?.stop().await?;
-    anyhow::ensure!(status.success(), "the server exited with {status} at the end");
-    let stored = read_store(data.path(), &reports).await?;
+    target.stop().await?;
+    let stored = read_store(&target.database(), &reports).await?;
     let verdict = verify(&reports, &stored);
     let connections = reports.iter().map(|r| r.connects).sum();
     let stale_accepts_refused = reports.iter().map(|r| r.refused).sum();
@@ -125,14 +125,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Outcome> {
 }
 
 /// The chaos itself: cuts spread evenly over the run, kills between them.
-async fn unleash(
-    plan: &Plan,
-    clients: &[mpsc::Sender<Control>],
-    server: &mut Option<ServerProcess>,
-    binary: &std::path::Path,
-    data: &std::path::Path,
-    addr: std::net::SocketAddr,
-) -> anyhow::Result<(u64, u64)> {
+async fn unleash(plan: &Plan, clients: &[mpsc::Sender<Control>], target: &mut Target) -> anyhow::Result<(u64, u64)> {
     let mut rng = Rng::new(7);
     let length = Duration::from_secs(plan.seconds);
     let start = Instant::now();
@@ -144,13 +137,9 @@ async fn unleash(
         let next_kill = start + kill_every * (kills as u32 + 1);
         if kills < u64::from(plan.kills) && next_kill <= next_cut {
             tokio::time::sleep_until(next_kill).await;
-            if let Some(running) = server.take() {
-                running.kill().await?;
-            }
-            tokio::time::sleep(rng.millis(300, 900)).await;
-            *server = Some(start_again(binary, data, addr).await?);
+            let victim = target.kill_one(&mut rng).await?;
             kills += 1;
-            eprintln!("chaos: killed and restarted the server ({kills})");
+            eprintln!("chaos: killed and restarted {victim} ({kills})");
         } else {
             tokio::time::sleep_until(next_cut).await;
             let victim = &clients[(rng.next() % clients.len() as u64) as usize];
@@ -160,21 +149,6 @@ async fn unleash(
         }
     }
     Ok((cuts, kills))
-}
-
-/// The port may take a moment to be free after the kill.
-async fn start_again(binary: &std::path::Path, data: &std::path::Path, addr: std::net::SocketAddr) -> anyhow::Result<ServerProcess> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match ServerProcess::start_on(binary, data, addr).await {
-            Ok(server) => return Ok(server),
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("chaos: restarting: {e:#}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => return Err(e.context("restarting the server")),
-        }
-    }
 }
 
 async fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) -> anyhow::Result<()> {
@@ -187,9 +161,8 @@ async fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) -> any
 }
 
 /// Every message of every conversation any client took part in.
-async fn read_store(data: &std::path::Path, reports: &[Report]) -> anyhow::Result<Stored> {
-    let config = Config { data_dir: data.to_path_buf(), ..Config::default() };
-    let store = Store::open(&config.database(), StoreOptions::default()).await.context("opening the database after the run")?;
+async fn read_store(location: &DatabaseLocation, reports: &[Report]) -> anyhow::Result<Stored> {
+    let store = Store::open(location, StoreOptions::default()).await.context("opening the database after the run")?;
     let mut ids: Vec<ConversationId> = reports.iter().flat_map(|r| r.views.keys().copied().chain(r.typed.iter().filter_map(|t| t.0))).collect();
     ids.sort();
     ids.dedup();
