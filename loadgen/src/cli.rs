@@ -55,6 +55,10 @@ pub struct Args {
     /// program, rebuilt first with cargo so it matches the sources.
     #[arg(long)]
     pub server_bin: Option<PathBuf>,
+    /// Nodes: 1 is one server on SQLite; more is a cluster on PostgreSQL
+    /// (durable commits) and NATS, the clients spread evenly over it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub nodes: u32,
     /// Upper bound on the whole run, in seconds.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=3600))]
     pub deadline_secs: u64,

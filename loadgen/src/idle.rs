@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::server::{Endpoint, ServerProcess};
+use crate::servers::Servers;
 use crate::visitor;
 
 /// Handshakes in flight at once.
@@ -43,14 +43,14 @@ impl IdleFigures {
 
 /// Connects `count` visitors that say hello and then only answer pings,
 /// reads the server's memory, and lets them go.
-pub async fn hold(server: &ServerProcess, count: u32, deadline: Instant) -> anyhow::Result<IdleFigures> {
+pub async fn hold(server: &Servers, count: u32, deadline: Instant) -> anyhow::Result<IdleFigures> {
     tokio::time::sleep(SETTLE).await;
     let rss_before_kib = server.rss_kib()?;
-    let endpoint: Endpoint = server.endpoint;
     let handshakes = Arc::new(Semaphore::new(CONCURRENT_HANDSHAKES));
     let mut connecting = JoinSet::new();
     for i in 0..count {
         let handshakes = handshakes.clone();
+        let endpoint = server.endpoint(i);
         connecting.spawn(async move { visitor::hello(endpoint, &handshakes, 1_000_000 + i, deadline).await });
     }
     let mut readers = JoinSet::new();

@@ -13,6 +13,7 @@ pub mod receipts;
 pub mod report;
 pub mod run;
 pub mod server;
+pub mod servers;
 pub mod stamp;
 pub mod visitor;
 pub mod ws;

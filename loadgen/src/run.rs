@@ -17,7 +17,7 @@ use crate::idle;
 use crate::open::{self, Step, SWEEP};
 use crate::receipts::Receipts;
 use crate::report::{ms, ClosedFigures};
-use crate::server::ServerProcess;
+use crate::servers::Servers;
 use crate::visitor::{self, Visitor};
 
 /// Upgrades in flight at once. The server would take more, but a wave of
@@ -58,7 +58,7 @@ struct Floor {
     rss_connected_kib: u64,
 }
 
-pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> anyhow::Result<Outcome> {
+pub async fn drive(args: &Args, server: &Servers, overall: Instant) -> anyhow::Result<Outcome> {
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     if matches!(args.mode, Mode::Idle | Mode::Full) {
@@ -69,7 +69,7 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
             return Ok(Outcome { lines, problems });
         }
     }
-    let floor = staff(args, server, overall, &mut problems).await?;
+    let floor = staff(args, server, overall, &mut lines, &mut problems).await?;
     match args.mode {
         Mode::Closed => closed(args, server, floor, overall, &mut lines, &mut problems).await?,
         Mode::Open => {
@@ -85,13 +85,13 @@ pub async fn drive(args: &Args, server: &ServerProcess, overall: Instant) -> any
     Ok(Outcome { lines, problems })
 }
 
-async fn staff(args: &Args, server: &ServerProcess, overall: Instant, problems: &mut Vec<String>) -> anyhow::Result<Floor> {
-    let endpoint = server.endpoint;
+async fn staff(args: &Args, server: &Servers, overall: Instant, lines: &mut Vec<String>, problems: &mut Vec<String>) -> anyhow::Result<Floor> {
+    let nodes_before = server.sample_nodes().await?;
     eprintln!("loadgen: {} agents log in and go available", args.agents);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
     let mut logins = JoinSet::new();
     for i in 0..args.agents {
-        logins.spawn(agent::connect(endpoint, http.clone(), i));
+        logins.spawn(agent::connect(server.endpoint(i), http.clone(), i));
     }
     let mut agent_sockets = Vec::new();
     while let Some(result) = logins.join_next().await {
@@ -114,7 +114,7 @@ async fn staff(args: &Args, server: &ServerProcess, overall: Instant, problems: 
     let deadline = phase_deadline(overall);
     let mut connecting = JoinSet::new();
     for i in 0..args.visitors {
-        connecting.spawn(visitor::connect(endpoint, handshakes.clone(), i, deadline));
+        connecting.spawn(visitor::connect(server.endpoint(i), handshakes.clone(), i, deadline));
     }
     let mut visitors = Vec::new();
     while let Some(result) = connecting.join_next().await {
@@ -126,12 +126,19 @@ async fn staff(args: &Args, server: &ServerProcess, overall: Instant, problems: 
     eprintln!("loadgen: {} chats answered in {:.1} s", visitors.len(), connected_at.elapsed().as_secs_f64());
     tokio::time::sleep(SETTLE).await;
     let rss_connected_kib = server.rss_kib()?;
+    // Per node of a cluster: what the connections on it cost it.
+    for (before, after) in nodes_before.iter().zip(server.sample_nodes().await?) {
+        let added = after.rss_kib.saturating_sub(before.rss_kib) as f64;
+        lines.push(format!("{}_connections: {} connections", after.name, after.connections));
+        lines.push(format!("{}_rss_loaded: {:.1} MiB", after.name, after.rss_kib as f64 / 1024.0));
+        lines.push(format!("{}_memory_per_connection: {:.1} KiB", after.name, added / after.connections.max(1) as f64));
+    }
     Ok(Floor { visitors, agents, stop, receipts, rss_idle_kib, rss_connected_kib })
 }
 
 async fn closed(
     args: &Args,
-    server: &ServerProcess,
+    server: &Servers,
     floor: Floor,
     overall: Instant,
     lines: &mut Vec<String>,

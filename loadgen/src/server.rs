@@ -40,10 +40,13 @@ pub struct ServerProcess {
     log: PathBuf,
 }
 
-/// Where the server listens: always on 127.0.0.1. Copied into every task.
+/// Where a client connects (a server, or one node of a cluster), always
+/// on 127.0.0.1, and the deployment's public address (the console's
+/// origin). Copied into every task.
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoint {
     pub addr: SocketAddr,
+    pub public: SocketAddr,
 }
 
 impl Endpoint {
@@ -57,7 +60,7 @@ impl Endpoint {
 
     /// The console's origin, which agent requests must come from.
     pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.public)
     }
 }
 
@@ -129,7 +132,7 @@ impl ServerProcess {
             .kill_on_drop(true);
         let child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
         let pid = child.id().context("the server exited at once")?;
-        let mut server = Self { child, pid, endpoint: Endpoint { addr }, log };
+        let mut server = Self { child, pid, endpoint: Endpoint { addr, public: addr }, log };
         if let Err(e) = server.wait_until_healthy().await {
             return Err(e.context(server.log_tail()));
         }
@@ -155,11 +158,7 @@ impl ServerProcess {
 
     /// The server's resident memory, in KiB, from /proc.
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
-        let path = format!("/proc/{}/status", self.pid);
-        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS line in /proc/<pid>/status")?;
-        let kib = line.split_whitespace().nth(1).context("an empty VmRSS line")?;
-        kib.parse().with_context(|| format!("VmRSS is not a number: {line}"))
+        rss_kib(self.pid)
     }
 
     /// SIGTERM, then waits for a clean exit; kills it if it hangs.
@@ -194,4 +193,13 @@ impl ServerProcess {
         let tail = lines[lines.len().saturating_sub(20)..].join("\n");
         format!("server log ({}):\n{tail}", self.log.display())
     }
+}
+
+/// A process's resident memory, in KiB, from /proc.
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS line in /proc/<pid>/status")?;
+    let kib = line.split_whitespace().nth(1).context("an empty VmRSS line")?;
+    kib.parse().with_context(|| format!("VmRSS is not a number: {line}"))
 }

@@ -184,6 +184,11 @@ impl Cluster {
         Ok(())
     }
 
+    /// Node `i`'s process id, while it runs.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.nodes[i].process.as_ref().map(Running::id)
+    }
+
     pub fn is_running(&mut self, i: usize) -> bool {
         self.nodes[i].process.as_mut().is_some_and(|p| p.exited().is_none())
     }

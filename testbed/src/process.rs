@@ -27,6 +27,10 @@ impl Running {
         Ok(Self { child, what })
     }
 
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether it has exited; its status if so.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
