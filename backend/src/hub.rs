@@ -23,9 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use protocol::agent::AgentEvent;
+use protocol::cluster::SignOut;
 use protocol::visitor::VisitorEvent;
 use protocol::{AgentId, VisitorId};
-use protocol::cluster::SignOut;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};

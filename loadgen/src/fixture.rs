@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::Context;
 use protocol::agent::Role;
 use protocol::visitor::WidgetSettings;
-use rapport::store::{NewAgent, Store, StoreOptions};
 use rapport::config::DatabaseLocation;
+use rapport::store::{NewAgent, Store, StoreOptions};
 use rapport::{auth, Config};
 
 pub const SITE_KEY: &str = "loadgen";

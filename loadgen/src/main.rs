@@ -12,9 +12,9 @@ use clap::Parser;
 use tokio::time::Instant;
 
 use loadgen::cli::Args;
+use loadgen::run;
 use loadgen::server;
 use loadgen::servers::Servers;
-use loadgen::run;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {

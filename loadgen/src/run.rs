@@ -136,14 +136,7 @@ async fn staff(args: &Args, server: &Servers, overall: Instant, lines: &mut Vec<
     Ok(Floor { visitors, agents, stop, receipts, rss_idle_kib, rss_connected_kib })
 }
 
-async fn closed(
-    args: &Args,
-    server: &Servers,
-    floor: Floor,
-    overall: Instant,
-    lines: &mut Vec<String>,
-    problems: &mut Vec<String>,
-) -> anyhow::Result<()> {
+async fn closed(args: &Args, server: &Servers, floor: Floor, overall: Instant, lines: &mut Vec<String>, problems: &mut Vec<String>) -> anyhow::Result<()> {
     let Floor { visitors, mut agents, stop, receipts, rss_idle_kib, rss_connected_kib } = floor;
     eprintln!("loadgen: each visitor sends {} messages", args.messages);
     let started = Instant::now();

@@ -14,7 +14,7 @@ use crate::server::{self, Endpoint, ServerProcess, LOAD_SETTINGS};
 
 pub enum Servers {
     Single { server: ServerProcess, _data: tempfile::TempDir },
-    Cluster(Box<Cluster>),
+    Cluster(Cluster),
 }
 
 /// One node's figures at one moment.
@@ -44,7 +44,7 @@ impl Servers {
         };
         let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
         fixture::prepare_in(&DatabaseLocation::Postgres(cluster.database_url.clone()), agents, capacity).await?;
-        Ok(Self::Cluster(Box::new(cluster)))
+        Ok(Self::Cluster(cluster))
     }
 
     pub fn describe(&self) -> String {

@@ -22,22 +22,46 @@ pub type NodeName = String;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RoutingInput {
     /// The agent set themselves available for up to `capacity` chats.
-    AgentAvailable { agent: AgentId, capacity: u32, sites: Vec<SiteId> },
+    AgentAvailable {
+        agent: AgentId,
+        capacity: u32,
+        sites: Vec<SiteId>,
+    },
     /// The agent set themselves away or offline, closed their last console,
     /// or was disabled.
-    AgentUnavailable { agent: AgentId },
-    Enqueue { conversation: ConversationId, site: SiteId },
-    Accept { conversation: ConversationId, agent: AgentId },
-    Decline { conversation: ConversationId, agent: AgentId },
+    AgentUnavailable {
+        agent: AgentId,
+    },
+    Enqueue {
+        conversation: ConversationId,
+        site: SiteId,
+    },
+    Accept {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Decline {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     /// The conversation ended.
-    Release { conversation: ConversationId },
+    Release {
+        conversation: ConversationId,
+    },
     /// The visitor of a waiting conversation is back.
-    VisitorReturned { conversation: ConversationId },
+    VisitorReturned {
+        conversation: ConversationId,
+    },
     /// The visitor's last connection on the sending node closed; the owner
     /// checks the other nodes' heartbeats before believing they are gone.
-    VisitorLeft { conversation: ConversationId, visitor: VisitorId },
+    VisitorLeft {
+        conversation: ConversationId,
+        visitor: VisitorId,
+    },
     /// The visitor wrote while waiting: the offer's preview changed.
-    RefreshOffer { conversation: ConversationId },
+    RefreshOffer {
+        conversation: ConversationId,
+    },
 }
 
 /// What the routing owner tells every node, about once a second.

@@ -98,7 +98,12 @@ async fn run_term(
 }
 
 /// Forwarded inputs and heartbeats into the inbox, for as long as the term.
-async fn forward(mut inputs: crate::bus::Subscription<RoutingInput>, mut beats: crate::bus::Subscription<Heartbeat>, tx: mpsc::Sender<Input>, term: CancellationToken) {
+async fn forward(
+    mut inputs: crate::bus::Subscription<RoutingInput>,
+    mut beats: crate::bus::Subscription<Heartbeat>,
+    tx: mpsc::Sender<Input>,
+    term: CancellationToken,
+) {
     loop {
         let input = tokio::select! {
             _ = term.cancelled() => break,

@@ -38,7 +38,7 @@ pub(crate) use on_db;
 /// How the message writer reaches the database: its own connection for
 /// SQLite (one writer per file), the shared pool for PostgreSQL.
 pub enum WriterTarget {
-    Sqlite(SqliteConnectOptions),
+    Sqlite(Box<SqliteConnectOptions>),
     Postgres(PgPool),
 }
 
@@ -51,7 +51,7 @@ impl Db {
                 let connect = sqlite_options(path, options.synchronous)?;
                 let pool = SqlitePoolOptions::new().max_connections(options.max_connections.clamp(1, 8)).connect_with(connect.clone()).await?;
                 sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-                Ok((Self::Sqlite(pool), WriterTarget::Sqlite(connect.clone()), Some(connect)))
+                Ok((Self::Sqlite(pool), WriterTarget::Sqlite(Box::new(connect.clone())), Some(connect)))
             }
             DatabaseLocation::Postgres(url) => {
                 let connect = PgConnectOptions::from_str(url)?.application_name("rapport");

@@ -23,7 +23,10 @@ fn rapport(data: &TestData) -> Command {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("RAPPORT_CLUSTER_METRICS_LISTEN", "127.0.0.1:0").env("RAPPORT_DATA_DIR", data.path()).env("RAPPORT_ASSETS_DIR", data.path().join("no-dist")).stdin(Stdio::null());
+    cmd.env("RAPPORT_CLUSTER_METRICS_LISTEN", "127.0.0.1:0")
+        .env("RAPPORT_DATA_DIR", data.path())
+        .env("RAPPORT_ASSETS_DIR", data.path().join("no-dist"))
+        .stdin(Stdio::null());
     if let Some(url) = &data.database_url {
         cmd.env("RAPPORT_DATABASE_URL", url);
     }

@@ -42,7 +42,15 @@ async fn main() -> ExitCode {
     let plan = if args.quick {
         Plan { visitors: 20, agents: 4, cuts: 200, kills: 3, seconds: 20, server_bin: args.server_bin, nodes: args.nodes }
     } else {
-        Plan { visitors: args.visitors, agents: args.agents.max(1), cuts: args.cuts, kills: args.kills, seconds: args.seconds, server_bin: args.server_bin, nodes: args.nodes }
+        Plan {
+            visitors: args.visitors,
+            agents: args.agents.max(1),
+            cuts: args.cuts,
+            kills: args.kills,
+            seconds: args.seconds,
+            server_bin: args.server_bin,
+            nodes: args.nodes,
+        }
     };
     match chaos::run(&plan).await {
         Ok(outcome) => {

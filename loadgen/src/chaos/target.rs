@@ -18,7 +18,7 @@ use crate::server::{self, ServerProcess, LOAD_SETTINGS};
 
 pub enum Target {
     Single { server: Option<ServerProcess>, binary: PathBuf, data: tempfile::TempDir, addr: SocketAddr },
-    Cluster(Box<Cluster>),
+    Cluster(Cluster),
 }
 
 impl Target {
@@ -42,7 +42,7 @@ impl Target {
         };
         let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
         fixture::prepare_in(&DatabaseLocation::Postgres(cluster.database_url.clone()), agents, capacity).await?;
-        Ok(Self::Cluster(Box::new(cluster)))
+        Ok(Self::Cluster(cluster))
     }
 
     /// Where clients connect.

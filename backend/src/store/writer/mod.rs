@@ -58,7 +58,7 @@ impl std::fmt::Debug for Writer {
 impl Writer {
     pub async fn start(target: WriterTarget, messages_per_conversation: u32) -> Result<Self> {
         let sink = match target {
-            WriterTarget::Sqlite(connect) => Sink::Sqlite(sqlite::connect(connect).await?),
+            WriterTarget::Sqlite(connect) => Sink::Sqlite(sqlite::connect(*connect).await?),
             WriterTarget::Postgres(pool) => Sink::Postgres(pool),
         };
         let (tx, rx) = mpsc::channel(QUEUE);
