@@ -8,17 +8,21 @@
 
 pub mod axe;
 mod browser;
+mod cluster_stack;
 mod dom;
 pub mod keys;
 mod paths;
 pub mod scenario;
+mod site;
 mod stack;
 mod static_site;
 mod wait;
 
 pub use browser::Browser;
+pub use cluster_stack::ClusterStack;
 pub use dom::{count, js_errors, open_widget_panel, texts, visible, widget, widget_all, widget_count, widget_texts, widget_visible};
 pub use paths::{demo_dir, dist_dir, repo_root};
+pub use site::Site;
 pub use stack::{Stack, DEMO_SITE_KEY};
 pub use static_site::{free_port, StaticSite};
 pub use wait::{wait_for, wait_for_within, TIMEOUT};

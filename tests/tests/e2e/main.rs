@@ -7,6 +7,7 @@
 mod accessibility;
 mod availability;
 mod chat;
+mod cluster;
 mod history;
 mod hostile;
 mod support;
@@ -19,6 +20,7 @@ use e2e::scenario;
 fn main() -> ExitCode {
     scenario::main(&[
         e2e::scenario!(chat::a_chat_survives_reloads_navigation_tabs_and_a_backend_restart),
+        e2e::scenario!(cluster::the_widget_moves_to_another_node_when_its_node_dies),
         e2e::scenario!(typing::drafts_survive_whatever_the_other_side_does),
         e2e::scenario!(typing::a_burst_typed_by_keyboard_arrives_whole_and_in_order),
         e2e::scenario!(history::older_messages_load_as_the_reader_scrolls_up),

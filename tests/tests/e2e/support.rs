@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use e2e::{count, js_errors, texts, wait_for, widget, widget_texts, Stack};
+use e2e::{count, js_errors, texts, wait_for, widget, widget_texts, Site};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -63,7 +63,7 @@ pub async fn last_status(visitor: &Client) -> Result<String> {
 pub const CONSOLE_VISITOR_TEXTS: &str = "#chat .message-list li.msg.msg-visitor .msg-text";
 pub const CONSOLE_AGENT_TEXTS: &str = "#chat .message-list li.msg.msg-agent .msg-text";
 
-pub async fn console_login(agent: &Client, stack: &Stack, email: &str, password: &str) -> Result<()> {
+pub async fn console_login(agent: &Client, stack: &impl Site, email: &str, password: &str) -> Result<()> {
     agent.goto(&stack.console_url()).await?;
     let form = wait_for("the console's login form", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
     form.find(Locator::Css("input[name=email]")).await?.send_keys(email).await?;
@@ -146,7 +146,7 @@ pub fn has_han(text: &str) -> bool {
 
 /// The visitor opens the shop's home page and the chat, fills the pre-chat
 /// form as `name` and starts the chat; returns once the composer is there.
-pub async fn visitor_starts_chat(visitor: &Client, stack: &Stack, name: &str) -> Result<()> {
+pub async fn visitor_starts_chat(visitor: &Client, stack: &impl Site, name: &str) -> Result<()> {
     visitor.goto(&stack.demo_url("")).await?;
     e2e::open_widget_panel(visitor).await;
     wait_for("the pre-chat form", async || widget(visitor, "form.rp-prechat").await).await;
@@ -159,7 +159,7 @@ pub async fn visitor_starts_chat(visitor: &Client, stack: &Stack, name: &str) ->
 
 /// Mei signs in, goes available, and accepts the next offer; returns once
 /// the chat is open in the console.
-pub async fn agent_takes_next_chat(agent: &Client, stack: &Stack) -> Result<()> {
+pub async fn agent_takes_next_chat(agent: &Client, stack: &impl Site) -> Result<()> {
     console_login(agent, stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
     set_presence(agent, "available").await?;
     let offer = wait_for("an offer in the console", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
