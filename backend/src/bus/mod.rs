@@ -31,7 +31,8 @@ pub enum Bus {
 pub struct Nats {
     client: async_nats::Client,
     connected: Arc<AtomicBool>,
-    /// Counts the broker connection coming back after a loss.
+    /// Counts the times clients must catch up: the broker connection came
+    /// back after a loss, or a subscription dropped messages.
     comebacks: watch::Receiver<u64>,
 }
 
@@ -73,6 +74,14 @@ impl Bus {
                             flag.store(false, Ordering::SeqCst);
                             lost.store(true, Ordering::SeqCst);
                             tracing::warn!("bus connection lost; retrying");
+                        }
+                        // The broker or the client dropped messages for a
+                        // subscription that fell behind: clients of this
+                        // node may have missed events, so they catch up as
+                        // after a loss (the database is the truth).
+                        async_nats::Event::SlowConsumer(subscription) => {
+                            tracing::warn!(subscription, "a bus subscription fell behind; every client here resyncs");
+                            comeback_tx.send_modify(|n| *n += 1);
                         }
                         other => tracing::warn!(event = %other, "bus event"),
                     }

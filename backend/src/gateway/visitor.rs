@@ -8,7 +8,9 @@ use axum::extract::State;
 use axum::response::Response;
 use protocol::agent::AgentEvent;
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
-use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, HISTORY_PAGE, PROTOCOL_VERSION};
+use protocol::{
+    AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, HISTORY_PAGE, PROTOCOL_VERSION,
+};
 use routing::Event;
 use tracing::field::Empty;
 
@@ -37,7 +39,8 @@ pub async fn visitor_ws(
 ) -> Result<Response, Refusal> {
     let permit = state.admission.connect(ip)?;
     let span = tracing::info_span!("visitor", site = %site.key, visitor = Empty, conversation = Empty);
-    let endpoint = VisitorEndpoint { state: state.clone(), site, ip, _permit: permit, span: span.clone(), me: None, conn: None, current: None };
+    let endpoint =
+        VisitorEndpoint { state: state.clone(), site, ip, _permit: permit, span: span.clone(), me: None, conn: None, current: None, may_resend: true };
     Ok(upgrade(ws, state, endpoint, span))
 }
 
@@ -78,6 +81,10 @@ struct VisitorEndpoint {
     me: Option<VisitorRecord>,
     conn: Option<ConnectionId>,
     current: Option<Current>,
+    /// True until this connection stores a new message: until then a send
+    /// may be the widget resending what an earlier connection (maybe on
+    /// another node) stored but could not acknowledge.
+    may_resend: bool,
 }
 
 impl Endpoint for VisitorEndpoint {
@@ -204,6 +211,15 @@ impl VisitorEndpoint {
         Ok(Current::of(&c))
     }
 
+    /// The visitor's message sent as `client_id` in any of their
+    /// conversations, while this connection may still be resending.
+    async fn stored_already(&self, client_id: &ClientId) -> Result<Option<ChatMessage>, Refusal> {
+        if !self.may_resend {
+            return Ok(None);
+        }
+        Ok(self.state.store.visitor_message_with_client_id(self.me()?.id, client_id).await?)
+    }
+
     async fn tell(&self, c: &ConversationRecord) {
         let position = self.state.routing.position(c.id);
         self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(position) }).await;
@@ -239,6 +255,14 @@ impl VisitorEndpoint {
     }
 
     async fn send(&mut self, client_id: ClientId, text: MessageText, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        // A resend whose first copy is stored, maybe in a conversation that
+        // ended since (its ack was lost with a connection or a node), is
+        // that message: acknowledged as stored, not stored again elsewhere.
+        if let Some(message) = self.stored_already(&client_id).await? {
+            replies.push(VisitorEvent::Ack { client_id, seq: message.seq });
+            replies.push(VisitorEvent::Message { message });
+            return Ok(());
+        }
         let mut c = self.target().await?;
         let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text };
         let appended = match self.state.store.append_message(message.clone()).await {
@@ -251,6 +275,10 @@ impl VisitorEndpoint {
             result => result?,
         };
         replies.push(VisitorEvent::Ack { client_id: appended.message.client_id.clone(), seq: appended.message.seq });
+        if appended.is_new {
+            // Resends come first after a reconnect; this one was typed here.
+            self.may_resend = false;
+        }
         if !appended.is_new {
             replies.push(VisitorEvent::Message { message: appended.message });
             return Ok(());

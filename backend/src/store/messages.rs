@@ -3,7 +3,7 @@
 
 use super::db::on_db;
 use super::{unsigned, ConversationRecord, Result, Store, StoreError};
-use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, HISTORY_PAGE};
+use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, VisitorId, HISTORY_PAGE};
 
 /// A message to store. Its text and client id were checked where they
 /// entered, so the store only ever sees valid ones.
@@ -79,6 +79,18 @@ impl Store {
         let rows: Vec<MessageRow> =
             on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).bind(after).bind(limit as i64).fetch_all(pool).await?);
         rows.into_iter().map(MessageRow::into_message).collect()
+    }
+
+    /// The message the visitor sent as `client_id`, in whichever of their
+    /// conversations it is stored (one probe of the unique index per
+    /// conversation they had).
+    pub async fn visitor_message_with_client_id(&self, visitor: VisitorId, client_id: &ClientId) -> Result<Option<ChatMessage>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = $2 AND author = 'visitor' \
+             AND conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) LIMIT 1"
+        );
+        let row: Option<MessageRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).bind(client_id.as_str()).fetch_optional(pool).await?);
+        row.map(MessageRow::into_message).transpose()
     }
 
     /// Up to `limit` messages just before `before` (all of the newest when

@@ -110,3 +110,27 @@ async fn a_second_tab_shares_the_conversation_live() -> anyhow::Result<()> {
     server.shutdown().await;
     Ok(())
 }
+
+/// The ack of a message was lost (the connection, or its node, died right
+/// after storing it) and the agent ended the chat before the widget sent it
+/// again: the resend is that message, not a second copy in a new chat.
+#[tokio::test]
+async fn a_resend_after_the_chat_ended_is_the_stored_message_not_a_new_chat() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let Chat { mut visitor, token, mut agent, conversation } = chat(&server).await?;
+    let seq = visitor_says(&mut visitor, "v-lost-ack", "謝謝，再見").await?;
+    drop(visitor);
+    agent.send(&protocol::agent::AgentFrame::End { conversation_id: conversation }).await?;
+    agent.recv_until("the chat ending", |e| matches!(e, AgentEvent::Conversation { conversation: c } if c.status == ConversationStatus::Ended)).await?;
+
+    let (mut visitor, _) = connect_visitor(&server, Some(&token), Some(Resume { conversation_id: conversation, last_seq: 0 })).await?;
+    let again = visitor_says(&mut visitor, "v-lost-ack", "謝謝，再見").await?;
+    assert_eq!(again, seq, "the resend is acknowledged as the stored message");
+    let messages = server.store().messages_after(conversation, 0, 100).await?;
+    assert_eq!(messages.iter().filter(|m| m.client_id.as_str() == "v-lost-ack").count(), 1);
+    let visitor_id = server.store().conversation(conversation).await?.map(|c| c.visitor_id).expect("the conversation is stored");
+    let latest = server.store().latest_conversation(visitor_id).await?.expect("a conversation");
+    assert_eq!(latest.id, conversation, "no new chat was opened by the resend");
+    server.shutdown().await;
+    Ok(())
+}
