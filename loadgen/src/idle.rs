@@ -21,6 +21,9 @@ pub struct IdleFigures {
     pub held: u64,
     pub rss_before_kib: u64,
     pub rss_after_kib: u64,
+    /// Per node of a cluster: its name, connections held, and memory
+    /// before and with them (KiB).
+    pub nodes: Vec<(String, u64, u64, u64)>,
 }
 
 impl IdleFigures {
@@ -38,6 +41,14 @@ impl IdleFigures {
             format!("server_rss_with_idle: {:.1} MiB", self.rss_after_kib as f64 / 1024.0),
             format!("server_memory_per_idle_connection: {:.1} KiB", self.per_connection_kib()),
         ]
+        .into_iter()
+        .chain(self.nodes.iter().flat_map(|(name, held, before, after)| {
+            [
+                format!("{name}_idle_connections: {held} connections"),
+                format!("{name}_memory_per_idle_connection: {:.1} KiB", after.saturating_sub(*before) as f64 / (*held).max(1) as f64),
+            ]
+        }))
+        .collect()
     }
 }
 
@@ -46,6 +57,7 @@ impl IdleFigures {
 pub async fn hold(server: &Servers, count: u32, deadline: Instant) -> anyhow::Result<IdleFigures> {
     tokio::time::sleep(SETTLE).await;
     let rss_before_kib = server.rss_kib()?;
+    let nodes_before = server.sample_nodes().await?;
     let handshakes = Arc::new(Semaphore::new(CONCURRENT_HANDSHAKES));
     let mut connecting = JoinSet::new();
     for i in 0..count {
@@ -71,9 +83,10 @@ pub async fn hold(server: &Servers, count: u32, deadline: Instant) -> anyhow::Re
     eprintln!("loadgen: {} idle visitors connected ({failed} failed)", readers.len());
     tokio::time::sleep(SETTLE).await;
     let rss_after_kib = server.rss_kib()?;
+    let nodes = nodes_before.iter().zip(server.sample_nodes().await?).map(|(b, a)| (a.name, a.connections, b.rss_kib, a.rss_kib)).collect();
     let held = readers.len() as u64;
     readers.abort_all();
     while readers.join_next().await.is_some() {}
     anyhow::ensure!(failed == 0, "{failed} of {count} idle visitors could not connect");
-    Ok(IdleFigures { held, rss_before_kib, rss_after_kib })
+    Ok(IdleFigures { held, rss_before_kib, rss_after_kib, nodes })
 }
