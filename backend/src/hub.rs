@@ -465,8 +465,7 @@ impl Hub {
 
     /// Live connections on this node, for metrics and the load benchmark.
     pub fn connection_count(&self) -> usize {
-        let inner = self.lock();
-        inner.visitors.all().count() + inner.agents.all().count()
+        self.visitor_connection_count() + self.agent_connection_count()
     }
 }
 

@@ -33,18 +33,8 @@ impl Servers {
             let server = ServerProcess::start(binary, data.path()).await?;
             return Ok(Self::Single { server, _data: data });
         }
-        let spec = ClusterSpec {
-            binary: binary.to_path_buf(),
-            nodes,
-            postgres_admin_url: std::env::var("RAPPORT_TEST_POSTGRES").ok(),
-            // Commits wait for the disk, as in production.
-            mode: PostgresMode::Durable,
-            env: LOAD_SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            demo: false,
-        };
-        let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
-        fixture::prepare_in(&DatabaseLocation::Postgres(cluster.database_url.clone()), agents, capacity).await?;
-        Ok(Self::Cluster(cluster))
+        // Commits wait for the disk, as in production.
+        Ok(Self::Cluster(start_cluster(binary, nodes, PostgresMode::Durable, agents, capacity).await?))
     }
 
     pub fn describe(&self) -> String {
@@ -77,20 +67,11 @@ impl Servers {
         let mut samples = Vec::new();
         for (i, node) in c.nodes.iter().enumerate() {
             let text = reqwest::get(format!("http://{}/metrics", node.metrics_addr)).await?.text().await?;
-            let value = |name: &str, labels: &str| -> u64 {
-                text.lines()
-                    .filter(|l| !l.starts_with('#'))
-                    .filter_map(|l| l.rsplit_once(' '))
-                    .filter(|(k, _)| (*k == name || k.starts_with(&format!("{name}{{"))) && k.contains(labels))
-                    .filter_map(|(_, v)| v.parse::<f64>().ok())
-                    .map(|v| v as u64)
-                    .sum()
-            };
             samples.push(NodeSample {
                 name: node.name.clone(),
                 rss_kib: server::rss_kib(c.pid(i).context("a node is not running")?)?,
-                connections: value("rapport_connections", ""),
-                messages: value("rapport_messages_total", ""),
+                connections: testbed::metric(&text, "rapport_connections", "") as u64,
+                messages: testbed::metric(&text, "rapport_messages_total", "") as u64,
             });
         }
         Ok(samples)
@@ -118,4 +99,21 @@ impl Servers {
         }
         Ok(())
     }
+}
+
+/// A cluster of `nodes` under load settings (PostgreSQL from
+/// `RAPPORT_TEST_POSTGRES`, else a throwaway one), with the run's site and
+/// `agents` agents of `capacity` in its database.
+pub async fn start_cluster(binary: &Path, nodes: usize, mode: PostgresMode, agents: u32, capacity: u32) -> anyhow::Result<Cluster> {
+    let spec = ClusterSpec {
+        binary: binary.to_path_buf(),
+        nodes,
+        postgres_admin_url: std::env::var("RAPPORT_TEST_POSTGRES").ok(),
+        mode,
+        env: LOAD_SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        demo: false,
+    };
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
+    fixture::prepare_in(&DatabaseLocation::Postgres(cluster.database_url.clone()), agents, capacity).await?;
+    Ok(cluster)
 }

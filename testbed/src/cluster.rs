@@ -189,17 +189,9 @@ impl Cluster {
         self.nodes[i].process.as_ref().map(Running::id)
     }
 
-    pub fn is_running(&mut self, i: usize) -> bool {
-        self.nodes[i].process.as_mut().is_some_and(|p| p.exited().is_none())
-    }
-
     /// The last lines of node `i`'s log, for failure messages.
     pub fn log_tail(&self, i: usize) -> String {
         tail(&self.nodes[i].log)
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 

@@ -9,12 +9,14 @@
 
 mod cluster;
 mod haproxy;
+mod metrics;
 mod nats;
 mod postgres;
 mod process;
 
 pub use cluster::{health, Cluster, ClusterSpec, Node};
 pub use haproxy::Haproxy;
+pub use metrics::metric;
 pub use nats::Nats;
 pub use postgres::{create_database, Postgres, PostgresMode};
 pub use process::{free_port, Running};

@@ -44,8 +44,7 @@ impl ClusterStack {
                 continue;
             }
             let text = metrics(node.metrics_addr).await?;
-            let held = text.lines().find(|l| l.starts_with("rapport_connections{") && l.contains("kind=\"visitor\"")).and_then(|l| l.rsplit(' ').next());
-            if held.is_some_and(|n| n.trim() != "0") {
+            if testbed::metric(&text, "rapport_connections", "kind=\"visitor\"") > 0.0 {
                 return Ok(i);
             }
         }

@@ -18,7 +18,7 @@ pub fn services() -> Result<ExitCode> {
     let nats = Nats::start().context("starting NATS")?;
     println!("\nRAPPORT_TEST_POSTGRES={}", postgres.admin_url());
     println!("RAPPORT_DATABASE_URL={database}");
-    println!("RAPPORT_BUS_URL={}", nats.url());
+    println!("RAPPORT_CLUSTER_BUS_URL={}", nats.url());
     println!("\nthe backend suite on PostgreSQL:");
     println!("  RAPPORT_TEST_DATABASE=postgres RAPPORT_TEST_POSTGRES={} cargo test -p rapport --test integration", postgres.admin_url());
     println!("\npress Enter to stop them");

@@ -193,11 +193,6 @@ impl Routing {
         self.shared.owner.load(Ordering::SeqCst) && self.shared.alive.load(Ordering::SeqCst)
     }
 
-    /// The routing epoch this node knows of (0 alone).
-    pub fn epoch(&self) -> i64 {
-        self.shared.epoch.load(Ordering::SeqCst)
-    }
-
     /// Makes the routing task panic, to test that it is restored.
     #[doc(hidden)]
     pub async fn crash_for_test(&self) {

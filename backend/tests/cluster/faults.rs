@@ -179,14 +179,7 @@ async fn killing_the_routing_owner_hands_routing_over_and_assigns_each_chat_once
 
     let killed = Instant::now();
     c.cluster.kill(o)?;
-    let taken = loop {
-        let lease = c.routing_owner(Duration::from_secs(15)).await?;
-        if lease.epoch > owner.epoch {
-            break lease;
-        }
-        anyhow::ensure!(killed.elapsed() < Duration::from_secs(15), "nobody took routing over");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let taken = c.takeover_from(&owner, Duration::from_secs(15)).await?;
     let takeover = killed.elapsed();
     eprintln!("routing_takeover_after_kill: {} ms (lease 2000 ms) by {}", takeover.as_millis(), taken.holder);
     assert!(takeover < Duration::from_millis(2_000 + 1_500), "takeover took {takeover:?}");
@@ -213,16 +206,7 @@ async fn a_paused_owner_past_its_lease_cannot_write_when_it_wakes() -> anyhow::R
 
     // The owner stalls with offers out; another node takes over.
     c.cluster.pause(o)?;
-    let paused = Instant::now();
-    let taken = loop {
-        if let Some(lease) = c.store.lease(rapport::store::leases::ROUTING).await? {
-            if lease.epoch > owner.epoch && lease.holder != owner.holder {
-                break lease;
-            }
-        }
-        anyhow::ensure!(paused.elapsed() < Duration::from_secs(15), "nobody took routing over from the paused owner");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let taken = c.takeover_from(&owner, Duration::from_secs(15)).await?;
     let taken_at = rapport::store::now_ms();
     // The agent takes the new owner's offers (and her accepts of the old
     // ones wait, unread, for the stalled node too). Meanwhile the stalled

@@ -114,6 +114,23 @@ impl TestCluster {
         }
     }
 
+    /// The routing lease once another node than `owner`'s holds it in a
+    /// later epoch.
+    pub async fn takeover_from(&self, owner: &LeaseRecord, within: Duration) -> anyhow::Result<LeaseRecord> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(lease) = self.store.lease(ROUTING).await? {
+                if lease.epoch > owner.epoch && lease.holder != owner.holder {
+                    return Ok(lease);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no node took routing over from {} within {within:?}", owner.holder);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Which node (index) holds `lease`.
     pub fn index_of(&self, lease: &LeaseRecord) -> anyhow::Result<usize> {
         self.cluster.nodes.iter().position(|n| n.name == lease.holder).with_context(|| format!("no node is called {}", lease.holder))

@@ -499,14 +499,5 @@ pub async fn chat(server: &impl Endpoint) -> anyhow::Result<Chat> {
     Ok(Chat { visitor, token: welcome.token, agent, conversation })
 }
 
-/// The value of the first Prometheus sample of `name` whose labels contain
-/// `labels` (0 when absent: a counter not yet touched).
-pub fn sample(text: &str, name: &str, labels: &str) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.rsplit_once(' '))
-        .filter(|(key, _)| (*key == name || key.starts_with(&format!("{name}{{"))) && key.contains(labels))
-        .filter_map(|(_, value)| value.parse::<f64>().ok())
-        .next()
-        .unwrap_or(0.0)
-}
+/// Reads a Prometheus sample from `/metrics` text.
+pub use testbed::metric as sample;

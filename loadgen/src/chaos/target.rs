@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rapport::config::{Config, DatabaseLocation};
-use testbed::{Cluster, ClusterSpec, PostgresMode};
+use testbed::{Cluster, PostgresMode};
 use tokio::time::Instant;
 
 use super::client::Rng;
 use crate::fixture;
-use crate::server::{self, ServerProcess, LOAD_SETTINGS};
+use crate::server::{self, ServerProcess};
+use crate::servers;
 
 pub enum Target {
     Single { server: Option<ServerProcess>, binary: PathBuf, data: tempfile::TempDir, addr: SocketAddr },
@@ -32,17 +33,7 @@ impl Target {
             let server = Some(ServerProcess::start_on(binary, data.path(), addr).await?);
             return Ok(Self::Single { server, binary: binary.to_path_buf(), data, addr });
         }
-        let spec = ClusterSpec {
-            binary: binary.to_path_buf(),
-            nodes,
-            postgres_admin_url: std::env::var("RAPPORT_TEST_POSTGRES").ok(),
-            mode: PostgresMode::Fast,
-            env: LOAD_SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            demo: false,
-        };
-        let cluster = tokio::task::spawn_blocking(move || Cluster::start(spec)).await??;
-        fixture::prepare_in(&DatabaseLocation::Postgres(cluster.database_url.clone()), agents, capacity).await?;
-        Ok(Self::Cluster(cluster))
+        Ok(Self::Cluster(servers::start_cluster(binary, nodes, PostgresMode::Fast, agents, capacity).await?))
     }
 
     /// Where clients connect.
