@@ -49,6 +49,19 @@ database_id!(
     /// A site that embeds the widget.
     SiteId
 );
+database_id!(
+    /// A queue: where routing holds a site's conversations of one kind
+    /// until an agent takes them.
+    QueueId
+);
+database_id!(
+    /// A skill agents have at a level and queues require.
+    SkillId
+);
+database_id!(
+    /// A team of agents, for administration and reports.
+    TeamId
+);
 
 /// The sender's id for one message: what makes a resend after a dropped
 /// connection land on the message already stored instead of a second copy.

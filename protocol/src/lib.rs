@@ -19,7 +19,7 @@ pub mod visitor;
 
 use serde::{Deserialize, Serialize};
 
-pub use ids::{AgentId, BadClientId, ClientId, ConversationId, SiteId, VisitorId};
+pub use ids::{AgentId, BadClientId, ClientId, ConversationId, QueueId, SiteId, SkillId, TeamId, VisitorId};
 pub use text::{BadText, MessageText};
 
 /// The protocol version this build speaks. Bumped on any incompatible change.
