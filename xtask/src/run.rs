@@ -34,6 +34,12 @@ pub fn bench_chat(ws: &Workspace, args: &[String]) -> Result<ExitCode> {
     pass_through(&mut cmd)
 }
 
+pub fn bench_routing(ws: &Workspace) -> Result<ExitCode> {
+    let mut cmd = process::cargo();
+    cmd.current_dir(&ws.root).args(["bench", "-p", "routing", "--bench", "routing"]);
+    pass_through(&mut cmd)
+}
+
 pub fn chaos(ws: &Workspace, args: &[String]) -> Result<ExitCode> {
     let mut cmd = process::cargo();
     cmd.current_dir(&ws.root).args(["run", "--release", "-p", "loadgen", "--bin", "chaos", "--"]).args(args);
