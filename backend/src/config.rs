@@ -105,6 +105,11 @@ pub struct RoutingConfig {
     /// A waiting visitor with no open connection for this long has
     /// abandoned the queue.
     pub abandon_after_secs: u64,
+    /// A returning visitor waits this long for the agent they last spoke
+    /// to before anyone else may answer (0: no sticky routing).
+    pub sticky_secs: u64,
+    /// The handle time a queue's wait estimates assume until it has its own.
+    pub default_handle_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -245,7 +250,7 @@ impl ConnectionTimers {
 
 impl Default for RoutingConfig {
     fn default() -> Self {
-        Self { offer_timeout_secs: 30, agent_capacity: 3, abandon_after_secs: 120 }
+        Self { offer_timeout_secs: 30, agent_capacity: 3, abandon_after_secs: 120, sticky_secs: 10, default_handle_secs: 300 }
     }
 }
 

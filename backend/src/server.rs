@@ -116,7 +116,13 @@ impl Server {
         let cluster = bus.is_shared().then(|| ClusterRole { node: node.clone(), lease: config.cluster.lease() });
         let hub = Hub::new(bus, shutdown.clone()).await.context("listening on the bus")?;
         let engine_config =
-            EngineConfig { offer_timeout_ms: config.routing.offer_timeout_secs * 1000, abandon_after_ms: config.routing.abandon_after_secs * 1000 };
+            EngineConfig {
+                offer_timeout_ms: config.routing.offer_timeout_secs * 1000,
+                abandon_after_ms: config.routing.abandon_after_secs * 1000,
+                sticky_ms: config.routing.sticky_secs * 1000,
+                default_handle_ms: config.routing.default_handle_secs * 1000,
+                ..EngineConfig::default()
+            };
         let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
         let state = AppState {
             admission: Admission::new(&config.limits),

@@ -51,8 +51,8 @@ pub async fn connect(server: Endpoint, http: reqwest::Client, index: u32) -> any
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     socket.send(&AgentFrame::Hello { v: PROTOCOL_VERSION, last_seqs: vec![] }).await?;
     socket.recv_until::<AgentEvent>(deadline, "welcome", |e| matches!(e, AgentEvent::Welcome { .. })).await?;
-    socket.send(&AgentFrame::SetPresence { presence: Presence::Available }).await?;
-    socket.recv_until::<AgentEvent>(deadline, "the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available })).await?;
+    socket.send(&AgentFrame::SetPresence { presence: Presence::Available, reason: String::new() }).await?;
+    socket.recv_until::<AgentEvent>(deadline, "the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available, .. })).await?;
     Ok(socket)
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::visitor::PageInfo;
-use crate::{AgentId, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, Seq, VisitorId};
+use crate::{AgentId, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, QueueId, Seq, VisitorId};
 
 /// An agent's availability for new chats.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +27,30 @@ pub enum AgentFrame {
     },
     SetPresence {
         presence: Presence,
+        /// Why the agent is away (a break, training, ...), for supervisors
+        /// and reports.
+        #[serde(default)]
+        reason: String,
     },
     Accept {
         conversation_id: ConversationId,
+    },
+    /// Take a conversation from a manual queue's shared list.
+    Pick {
+        conversation_id: ConversationId,
+    },
+    /// Hand the conversation to another agent or queue, with a note the
+    /// receiving agent sees.
+    Transfer {
+        conversation_id: ConversationId,
+        to: TransferTarget,
+        #[serde(default)]
+        note: String,
+    },
+    /// The after-contact work of an ended conversation is done.
+    WrapUp {
+        conversation_id: ConversationId,
+        code: String,
     },
     Decline {
         conversation_id: ConversationId,
@@ -65,9 +86,27 @@ pub enum AgentEvent {
         v: u32,
         agent: AgentInfo,
         presence: Presence,
+        #[serde(default)]
+        away_reason: String,
     },
+    /// The agent's presence changed; `away_reason` is `missed` when an
+    /// offer lapsed unanswered.
     Presence {
         presence: Presence,
+        #[serde(default)]
+        away_reason: String,
+    },
+    /// An ended conversation's after-contact work: pick a code within
+    /// `expires_in_ms`, or `default_code` is recorded.
+    WrapUp {
+        conversation_id: ConversationId,
+        codes: Vec<String>,
+        default_code: String,
+        expires_in_ms: u32,
+    },
+    /// The conversation's after-contact work is over (a code was recorded).
+    WrappedUp {
+        conversation_id: ConversationId,
     },
     /// A queued chat is offered to this agent until it expires.
     Offer {
@@ -129,15 +168,29 @@ pub struct AgentInfo {
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Agent,
+    /// An agent who also sees every queue and agent of their sites.
+    Supervisor,
     Admin,
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Agent => "agent",
+            Self::Supervisor => "supervisor",
             Self::Admin => "admin",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the role may watch queues and agents.
+    pub fn supervises(self) -> bool {
+        matches!(self, Self::Supervisor | Self::Admin)
     }
 }
 
@@ -158,6 +211,51 @@ pub struct Offer {
     /// First message(s) the visitor wrote, to judge the chat before accepting.
     pub preview: String,
     pub expires_in_ms: u32,
+    /// The queue it waited in.
+    #[serde(default)]
+    pub queue_name: String,
+    /// Set when another agent handed it over.
+    #[serde(default)]
+    pub transfer: Option<TransferInfo>,
+}
+
+/// Who handed a conversation over, and what they want the next agent to
+/// know.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct TransferInfo {
+    pub from_agent: String,
+    pub note: String,
+}
+
+/// Where a transfer sends a conversation.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TransferTarget {
+    Agent { agent_id: AgentId },
+    Queue { queue_id: QueueId },
+}
+
+/// Whom a conversation can be transferred to: the agents and queues of its
+/// site (`GET /api/directory`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Directory {
+    pub agents: Vec<DirectoryAgent>,
+    pub queues: Vec<DirectoryQueue>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryAgent {
+    pub id: AgentId,
+    pub name: String,
+    pub available: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryQueue {
+    pub id: QueueId,
+    pub name: String,
+    pub site_name: String,
+    pub open: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

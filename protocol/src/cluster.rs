@@ -10,58 +10,44 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::TransferTarget;
 use crate::{AgentId, ConversationId, SiteId, VisitorId};
 
 /// A node of the deployment, named at start (unique per process).
 pub type NodeName = String;
 
-/// What a node forwards to the routing owner: the inputs of the routing
-/// engine that happen at a connection (who is where is reported by
-/// [`Heartbeat`]s instead).
+/// What reaches the routing owner, from its own node or forwarded by
+/// another: whatever happens at a connection that routing must know (who
+/// is where is reported by [`Heartbeat`]s instead). Routing reads what it
+/// needs beyond the ids (an agent's skills, a conversation's queue) from
+/// the database, so these stay small and always current.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RoutingInput {
-    /// The agent set themselves available for up to `capacity` chats.
-    AgentAvailable {
-        agent: AgentId,
-        capacity: u32,
-        sites: Vec<SiteId>,
-    },
+    /// The agent set themselves available (or their settings changed).
+    AgentAvailable { agent: AgentId },
     /// The agent set themselves away or offline, closed their last console,
     /// or was disabled.
-    AgentUnavailable {
-        agent: AgentId,
-    },
-    Enqueue {
-        conversation: ConversationId,
-        site: SiteId,
-    },
-    Accept {
-        conversation: ConversationId,
-        agent: AgentId,
-    },
-    Decline {
-        conversation: ConversationId,
-        agent: AgentId,
-    },
+    AgentUnavailable { agent: AgentId },
+    /// A new conversation asks for an agent.
+    Enqueue { conversation: ConversationId },
+    Accept { conversation: ConversationId, agent: AgentId },
+    Decline { conversation: ConversationId, agent: AgentId },
+    /// The agent takes a conversation from a manual queue's list.
+    Pick { conversation: ConversationId, agent: AgentId },
+    Transfer { conversation: ConversationId, agent: AgentId, to: TransferTarget, note: String },
+    WrapUp { conversation: ConversationId, agent: AgentId, code: String },
     /// The conversation ended.
-    Release {
-        conversation: ConversationId,
-    },
+    Release { conversation: ConversationId },
     /// The visitor of a waiting conversation is back.
-    VisitorReturned {
-        conversation: ConversationId,
-    },
+    VisitorReturned { conversation: ConversationId },
     /// The visitor's last connection on the sending node closed; the owner
     /// checks the other nodes' heartbeats before believing they are gone.
-    VisitorLeft {
-        conversation: ConversationId,
-        visitor: VisitorId,
-    },
+    VisitorLeft { conversation: ConversationId, visitor: VisitorId },
     /// The visitor wrote while waiting: the offer's preview changed.
-    RefreshOffer {
-        conversation: ConversationId,
-    },
+    RefreshOffer { conversation: ConversationId },
+    /// Queues, skills or teams changed: routing reads them again.
+    Reconfigure,
 }
 
 /// What the routing owner tells every node, about once a second.
@@ -105,7 +91,14 @@ mod tests {
     #[test]
     fn routing_inputs_round_trip() {
         let inputs = [
-            RoutingInput::AgentAvailable { agent: AgentId(1), capacity: 3, sites: vec![SiteId(5)] },
+            RoutingInput::AgentAvailable { agent: AgentId(1) },
+            RoutingInput::Transfer {
+                conversation: ConversationId(2),
+                agent: AgentId(1),
+                to: TransferTarget::Queue { queue_id: crate::QueueId(3) },
+                note: "wants a refund".into(),
+            },
+            RoutingInput::Reconfigure,
             RoutingInput::Accept { conversation: ConversationId(2), agent: AgentId(1) },
             RoutingInput::VisitorLeft { conversation: ConversationId(2), visitor: VisitorId(4) },
         ];

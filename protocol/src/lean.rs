@@ -8,7 +8,7 @@
 //! the definition of the wire: the tests below check that this codec reads
 //! exactly what serde writes, and that serde reads exactly what this writes.
 
-use crate::visitor::{PageInfo, PreChatField, Resume, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
+use crate::visitor::{PageInfo, PreChatField, Resume, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a
@@ -113,6 +113,8 @@ fn conversation<S: Source>(s: &S) -> Option<VisitorConversation> {
         queue_position: optional(s, "queue_position", |v| u32::try_from(v.as_f64()? as i64).ok())?,
         agent_read_seq: int(s, "agent_read_seq")?,
         prechat: prechat(&s.field("prechat")?)?,
+        estimated_wait_secs: optional(s, "estimated_wait_secs", |v| u32::try_from(v.as_f64()? as i64).ok())?,
+        unavailable: optional(s, "unavailable", |v| Unavailable::parse(&v.as_str()?))?,
     })
 }
 
@@ -288,6 +290,8 @@ mod tests {
             queue_position: Some(3),
             agent_read_seq: 7,
             prechat: PreChat { name: "Ada".into(), email: "ada@example.com".into(), topic: "Billing".into() },
+            estimated_wait_secs: Some(90),
+            unavailable: Some(Unavailable::Closed),
         }
     }
 
@@ -296,6 +300,8 @@ mod tests {
         let mut bare = conversation(ConversationStatus::Queued);
         bare.agent_name = None;
         bare.queue_position = None;
+        bare.estimated_wait_secs = None;
+        bare.unavailable = None;
         vec![
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false },
             VisitorEvent::Welcome { v: 1, token: "t".into(), settings, conversation: Some(conversation(ConversationStatus::Active)), agents_online: true },

@@ -9,6 +9,7 @@
 //! with a `hello` that names [`PROTOCOL_VERSION`]; the server refuses versions
 //! it does not speak with [`ErrorCode::VersionUnsupported`].
 
+pub mod admin;
 pub mod agent;
 pub mod cluster;
 mod ids;

@@ -84,6 +84,34 @@ pub struct VisitorConversation {
     /// Highest seq the agent has read.
     pub agent_read_seq: Seq,
     pub prechat: crate::PreChat,
+    /// While queued: the expected wait, when agents are staffed.
+    #[serde(default)]
+    pub estimated_wait_secs: Option<u32>,
+    /// Set when the conversation could not wait: the widget says why and
+    /// offers to leave a message.
+    #[serde(default)]
+    pub unavailable: Option<Unavailable>,
+}
+
+impl Unavailable {
+    /// The wire name, as serde writes it (tested in `lean`).
+    pub fn parse(s: &str) -> Option<Unavailable> {
+        match s {
+            "closed" => Some(Unavailable::Closed),
+            "busy" => Some(Unavailable::Busy),
+            _ => None,
+        }
+    }
+}
+
+/// Why nobody can answer now.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unavailable {
+    /// Outside business hours.
+    Closed,
+    /// The queue is full, or the wait ran past its limit.
+    Busy,
 }
 
 /// Per-site widget settings, editable by the site owner.

@@ -7,7 +7,7 @@
 //! and the input are printed when one does. `RAPPORT_FUZZ_CASES` changes
 //! the count (default 1,000,000).
 
-use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Offer, Presence, Role, VisitorCard};
+use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Offer, Presence, Role, TransferInfo, TransferTarget, VisitorCard};
 use protocol::lean::{decode_visitor_event, decode_widget_boot, encode_visitor_frame, Source};
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, MessageText, PreChat, VisitorId};
@@ -86,6 +86,8 @@ fn seeds() -> Vec<String> {
         queue_position: Some(3),
         agent_read_seq: 2,
         prechat: PreChat::default(),
+        estimated_wait_secs: Some(120),
+        unavailable: None,
     };
     let visitor_events = vec![
         VisitorEvent::Welcome { v: 1, token: "t0k".into(), settings: WidgetSettings::default(), conversation: Some(conversation.clone()), agents_online: true },
@@ -121,8 +123,19 @@ fn seeds() -> Vec<String> {
             v: 1,
             agent: AgentInfo { id: AgentId(2), name: "Mei".into(), email: "m@x.co".into(), role: Role::Agent },
             presence: Presence::Away,
+            away_reason: "missed".into(),
         },
-        AgentEvent::Offer { offer: Offer { conversation_id: ConversationId(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000 } },
+        AgentEvent::Offer {
+            offer: Offer {
+                conversation_id: ConversationId(1),
+                visitor: card(),
+                preview: "hi".into(),
+                expires_in_ms: 30_000,
+                queue_name: "Billing".into(),
+                transfer: Some(TransferInfo { from_agent: "Sam".into(), note: "refund".into() }),
+            },
+        },
+        AgentEvent::WrapUp { conversation_id: ConversationId(1), codes: vec!["sale".into()], default_code: "other".into(), expires_in_ms: 60_000 },
         AgentEvent::Conversation { conversation: summary },
         AgentEvent::History { conversation_id: ConversationId(1), reset: false, messages: vec![message(1)] },
         AgentEvent::Ack { conversation_id: ConversationId(1), client_id: id("a1"), seq: 2 },
@@ -130,7 +143,9 @@ fn seeds() -> Vec<String> {
     ];
     let agent_frames = vec![
         AgentFrame::Hello { v: 1, last_seqs: vec![(ConversationId(1), 3)] },
-        AgentFrame::SetPresence { presence: Presence::Available },
+        AgentFrame::SetPresence { presence: Presence::Away, reason: "lunch".into() },
+        AgentFrame::Transfer { conversation_id: ConversationId(1), to: TransferTarget::Agent { agent_id: AgentId(3) }, note: "VIP".into() },
+        AgentFrame::WrapUp { conversation_id: ConversationId(1), code: "sale".into() },
         AgentFrame::Send { conversation_id: ConversationId(1), client_id: id("a2"), text: MessageText::parse("ok").expect("valid") },
         AgentFrame::LoadOlder { conversation_id: ConversationId(1), before_seq: 10 },
     ];

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use protocol::agent::Role;
 use protocol::{AgentId, ErrorCode};
-use routing::Event;
+use protocol::cluster::RoutingInput;
 
 use crate::auth::SignedIn;
 use crate::extract::FromConsole;
@@ -22,7 +22,7 @@ pub async fn disable_agent(State(state): State<AppState>, _: FromConsole, Signed
         return Err(Refusal::new(ErrorCode::Invalid, "no such agent, or already disabled"));
     }
     state.hub.sign_out_agent(agent).await;
-    state.routing.send(Event::AgentUnavailable { agent }).await?;
+    state.routing.send(RoutingInput::AgentUnavailable { agent }).await?;
     tracing::info!(by = %session.agent.info.id, %agent, "agent disabled");
     Ok(StatusCode::NO_CONTENT)
 }

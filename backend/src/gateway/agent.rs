@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
-use protocol::agent::{AgentEvent, AgentFrame, Presence};
+use protocol::agent::{AgentEvent, AgentFrame, Presence, TransferTarget};
+use protocol::cluster::RoutingInput;
 use protocol::visitor::VisitorEvent;
 use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, Seq, VisitorId, HISTORY_PAGE, PROTOCOL_VERSION};
-use routing::Event;
 use tracing::field::Empty;
 
 use super::serve::{upgrade, Endpoint, Welcome};
@@ -72,9 +72,14 @@ impl Endpoint for AgentEndpoint {
     async fn handle(&mut self, frame: AgentFrame, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
         match frame {
             AgentFrame::Hello { .. } => Err(Refusal::new(ErrorCode::OutOfOrder, "hello was already received")),
-            AgentFrame::SetPresence { presence } => self.set_presence(presence).await,
-            AgentFrame::Accept { conversation_id } => self.state.routing.send(Event::Accept { conversation: conversation_id, agent: self.id() }).await,
-            AgentFrame::Decline { conversation_id } => self.decline(conversation_id).await,
+            AgentFrame::SetPresence { presence, reason } => self.set_presence(presence, &reason).await,
+            AgentFrame::Accept { conversation_id } => self.state.routing.send(RoutingInput::Accept { conversation: conversation_id, agent: self.id() }).await,
+            AgentFrame::Decline { conversation_id } => self.state.routing.send(RoutingInput::Decline { conversation: conversation_id, agent: self.id() }).await,
+            AgentFrame::Pick { conversation_id } => self.state.routing.send(RoutingInput::Pick { conversation: conversation_id, agent: self.id() }).await,
+            AgentFrame::Transfer { conversation_id, to, note } => self.transfer(conversation_id, to, note).await,
+            AgentFrame::WrapUp { conversation_id, code } => {
+                self.state.routing.send(RoutingInput::WrapUp { conversation: conversation_id, agent: self.id(), code }).await
+            }
             AgentFrame::Send { conversation_id, client_id, text } => self.send(conversation_id, client_id, text, replies).await,
             AgentFrame::Typing { conversation_id, on } => self.typing(conversation_id, on).await,
             AgentFrame::Read { conversation_id, seq } => self.read(conversation_id, seq).await,
@@ -105,10 +110,14 @@ impl Endpoint for AgentEndpoint {
         let Some(conn) = self.conn else { return };
         if self.state.hub.leave_agent(self.id(), conn) == 0 {
             // Offers need somebody to answer them; chats stay with the agent.
-            let _ = self.state.routing.send(Event::AgentUnavailable { agent: self.id() }).await;
+            let _ = self.state.routing.send(RoutingInput::AgentUnavailable { agent: self.id() }).await;
         }
     }
 }
+
+/// Longest reason for being away, and transfer note, kept.
+const MAX_AWAY_REASON_CHARS: usize = 100;
+const MAX_TRANSFER_NOTE_CHARS: usize = 1000;
 
 impl AgentEndpoint {
     fn id(&self) -> AgentId {
@@ -121,7 +130,8 @@ impl AgentEndpoint {
             self.session.agent = fresh;
         }
         let agent = &self.session.agent;
-        let mut frames = vec![AgentEvent::Welcome { v: PROTOCOL_VERSION, agent: agent.info.clone(), presence: agent.presence }];
+        let mut frames =
+            vec![AgentEvent::Welcome { v: PROTOCOL_VERSION, agent: agent.info.clone(), presence: agent.presence, away_reason: agent.away_reason.clone() }];
         for c in self.state.store.active_conversations_of(self.id()).await? {
             let (reset, messages) = self.state.store.catch_up(&c, last_seqs.get(&c.id).copied()).await?;
             self.chats.insert(c.id, (c.status, c.visitor_id));
@@ -129,14 +139,9 @@ impl AgentEndpoint {
             frames.push(AgentEvent::History { conversation_id: c.id, reset, messages });
         }
         if self.session.agent.presence == Presence::Available {
-            self.state.routing.send(self.available()).await?;
+            self.state.routing.send(RoutingInput::AgentAvailable { agent: self.id() }).await?;
         }
         Ok(frames)
-    }
-
-    fn available(&self) -> Event {
-        let agent = &self.session.agent;
-        Event::AgentAvailable { agent: agent.info.id, capacity: agent.capacity, sites: agent.sites.clone() }
     }
 
     /// The conversation if it is this agent's; `open` also requires it to be
@@ -150,22 +155,27 @@ impl AgentEndpoint {
         }
     }
 
-    async fn set_presence(&mut self, presence: Presence) -> Result<(), Refusal> {
-        self.state.store.set_presence(self.id(), presence).await?;
+    async fn set_presence(&mut self, presence: Presence, reason: &str) -> Result<(), Refusal> {
+        let reason: String = reason.trim().chars().take(MAX_AWAY_REASON_CHARS).collect();
+        self.state.store.set_presence(self.id(), presence, &reason).await?;
         self.session.agent.presence = presence;
-        let event = match presence {
-            Presence::Available => self.available(),
-            Presence::Away | Presence::Offline => Event::AgentUnavailable { agent: self.id() },
+        let input = match presence {
+            Presence::Available => RoutingInput::AgentAvailable { agent: self.id() },
+            Presence::Away | Presence::Offline => RoutingInput::AgentUnavailable { agent: self.id() },
         };
-        self.state.routing.send(event).await?;
-        tracing::info!(?presence, "presence changed");
-        self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence }).await;
+        self.state.routing.send(input).await?;
+        tracing::info!(?presence, reason, "presence changed");
+        let away_reason = if presence == Presence::Away { reason } else { String::new() };
+        self.state.hub.to_agent(self.id(), AgentEvent::Presence { presence, away_reason }).await;
         Ok(())
     }
 
-    async fn decline(&mut self, conversation: ConversationId) -> Result<(), Refusal> {
-        self.state.store.record_event(conversation, "declined", Some(self.id())).await?;
-        self.state.routing.send(Event::Decline { conversation, agent: self.id() }).await
+    /// Hands one of the agent's chats on; routing checks it is theirs and
+    /// the target can take it, and answers a refusal with its reason.
+    async fn transfer(&mut self, conversation: ConversationId, to: TransferTarget, note: String) -> Result<(), Refusal> {
+        let c = self.own(conversation, true).await?;
+        let note: String = note.trim().chars().take(MAX_TRANSFER_NOTE_CHARS).collect();
+        self.state.routing.send(RoutingInput::Transfer { conversation: c.id, agent: self.id(), to, note }).await
     }
 
     async fn send(&mut self, id: ConversationId, client_id: ClientId, text: MessageText, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
@@ -211,10 +221,10 @@ impl AgentEndpoint {
     async fn end(&mut self, id: ConversationId) -> Result<(), Refusal> {
         let c = self.own(id, true).await?;
         self.state.store.end_conversation(c.id, EndReason::Agent, Some(self.id())).await?;
-        self.state.routing.send(Event::Release { conversation: c.id }).await?;
+        self.state.routing.send(RoutingInput::Release { conversation: c.id }).await?;
         tracing::info!("conversation ended by the agent");
         if let Some(c) = self.state.store.conversation(c.id).await? {
-            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
+            self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
             self.state.hub.to_agent(self.id(), AgentEvent::Conversation { conversation: c.summary() }).await;
         }
         Ok(())

@@ -11,7 +11,7 @@ use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, Vis
 use protocol::{
     AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, HISTORY_PAGE, PROTOCOL_VERSION,
 };
-use routing::Event;
+use protocol::cluster::RoutingInput;
 use tracing::field::Empty;
 
 use super::serve::{upgrade, Endpoint, Welcome};
@@ -22,7 +22,8 @@ use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{ConversationRecord, EndReason, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
+use crate::entry;
+use crate::store::{ConversationRecord, EndReason, Entry, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
 
 /// Longest locale tag kept.
 const MAX_LOCALE_CHARS: usize = 35;
@@ -167,7 +168,7 @@ impl VisitorEndpoint {
             v: PROTOCOL_VERSION,
             token,
             settings: self.site.settings.clone(),
-            conversation: conversation.as_ref().map(|c| c.visitor_view(self.state.routing.position(c.id))),
+            conversation: conversation.as_ref().map(|c| c.visitor_view(self.state.routing.position(c.id), self.state.routing.estimated_wait(c.id))),
             agents_online: self.state.routing.agents_online(self.site.id),
         }];
         let Some(c) = conversation else { return Ok(frames) };
@@ -176,7 +177,7 @@ impl VisitorEndpoint {
         let (reset, messages) = self.state.store.catch_up(&c, after).await?;
         frames.push(VisitorEvent::History { conversation_id: c.id, reset, messages });
         match c.status {
-            ConversationStatus::Queued => self.state.routing.send(Event::VisitorReturned { conversation: c.id }).await?,
+            ConversationStatus::Queued => self.state.routing.send(RoutingInput::VisitorReturned { conversation: c.id }).await?,
             ConversationStatus::Active => self.tell_agent_where_visitor_is(&c).await,
             ConversationStatus::Ended => {}
         }
@@ -221,8 +222,8 @@ impl VisitorEndpoint {
     }
 
     async fn tell(&self, c: &ConversationRecord) {
-        let position = self.state.routing.position(c.id);
-        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(position) }).await;
+        let (position, wait) = (self.state.routing.position(c.id), self.state.routing.estimated_wait(c.id));
+        self.state.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(position, wait) }).await;
     }
 
     /// The open conversation, or a new queued one (within the limits),
@@ -233,15 +234,25 @@ impl VisitorEndpoint {
             return Ok((c, false));
         }
         self.state.admission.new_conversation(self.ip, me.id)?;
-        let started = self.state.store.start_conversation(self.site.id, me.id, prechat).await?;
+        let entry = self.entry(&me, prechat).await?;
+        let started = self.state.store.start_conversation(self.site.id, me.id, prechat, entry).await?;
         let c = started.conversation;
         self.opened(&c);
         self.tell(&c).await;
         if started.created {
-            self.state.routing.send(Event::Enqueue { conversation: c.id, site: c.site_id }).await?;
+            self.state.routing.send(RoutingInput::Enqueue { conversation: c.id }).await?;
             tracing::info!(conversation = %c.id, "conversation queued");
         }
         Ok((c, started.created))
+    }
+
+    /// The queue a new conversation enters by the site's entry rules, and
+    /// its priority by what is known of the customer.
+    async fn entry(&self, me: &VisitorRecord, prechat: &PreChat) -> Result<Entry, Refusal> {
+        let rules = self.state.store.entry_rules(self.site.id).await?;
+        let default = self.state.store.default_queue(self.site.id).await?;
+        let facts = entry::Facts { url: &me.page.url, topic: &prechat.topic, locale: &me.locale, tier: &me.tier, country: &me.country };
+        Ok(Entry { queue: entry::choose_queue(&rules, default, &facts), priority: entry::priority_for(&me.tier) })
     }
 
     async fn start_chat(&mut self, prechat: PreChat) -> Result<(), Refusal> {
@@ -335,9 +346,9 @@ impl VisitorEndpoint {
         let me = self.me()?.clone();
         let Some(c) = self.state.store.open_conversation(me.id).await? else { return Ok(()) };
         self.state.store.end_conversation(c.id, EndReason::Visitor, None).await?;
-        self.state.routing.send(Event::Release { conversation: c.id }).await?;
+        self.state.routing.send(RoutingInput::Release { conversation: c.id }).await?;
         if let Some(c) = self.state.store.conversation(c.id).await? {
-            self.state.hub.to_visitor(me.id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
+            self.state.hub.to_visitor(me.id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
             if let Some(agent) = c.agent_id {
                 self.state.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() }).await;
             }

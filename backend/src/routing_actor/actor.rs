@@ -1,31 +1,34 @@
-//! The routing task itself: the engine, its clock, and the carrying out of
-//! each decision (store first, then the hub).
+//! The routing task itself: the engine, its clock, and what it is told.
+//! Carrying out the engine's decisions is in [`super::carry`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol::agent::{AgentEvent, Offer, Presence};
-use protocol::cluster::RoutingNews;
+use protocol::admin::Queue;
+use protocol::agent::{AgentEvent, TransferTarget};
+use protocol::cluster::{RoutingInput, RoutingNews};
 use protocol::visitor::VisitorEvent;
-use protocol::{AgentId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, HISTORY_PAGE};
-use routing::{Decision, Engine, Event};
+use protocol::{AgentId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, QueueId};
+use routing::{Arrival, Channel, Engine, Event, Target};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attendance::{Attendance, GRACE_MS};
+use super::setup;
 use super::supervisor::Rebuild;
 use super::{lock, Input, Shared};
 use crate::bus::{subjects, Bus};
 use crate::hub::Hub;
 use crate::store::leases::{Fence, ROUTING};
-use crate::store::{now_ms, ConversationRecord, Result, Store, StoreError};
+use crate::store::{now_ms, ConversationRecord, Result, Store};
 
-/// How often queue positions that moved are told to visitors.
+/// How often queue positions and wait estimates that moved are told to
+/// visitors.
 const POSITIONS_EVERY: Duration = Duration::from_secs(1);
-/// How often the owner of a cluster's routing publishes its news, checks
-/// who is still connected, and updates the queue metrics.
+/// How often business hours are evaluated, queue metrics updated, and (in
+/// a cluster) the owner publishes its news and checks who is connected.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
 /// How often a cluster's owner compares its queue with the database's,
 /// taking in conversations whose enqueue was lost on the way.
@@ -33,10 +36,6 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(10);
 /// An agent seen connected but not available is looked up at most this
 /// often.
 const RECHECK_AGENT_MS: u64 = 10_000;
-/// Visitor messages that make up an offer's preview...
-const PREVIEW_MESSAGES: usize = 3;
-/// ...cut to this many characters (the newest kept).
-const PREVIEW_CHARS: usize = 200;
 
 /// A term of routing ownership in a cluster: the lease epoch that fences
 /// every write, and what the owner needs to talk to the other nodes.
@@ -54,38 +53,42 @@ impl Term {
 }
 
 pub struct Actor {
-    engine: Engine,
-    store: Store,
-    hub: Hub,
-    shared: Arc<Shared>,
-    started: Instant,
-    term: Option<Term>,
+    pub(super) engine: Engine,
+    pub(super) store: Store,
+    pub(super) hub: Hub,
+    pub(super) shared: Arc<Shared>,
+    pub(super) term: Option<Term>,
     /// Who other nodes hold (cluster only).
     attendance: Attendance,
     /// When each agent was last reported unavailable, and last looked up.
     unavailable_at: HashMap<AgentId, u64>,
     looked_up: HashMap<AgentId, u64>,
     /// Set when a write was refused because the term is over.
-    fenced: bool,
+    pub(super) fenced: bool,
     /// Events the actor itself raises while carrying out decisions.
-    followups: VecDeque<Event>,
+    pub(super) followups: VecDeque<Event>,
     /// Queued conversations as read when they joined the queue, to tell
     /// their visitors about moves without reading the store each time.
-    waiting: HashMap<ConversationId, ConversationRecord>,
+    pub(super) waiting: HashMap<ConversationId, ConversationRecord>,
+    /// Every queue as its admin configured it, and whether it is open.
+    pub(super) queues: HashMap<QueueId, Queue>,
+    open: HashMap<QueueId, bool>,
+    /// Transfers asked for and not yet decided: who asked, with what note.
+    pub(super) transfer_notes: HashMap<ConversationId, String>,
 }
 
 impl Actor {
     /// A fresh engine holding what the store and the hub say is true now:
-    /// chats in progress, agents connected and available, the queue. In a
-    /// cluster, `term` is the lease this node holds; agents and visitors of
-    /// other nodes join as their heartbeats arrive.
+    /// the queues, chats in progress, agents connected and available, the
+    /// waiting conversations in their order. In a cluster, `term` is the
+    /// lease this node holds; agents and visitors of other nodes join as
+    /// their heartbeats arrive.
     pub async fn restore(rebuild: &Rebuild, term: Option<Term>) -> Result<Self> {
         let mut actor = Actor {
             engine: Engine::new(rebuild.config.clone()),
             store: rebuild.store.clone(),
             hub: rebuild.hub.clone(),
             shared: rebuild.shared.clone(),
-            started: Instant::now(),
             term,
             attendance: Attendance::default(),
             unavailable_at: HashMap::new(),
@@ -93,11 +96,16 @@ impl Actor {
             fenced: false,
             followups: VecDeque::new(),
             waiting: HashMap::new(),
+            queues: HashMap::new(),
+            open: HashMap::new(),
+            transfer_notes: HashMap::new(),
         };
         lock(&actor.shared.positions).clear();
+        lock(&actor.shared.waits).clear();
+        actor.load_queues().await?;
         for c in actor.store.conversations_with_status(ConversationStatus::Active).await? {
-            if let Some(agent) = c.agent_id {
-                actor.apply(Event::Restore { conversation: c.id, agent }).await;
+            if let (Some(agent), Some(queue)) = (c.agent_id, actor.queue_or_default(&c).await?) {
+                actor.apply(Event::Restore { conversation: c.id, agent, queue, channel: Channel::Chat }).await;
             }
         }
         for id in actor.hub.connected_agents() {
@@ -105,7 +113,9 @@ impl Actor {
         }
         for c in actor.store.conversations_with_status(ConversationStatus::Queued).await? {
             let (id, visitor) = (c.id, c.visitor_id);
-            actor.apply(Event::Enqueue { conversation: id, site: c.site_id }).await;
+            let Some(queue) = actor.queue_or_default(&c).await? else { continue };
+            let arrival = Arrival { conversation: id, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
+            actor.apply(Event::Requeue(arrival)).await;
             // After a restart nobody is connected yet: each waiting visitor
             // has the usual time to come back before counting as abandoned.
             // (In a cluster the other nodes' heartbeats decide, shortly.)
@@ -120,15 +130,40 @@ impl Actor {
         self.term.as_ref()
     }
 
-    fn fence(&self) -> Option<Fence> {
+    pub(super) fn fence(&self) -> Option<Fence> {
         self.term.as_ref().map(Term::fence)
     }
 
-    /// Tells the engine the agent is available if the store says so.
+    /// The conversation's queue; its site's default queue if its own was
+    /// removed.
+    async fn queue_or_default(&self, c: &ConversationRecord) -> Result<Option<QueueId>> {
+        match c.queue_id.filter(|q| self.queues.contains_key(q)) {
+            Some(q) => Ok(Some(q)),
+            None => Ok(Some(self.store.default_queue(c.site_id).await?)),
+        }
+    }
+
+    /// Reads every queue and tells the engine how each is configured and
+    /// whether it is open now.
+    async fn load_queues(&mut self) -> Result<()> {
+        let now = now_ms();
+        let queues = self.store.queues().await?;
+        self.queues = queues.iter().map(|q| (q.id, q.clone())).collect();
+        for queue in queues {
+            let open = setup::open_at(&queue, now);
+            self.open.insert(queue.id, open);
+            lock(&self.shared.open).insert(queue.id, open);
+            self.apply(Event::ConfigureQueue { queue: queue.id, spec: setup::spec_of(&queue, open) }).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the engine the agent is available if the store says so, with
+    /// their skills and queues as the store has them now.
     async fn make_available_if_so(&mut self, id: AgentId) -> Result<()> {
         self.looked_up.insert(id, self.now());
-        if let Some(agent) = self.store.agent(id).await?.filter(|a| !a.disabled && a.presence == Presence::Available) {
-            self.apply(Event::AgentAvailable { agent: id, capacity: agent.capacity, sites: agent.sites }).await;
+        if let Some(profile) = setup::available_profile(&self.store, id).await? {
+            self.apply(Event::AgentAvailable { agent: id, profile }).await;
         }
         Ok(())
     }
@@ -141,7 +176,7 @@ impl Actor {
         let mut reconcile = tokio::time::interval(RECONCILE_EVERY);
         reconcile.tick().await;
         while !self.fenced {
-            let deadline = self.engine.next_deadline().map(|ms| self.started + Duration::from_millis(ms));
+            let deadline = self.engine.next_deadline().map(|ms| Instant::now() + Duration::from_millis(ms.saturating_sub(self.now())));
             tokio::select! {
                 _ = stop.cancelled() => break,
                 input = inbox.recv() => match input {
@@ -160,26 +195,11 @@ impl Actor {
 
     async fn take(&mut self, input: Input) {
         match input {
-            Input::Route(event) => {
-                let returned = match event {
-                    Event::VisitorReturned { conversation } => Some(conversation),
-                    _ => None,
-                };
-                self.apply(event).await;
-                // A visitor back on another node has not heard their place.
-                if let Some(conversation) = returned {
-                    self.tell_position(conversation).await;
+            Input::Request(request) => {
+                if let Err(e) = self.request(request).await {
+                    tracing::error!(error = %e, "a routing input could not be handled");
                 }
             }
-            Input::VisitorLeft { conversation, visitor } => {
-                // A new tab may have opened since the last one closed. In a
-                // cluster another node may hold one: housekeeping decides
-                // from the heartbeats within a second or two.
-                if self.term.is_none() && !self.hub.visitor_is_connected(visitor) {
-                    self.apply(Event::VisitorLeft { conversation }).await;
-                }
-            }
-            Input::RefreshOffer(conversation) => self.refresh_offer(conversation).await,
             Input::Heartbeat(beat) => {
                 let now = self.now();
                 self.attendance.heartbeat(now, beat);
@@ -188,40 +208,133 @@ impl Actor {
         }
     }
 
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-
-    /// An input about an agent or a visitor is a sign they are connected
-    /// somewhere (or, for unavailability, that they went).
-    fn note_signs(&mut self, event: &Event) {
-        if self.term.is_none() {
-            return;
-        }
-        let now = self.now();
-        match event {
-            Event::AgentAvailable { agent, .. } => self.attendance.agent_sign(now, *agent),
-            Event::AgentUnavailable { agent } => {
-                self.unavailable_at.insert(*agent, now);
+    async fn request(&mut self, request: RoutingInput) -> Result<()> {
+        match request {
+            RoutingInput::AgentAvailable { agent } => {
+                self.note_agent(agent);
+                self.make_available_if_so(agent).await?;
             }
-            Event::VisitorReturned { conversation } | Event::Enqueue { conversation, .. } => {
-                if let Some(c) = self.waiting.get(conversation) {
+            RoutingInput::AgentUnavailable { agent } => {
+                if self.term.is_some() {
+                    self.unavailable_at.insert(agent, self.now());
+                }
+                self.apply(Event::AgentUnavailable { agent }).await;
+            }
+            RoutingInput::Enqueue { conversation } => self.enqueue(conversation).await?,
+            RoutingInput::Accept { conversation, agent } => self.apply(Event::Accept { conversation, agent }).await,
+            RoutingInput::Decline { conversation, agent } => self.apply(Event::Decline { conversation, agent }).await,
+            RoutingInput::Pick { conversation, agent } => self.apply(Event::Pick { conversation, agent }).await,
+            RoutingInput::Transfer { conversation, agent, to, note } => {
+                let to = match to {
+                    TransferTarget::Agent { agent_id } => Target::Agent(agent_id),
+                    TransferTarget::Queue { queue_id } => Target::Queue(queue_id),
+                };
+                self.transfer_notes.insert(conversation, note);
+                self.apply(Event::Transfer { conversation, agent, to }).await;
+                self.transfer_notes.remove(&conversation);
+            }
+            RoutingInput::WrapUp { conversation, agent, code } => self.wrap_up(conversation, agent, &code).await?,
+            RoutingInput::Release { conversation } => self.apply(Event::Release { conversation }).await,
+            RoutingInput::VisitorReturned { conversation } => {
+                if let Some(c) = self.waiting.get(&conversation) {
+                    let now = self.now();
                     self.attendance.visitor_sign(now, c.visitor_id);
                 }
+                self.apply(Event::VisitorReturned { conversation }).await;
+                // A visitor back on another node has not heard their place.
+                self.tell_position(conversation).await;
             }
-            _ => {}
+            RoutingInput::VisitorLeft { conversation, visitor } => {
+                // A new tab may have opened since the last one closed. In a
+                // cluster another node may hold one: housekeeping decides
+                // from the heartbeats within a second or two.
+                if self.term.is_none() && !self.hub.visitor_is_connected(visitor) {
+                    self.apply(Event::VisitorLeft { conversation }).await;
+                }
+            }
+            RoutingInput::RefreshOffer { conversation } => self.refresh_offer(conversation).await,
+            RoutingInput::Reconfigure => {
+                self.load_queues().await?;
+                let available: Vec<AgentId> = self.engine.available_agents().collect();
+                for agent in available {
+                    self.make_available_if_so(agent).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An agent's input is a sign they are connected somewhere.
+    fn note_agent(&mut self, agent: AgentId) {
+        if self.term.is_some() {
+            let now = self.now();
+            self.attendance.agent_sign(now, agent);
         }
     }
 
-    /// Once a second: queue metrics and, in a cluster, the news for the
-    /// other nodes and who is still connected anywhere.
+    /// A new conversation joins its queue, held for a few seconds for the
+    /// agent the visitor last spoke to.
+    async fn enqueue(&mut self, conversation: ConversationId) -> Result<()> {
+        let Some(c) = self.store.conversation(conversation).await?.filter(|c| c.status == ConversationStatus::Queued) else { return Ok(()) };
+        let Some(queue) = self.queue_or_default(&c).await? else { return Ok(()) };
+        if self.term.is_some() {
+            let now = self.now();
+            self.attendance.visitor_sign(now, c.visitor_id);
+        }
+        let sticky = self.store.last_agent_of(c.visitor_id, c.id).await?;
+        let arrival = Arrival { conversation, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky };
+        self.apply(Event::Enqueue(arrival)).await;
+        Ok(())
+    }
+
+    /// The agent chose a wrap-up code for a conversation in after-contact
+    /// work: it must be one of the queue's codes (any text when it has
+    /// none).
+    async fn wrap_up(&mut self, conversation: ConversationId, agent: AgentId, code: &str) -> Result<()> {
+        let code = code.trim();
+        let queue = self.engine.queue_of(conversation).and_then(|q| self.queues.get(&q));
+        let known = queue.is_none_or(|q| q.config.wrap_up_codes.is_empty() || q.config.wrap_up_codes.iter().any(|c| c == code));
+        if self.engine.agent_of(conversation) != Some(agent) || !self.engine.in_wrap_up(agent) || code.is_empty() || !known {
+            let error = ErrorBody { code: ErrorCode::InvalidState, message: "That conversation has no wrap-up waiting for that code.".into() };
+            self.hub.to_agent(agent, AgentEvent::Error { error }).await;
+            return Ok(());
+        }
+        self.store.wrap_up(conversation, agent, code, self.fence()).await?;
+        self.apply(Event::WrapUp { conversation }).await;
+        self.hub.to_agent(agent, AgentEvent::WrappedUp { conversation_id: conversation }).await;
+        Ok(())
+    }
+
+    /// Wall-clock milliseconds: the engine's clock, the same on every node,
+    /// so times of entry read from the store keep their meaning.
+    pub(super) fn now(&self) -> u64 {
+        now_ms().max(0) as u64
+    }
+
+    /// Once a second: business hours, queue metrics and, in a cluster, the
+    /// news for the other nodes and who is still connected anywhere.
     async fn housekeeping(&mut self) {
         let wall = now_ms();
-        for (site, depth, first) in self.engine.queues() {
-            let site = site.to_string();
-            metrics::gauge!("rapport_queue_depth", "site" => site.clone()).set(depth as f64);
-            let longest = first.and_then(|c| self.waiting.get(&c)).map_or(0.0, |c| (wall - c.created_at).max(0) as f64 / 1000.0);
-            metrics::gauge!("rapport_queue_longest_wait_seconds", "site" => site).set(longest);
+        let changed: Vec<(Queue, bool)> = self
+            .queues
+            .values()
+            .filter_map(|q| {
+                let open = setup::open_at(q, wall);
+                (self.open.get(&q.id) != Some(&open)).then(|| (q.clone(), open))
+            })
+            .collect();
+        for (queue, open) in changed {
+            tracing::info!(queue = %queue.id, open, "a queue's business hours began or ended");
+            self.open.insert(queue.id, open);
+            lock(&self.shared.open).insert(queue.id, open);
+            self.apply(Event::ConfigureQueue { queue: queue.id, spec: setup::spec_of(&queue, open) }).await;
+        }
+        for q in self.engine.queues() {
+            let queue = q.queue.to_string();
+            metrics::gauge!("rapport_queue_depth", "queue" => queue.clone()).set(q.waiting as f64);
+            metrics::gauge!("rapport_queue_agents_available", "queue" => queue.clone()).set(f64::from(q.staffed));
+            let longest = q.first.and_then(|c| self.waiting.get(&c)).map_or(0.0, |c| (wall - c.entered_at).max(0) as f64 / 1000.0);
+            metrics::gauge!("rapport_queue_longest_wait_seconds", "queue" => queue).set(longest);
         }
         let Some(term) = self.term.clone() else { return };
         let news = RoutingNews {
@@ -289,192 +402,22 @@ impl Actor {
         for c in queued {
             if self.engine.position(c.id).is_none() {
                 tracing::info!(conversation = %c.id, "a queued conversation routing had not heard of joins the queue");
-                self.apply(Event::Enqueue { conversation: c.id, site: c.site_id }).await;
+                if let Err(e) = self.enqueue(c.id).await {
+                    tracing::error!(conversation = %c.id, error = %e, "could not take in a queued conversation");
+                }
             }
         }
     }
 
-    async fn tell_position(&mut self, conversation: ConversationId) {
+    pub(super) async fn tell_position(&mut self, conversation: ConversationId) {
         if let (Some(position), Some(c)) = (self.engine.position(conversation), self.waiting.get(&conversation)) {
-            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position)) }).await;
+            let wait = self.wait_secs(conversation);
+            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;
         }
     }
 
-    async fn apply(&mut self, event: Event) {
-        self.note_signs(&event);
-        self.followups.push_back(event);
-        while let Some(event) = self.followups.pop_front() {
-            if let Event::Release { conversation } = event {
-                self.forget_position(conversation);
-            }
-            let now = self.now();
-            tracing::debug!(?event, "routing event");
-            for decision in self.engine.handle(now, event) {
-                tracing::debug!(?decision, "routing decision");
-                metrics::counter!("rapport_routing_decisions_total", "decision" => decision_kind(&decision)).increment(1);
-                if self.fenced {
-                    continue;
-                }
-                match self.carry_out(decision.clone()).await {
-                    Ok(()) => {}
-                    Err(StoreError::Fenced { epoch, current, .. }) => {
-                        metrics::counter!("rapport_routing_fenced_writes_total").increment(1);
-                        tracing::warn!(epoch, ?current, ?decision, "routing moved to another node: this node's late decision was refused");
-                        self.fenced = true;
-                    }
-                    Err(e) => tracing::error!(?decision, error = %e, "could not carry out a routing decision"),
-                }
-            }
-        }
-        let mut staffed = lock(&self.shared.staffed);
-        for (site, any) in self.engine.staffing() {
-            staffed.insert(site, any);
-        }
-    }
-
-    async fn carry_out(&mut self, decision: Decision) -> Result<()> {
-        match decision {
-            Decision::Queued { conversation, position } => self.queued(conversation, position).await,
-            Decision::Offer { conversation, agent, expires_at } => {
-                self.store.record_routing_event(conversation, "offered", Some(agent), self.fence()).await?;
-                self.send_offer(conversation, agent, expires_at).await
-            }
-            Decision::Revoke { conversation, agent } => {
-                self.store.record_routing_event(conversation, "offer_revoked", Some(agent), self.fence()).await?;
-                self.hub.to_agent(agent, AgentEvent::OfferRevoked { conversation_id: conversation }).await;
-                Ok(())
-            }
-            Decision::Assign { conversation, agent } => self.assign(conversation, agent).await,
-            Decision::RefuseAccept { conversation, agent } => {
-                let error = ErrorBody { code: ErrorCode::InvalidState, message: "That chat is no longer offered to you.".into() };
-                self.hub.to_agent(agent, AgentEvent::Error { error }).await;
-                self.hub.to_agent(agent, AgentEvent::OfferRevoked { conversation_id: conversation }).await;
-                Ok(())
-            }
-            Decision::Abandon { conversation } => self.abandon(conversation).await,
-        }
-    }
-
-    async fn queued(&mut self, conversation: ConversationId, position: u32) -> Result<()> {
-        lock(&self.shared.positions).insert(conversation, position);
-        if let Some(c) = self.open_conversation(conversation).await? {
-            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position)) }).await;
-            self.waiting.insert(conversation, c);
-        }
-        Ok(())
-    }
-
-    async fn assign(&mut self, conversation: ConversationId, agent: AgentId) -> Result<()> {
-        if !self.store.assign_conversation(conversation, agent, self.fence()).await? {
-            // It ended while the accept was on its way.
-            self.followups.push_back(Event::Release { conversation });
-            self.hub.to_agent(agent, AgentEvent::OfferRevoked { conversation_id: conversation }).await;
-            return Ok(());
-        }
-        self.forget_position(conversation);
-        let Some(c) = self.store.conversation(conversation).await? else { return Ok(()) };
-        let messages = self.store.messages_before(conversation, u64::MAX, HISTORY_PAGE).await?;
-        self.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() }).await;
-        self.hub.to_agent(agent, AgentEvent::History { conversation_id: conversation, reset: true, messages }).await;
-        self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
-        Ok(())
-    }
-
-    async fn abandon(&mut self, conversation: ConversationId) -> Result<()> {
-        self.forget_position(conversation);
-        if !self.store.abandon_conversation(conversation, self.fence()).await? {
-            return Ok(());
-        }
-        tracing::info!(%conversation, "a waiting visitor left; conversation abandoned");
-        if let Some(c) = self.store.conversation(conversation).await? {
-            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None) }).await;
-        }
-        Ok(())
-    }
-
-    /// Tells every waiting visitor whose place moved where they are now.
-    async fn tell_positions(&mut self) {
-        for (conversation, position) in self.engine.changed_positions() {
-            lock(&self.shared.positions).insert(conversation, position);
-            if let Some(c) = self.waiting.get(&conversation) {
-                self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position)) }).await;
-            }
-        }
-    }
-
-    /// The conversation if it still waits; otherwise routing is told to let
-    /// it go (it ended while the decision was in flight).
-    async fn open_conversation(&mut self, id: ConversationId) -> Result<Option<ConversationRecord>> {
-        match self.store.conversation(id).await? {
-            Some(c) if c.status == ConversationStatus::Queued => Ok(Some(c)),
-            _ => {
-                self.forget_position(id);
-                self.followups.push_back(Event::Release { conversation: id });
-                Ok(None)
-            }
-        }
-    }
-
-    fn forget_position(&mut self, id: ConversationId) {
-        self.waiting.remove(&id);
-        lock(&self.shared.positions).remove(&id);
-    }
-
-    async fn refresh_offer(&mut self, conversation: ConversationId) {
-        if let Some((agent, expires_at)) = self.engine.offer_of(conversation) {
-            if let Err(e) = self.send_offer(conversation, agent, expires_at).await {
-                tracing::error!(%conversation, error = %e, "could not refresh an offer");
-            }
-        }
-        // Finding the chat closed queues its release.
-        if let Some(event) = self.followups.pop_front() {
-            self.apply(event).await;
-        }
-    }
-
-    /// Tells the agent about the offer (again, when the preview changed):
-    /// who asks, what they wrote last, and the time left to answer.
-    async fn send_offer(&mut self, conversation: ConversationId, agent: AgentId, expires_at: u64) -> Result<()> {
-        let Some(c) = self.open_conversation(conversation).await? else { return Ok(()) };
-        let preview = preview(&self.store.latest_visitor_texts(conversation, PREVIEW_MESSAGES).await?);
-        let expires_in_ms = expires_at.saturating_sub(self.now()).min(u64::from(u32::MAX)) as u32;
-        self.hub.to_agent(agent, AgentEvent::Offer { offer: Offer { conversation_id: conversation, visitor: c.visitor_card(), preview, expires_in_ms } }).await;
-        Ok(())
-    }
-}
-
-fn decision_kind(decision: &Decision) -> &'static str {
-    match decision {
-        Decision::Queued { .. } => "queued",
-        Decision::Offer { .. } => "offer",
-        Decision::Revoke { .. } => "revoke",
-        Decision::Assign { .. } => "assign",
-        Decision::RefuseAccept { .. } => "refuse_accept",
-        Decision::Abandon { .. } => "abandon",
-    }
-}
-
-/// The visitor's last few messages as one line, the newest end kept when
-/// it is too long.
-fn preview(texts: &[String]) -> String {
-    let text = texts.join(" · ");
-    let n = text.chars().count();
-    if n > PREVIEW_CHARS {
-        format!("…{}", text.chars().skip(n - PREVIEW_CHARS).collect::<String>())
-    } else {
-        text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn previews_keep_the_newest_words() {
-        assert_eq!(preview(&["hi".into(), "where is my order?".into()]), "hi · where is my order?");
-        let long = preview(&["x".repeat(300), "the question".into()]);
-        assert!(long.ends_with("the question"));
-        assert_eq!(long.chars().count(), PREVIEW_CHARS + 1);
+    /// The engine's wait estimate in whole seconds, rounded up.
+    pub(super) fn wait_secs(&self, conversation: ConversationId) -> Option<u32> {
+        self.engine.estimated_wait(conversation).map(|ms| ms.div_ceil(1000).min(u64::from(u32::MAX)) as u32)
     }
 }

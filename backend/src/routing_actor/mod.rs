@@ -24,8 +24,10 @@
 
 mod actor;
 mod attendance;
+mod carry;
 mod node;
 mod ownership;
+mod setup;
 mod supervisor;
 mod wire;
 
@@ -36,7 +38,8 @@ use std::time::Duration;
 
 use protocol::cluster::Heartbeat;
 use protocol::{ConversationId, ErrorCode, SiteId, VisitorId};
-use routing::{EngineConfig, Event};
+use protocol::cluster::RoutingInput;
+use routing::EngineConfig;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
@@ -60,17 +63,8 @@ pub struct Routing {
 /// What reaches the routing task.
 #[derive(Debug)]
 enum Input {
-    Route(Event),
-    /// The visitor's last connection (on the sending node) closed. Checked
-    /// against who is connected when it is handled, since a new tab may
-    /// have opened meanwhile.
-    VisitorLeft {
-        conversation: ConversationId,
-        visitor: VisitorId,
-    },
-    /// The visitor wrote while waiting: re-send the pending offer, if any,
-    /// with the new preview.
-    RefreshOffer(ConversationId),
+    /// From a connection of this node or, forwarded, another's.
+    Request(RoutingInput),
     /// Another node's attendance (cluster only).
     Heartbeat(Heartbeat),
     /// For tests of the supervisor: the task panics.
@@ -83,6 +77,10 @@ struct Shared {
     /// Sites with at least one available agent.
     staffed: Mutex<HashMap<SiteId, bool>>,
     positions: Mutex<HashMap<ConversationId, u32>>,
+    /// Expected waits in seconds, told with the positions.
+    waits: Mutex<HashMap<ConversationId, u32>>,
+    /// Queues inside their business hours.
+    open: Mutex<HashMap<protocol::QueueId, bool>>,
     alive: AtomicBool,
     /// Whether this node runs the routing task now (always, alone).
     owner: AtomicBool,
@@ -149,23 +147,43 @@ impl Routing {
         Ok(())
     }
 
-    /// Hands an event to the routing task.
-    pub async fn send(&self, event: Event) -> Result<(), Refusal> {
-        self.deliver(Input::Route(event)).await
+    /// Hands an input to the routing task.
+    pub async fn send(&self, input: RoutingInput) -> Result<(), Refusal> {
+        self.deliver(Input::Request(input)).await
     }
 
+    /// The visitor's last connection (on this node) closed. Checked against
+    /// who is connected when it is handled, since a new tab may have opened
+    /// meanwhile.
     pub async fn visitor_left(&self, conversation: ConversationId, visitor: VisitorId) {
-        let _ = self.deliver(Input::VisitorLeft { conversation, visitor }).await;
+        let _ = self.send(RoutingInput::VisitorLeft { conversation, visitor }).await;
     }
 
     /// Re-sends the conversation's pending offer with what the visitor has
     /// written since; dropped when the inbox is full.
     pub async fn refresh_offer(&self, conversation: ConversationId) {
+        let input = Input::Request(RoutingInput::RefreshOffer { conversation });
         if self.shared.owner.load(Ordering::SeqCst) {
-            let _ = self.tx.try_send(Input::RefreshOffer(conversation));
+            let _ = self.tx.try_send(input);
         } else {
-            let _ = self.deliver(Input::RefreshOffer(conversation)).await;
+            let _ = self.deliver(input).await;
         }
+    }
+
+    /// Queues, skills or teams changed: routing reads them again.
+    pub async fn reconfigure(&self) {
+        let _ = self.send(RoutingInput::Reconfigure).await;
+    }
+
+    /// The conversation's expected wait as last told.
+    pub fn estimated_wait(&self, conversation: ConversationId) -> Option<u32> {
+        lock(&self.shared.waits).get(&conversation).copied()
+    }
+
+    /// Whether the queue is inside its business hours, as routing last
+    /// evaluated them (unknown queues count as open).
+    pub fn queue_open(&self, queue: protocol::QueueId) -> bool {
+        lock(&self.shared.open).get(&queue).copied().unwrap_or(true)
     }
 
     /// Whether anybody is there to answer the site's visitors.

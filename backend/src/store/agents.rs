@@ -10,6 +10,8 @@ pub struct AgentRecord {
     pub info: AgentInfo,
     pub password_hash: String,
     pub presence: Presence,
+    /// Why the agent is away (`missed` when an offer lapsed).
+    pub away_reason: String,
     pub capacity: u32,
     /// The sites whose visitors this agent serves (and may see).
     pub sites: Vec<SiteId>,
@@ -44,6 +46,7 @@ pub(super) struct AgentRow {
     presence: String,
     capacity: i64,
     disabled_at: Option<i64>,
+    away_reason: String,
 }
 
 impl AgentRow {
@@ -51,6 +54,7 @@ impl AgentRow {
         let role = match self.role.as_str() {
             "admin" => Role::Admin,
             "agent" => Role::Agent,
+            "supervisor" => Role::Supervisor,
             other => return Err(StoreError::Corrupt(format!("agent role {other}"))),
         };
         let presence = match self.presence.as_str() {
@@ -62,6 +66,7 @@ impl AgentRow {
             info: AgentInfo { id: AgentId(self.id), name: self.name, email: self.email, role },
             password_hash: self.password_hash,
             presence,
+            away_reason: self.away_reason,
             capacity: self.capacity.clamp(1, 100) as u32,
             sites: Vec::new(),
             disabled: self.disabled_at.is_some(),
@@ -69,7 +74,7 @@ impl AgentRow {
     }
 }
 
-pub(super) const AGENT_COLUMNS: &str = "a.id, a.email, a.name, a.role, a.password_hash, a.presence, a.capacity, a.disabled_at";
+pub(super) const AGENT_COLUMNS: &str = "a.id, a.email, a.name, a.role, a.password_hash, a.presence, a.capacity, a.disabled_at, a.away_reason";
 
 impl Store {
     pub async fn create_agent(&self, agent: NewAgent<'_>) -> Result<AgentRecord> {
@@ -149,10 +154,18 @@ impl Store {
         Ok(n)
     }
 
-    pub async fn set_presence(&self, agent: AgentId, presence: Presence) -> Result<()> {
-        let sql = "UPDATE agents SET presence = $1 WHERE id = $2";
-        on_db!(&self.db, pool => sqlx::query(sql).bind(presence_str(presence)).bind(agent.get()).execute(pool).await?.rows_affected());
-        Ok(())
+    /// Sets the agent's presence (with the reason when away) and records
+    /// the change for reports.
+    pub async fn set_presence(&self, agent: AgentId, presence: Presence, reason: &str) -> Result<()> {
+        let reason = if presence == Presence::Away { reason.trim() } else { "" };
+        let sql = "UPDATE agents SET presence = $1, away_reason = $2 WHERE id = $3";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(presence_str(presence)).bind(reason).bind(agent.get()).execute(pool).await?.rows_affected());
+        let state = match presence {
+            Presence::Available => super::AgentState::Available,
+            Presence::Away => super::AgentState::Away,
+            Presence::Offline => super::AgentState::Offline,
+        };
+        self.record_agent_state(agent, state, reason).await
     }
 
     /// Disables the agent and ends every session they have. False when no

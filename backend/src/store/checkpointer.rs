@@ -69,7 +69,7 @@ mod tests {
         let (store, dir) = temp_store().await;
         let site = store.upsert_site("k", "Shop", &["http://a".into()], &WidgetSettings::default()).await.unwrap();
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
-        let c = store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().conversation.id;
+        let c = store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap().conversation.id;
         tokio::time::sleep(super::EVERY * 3).await;
         let file = dir.path().join("test.db");
         let before = std::fs::metadata(&file).unwrap().len();

@@ -4,8 +4,8 @@ use super::db::on_db;
 use super::leases::{fence_condition, Fence};
 use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 use protocol::agent::{ConversationSummary, VisitorCard};
-use protocol::visitor::{PageInfo, VisitorConversation};
-use protocol::{AgentId, ConversationId, ConversationStatus, PreChat, Seq, SiteId, VisitorId};
+use protocol::visitor::{PageInfo, Unavailable, VisitorConversation};
+use protocol::{AgentId, ConversationId, ConversationStatus, PreChat, QueueId, Seq, SiteId, VisitorId};
 
 /// A conversation with what every view of it needs (visitor, site, agent).
 #[derive(Clone, Debug)]
@@ -24,6 +24,13 @@ pub struct ConversationRecord {
     pub agent_read_seq: Seq,
     pub last_seq: Seq,
     pub created_at: i64,
+    /// The queue it waits in or was answered from.
+    pub queue_id: Option<QueueId>,
+    pub priority: i32,
+    /// When it first entered a queue (kept through transfers).
+    pub entered_at: i64,
+    pub wrap_up_code: Option<String>,
+    pub end_reason: Option<EndReason>,
 }
 
 impl ConversationRecord {
@@ -52,14 +59,23 @@ impl ConversationRecord {
         }
     }
 
-    pub fn visitor_view(&self, queue_position: Option<u32>) -> VisitorConversation {
+    /// What the visitor sees: while queued, their place and expected wait
+    /// (in seconds) as routing last told.
+    pub fn visitor_view(&self, queue_position: Option<u32>, estimated_wait_secs: Option<u32>) -> VisitorConversation {
+        let queued = self.status == ConversationStatus::Queued;
         VisitorConversation {
             id: self.id,
             status: self.status,
             agent_name: self.agent_name.clone(),
-            queue_position: if self.status == ConversationStatus::Queued { queue_position } else { None },
+            queue_position: queue_position.filter(|_| queued),
             agent_read_seq: self.agent_read_seq,
             prechat: self.prechat.clone(),
+            estimated_wait_secs: estimated_wait_secs.filter(|_| queued),
+            unavailable: match self.end_reason {
+                Some(EndReason::Closed) => Some(Unavailable::Closed),
+                Some(EndReason::Busy) => Some(Unavailable::Busy),
+                _ => None,
+            },
         }
     }
 }
@@ -80,6 +96,11 @@ pub enum EndReason {
     Visitor,
     /// The visitor left the queue before anyone answered.
     Abandoned,
+    /// The queue was closed and had nowhere to overflow: the visitor was
+    /// offered to leave a message.
+    Closed,
+    /// The queue was full or waited on too long, with nowhere to overflow.
+    Busy,
 }
 
 impl EndReason {
@@ -88,22 +109,29 @@ impl EndReason {
             Self::Agent => "agent",
             Self::Visitor => "visitor",
             Self::Abandoned => "abandoned",
+            Self::Closed => "closed",
+            Self::Busy => "busy",
         }
     }
 
+    fn parse(s: &str) -> Option<EndReason> {
+        [Self::Agent, Self::Visitor, Self::Abandoned, Self::Closed, Self::Busy].into_iter().find(|r| r.as_str() == s)
+    }
+
     /// The kind of the event that records it.
-    fn event(self) -> &'static str {
+    pub(super) fn event(self) -> &'static str {
         match self {
             Self::Agent => "ended_by_agent",
             Self::Visitor => "ended_by_visitor",
             Self::Abandoned => "abandoned",
+            Self::Closed | Self::Busy => "fell_back",
         }
     }
 }
 
 const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id, c.status, c.agent_id, a.name AS agent_name,
         c.prechat_name, c.prechat_email, c.prechat_topic, v.locale, v.page_url, v.page_title,
-        c.visitor_read_seq, c.agent_read_seq, c.created_at,
+        c.visitor_read_seq, c.agent_read_seq, c.created_at, c.queue_id, c.priority, c.entered_at, c.wrap_up_code, c.end_reason,
         (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id) AS last_seq
     FROM conversations c
     JOIN visitors v ON v.id = c.visitor_id
@@ -129,6 +157,11 @@ struct ConversationRow {
     visitor_read_seq: i64,
     agent_read_seq: i64,
     created_at: i64,
+    queue_id: Option<i64>,
+    priority: i64,
+    entered_at: Option<i64>,
+    wrap_up_code: Option<String>,
+    end_reason: Option<String>,
     last_seq: i64,
 }
 
@@ -150,8 +183,30 @@ impl ConversationRow {
             agent_read_seq: unsigned(self.agent_read_seq),
             last_seq: unsigned(self.last_seq),
             created_at: self.created_at,
+            queue_id: self.queue_id.map(QueueId),
+            priority: self.priority.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+            entered_at: self.entered_at.unwrap_or(self.created_at),
+            wrap_up_code: self.wrap_up_code,
+            end_reason: self.end_reason.as_deref().and_then(EndReason::parse),
         })
     }
+}
+
+/// Where a new conversation waits, and how urgent it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub queue: QueueId,
+    pub priority: i32,
+}
+
+/// One routing step as the record keeps it.
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    pub kind: &'a str,
+    pub agent: Option<AgentId>,
+    pub queue: Option<QueueId>,
+    /// A transfer's note, a wrap-up code, why it overflowed.
+    pub detail: &'a str,
 }
 
 /// Which side read a conversation.
@@ -194,15 +249,15 @@ impl Store {
         rows.into_iter().map(ConversationRow::into_record).collect()
     }
 
-    /// The visitor's open conversation, or a new queued one. A unique index
-    /// allows one open conversation per visitor, so two tabs asking at the
-    /// same moment get the same one.
-    pub async fn start_conversation(&self, site: SiteId, visitor: VisitorId, prechat: &PreChat) -> Result<Started> {
+    /// The visitor's open conversation, or a new one queued in `entry`'s
+    /// queue. A unique index allows one open conversation per visitor, so
+    /// two tabs asking at the same moment get the same one.
+    pub async fn start_conversation(&self, site: SiteId, visitor: VisitorId, prechat: &PreChat, entry: Entry) -> Result<Started> {
         if let Some(conversation) = self.open_conversation(visitor).await? {
             return Ok(Started { conversation, created: false });
         }
-        let sql = "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at)
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id";
+        let sql = "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at, queue_id, priority, entered_at)
+             VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $6) RETURNING id";
         let inserted: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => {
             sqlx::query_scalar(sql)
                 .bind(site.get())
@@ -211,13 +266,15 @@ impl Store {
                 .bind(&prechat.email)
                 .bind(&prechat.topic)
                 .bind(now_ms())
+                .bind(entry.queue.get())
+                .bind(i64::from(entry.priority))
                 .fetch_one(pool)
                 .await
         });
         match inserted {
             Ok(id) => {
                 let id = ConversationId(id);
-                self.record_event(id, "queued", None).await?;
+                self.record_step(id, Step { kind: "entered", agent: None, queue: Some(entry.queue), detail: "" }, None).await?;
                 let conversation = self.conversation(id).await?.ok_or_else(|| StoreError::Corrupt("conversation vanished".into()))?;
                 Ok(Started { conversation, created: true })
             }
@@ -253,28 +310,6 @@ impl Store {
         Ok(done)
     }
 
-    /// Ends a queued conversation whose visitor left, as routing decided in
-    /// the term `fence`; false if it was no longer queued.
-    pub async fn abandon_conversation(&self, id: ConversationId, fence: Option<Fence>) -> Result<bool> {
-        let sql = format!(
-            "UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status = 'queued' AND {}",
-            fence_condition(&self.db, fence, 4)
-        );
-        let done = on_db!(&self.db, pool => {
-            let mut query = sqlx::query(&sql).bind(now_ms()).bind(EndReason::Abandoned.as_str()).bind(id.get());
-            if let Some(fence) = fence {
-                query = query.bind(fence.lease).bind(fence.epoch);
-            }
-            query.execute(pool).await?.rows_affected()
-        }) == 1;
-        if done {
-            self.record_routing_event(id, EndReason::Abandoned.event(), None, fence).await?;
-        } else if let Some(fence) = fence {
-            self.check_fence(fence).await?;
-        }
-        Ok(done)
-    }
-
     /// Ends the conversation; false if it had already ended.
     pub async fn end_conversation(&self, id: ConversationId, reason: EndReason, by_agent: Option<AgentId>) -> Result<bool> {
         let sql = "UPDATE conversations SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status != 'ended'";
@@ -301,15 +336,28 @@ impl Store {
         self.record_routing_event(id, kind, agent, None).await
     }
 
+    /// Appends a routing step (without queue or detail) with the routing
+    /// term that took it; refused if that term is over.
+    pub async fn record_routing_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>, fence: Option<Fence>) -> Result<()> {
+        self.record_step(id, Step { kind, agent, queue: None, detail: "" }, fence).await
+    }
+
     /// Appends a routing step to the conversation's event log with the
     /// routing term that took it; refused if that term is over.
-    pub async fn record_routing_event(&self, id: ConversationId, kind: &str, agent: Option<AgentId>, fence: Option<Fence>) -> Result<()> {
+    pub async fn record_step(&self, id: ConversationId, step: Step<'_>, fence: Option<Fence>) -> Result<()> {
         let sql = format!(
-            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at, epoch) SELECT $1, $2, $3, $4, $5 WHERE {}",
-            fence_condition(&self.db, fence, 6)
+            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at, epoch, queue_id, detail) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE {}",
+            fence_condition(&self.db, fence, 8)
         );
         let done = on_db!(&self.db, pool => {
-            let mut query = sqlx::query(&sql).bind(id.get()).bind(kind).bind(agent.map(AgentId::get)).bind(now_ms()).bind(fence.map(|f| f.epoch));
+            let mut query = sqlx::query(&sql)
+                .bind(id.get())
+                .bind(step.kind)
+                .bind(step.agent.map(AgentId::get))
+                .bind(now_ms())
+                .bind(fence.map(|f| f.epoch))
+                .bind(step.queue.map(QueueId::get))
+                .bind(step.detail);
             if let Some(fence) = fence {
                 query = query.bind(fence.lease).bind(fence.epoch);
             }
@@ -326,6 +374,21 @@ impl Store {
     pub async fn routing_events(&self, id: ConversationId) -> Result<Vec<(String, Option<i64>, i64)>> {
         let sql = "SELECT kind, epoch, at FROM conversation_events WHERE conversation_id = $1 ORDER BY id";
         Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_all(pool).await?))
+    }
+
+    /// The agent who last handled one of the visitor's other conversations:
+    /// whom a returning visitor is offered to first.
+    pub async fn last_agent_of(&self, visitor: VisitorId, except: ConversationId) -> Result<Option<AgentId>> {
+        let sql = "SELECT agent_id FROM conversations WHERE visitor_id = $1 AND id != $2 AND agent_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+        let id: Option<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(visitor.get()).bind(except.get()).fetch_optional(pool).await?);
+        Ok(id.map(AgentId))
+    }
+
+    /// Who last transferred the conversation, and their note.
+    pub async fn last_transfer(&self, id: ConversationId) -> Result<Option<(String, String)>> {
+        let sql = "SELECT a.name, e.detail FROM conversation_events e JOIN agents a ON a.id = e.agent_id
+                   WHERE e.conversation_id = $1 AND e.kind = 'transferred' ORDER BY e.id DESC LIMIT 1";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_optional(pool).await?))
     }
 
     /// The kinds of the conversation's events, oldest first.
@@ -349,7 +412,7 @@ mod tests {
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
         let starts = (0..8).map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap() })
+            tokio::spawn(async move { store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap() })
         });
         let mut ids = Vec::new();
         let mut created = 0;
@@ -370,7 +433,7 @@ mod tests {
         assert!(second.is_err_and(|e| is_unique_violation(&e)));
         // Once it ends, a new one may start.
         assert!(store.end_conversation(ids[0], EndReason::Visitor, None).await.unwrap());
-        assert!(store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().created);
+        assert!(store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap().created);
     }
 
     #[tokio::test]
@@ -378,7 +441,7 @@ mod tests {
         let (store, _dir) = temp_store().await;
         let site = store.upsert_site("k", "Shop", &[], &WidgetSettings::default()).await.unwrap();
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
-        let c = store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().conversation.id;
+        let c = store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap().conversation.id;
         store.mark_read(c, Reader::Visitor, 5).await.unwrap();
         store.mark_read(c, Reader::Visitor, 3).await.unwrap();
         assert_eq!(store.conversation(c).await.unwrap().unwrap().visitor_read_seq, 5);

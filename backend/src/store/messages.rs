@@ -139,7 +139,7 @@ mod tests {
     async fn conversation(store: &Store) -> ConversationId {
         let site = store.upsert_site("k", "Shop", &["http://a".into()], &WidgetSettings::default()).await.unwrap();
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
-        store.start_conversation(site.id, visitor.id, &PreChat::default()).await.unwrap().conversation.id
+        store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap().conversation.id
     }
 
     fn msg(conversation_id: ConversationId, client_id: &str, text: &str) -> NewMessage {

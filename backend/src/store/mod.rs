@@ -10,6 +10,7 @@
 //! the disk, so batching is what keeps durable writes fast.
 
 mod agents;
+mod audit;
 mod background;
 mod checkpointer;
 mod conversations;
@@ -17,15 +18,19 @@ mod db;
 pub mod leases;
 mod messages;
 mod meta;
+mod moves;
+mod queues;
 mod sessions;
 mod sites;
+mod skills;
 mod visitors;
 mod writer;
 
 use sha2::{Digest, Sha256};
 
 pub use agents::{AgentRecord, NewAgent};
-pub use conversations::{ConversationRecord, EndReason, Reader, Started};
+pub use audit::AgentState;
+pub use conversations::{ConversationRecord, EndReason, Entry, Reader, Started, Step};
 pub use messages::{Appended, NewMessage};
 pub use sessions::{SessionKey, SessionRecord};
 pub use sites::SiteRecord;
@@ -44,6 +49,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} already exists")]
     Duplicate(&'static str),
+    #[error("no such {0}")]
+    NotFound(&'static str),
     #[error("the conversation already holds {0} messages")]
     ConversationFull(u32),
     #[error("the conversation has ended")]
@@ -151,6 +158,16 @@ fn to_hex(bytes: &[u8]) -> String {
         out.push(HEX[usize::from(b & 15)] as char);
     }
     out
+}
+
+/// A value as the JSON text a column holds.
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A JSON column read back; `what` names it in the error.
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -64,6 +64,8 @@ impl Store {
         let sql = "INSERT INTO sites (key, name, allowed_origins, settings, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT(key) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, settings = excluded.settings";
         on_db!(&self.db, pool => sqlx::query(sql).bind(key).bind(name).bind(&origins).bind(&settings_json).bind(now_ms()).execute(pool).await?.rows_affected());
-        self.site_by_key(key).await?.ok_or_else(|| StoreError::Corrupt("site vanished after upsert".into()))
+        let site = self.site_by_key(key).await?.ok_or_else(|| StoreError::Corrupt("site vanished after upsert".into()))?;
+        self.ensure_default_queue(site.id).await?;
+        Ok(site)
     }
 }

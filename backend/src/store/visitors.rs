@@ -12,15 +12,26 @@ pub struct VisitorRecord {
     pub site_id: SiteId,
     pub locale: String,
     pub page: PageInfo,
+    /// What routing knows of the customer: their tier (`vip` goes first)
+    /// and country, for entry rules.
+    pub tier: String,
+    pub country: String,
 }
 
 impl Store {
     /// The visitor holding `token` on this site.
     pub async fn visitor_by_token(&self, site: SiteId, token: &str) -> Result<Option<VisitorRecord>> {
-        let sql = "SELECT id, site_id, locale, page_url, page_title FROM visitors WHERE token_hash = $1 AND site_id = $2";
-        let row: Option<(i64, i64, String, String, String)> =
+        let sql = "SELECT id, site_id, locale, page_url, page_title, tier, country FROM visitors WHERE token_hash = $1 AND site_id = $2";
+        let row: Option<(i64, i64, String, String, String, String, String)> =
             on_db!(&self.db, pool => sqlx::query_as(sql).bind(hash_token(token)).bind(site.get()).fetch_optional(pool).await?);
-        Ok(row.map(|(id, site_id, locale, url, title)| VisitorRecord { id: VisitorId(id), site_id: SiteId(site_id), locale, page: PageInfo { url, title } }))
+        Ok(row.map(|(id, site_id, locale, url, title, tier, country)| VisitorRecord {
+            id: VisitorId(id),
+            site_id: SiteId(site_id),
+            locale,
+            page: PageInfo { url, title },
+            tier,
+            country,
+        }))
     }
 
     /// A new visitor and the token that identifies them from now on.
@@ -31,13 +42,21 @@ impl Store {
         let id: i64 = on_db!(&self.db, pool => {
             sqlx::query_scalar(sql).bind(site.get()).bind(hash_token(&token)).bind(locale).bind(&page.url).bind(&page.title).bind(now).bind(now).fetch_one(pool).await?
         });
-        Ok((VisitorRecord { id: VisitorId(id), site_id: site, locale: locale.into(), page: page.clone() }, token))
+        Ok((VisitorRecord { id: VisitorId(id), site_id: site, locale: locale.into(), page: page.clone(), tier: String::new(), country: String::new() }, token))
     }
 
     /// Records where the visitor is now.
     pub async fn touch_visitor(&self, visitor: VisitorId, locale: &str, page: &PageInfo) -> Result<()> {
         let sql = "UPDATE visitors SET locale = $1, page_url = $2, page_title = $3, last_seen_at = $4 WHERE id = $5";
         on_db!(&self.db, pool => sqlx::query(sql).bind(locale).bind(&page.url).bind(&page.title).bind(now_ms()).bind(visitor.get()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Sets what is known of the customer behind a visitor (until the CRM's
+    /// contacts own it: the command line and tests set it).
+    pub async fn set_visitor_attributes(&self, visitor: VisitorId, tier: &str, country: &str) -> Result<()> {
+        let sql = "UPDATE visitors SET tier = $1, country = $2 WHERE id = $3";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(tier).bind(country).bind(visitor.get()).execute(pool).await?.rows_affected());
         Ok(())
     }
 }

@@ -464,7 +464,7 @@ impl Agent {
     async fn on_event(&mut self, ws: &mut Stream, event: AgentEvent) -> Next {
         match event {
             AgentEvent::Welcome { presence, .. } => {
-                if presence != Presence::Available && !send(ws, &AgentFrame::SetPresence { presence: Presence::Available }).await {
+                if presence != Presence::Available && !send(ws, &AgentFrame::SetPresence { presence: Presence::Available, reason: String::new() }).await {
                     return Next::Reconnect(Duration::ZERO);
                 }
                 for (conversation_id, client_id, text) in self.outbox.clone() {
@@ -504,7 +504,12 @@ impl Agent {
             AgentEvent::Error { error } if error.code == protocol::ErrorCode::InvalidState => self.report.refused += 1,
             AgentEvent::Error { error } => self.report.problems.push(format!("error frame: {:?} {}", error.code, error.message)),
             AgentEvent::Reconnect { after_ms } => return Next::Reconnect(Duration::from_millis(u64::from(after_ms))),
-            AgentEvent::Presence { .. } | AgentEvent::OfferRevoked { .. } | AgentEvent::Typing { .. } | AgentEvent::Read { .. } => {}
+            AgentEvent::Presence { .. }
+            | AgentEvent::OfferRevoked { .. }
+            | AgentEvent::Typing { .. }
+            | AgentEvent::Read { .. }
+            | AgentEvent::WrapUp { .. }
+            | AgentEvent::WrappedUp { .. } => {}
         }
         Next::Continue
     }
