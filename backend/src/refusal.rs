@@ -56,7 +56,7 @@ impl Refusal {
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::BadOrigin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::UnknownSite | ErrorCode::NoConversation => StatusCode::NOT_FOUND,
+            ErrorCode::UnknownSite | ErrorCode::NoConversation | ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidState => StatusCode::CONFLICT,
             ErrorCode::RateLimited | ErrorCode::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -73,6 +73,7 @@ impl From<StoreError> for Refusal {
             }
             StoreError::ConversationEnded => Self::new(ErrorCode::InvalidState, "this chat has ended"),
             StoreError::Duplicate(what) => Self::new(ErrorCode::Invalid, format!("{what} already exists")),
+            StoreError::NotFound(what) => Self::new(ErrorCode::NotFound, format!("no such {what}")),
             other => Self::internal(other),
         }
     }

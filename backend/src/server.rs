@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::serve::ListenerExt;
 use axum::Router;
 use routing::EngineConfig;
@@ -28,6 +28,7 @@ use crate::hub::Hub;
 use crate::routing_actor::{ClusterRole, Routing};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
+use crate::api::admin;
 use crate::{api, assets, demo, gateway, headers, seed, telemetry};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -40,6 +41,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/logout", post(api::logout))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/agents/{id}/disable", post(api::disable_agent))
+        .route("/api/v1/directory", get(api::directory))
+        .route("/api/v1/left-messages", get(api::left_messages))
+        .route("/api/v1/left-messages/{id}/answer", post(api::answer_left_message))
+        .route("/api/v1/supervisor/overview", get(api::overview))
+        .route("/api/v1/supervisor/report", get(api::report))
+        .route("/api/v1/invitations/accept", post(admin::accept_invitation))
+        .route("/api/v1/admin/audit", get(admin::audit_log))
+        .route("/api/v1/admin/sites", get(admin::list_sites).post(admin::create_site))
+        .route("/api/v1/admin/sites/{id}", put(admin::update_site))
+        .route("/api/v1/admin/sites/{id}/entry-rules", get(admin::entry_rules).put(admin::set_entry_rules))
+        .route("/api/v1/admin/agents", get(admin::list_agents).post(admin::create_agent))
+        .route("/api/v1/admin/agents/{id}", put(admin::update_agent))
+        .route("/api/v1/admin/skills", get(admin::list_skills).post(admin::create_skill))
+        .route("/api/v1/admin/skills/{id}", put(admin::update_skill).delete(admin::delete_skill))
+        .route("/api/v1/admin/teams", get(admin::list_teams).post(admin::create_team))
+        .route("/api/v1/admin/teams/{id}", put(admin::update_team).delete(admin::delete_team))
+        .route("/api/v1/admin/queues", get(admin::list_queues).post(admin::create_queue))
+        .route("/api/v1/admin/queues/{id}", put(admin::update_queue).delete(admin::delete_queue))
         .route("/api/v1/sites/{key}/widget", get(api::widget_boot))
         .route("/ws/v1/visitor", get(gateway::visitor_ws))
         .route("/ws/v1/agent", get(gateway::agent_ws))

@@ -38,6 +38,22 @@ pub async fn login(email: String, password: String) -> Result<AgentInfo, ApiErro
     agent_from(request.send().await.map_err(|_| ApiError::Network)?).await
 }
 
+/// `GET /api/v1/directory`: the agents and queues a chat can be handed to.
+pub async fn directory() -> Result<protocol::agent::Directory, ApiError> {
+    get_json("/api/v1/directory").await
+}
+
+/// A GET answered with JSON.
+pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path).credentials(RequestCredentials::SameOrigin).header("Accept", "application/json").send().await.map_err(|_| ApiError::Network)?;
+    match response.status() {
+        200 => response.json::<T>().await.map_err(|_| ApiError::Network),
+        401 => Err(ApiError::Unauthorized),
+        429 => Err(ApiError::TooManyAttempts),
+        _ => Err(ApiError::Network),
+    }
+}
+
 /// `POST /api/v1/logout`. Failure is not reported: the console forgets the
 /// session either way, and the cookie expires on its own.
 pub async fn logout() {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, Presence};
+use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, Presence, TransferTarget};
 use protocol::{ConversationId, MessageText, PROTOCOL_VERSION};
 use webclient::time::now_ms;
 use webclient::{Socket, SocketHandlers};
@@ -196,8 +196,18 @@ impl Live {
         sent
     }
 
-    pub fn set_presence(self, presence: Presence) -> bool {
-        self.send(&AgentFrame::SetPresence { presence })
+    pub fn set_presence(self, presence: Presence, reason: &str) -> bool {
+        self.send(&AgentFrame::SetPresence { presence, reason: reason.to_string() })
+    }
+
+    /// Hands the chat to another agent or queue with a note.
+    pub fn transfer(self, conversation_id: ConversationId, to: TransferTarget, note: String) -> bool {
+        self.send(&AgentFrame::Transfer { conversation_id, to, note })
+    }
+
+    /// Records the wrap-up code of an ended chat.
+    pub fn wrap_up(self, conversation_id: ConversationId, code: String) -> bool {
+        self.send(&AgentFrame::WrapUp { conversation_id, code })
     }
 
     pub fn accept(self, conversation_id: ConversationId) {

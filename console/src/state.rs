@@ -5,7 +5,7 @@
 //! merging history, acknowledging the outbox and counting unread messages
 //! are unit-tested on the host.
 
-use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Offer, Presence};
+use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Offer, Presence, TransferInfo};
 use protocol::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, MessageText, Seq};
 
 /// How long a visitor's "typing" lasts without a refresh. The widget repeats
@@ -19,6 +19,10 @@ pub struct ConsoleState {
     pub agent: Option<AgentInfo>,
     /// The presence the server last confirmed; `None` until the welcome.
     pub presence: Option<Presence>,
+    /// Why the agent is away (`missed` when an offer lapsed unanswered).
+    pub away_reason: String,
+    /// Ended conversations waiting for a wrap-up code, oldest first.
+    pub wrap_ups: Vec<WrapUpCard>,
     /// Offers waiting for an answer, oldest first.
     pub offers: Vec<OfferCard>,
     /// Conversations assigned to this agent, in the order they arrived.
@@ -49,6 +53,16 @@ impl OfferCard {
     }
 }
 
+/// An ended conversation's after-contact work: the codes to choose from
+/// and when the default is recorded instead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrapUpCard {
+    pub conversation_id: ConversationId,
+    pub codes: Vec<String>,
+    pub default_code: String,
+    pub deadline_ms: i64,
+}
+
 /// A message the agent wrote that the server has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
@@ -72,6 +86,8 @@ pub struct Conversation {
     pub agent_read_seq: Seq,
     /// An older page of history was asked for and has not arrived.
     pub loading_older: bool,
+    /// Who handed this conversation over, with their note.
+    pub transfer: Option<TransferInfo>,
 }
 
 /// What an agent message shows under it.
@@ -98,7 +114,7 @@ pub enum Reaction {
 
 impl Conversation {
     pub fn new(summary: ConversationSummary) -> Conversation {
-        Conversation { summary, messages: Vec::new(), outbox: Vec::new(), visitor_typing_until_ms: 0, agent_read_seq: 0, loading_older: false }
+        Conversation { summary, messages: Vec::new(), outbox: Vec::new(), visitor_typing_until_ms: 0, agent_read_seq: 0, loading_older: false, transfer: None }
     }
 
     pub fn id(&self) -> ConversationId {
@@ -234,8 +250,19 @@ impl ConsoleState {
     /// deadlines that the server gives as durations.
     pub fn apply(&mut self, event: AgentEvent, now_ms: i64) -> Option<Reaction> {
         match event {
-            AgentEvent::Welcome { agent, presence, .. } => self.welcome(agent, presence),
-            AgentEvent::Presence { presence } => self.presence = Some(presence),
+            AgentEvent::Welcome { agent, presence, away_reason, .. } => {
+                self.welcome(agent, presence);
+                self.away_reason = away_reason;
+            }
+            AgentEvent::Presence { presence, away_reason } => {
+                self.presence = Some(presence);
+                self.away_reason = away_reason;
+            }
+            AgentEvent::WrapUp { conversation_id, codes, default_code, expires_in_ms } => {
+                self.wrap_ups.retain(|w| w.conversation_id != conversation_id);
+                self.wrap_ups.push(WrapUpCard { conversation_id, codes, default_code, deadline_ms: now_ms + i64::from(expires_in_ms) });
+            }
+            AgentEvent::WrappedUp { conversation_id } => self.wrap_ups.retain(|w| w.conversation_id != conversation_id),
             AgentEvent::Offer { offer } => self.offered(offer, now_ms),
             AgentEvent::OfferRevoked { conversation_id } => self.offer_revoked(conversation_id),
             AgentEvent::Conversation { conversation } => self.conversation_changed(conversation),
@@ -301,7 +328,16 @@ impl ConsoleState {
 
     fn conversation_changed(&mut self, conversation: ConversationSummary) {
         let id = conversation.id;
+        let transfer = self.offers.iter().find(|o| o.offer.conversation_id == id).and_then(|o| o.offer.transfer.clone());
         self.offers.retain(|o| o.offer.conversation_id != id);
+        if conversation.status == ConversationStatus::Queued {
+            // Handed over to another agent or queue: no longer this agent's.
+            self.conversations.retain(|c| c.id() != id);
+            if self.selected == Some(id) {
+                self.selected = self.ordered_conversation_ids().first().copied();
+            }
+            return;
+        }
         match self.conversation_mut(id) {
             Some(chat) => {
                 // Seqs only grow; a summary built before the last message
@@ -312,7 +348,11 @@ impl ConsoleState {
                 chat.summary.last_seq = last_seq;
                 chat.summary.visitor_read_seq = read;
             }
-            None => self.conversations.push(Conversation::new(conversation)),
+            None => {
+                let mut chat = Conversation::new(conversation);
+                chat.transfer = transfer;
+                self.conversations.push(chat);
+            }
         }
         if self.pending_accept == Some(id) {
             self.pending_accept = None;
@@ -468,7 +508,7 @@ mod tests {
 
     fn welcomed() -> ConsoleState {
         let mut s = ConsoleState::default();
-        s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Available }, 0);
+        s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Available, away_reason: String::new() }, 0);
         s
     }
 
@@ -498,19 +538,19 @@ mod tests {
     #[test]
     fn welcome_sets_agent_and_presence_and_clears_offers() {
         let mut s = welcomed();
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000 } }, 0);
+        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None } }, 0);
         assert_eq!(s.offers.len(), 1);
-        s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Away }, 10);
+        s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Away, away_reason: String::new() }, 10);
         assert_eq!(s.presence, Some(Presence::Away));
         assert!(s.offers.is_empty());
-        s.apply(AgentEvent::Presence { presence: Presence::Offline }, 10);
+        s.apply(AgentEvent::Presence { presence: Presence::Offline, away_reason: String::new() }, 10);
         assert_eq!(s.presence, Some(Presence::Offline));
     }
 
     #[test]
     fn offers_count_down_and_go_when_revoked_or_expired() {
         let mut s = welcomed();
-        let offer = Offer { conversation_id: c(5), visitor: card(), preview: "hello".into(), expires_in_ms: 30_000 };
+        let offer = Offer { conversation_id: c(5), visitor: card(), preview: "hello".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None };
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 1_000);
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 2_000);
         assert_eq!(s.offers.len(), 1, "a repeated offer replaces the old card");
@@ -530,7 +570,7 @@ mod tests {
     fn accepting_an_offer_selects_the_chat_when_it_arrives() {
         let mut s = with_chat(c(1));
         assert_eq!(s.selected, Some(c(1)), "the first chat is selected by itself");
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(2), visitor: card(), preview: String::new(), expires_in_ms: 1_000 } }, 0);
+        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(2), visitor: card(), preview: String::new(), expires_in_ms: 1_000, queue_name: String::new(), transfer: None } }, 0);
         s.accepting(c(2));
         assert!(s.offers[0].accepting);
         s.apply(AgentEvent::Conversation { conversation: summary(c(2), ConversationStatus::Active) }, 0);

@@ -268,3 +268,18 @@ pub struct ConversationSummary {
     pub visitor_read_seq: Seq,
     pub started_at_ms: i64,
 }
+
+/// A message a visitor left when nobody could answer
+/// (`GET /api/v1/left-messages`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct LeftMessage {
+    pub id: i64,
+    pub site_id: crate::SiteId,
+    pub queue_id: Option<QueueId>,
+    pub visitor_id: VisitorId,
+    pub conversation_id: Option<ConversationId>,
+    pub name: String,
+    pub email: String,
+    pub text: String,
+    pub created_at_ms: i64,
+}

@@ -48,6 +48,9 @@ pub enum RoutingInput {
     RefreshOffer { conversation: ConversationId },
     /// Queues, skills or teams changed: routing reads them again.
     Reconfigure,
+    /// An agent opened a conversation of their own (a follow-up to a left
+    /// message): it counts against their capacity.
+    Adopt { conversation: ConversationId, agent: AgentId },
 }
 
 /// What the routing owner tells every node, about once a second.

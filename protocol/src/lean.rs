@@ -87,6 +87,7 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
             VisitorEvent::Error { error: ErrorBody { code: ErrorCode::parse(&string(&e, "code")?)?, message: string(&e, "message")? } }
         }
         "reconnect" => VisitorEvent::Reconnect { after_ms: int(s, "after_ms")? },
+        "message_left" => VisitorEvent::MessageLeft,
         _ => return None,
     })
 }
@@ -145,6 +146,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::Page { .. } => "page",
         VisitorFrame::EndChat => "end_chat",
         VisitorFrame::LoadOlder { .. } => "load_older",
+        VisitorFrame::LeaveMessage { .. } => "leave_message",
     });
     match frame {
         VisitorFrame::Hello { v, token, resume, page, locale } => {
@@ -187,6 +189,9 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::EndChat => {}
         VisitorFrame::LoadOlder { before_seq } => {
             w.key("before_seq").raw(&before_seq.to_string());
+        }
+        VisitorFrame::LeaveMessage { text } => {
+            w.key("text").string(text.as_str());
         }
     }
     w.finish()
@@ -319,6 +324,7 @@ mod tests {
             VisitorEvent::Read { seq: 4 },
             VisitorEvent::Error { error: ErrorBody { code: ErrorCode::RateLimited, message: "slow down".into() } },
             VisitorEvent::Reconnect { after_ms: 1500 },
+            VisitorEvent::MessageLeft,
         ]
     }
 
@@ -384,6 +390,7 @@ mod tests {
             VisitorFrame::Page { page },
             VisitorFrame::EndChat,
             VisitorFrame::LoadOlder { before_seq: 51 },
+            VisitorFrame::LeaveMessage { text: crate::MessageText::parse("请回电 \"urgent\"").unwrap() },
         ];
         for frame in frames {
             let json = encode_visitor_frame(&frame);

@@ -15,6 +15,7 @@ pub mod cluster;
 mod ids;
 pub mod lean;
 pub mod rest;
+pub mod supervisor;
 mod text;
 pub mod visitor;
 
@@ -216,6 +217,8 @@ pub enum ErrorCode {
     InvalidState,
     /// A field failed validation (e.g. an empty message).
     Invalid,
+    /// The thing asked for (a queue, a team, an agent) does not exist.
+    NotFound,
     /// A limit on how much one visitor, address or conversation may have
     /// was reached (connections, new chats, messages in one chat).
     LimitReached,
@@ -226,7 +229,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         Self::BadFrame,
         Self::UnknownType,
         Self::TooLarge,
@@ -240,6 +243,7 @@ impl ErrorCode {
         Self::NoConversation,
         Self::InvalidState,
         Self::Invalid,
+        Self::NotFound,
         Self::LimitReached,
         Self::Busy,
         Self::Internal,
@@ -261,6 +265,7 @@ impl ErrorCode {
             "no_conversation" => Self::NoConversation,
             "invalid_state" => Self::InvalidState,
             "invalid" => Self::Invalid,
+            "not_found" => Self::NotFound,
             "limit_reached" => Self::LimitReached,
             "busy" => Self::Busy,
             "internal" => Self::Internal,

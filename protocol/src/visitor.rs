@@ -27,6 +27,9 @@ pub enum VisitorFrame {
     EndChat,
     /// The visitor scrolled up: the page of messages before `before_seq`.
     LoadOlder { before_seq: Seq },
+    /// Nobody could answer (the conversation ended as `unavailable`): the
+    /// visitor leaves a message for the team to follow up.
+    LeaveMessage { text: MessageText },
 }
 
 /// Where a client left off in a conversation.
@@ -70,6 +73,8 @@ pub enum VisitorEvent {
     Error { error: ErrorBody },
     /// The server is going away; reconnect after `after_ms` (plus jitter).
     Reconnect { after_ms: u32 },
+    /// The message left for the team is stored.
+    MessageLeft,
 }
 
 /// What the visitor sees of their conversation.

@@ -115,6 +115,7 @@ fn seeds() -> Vec<String> {
         VisitorFrame::Page { page: PageInfo { url: "https://a.example/".into(), title: "A".into() } },
         VisitorFrame::EndChat,
         VisitorFrame::LoadOlder { before_seq: 51 },
+        VisitorFrame::LeaveMessage { text: MessageText::parse("call me").expect("valid") },
     ];
     let summary =
         ConversationSummary { id: ConversationId(1), status: ConversationStatus::Active, visitor: card(), last_seq: 3, visitor_read_seq: 1, started_at_ms: 5 };
@@ -289,6 +290,7 @@ fn every_frame_the_widget_writes_reads_back_the_same() {
             VisitorFrame::Page { page: PageInfo { url: text.clone(), title: text.chars().rev().collect() } },
             VisitorFrame::StartChat { prechat: PreChat { name: text.clone(), email: String::new(), topic: text.clone() } },
             VisitorFrame::LoadOlder { before_seq: rng.next() >> 12 },
+            VisitorFrame::LeaveMessage { text: MessageText::parse(format!("m{text}")).expect("valid") },
         ];
         for frame in frames {
             let json = encode_visitor_frame(&frame);

@@ -68,6 +68,11 @@ pub enum Key {
     ErrorSlowDown,
     ErrorLimit,
     ErrorGeneric,
+    Closed,
+    Busy,
+    LeaveMessageHint,
+    LeaveMessage,
+    MessageLeft,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -111,6 +116,11 @@ fn en(key: Key) -> &'static str {
         Key::ErrorSlowDown => "Please slow down a little.",
         Key::ErrorLimit => "Limit reached. Please try again later.",
         Key::ErrorGeneric => "Something went wrong. Please try again.",
+        Key::Closed => "We are closed right now.",
+        Key::Busy => "All our agents are busy right now.",
+        Key::LeaveMessageHint => "Leave a message and we will get back to you.",
+        Key::LeaveMessage => "Leave a message",
+        Key::MessageLeft => "Thank you. Your message is with our team.",
     }
 }
 
@@ -147,6 +157,11 @@ fn zh_hant(key: Key) -> &'static str {
         Key::ErrorSlowDown => "請稍慢一點。",
         Key::ErrorLimit => "已達上限，請稍後再試。",
         Key::ErrorGeneric => "發生錯誤，請再試一次。",
+        Key::Closed => "我們目前不在營業時間。",
+        Key::Busy => "我們的客服人員目前都在忙線中。",
+        Key::LeaveMessageHint => "請留言，我們會盡快回覆您。",
+        Key::LeaveMessage => "留言",
+        Key::MessageLeft => "謝謝您，您的留言已轉交我們的團隊。",
     }
 }
 
@@ -183,6 +198,11 @@ fn zh_hans(key: Key) -> &'static str {
         Key::ErrorSlowDown => "请稍慢一点。",
         Key::ErrorLimit => "已达上限，请稍后再试。",
         Key::ErrorGeneric => "发生错误，请再试一次。",
+        Key::Closed => "我们目前不在营业时间。",
+        Key::Busy => "我们的客服人员目前都在忙。",
+        Key::LeaveMessageHint => "请留言，我们会尽快回复您。",
+        Key::LeaveMessage => "留言",
+        Key::MessageLeft => "谢谢您，您的留言已转交我们的团队。",
     }
 }
 
@@ -200,6 +220,19 @@ pub fn queue_position(lang: Lang, position: u32) -> String {
         Lang::En => format!("You are number {position} in the queue."),
         Lang::ZhHant => format!("您目前排在第 {position} 位。"),
         Lang::ZhHans => format!("您目前排在第 {position} 位。"),
+    }
+}
+
+/// The expected wait, in whole minutes (rounded up).
+pub fn estimated_wait(lang: Lang, secs: u32) -> String {
+    let min = secs.div_ceil(60).max(1);
+    match (lang, secs < 60) {
+        (Lang::En, true) => "Expected wait: under a minute.".into(),
+        (Lang::En, false) => format!("Expected wait: about {min} min."),
+        (Lang::ZhHant, true) => "預計等候不到一分鐘。".into(),
+        (Lang::ZhHant, false) => format!("預計等候約 {min} 分鐘。"),
+        (Lang::ZhHans, true) => "预计等待不到一分钟。".into(),
+        (Lang::ZhHans, false) => format!("预计等待约 {min} 分钟。"),
     }
 }
 

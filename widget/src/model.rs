@@ -48,6 +48,8 @@ pub struct WidgetState {
     pub error: Option<ErrorCode>,
     /// An older page of history was asked for and has not arrived.
     pub loading_older: bool,
+    /// The visitor left a message after nobody could answer.
+    pub message_left: bool,
 }
 
 /// What the session must do after an event.
@@ -74,6 +76,7 @@ impl WidgetState {
             connected: false,
             error: None,
             loading_older: false,
+            message_left: false,
         }
     }
 
@@ -177,6 +180,7 @@ impl WidgetState {
             }
             VisitorEvent::Error { error } => self.error = Some(error.code),
             VisitorEvent::Reconnect { .. } => {}
+            VisitorEvent::MessageLeft => self.message_left = true,
         }
         fx
     }
@@ -229,6 +233,7 @@ impl WidgetState {
         if !same {
             self.messages.clear();
             self.loading_older = false;
+            self.message_left = false;
         }
         let id = conversation.as_ref().map(|c| c.id);
         if id.is_some() && id != self.read_conversation {
@@ -271,7 +276,16 @@ mod tests {
     }
 
     fn conversation(id: i64, status: ConversationStatus) -> VisitorConversation {
-        VisitorConversation { id: ConversationId(id), status, agent_name: None, queue_position: None, agent_read_seq: 0, prechat: PreChat::default() }
+        VisitorConversation {
+            id: ConversationId(id),
+            status,
+            agent_name: None,
+            queue_position: None,
+            agent_read_seq: 0,
+            prechat: PreChat::default(),
+            estimated_wait_secs: None,
+            unavailable: None,
+        }
     }
 
     fn msg(seq: Seq, author: Author, text: &str) -> ChatMessage {
@@ -450,6 +464,8 @@ mod paging_tests {
             queue_position: None,
             agent_read_seq: 0,
             prechat: PreChat::default(),
+            estimated_wait_secs: None,
+            unavailable: None,
         };
         c.apply(VisitorEvent::Welcome { v: 1, token: "t".into(), settings: WidgetSettings::default(), conversation: Some(conversation), agents_online: true });
         c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: (51..=100).map(msg).collect() });
@@ -460,5 +476,18 @@ mod paging_tests {
         assert_eq!((c.first_seq(), c.last_seq(), c.messages.len()), (1, 100, 100));
         assert!(!c.has_older());
         assert_eq!(c.load_older(), None, "nothing before the first message");
+    }
+
+    #[test]
+    fn a_message_left_is_thanked_until_another_conversation_starts() {
+        let mut c = chat();
+        let mut closed = conversation(1, ConversationStatus::Ended);
+        closed.unavailable = Some(protocol::visitor::Unavailable::Closed);
+        c.apply(VisitorEvent::Conversation { conversation: closed });
+        assert!(!c.message_left);
+        c.apply(VisitorEvent::MessageLeft);
+        assert!(c.message_left);
+        c.apply(VisitorEvent::Conversation { conversation: conversation(2, ConversationStatus::Queued) });
+        assert!(!c.message_left);
     }
 }

@@ -131,6 +131,8 @@ CREATE TABLE left_messages (
     taken_at BIGINT
 );
 CREATE INDEX left_messages_by_site ON left_messages (site_id, taken_at, id);
+-- One message per conversation that could not be answered.
+CREATE UNIQUE INDEX left_messages_one_per_conversation ON left_messages (conversation_id);
 
 -- One-time links that let an invited agent set their password.
 CREATE TABLE invitations (

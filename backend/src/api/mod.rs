@@ -4,12 +4,17 @@
 //!
 //! [`Refusal`]: crate::refusal::Refusal
 
+pub mod admin;
 mod agents;
+mod desk;
 mod health;
 mod session;
+mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
+pub use desk::{answer_left_message, directory, left_messages};
+pub use supervisor::{overview, report};
 pub use health::healthz;
 pub use session::{login, logout, me};
 pub use widget::widget_boot;

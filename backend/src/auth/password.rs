@@ -36,6 +36,15 @@ impl PasswordChecker {
         Self { slots: Semaphore::new(at_once.max(1) as usize) }
     }
 
+    /// Hashes a new password, under the same bound as checks.
+    pub async fn hash(&self, password: String) -> Result<String, Refusal> {
+        let _slot = match tokio::time::timeout(QUEUE_WAIT, self.slots.acquire()).await {
+            Ok(Ok(slot)) => slot,
+            _ => return Err(Refusal::new(ErrorCode::Busy, "the server is busy; try again in a moment").retry_after(QUEUE_WAIT)),
+        };
+        tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(Refusal::internal)?.map_err(|e| Refusal::internal(format!("{e:#}")))
+    }
+
     /// Whether `password` matches `hash`; with no hash (an unknown email) a
     /// real check still runs, so timing does not tell which emails exist.
     pub async fn check(&self, password: String, hash: Option<String>) -> Result<bool, Refusal> {

@@ -121,6 +121,7 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::Page { page } => self.page(page).await,
             VisitorFrame::EndChat => self.end_chat().await,
             VisitorFrame::LoadOlder { before_seq } => self.load_older(before_seq, replies).await,
+            VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
         }
     }
 
@@ -339,6 +340,23 @@ impl VisitorEndpoint {
         if let Some(c) = self.state.store.open_conversation(id).await? {
             self.tell_agent_where_visitor_is(&c).await;
         }
+        Ok(())
+    }
+
+    /// Stores the message the visitor leaves after their conversation could
+    /// not be answered (closed or busy); once per conversation.
+    async fn leave_message(&mut self, text: MessageText, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        let me = self.me()?.clone();
+        let c = self.state.store.latest_conversation(me.id).await?;
+        let Some(c) = c.filter(|c| matches!(c.end_reason, Some(EndReason::Closed | EndReason::Busy))) else {
+            return Err(Refusal::new(ErrorCode::InvalidState, "there is no unanswered chat to leave a message on"));
+        };
+        match self.state.store.leave_message(c.id, text.as_str()).await {
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(conversation = %c.id, "the visitor left a message");
+        replies.push(VisitorEvent::MessageLeft);
         Ok(())
     }
 

@@ -253,6 +253,13 @@ impl Actor {
                 }
             }
             RoutingInput::RefreshOffer { conversation } => self.refresh_offer(conversation).await,
+            RoutingInput::Adopt { conversation, agent } => {
+                if let Some(c) = self.store.conversation(conversation).await? {
+                    if let Some(queue) = self.queue_or_default(&c).await? {
+                        self.apply(Event::Restore { conversation, agent, queue, channel: Channel::Chat }).await;
+                    }
+                }
+            }
             RoutingInput::Reconfigure => {
                 self.load_queues().await?;
                 let available: Vec<AgentId> = self.engine.available_agents().collect();

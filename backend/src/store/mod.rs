@@ -9,6 +9,7 @@
 //! many at once ([`writer`]): with `synchronous=FULL` every commit waits for
 //! the disk, so batching is what keeps durable writes fast.
 
+mod admin;
 mod agents;
 mod audit;
 mod background;
@@ -17,9 +18,11 @@ mod conversations;
 mod db;
 pub mod leases;
 mod messages;
+mod left_messages;
 mod meta;
 mod moves;
 mod queues;
+mod reports;
 mod sessions;
 mod sites;
 mod skills;
@@ -28,6 +31,7 @@ mod writer;
 
 use sha2::{Digest, Sha256};
 
+pub use admin::{AgentChange, INVITATION_MS};
 pub use agents::{AgentRecord, NewAgent};
 pub use audit::AgentState;
 pub use conversations::{ConversationRecord, EndReason, Entry, Reader, Started, Step};

@@ -6,6 +6,8 @@ use protocol::ConversationId;
 
 use super::composer::Composer;
 use super::message_log::MessageLog;
+use super::transfer::TransferButton;
+use super::wrap_up::WrapUpForm;
 use super::{ctx, visitor_name};
 use crate::i18n::{t_name, Key};
 use crate::state::Conversation;
@@ -52,6 +54,7 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
             <Show when=move || ended.get()>
                 <p class="chat-ended" role="status">{move || c.t(Key::ChatEnded)}</p>
             </Show>
+            <WrapUpForm id/>
             <Composer id ended/>
         </section>
     }
@@ -76,10 +79,22 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
             <div class="chat-title">
                 <h2 id="chat-title" class="chat-visitor-name">{move || name.get()}</h2>
                 <p class="chat-sub muted">{move || subtitle.get()}</p>
+                {move || {
+                    c.live.state.with(|s| s.conversation(id).and_then(|chat| chat.transfer.clone())).map(|t| {
+                        view! {
+                            <p class="chat-transfer">
+                                <strong>{move || t_name(c.lang.get(), Key::TransferredBy, &t.from_agent)}</strong>
+                                " "
+                                {t.note.clone()}
+                            </p>
+                        }
+                    })
+                }}
             </div>
             <Show when=move || ended.get()>
                 <span class="badge badge-muted">{move || c.t(Key::Ended)}</span>
             </Show>
+            <TransferButton id ended/>
             <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.live.end_chat(id)>
                 {move || c.t(Key::EndChat)}
             </button>

@@ -17,6 +17,7 @@ pub fn Header() -> impl IntoView {
             <span class="brand">{move || c.t(Key::AppName)}</span>
             <div class="topbar-controls">
                 <PresenceSelect/>
+                <AwayReason/>
                 <LangSelect/>
                 <span class="agent-name">{agent_name}</span>
                 <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.live.logout()>
@@ -39,7 +40,7 @@ fn PresenceSelect() -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
         let Some(select) = select_element(&ev) else { return };
         let wanted = parse_presence(&select.value());
-        let sent = wanted.is_some_and(|p| c.live.set_presence(p));
+        let sent = wanted.is_some_and(|p| c.live.set_presence(p, ""));
         if !sent {
             if let Some(p) = confirmed.get_untracked() {
                 select.set_value(presence_value(p));
@@ -63,6 +64,47 @@ fn PresenceSelect() -> impl IntoView {
                 {option(Presence::Offline)}
             </select>
         </div>
+    }
+}
+
+/// Reasons an agent gives for being away, stored with the state change
+/// so supervisors and reports see them.
+const REASONS: [(&str, Key); 4] = [("break", Key::ReasonBreak), ("lunch", Key::ReasonLunch), ("meeting", Key::ReasonMeeting), ("training", Key::ReasonTraining)];
+
+/// While away: why. While away because an offer lapsed: the notice, and
+/// the way back.
+#[component]
+fn AwayReason() -> impl IntoView {
+    let c = ctx();
+    let away = Memo::new(move |_| c.live.state.with(|s| (s.presence == Some(Presence::Away)).then(|| s.away_reason.clone())));
+    let missed = move || away.get().is_some_and(|r| r == "missed");
+    let chosen = move || away.get().filter(|r| r != "missed");
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Some(select) = select_element(&ev) {
+            c.live.set_presence(Presence::Away, &select.value());
+        }
+    };
+    view! {
+        <Show when=move || chosen().is_some()>
+            <label class="visually-hidden" for="away-reason">{move || c.t(Key::AwayReason)}</label>
+            <select id="away-reason" class="select" on:change=on_change>
+                <option value="" prop:selected=move || chosen().is_some_and(|r| r.is_empty())>{move || c.t(Key::AwayReason)}</option>
+                {REASONS
+                    .into_iter()
+                    .map(|(value, key)| {
+                        view! { <option value=value prop:selected=move || chosen().is_some_and(|r| r == value)>{move || c.t(key)}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </Show>
+        <Show when=missed>
+            <div class="missed" role="alert">
+                <span>{move || c.t(Key::MissedNotice)}</span>
+                <button type="button" id="back-available" class="btn btn-primary" on:click=move |_| {
+                    c.live.set_presence(Presence::Available, "");
+                }>{move || c.t(Key::BackToAvailable)}</button>
+            </div>
+        </Show>
     }
 }
 

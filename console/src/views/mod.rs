@@ -11,6 +11,8 @@ pub mod header;
 pub mod login;
 pub mod message_log;
 pub mod offers;
+pub mod transfer;
+pub mod wrap_up;
 
 use leptos::prelude::*;
 use protocol::agent::{Presence, VisitorCard};

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{ctx, visitor_name};
-use crate::i18n::{t_n, Key};
+use crate::i18n::{t_n, t_name, Key};
 use crate::state::OfferCard;
 
 #[component]
@@ -36,6 +36,8 @@ fn Offer(card: OfferCard) -> impl IntoView {
     let name = move || visitor_name(c.lang.get(), &visitor);
     let topic = card.offer.visitor.prechat.topic.clone();
     let preview = card.offer.preview.clone();
+    let queue = card.offer.queue_name.clone();
+    let transfer = card.offer.transfer.clone();
     let total = (card.offer.expires_in_ms / 1000).max(1);
     let deadline = card.deadline_ms;
     let left = move || {
@@ -51,7 +53,19 @@ fn Offer(card: OfferCard) -> impl IntoView {
                 <span class="offer-name" id=name_id>{name}</span>
                 <span class="offer-timer">{move || t_n(c.lang.get(), Key::ExpiresIn, left())}</span>
             </div>
-            <div class="offer-topic">{topic}</div>
+            <div class="offer-topic">
+                {(!queue.is_empty()).then(|| view! { <span class="badge badge-queue" title=move || c.t(Key::QueueLabel)>{queue.clone()}</span> })}
+                {topic}
+            </div>
+            {transfer.map(|t| {
+                let from = t.from_agent.clone();
+                view! {
+                    <div class="offer-transfer">
+                        <span class="offer-transfer-by">{move || t_name(c.lang.get(), Key::TransferredBy, &from)}</span>
+                        <p class="offer-transfer-note">{t.note.clone()}</p>
+                    </div>
+                }
+            })}
             <p class="offer-preview">{preview}</p>
             <progress class="offer-progress" max=total.to_string() value=move || left().to_string() aria-hidden="true"></progress>
             <div class="offer-actions">

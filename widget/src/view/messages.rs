@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
-use protocol::{Author, ConversationStatus};
+use protocol::visitor::Unavailable;
+use protocol::{Author, ConversationStatus, MessageText};
 
 use crate::i18n::{self, t, Key, Lang};
 use crate::live::{self, Signals};
@@ -47,6 +48,11 @@ pub fn log(s: Signals) -> impl IntoView {
         }
     };
 
+    // Drawn again only when it changes, so what the visitor types in the
+    // form survives everything else that happens meanwhile.
+    let unavailable = Memo::new(move |_| {
+        state.with(|c| c.conversation.as_ref().filter(|conv| conv.status == ConversationStatus::Ended).and_then(|conv| conv.unavailable).map(|why| (why, c.message_left)))
+    });
     let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
 
     view! {
@@ -59,6 +65,7 @@ pub fn log(s: Signals) -> impl IntoView {
                 </ol>
             </div>
             {move || status_line(s)}
+            {move || unavailable.get().map(|(why, left)| leave_message(lang, why, left))}
             <div aria-live="polite">{move || typing_line(s)}</div>
         </div>
     }
@@ -95,15 +102,45 @@ fn status_line(s: Signals) -> Option<AnyView> {
             let text = if !c.agents_online {
                 t(lang, Key::Away).to_string()
             } else if let Some(p) = conv.queue_position {
-                format!("{} {}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
+                let wait = conv.estimated_wait_secs.map(|w| i18n::estimated_wait(lang, w)).unwrap_or_default();
+                format!("{} {} {wait}", i18n::queue_position(lang, p), t(lang, Key::Waiting))
             } else {
                 t(lang, Key::Waiting).to_string()
             };
             Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
         }
+        // The leave-a-message form has its own block (see `view`).
+        Some(conv) if conv.status == ConversationStatus::Ended && conv.unavailable.is_some() => None,
         Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
         _ => None,
     })
+}
+
+/// Nobody can answer: why, and a form to leave a message for the team
+/// (or the thanks once it is stored).
+fn leave_message(lang: Lang, why: Unavailable, left: bool) -> AnyView {
+    if left {
+        return view! { <p class="rp-ended" role="status">{t(lang, Key::MessageLeft)}</p> }.into_any();
+    }
+    let reason = t(lang, if why == Unavailable::Closed { Key::Closed } else { Key::Busy });
+    let text = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(message) = MessageText::parse(text.get_untracked()) {
+            live::leave_message(message);
+        }
+    };
+    view! {
+        <form class="rp-leave" on:submit=submit>
+            <p class="rp-ended" role="status">{reason} " " {t(lang, Key::LeaveMessageHint)}</p>
+            <label class="rp-field">
+                <span>{t(lang, Key::LeaveMessage)}</span>
+                <textarea name="message" rows="3" required=true on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <button class="rp-start" type="submit" disabled=move || text.with(|t| t.trim().is_empty())>{t(lang, Key::LeaveMessage)}</button>
+        </form>
+    }
+    .into_any()
 }
 
 fn typing_line(s: Signals) -> Option<impl IntoView> {

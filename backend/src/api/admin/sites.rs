@@ -1,0 +1,57 @@
+//! Sites: name, allowed origins and widget settings; the key is made by
+//! the server.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use protocol::admin::{Site, SiteConfig};
+use protocol::{ErrorCode, SiteId};
+
+use super::{name, Admin};
+use crate::refusal::Refusal;
+use crate::state::AppState;
+use crate::store::SiteRecord;
+
+fn site(r: SiteRecord) -> Site {
+    Site { id: r.id, key: r.key, config: SiteConfig { name: r.name, allowed_origins: r.allowed_origins, settings: r.settings } }
+}
+
+/// Origins are `scheme://host[:port]` (or `*`), as browsers send them.
+fn origins(config: &SiteConfig) -> Result<Vec<String>, Refusal> {
+    config
+        .allowed_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let ok = o == "*" || url::Url::parse(&o).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/" && u.host().is_some());
+            if ok {
+                Ok(o)
+            } else {
+                Err(Refusal::new(ErrorCode::Invalid, format!("\"{o}\" is not an origin like https://shop.example")))
+            }
+        })
+        .collect()
+}
+
+pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Site>>, Refusal> {
+    Ok(Json(state.store.sites().await?.into_iter().map(site).collect()))
+}
+
+pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
+    let (n, o) = (name(&c.name, "site")?, origins(&c)?);
+    let created = state.store.create_site(&n, &o, &c.settings).await?;
+    // Admins serve every site.
+    for id in state.store.admin_ids().await? {
+        state.store.add_agent_to_site(id, created.id).await?;
+    }
+    admin.audit(&state, "create site", &n, &created.key).await?;
+    state.routing.reconfigure().await;
+    Ok(Json(site(created)))
+}
+
+pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
+    let (n, o) = (name(&c.name, "site")?, origins(&c)?);
+    let updated = state.store.update_site(SiteId(id), &n, &o, &c.settings).await?;
+    admin.audit(&state, "update site", &n, &o.join(" ")).await?;
+    Ok(Json(site(updated)))
+}
