@@ -78,7 +78,14 @@ mod tests {
     use super::*;
 
     fn rule(queue: i64) -> EntryRule {
-        EntryRule { queue_id: QueueId(queue), url_pattern: String::new(), topic: String::new(), language: String::new(), tier: String::new(), country: String::new() }
+        EntryRule {
+            queue_id: QueueId(queue),
+            url_pattern: String::new(),
+            topic: String::new(),
+            language: String::new(),
+            tier: String::new(),
+            country: String::new(),
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::trace::TraceLayer;
 
 use crate::admission::Admission;
+use crate::api::admin;
 use crate::auth::lockout::Lockout;
 use crate::auth::PasswordChecker;
 use crate::bus::Bus;
@@ -28,7 +29,6 @@ use crate::hub::Hub;
 use crate::routing_actor::{ClusterRole, Routing};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
-use crate::api::admin;
 use crate::{api, assets, demo, gateway, headers, seed, telemetry};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -134,14 +134,13 @@ impl Server {
         let bus = Bus::connect(&config.cluster.bus_url, &node).await?;
         let cluster = bus.is_shared().then(|| ClusterRole { node: node.clone(), lease: config.cluster.lease() });
         let hub = Hub::new(bus, shutdown.clone()).await.context("listening on the bus")?;
-        let engine_config =
-            EngineConfig {
-                offer_timeout_ms: config.routing.offer_timeout_secs * 1000,
-                abandon_after_ms: config.routing.abandon_after_secs * 1000,
-                sticky_ms: config.routing.sticky_secs * 1000,
-                default_handle_ms: config.routing.default_handle_secs * 1000,
-                ..EngineConfig::default()
-            };
+        let engine_config = EngineConfig {
+            offer_timeout_ms: config.routing.offer_timeout_secs * 1000,
+            abandon_after_ms: config.routing.abandon_after_secs * 1000,
+            sticky_ms: config.routing.sticky_secs * 1000,
+            default_handle_ms: config.routing.default_handle_secs * 1000,
+            ..EngineConfig::default()
+        };
         let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
         let state = AppState {
             admission: Admission::new(&config.limits),

@@ -45,7 +45,8 @@ pub async fn directory() -> Result<protocol::agent::Directory, ApiError> {
 
 /// A GET answered with JSON.
 pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path).credentials(RequestCredentials::SameOrigin).header("Accept", "application/json").send().await.map_err(|_| ApiError::Network)?;
+    let response =
+        Request::get(path).credentials(RequestCredentials::SameOrigin).header("Accept", "application/json").send().await.map_err(|_| ApiError::Network)?;
     match response.status() {
         200 => response.json::<T>().await.map_err(|_| ApiError::Network),
         401 => Err(ApiError::Unauthorized),

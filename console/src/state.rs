@@ -538,7 +538,12 @@ mod tests {
     #[test]
     fn welcome_sets_agent_and_presence_and_clears_offers() {
         let mut s = welcomed();
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None } }, 0);
+        s.apply(
+            AgentEvent::Offer {
+                offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None },
+            },
+            0,
+        );
         assert_eq!(s.offers.len(), 1);
         s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Away, away_reason: String::new() }, 10);
         assert_eq!(s.presence, Some(Presence::Away));
@@ -570,7 +575,19 @@ mod tests {
     fn accepting_an_offer_selects_the_chat_when_it_arrives() {
         let mut s = with_chat(c(1));
         assert_eq!(s.selected, Some(c(1)), "the first chat is selected by itself");
-        s.apply(AgentEvent::Offer { offer: Offer { conversation_id: c(2), visitor: card(), preview: String::new(), expires_in_ms: 1_000, queue_name: String::new(), transfer: None } }, 0);
+        s.apply(
+            AgentEvent::Offer {
+                offer: Offer {
+                    conversation_id: c(2),
+                    visitor: card(),
+                    preview: String::new(),
+                    expires_in_ms: 1_000,
+                    queue_name: String::new(),
+                    transfer: None,
+                },
+            },
+            0,
+        );
         s.accepting(c(2));
         assert!(s.offers[0].accepting);
         s.apply(AgentEvent::Conversation { conversation: summary(c(2), ConversationStatus::Active) }, 0);

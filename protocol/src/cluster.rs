@@ -25,32 +25,68 @@ pub type NodeName = String;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RoutingInput {
     /// The agent set themselves available (or their settings changed).
-    AgentAvailable { agent: AgentId },
+    AgentAvailable {
+        agent: AgentId,
+    },
     /// The agent set themselves away or offline, closed their last console,
     /// or was disabled.
-    AgentUnavailable { agent: AgentId },
+    AgentUnavailable {
+        agent: AgentId,
+    },
     /// A new conversation asks for an agent.
-    Enqueue { conversation: ConversationId },
-    Accept { conversation: ConversationId, agent: AgentId },
-    Decline { conversation: ConversationId, agent: AgentId },
+    Enqueue {
+        conversation: ConversationId,
+    },
+    Accept {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Decline {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     /// The agent takes a conversation from a manual queue's list.
-    Pick { conversation: ConversationId, agent: AgentId },
-    Transfer { conversation: ConversationId, agent: AgentId, to: TransferTarget, note: String },
-    WrapUp { conversation: ConversationId, agent: AgentId, code: String },
+    Pick {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Transfer {
+        conversation: ConversationId,
+        agent: AgentId,
+        to: TransferTarget,
+        note: String,
+    },
+    WrapUp {
+        conversation: ConversationId,
+        agent: AgentId,
+        code: String,
+    },
     /// The conversation ended.
-    Release { conversation: ConversationId },
+    Release {
+        conversation: ConversationId,
+    },
     /// The visitor of a waiting conversation is back.
-    VisitorReturned { conversation: ConversationId },
+    VisitorReturned {
+        conversation: ConversationId,
+    },
     /// The visitor's last connection on the sending node closed; the owner
     /// checks the other nodes' heartbeats before believing they are gone.
-    VisitorLeft { conversation: ConversationId, visitor: VisitorId },
+    VisitorLeft {
+        conversation: ConversationId,
+        visitor: VisitorId,
+    },
     /// The visitor wrote while waiting: the offer's preview changed.
-    RefreshOffer { conversation: ConversationId },
+    RefreshOffer {
+        conversation: ConversationId,
+    },
     /// Queues, skills or teams changed: routing reads them again.
     Reconfigure,
     /// An agent opened a conversation of their own (a follow-up to a left
     /// message): it counts against their capacity.
-    Adopt { conversation: ConversationId, agent: AgentId },
+    Adopt {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
 }
 
 /// What the routing owner tells every node, about once a second.

@@ -60,7 +60,14 @@ fn main() {
     let mut handled: Vec<ConversationId> = Vec::new();
     let arrive = |engine: &mut Engine, now: u64, n: &mut i64, rng: &mut Rng| {
         *n += 1;
-        let arrival = Arrival { conversation: ConversationId(*n), queue: QueueId(rng.below(SKILLS as u64) as i64), channel: Channel::Chat, priority: (rng.below(10) == 0) as i32, entered_at: now, sticky: None };
+        let arrival = Arrival {
+            conversation: ConversationId(*n),
+            queue: QueueId(rng.below(SKILLS as u64) as i64),
+            channel: Channel::Chat,
+            priority: (rng.below(10) == 0) as i32,
+            entered_at: now,
+            sticky: None,
+        };
         engine.handle(now, Event::Enqueue(arrival))
     };
     while engine.queue_len() < WAITING {
@@ -103,7 +110,14 @@ fn main() {
         }
         // A visitor arrives, and one waiting gives up.
         next_conversation += 1;
-        let arrival = Arrival { conversation: ConversationId(next_conversation), queue: QueueId(rng.below(SKILLS as u64) as i64), channel: Channel::Chat, priority: 0, entered_at: now, sticky: None };
+        let arrival = Arrival {
+            conversation: ConversationId(next_conversation),
+            queue: QueueId(rng.below(SKILLS as u64) as i64),
+            channel: Channel::Chat,
+            priority: 0,
+            entered_at: now,
+            sticky: None,
+        };
         timed(&mut engine, now, Event::Enqueue(arrival), &mut decisions);
         let gone = ConversationId(1 + rng.below(next_conversation as u64) as i64);
         timed(&mut engine, now, Event::Release { conversation: gone }, &mut decisions);

@@ -236,7 +236,13 @@ impl Engine {
     }
 
     fn configure_queue(&mut self, id: QueueId, spec: QueueSpec) {
-        let queue = self.queues.entry(id).or_insert_with(|| Queue { spec: spec.clone(), line: Line::default(), pool: Pool::default(), handle_times: VecDeque::new(), turn: 0 });
+        let queue = self.queues.entry(id).or_insert_with(|| Queue {
+            spec: spec.clone(),
+            line: Line::default(),
+            pool: Pool::default(),
+            handle_times: VecDeque::new(),
+            turn: 0,
+        });
         queue.spec = spec;
         // Rebuild the queue's pool: the strategy or the skills may have
         // changed every member's key or group.
@@ -359,7 +365,19 @@ impl Engine {
         let queue_id = arrival.queue;
         self.waiting.insert(
             conversation,
-            Waiting { arrival, place, joined_at: now, level: 0, relax_at: None, max_wait_at, offer: None, hold, gone_since: None, passed: BTreeSet::new(), hops },
+            Waiting {
+                arrival,
+                place,
+                joined_at: now,
+                level: 0,
+                relax_at: None,
+                max_wait_at,
+                offer: None,
+                hold,
+                gone_since: None,
+                passed: BTreeSet::new(),
+                hops,
+            },
         );
         self.set_level(conversation, now);
         if let Some(at) = max_wait_at {
@@ -586,6 +604,6 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod props;
+#[cfg(test)]
+mod tests;

@@ -63,12 +63,20 @@ pub struct Arrival {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A queue was created or changed (or opened or closed for the day).
-    ConfigureQueue { queue: QueueId, spec: QueueSpec },
+    ConfigureQueue {
+        queue: QueueId,
+        spec: QueueSpec,
+    },
     /// The agent is ready for conversations of their queues.
-    AgentAvailable { agent: AgentId, profile: AgentProfile },
+    AgentAvailable {
+        agent: AgentId,
+        profile: AgentProfile,
+    },
     /// The agent went away, offline or lost their last connection. Offers
     /// they hold go back to the queue; chats they have stay theirs.
-    AgentUnavailable { agent: AgentId },
+    AgentUnavailable {
+        agent: AgentId,
+    },
     /// A conversation asks for an agent.
     Enqueue(Arrival),
     /// After a restart: this conversation was waiting. It takes its place
@@ -77,23 +85,49 @@ pub enum Event {
     Requeue(Arrival),
     /// After a restart: this conversation is already being handled by
     /// `agent`, so it counts against the agent's capacity.
-    Restore { conversation: ConversationId, agent: AgentId, queue: QueueId, channel: Channel },
-    Accept { conversation: ConversationId, agent: AgentId },
-    Decline { conversation: ConversationId, agent: AgentId },
+    Restore {
+        conversation: ConversationId,
+        agent: AgentId,
+        queue: QueueId,
+        channel: Channel,
+    },
+    Accept {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Decline {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     /// An agent took a waiting conversation of a manual-pick queue.
-    Pick { conversation: ConversationId, agent: AgentId },
+    Pick {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     /// The agent hands the conversation on.
-    Transfer { conversation: ConversationId, agent: AgentId, to: Target },
+    Transfer {
+        conversation: ConversationId,
+        agent: AgentId,
+        to: Target,
+    },
     /// The conversation ended, queued or not. A handled one enters its
     /// queue's after-contact work, if the queue has some.
-    Release { conversation: ConversationId },
+    Release {
+        conversation: ConversationId,
+    },
     /// The agent finished the conversation's after-contact work.
-    WrapUp { conversation: ConversationId },
+    WrapUp {
+        conversation: ConversationId,
+    },
     /// The visitor's last connection closed while the conversation waits.
     /// Unless they come back in time, it is abandoned.
-    VisitorLeft { conversation: ConversationId },
+    VisitorLeft {
+        conversation: ConversationId,
+    },
     /// A connection of the visitor is open again.
-    VisitorReturned { conversation: ConversationId },
+    VisitorReturned {
+        conversation: ConversationId,
+    },
     /// Time passed; whatever deadline is reached takes effect.
     Tick,
 }

@@ -436,6 +436,19 @@ mod tests {
         c.apply(welcome(None));
         assert_eq!(c.error, None);
     }
+
+    #[test]
+    fn a_message_left_is_thanked_until_another_conversation_starts() {
+        let mut c = chat();
+        let mut closed = conversation(1, ConversationStatus::Ended);
+        closed.unavailable = Some(protocol::visitor::Unavailable::Closed);
+        c.apply(VisitorEvent::Conversation { conversation: closed });
+        assert!(!c.message_left);
+        c.apply(VisitorEvent::MessageLeft);
+        assert!(c.message_left);
+        c.apply(VisitorEvent::Conversation { conversation: conversation(2, ConversationStatus::Queued) });
+        assert!(!c.message_left);
+    }
 }
 
 #[cfg(test)]
@@ -476,18 +489,5 @@ mod paging_tests {
         assert_eq!((c.first_seq(), c.last_seq(), c.messages.len()), (1, 100, 100));
         assert!(!c.has_older());
         assert_eq!(c.load_older(), None, "nothing before the first message");
-    }
-
-    #[test]
-    fn a_message_left_is_thanked_until_another_conversation_starts() {
-        let mut c = chat();
-        let mut closed = conversation(1, ConversationStatus::Ended);
-        closed.unavailable = Some(protocol::visitor::Unavailable::Closed);
-        c.apply(VisitorEvent::Conversation { conversation: closed });
-        assert!(!c.message_left);
-        c.apply(VisitorEvent::MessageLeft);
-        assert!(c.message_left);
-        c.apply(VisitorEvent::Conversation { conversation: conversation(2, ConversationStatus::Queued) });
-        assert!(!c.message_left);
     }
 }

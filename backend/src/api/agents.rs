@@ -3,8 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use protocol::agent::Role;
-use protocol::{AgentId, ErrorCode};
 use protocol::cluster::RoutingInput;
+use protocol::{AgentId, ErrorCode};
 
 use crate::auth::SignedIn;
 use crate::extract::FromConsole;

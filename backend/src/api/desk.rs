@@ -54,7 +54,12 @@ pub async fn left_messages(State(state): State<AppState>, SignedIn(session): Sig
 /// `POST /api/v1/left-messages/{id}/answer`: the agent takes the message
 /// up. It opens as a chat of theirs with the visitor, the message first,
 /// which the visitor sees in the widget (now or on their next visit).
-pub async fn answer_left_message(State(state): State<AppState>, _: FromConsole, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<ConversationId>, Refusal> {
+pub async fn answer_left_message(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<ConversationId>, Refusal> {
     let agent = session.agent.info.id;
     let message = state.store.left_message(id).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such message"))?;
     if !sites_of(&state, &session).await?.contains(&message.site_id) {
@@ -77,7 +82,8 @@ pub async fn answer_left_message(State(state): State<AppState>, _: FromConsole, 
     };
     let client_id = ClientId::parse(format!("left-{id}")).map_err(Refusal::internal)?;
     let text = MessageText::parse(message.text.clone()).map_err(Refusal::internal)?;
-    let new = NewMessage { conversation_id: conversation, client_id, author: protocol::Author::Visitor, author_name: message.name.clone(), agent_id: None, text };
+    let new =
+        NewMessage { conversation_id: conversation, client_id, author: protocol::Author::Visitor, author_name: message.name.clone(), agent_id: None, text };
     state.store.append_message(new).await?;
     state.routing.send(RoutingInput::Adopt { conversation, agent }).await?;
     if let Some(c) = state.store.conversation(conversation).await? {

@@ -14,7 +14,7 @@ mod widget;
 
 pub use agents::disable_agent;
 pub use desk::{answer_left_message, directory, left_messages};
-pub use supervisor::{overview, report};
 pub use health::healthz;
 pub use session::{login, logout, me};
+pub use supervisor::{overview, report};
 pub use widget::widget_boot;

@@ -7,22 +7,22 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
 use protocol::agent::AgentEvent;
+use protocol::cluster::RoutingInput;
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
 use protocol::{
     AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, HISTORY_PAGE, PROTOCOL_VERSION,
 };
-use protocol::cluster::RoutingInput;
 use tracing::field::Empty;
 
 use super::serve::{upgrade, Endpoint, Welcome};
 use super::typing::Side;
 use super::{clip, clip_page};
 use crate::admission::ConnectionPermit;
+use crate::entry;
 use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::entry;
 use crate::store::{ConversationRecord, EndReason, Entry, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
 
 /// Longest locale tag kept.

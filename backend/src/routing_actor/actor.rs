@@ -114,7 +114,8 @@ impl Actor {
         for c in actor.store.conversations_with_status(ConversationStatus::Queued).await? {
             let (id, visitor) = (c.id, c.visitor_id);
             let Some(queue) = actor.queue_or_default(&c).await? else { continue };
-            let arrival = Arrival { conversation: id, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
+            let arrival =
+                Arrival { conversation: id, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
             actor.apply(Event::Requeue(arrival)).await;
             // After a restart nobody is connected yet: each waiting visitor
             // has the usual time to come back before counting as abandoned.
@@ -136,11 +137,27 @@ impl Actor {
 
     /// The conversation's queue; its site's default queue if its own was
     /// removed.
-    async fn queue_or_default(&self, c: &ConversationRecord) -> Result<Option<QueueId>> {
+    async fn queue_or_default(&mut self, c: &ConversationRecord) -> Result<Option<QueueId>> {
+        if let Some(q) = c.queue_id {
+            self.know_queues(&[q]).await?;
+        }
         match c.queue_id.filter(|q| self.queues.contains_key(q)) {
             Some(q) => Ok(Some(q)),
-            None => Ok(Some(self.store.default_queue(c.site_id).await?)),
+            None => {
+                let q = self.store.default_queue(c.site_id).await?;
+                self.know_queues(&[q]).await?;
+                Ok(Some(q))
+            }
         }
+    }
+
+    /// Reads the queues again when one of these is new to routing (a site
+    /// or queue created by the command line, or on another node).
+    async fn know_queues(&mut self, queues: &[QueueId]) -> Result<()> {
+        if queues.iter().any(|q| !self.queues.contains_key(q)) {
+            self.load_queues().await?;
+        }
+        Ok(())
     }
 
     /// Reads every queue and tells the engine how each is configured and
@@ -163,6 +180,7 @@ impl Actor {
     async fn make_available_if_so(&mut self, id: AgentId) -> Result<()> {
         self.looked_up.insert(id, self.now());
         if let Some(profile) = setup::available_profile(&self.store, id).await? {
+            self.know_queues(&profile.queues).await?;
             self.apply(Event::AgentAvailable { agent: id, profile }).await;
         }
         Ok(())

@@ -37,8 +37,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use protocol::cluster::Heartbeat;
-use protocol::{ConversationId, ErrorCode, SiteId, VisitorId};
 use protocol::cluster::RoutingInput;
+use protocol::{ConversationId, ErrorCode, SiteId, VisitorId};
 use routing::EngineConfig;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;

@@ -256,7 +256,8 @@ impl Store {
         if let Some(conversation) = self.open_conversation(visitor).await? {
             return Ok(Started { conversation, created: false });
         }
-        let sql = "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at, queue_id, priority, entered_at)
+        let sql =
+            "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at, queue_id, priority, entered_at)
              VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $6) RETURNING id";
         let inserted: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => {
             sqlx::query_scalar(sql)
@@ -412,7 +413,9 @@ mod tests {
         let (visitor, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
         let starts = (0..8).map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap() })
+            tokio::spawn(async move {
+                store.start_conversation(site.id, visitor.id, &PreChat::default(), store.default_entry(site.id).await.unwrap()).await.unwrap()
+            })
         });
         let mut ids = Vec::new();
         let mut created = 0;

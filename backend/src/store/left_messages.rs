@@ -102,9 +102,18 @@ impl Store {
     /// Opens a conversation with the visitor that is the agent's from the
     /// start: a follow-up the agent begins. Fails with `Duplicate` while the
     /// visitor has another open conversation.
-    pub async fn open_follow_up(&self, site: SiteId, visitor: VisitorId, queue: Option<QueueId>, agent: AgentId, name: &str, email: &str) -> Result<ConversationId> {
+    pub async fn open_follow_up(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+        queue: Option<QueueId>,
+        agent: AgentId,
+        name: &str,
+        email: &str,
+    ) -> Result<ConversationId> {
         let now = now_ms();
-        let sql = "INSERT INTO conversations (site_id, visitor_id, status, agent_id, prechat_name, prechat_email, created_at, answered_at, queue_id, entered_at)
+        let sql =
+            "INSERT INTO conversations (site_id, visitor_id, status, agent_id, prechat_name, prechat_email, created_at, answered_at, queue_id, entered_at)
                    VALUES ($1, $2, 'active', $3, $4, $5, $6, $6, $7, $6) RETURNING id";
         let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
             .bind(site.get())

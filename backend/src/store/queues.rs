@@ -107,7 +107,8 @@ impl Store {
 
     pub async fn create_queue(&self, config: &QueueConfig) -> Result<Queue> {
         let sql = "INSERT INTO queues (site_id, name, created_at) VALUES ($1, $2, $3) RETURNING id";
-        let id: i64 = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(config.site_id.get()).bind(config.name.trim()).bind(now_ms()).fetch_one(pool).await?);
+        let id: i64 =
+            on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(config.site_id.get()).bind(config.name.trim()).bind(now_ms()).fetch_one(pool).await?);
         self.update_queue(QueueId(id), config).await
     }
 
@@ -161,7 +162,14 @@ impl Store {
         let rows: Vec<RuleRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(site.get()).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|r| EntryRule { queue_id: QueueId(r.queue_id), url_pattern: r.url_pattern, topic: r.topic, language: r.language, tier: r.tier, country: r.country })
+            .map(|r| EntryRule {
+                queue_id: QueueId(r.queue_id),
+                url_pattern: r.url_pattern,
+                topic: r.topic,
+                language: r.language,
+                tier: r.tier,
+                country: r.country,
+            })
             .collect())
     }
 

@@ -36,7 +36,13 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(at, c, kind, queue, agent)| {
-                Some(Step { at: at.max(0) as u64, conversation: ConversationId(c), kind: step_kind(&kind)?, queue: queue.map(QueueId), agent: agent.map(AgentId) })
+                Some(Step {
+                    at: at.max(0) as u64,
+                    conversation: ConversationId(c),
+                    kind: step_kind(&kind)?,
+                    queue: queue.map(QueueId),
+                    agent: agent.map(AgentId),
+                })
             })
             .collect())
     }

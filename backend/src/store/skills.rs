@@ -17,7 +17,8 @@ impl Store {
 
     pub async fn create_skill(&self, name: &str) -> Result<SkillId> {
         let sql = "INSERT INTO skills (name, created_at) VALUES ($1, $2) RETURNING id";
-        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(name.trim()).bind(now_ms()).fetch_one(pool).await);
+        let id: std::result::Result<i64, sqlx::Error> =
+            on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(name.trim()).bind(now_ms()).fetch_one(pool).await);
         match id {
             Ok(id) => Ok(SkillId(id)),
             Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate("a skill with that name")),
@@ -82,7 +83,8 @@ impl Store {
 
     pub async fn create_team(&self, config: &TeamConfig) -> Result<TeamId> {
         let sql = "INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id";
-        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(config.name.trim()).bind(now_ms()).fetch_one(pool).await);
+        let id: std::result::Result<i64, sqlx::Error> =
+            on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(config.name.trim()).bind(now_ms()).fetch_one(pool).await);
         let id = match id {
             Ok(id) => TeamId(id),
             Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a team with that name")),

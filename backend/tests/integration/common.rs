@@ -446,8 +446,8 @@ pub async fn available_agent(server: &impl Endpoint) -> anyhow::Result<AgentClie
 pub async fn available_agent_as(server: &impl Endpoint, email: &str, password: &str) -> anyhow::Result<AgentClient> {
     let cookie = login(server, email, password).await?;
     let mut agent = agent_with_seqs(server, &cookie, vec![]).await?;
-    agent.send(&AgentFrame::SetPresence { presence: Presence::Available }).await?;
-    agent.recv_until("the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available })).await?;
+    agent.send(&AgentFrame::SetPresence { presence: Presence::Available, reason: String::new() }).await?;
+    agent.recv_until("the presence change", |e| matches!(e, AgentEvent::Presence { presence: Presence::Available, .. })).await?;
     Ok(agent)
 }
 

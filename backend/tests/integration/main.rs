@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod acd;
 mod bad_frames;
 mod binary;
 mod chat;

@@ -30,8 +30,8 @@ async fn logging_out_closes_that_sessions_consoles_and_only_those() -> anyhow::R
     assert_eq!(refused_upgrade_status(&server.ws_url("/ws/v1/agent"), &[("origin", &server.console_origin()), ("cookie", &laptop)]).await?, 401);
 
     // The other login still works.
-    on_phone.send(&AgentFrame::SetPresence { presence: Presence::Away }).await?;
-    on_phone.recv_until("the presence", |e| matches!(e, AgentEvent::Presence { presence: Presence::Away })).await?;
+    on_phone.send(&AgentFrame::SetPresence { presence: Presence::Away, reason: String::new() }).await?;
+    on_phone.recv_until("the presence", |e| matches!(e, AgentEvent::Presence { presence: Presence::Away, .. })).await?;
     server.shutdown().await;
     Ok(())
 }

@@ -47,7 +47,7 @@ async fn agents_are_offered_only_their_own_sites_visitors() -> anyhow::Result<()
     assert!(leaked.is_err(), "Olga was offered the demo shop's visitor");
 
     // Whether anybody is there is per site too.
-    olga.send(&protocol::agent::AgentFrame::SetPresence { presence: protocol::agent::Presence::Away }).await?;
+    olga.send(&protocol::agent::AgentFrame::SetPresence { presence: protocol::agent::Presence::Away, reason: String::new() }).await?;
     olga.recv_until("away", |e| matches!(e, AgentEvent::Presence { .. })).await?;
     assert!(agents_online(&server).await?, "the demo shop still has Mei");
     server.shutdown().await;

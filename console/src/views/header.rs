@@ -69,7 +69,8 @@ fn PresenceSelect() -> impl IntoView {
 
 /// Reasons an agent gives for being away, stored with the state change
 /// so supervisors and reports see them.
-const REASONS: [(&str, Key); 4] = [("break", Key::ReasonBreak), ("lunch", Key::ReasonLunch), ("meeting", Key::ReasonMeeting), ("training", Key::ReasonTraining)];
+const REASONS: [(&str, Key); 4] =
+    [("break", Key::ReasonBreak), ("lunch", Key::ReasonLunch), ("meeting", Key::ReasonMeeting), ("training", Key::ReasonTraining)];
 
 /// While away: why. While away because an offer lapsed: the notice, and
 /// the way back.

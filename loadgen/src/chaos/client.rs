@@ -275,7 +275,7 @@ impl Visitor {
             }
             VisitorEvent::Error { error } => self.report.problems.push(format!("error frame: {:?} {}", error.code, error.message)),
             VisitorEvent::Reconnect { after_ms } => return Next::Reconnect(Duration::from_millis(u64::from(after_ms))),
-            VisitorEvent::Typing { .. } | VisitorEvent::Read { .. } => {}
+            VisitorEvent::Typing { .. } | VisitorEvent::Read { .. } | VisitorEvent::MessageLeft => {}
         }
         Next::Continue
     }

@@ -44,15 +44,13 @@ fn event() -> impl Strategy<Value = Event> {
     let queues = proptest::sample::subsequence(QUEUES.to_vec(), 1..=4);
     let level = proptest::option::of(1u8..=5);
     let channel = prop_oneof![4 => Just(Channel::Chat), 1 => Just(Channel::Callback)];
-    let profile = (1u32..4, level, queues).prop_map(|(capacity, billing, queues)| AgentProfile { capacity, skills: billing.map(|l| (BILLING, l)).into_iter().collect(), queues });
-    let arrival = (conv.clone(), queue.clone(), channel, 0i32..3, proptest::option::of(agent.clone())).prop_map(|(conversation, queue, channel, priority, sticky)| Arrival {
-        conversation,
-        queue,
-        channel,
-        priority,
-        entered_at: 0,
-        sticky,
+    let profile = (1u32..4, level, queues).prop_map(|(capacity, billing, queues)| AgentProfile {
+        capacity,
+        skills: billing.map(|l| (BILLING, l)).into_iter().collect(),
+        queues,
     });
+    let arrival = (conv.clone(), queue.clone(), channel, 0i32..3, proptest::option::of(agent.clone()))
+        .prop_map(|(conversation, queue, channel, priority, sticky)| Arrival { conversation, queue, channel, priority, entered_at: 0, sticky });
     let target = prop_oneof![agent.clone().prop_map(Target::Agent), queue.prop_map(Target::Queue)];
     prop_oneof![
         3 => (agent.clone(), profile).prop_map(|(agent, profile)| Event::AgentAvailable { agent, profile }),
@@ -86,7 +84,9 @@ fn stamped(now: Millis, event: Event) -> Event {
 /// Every index, rebuilt from the state it summarises, must be what the
 /// engine keeps; loads, offers and handling must agree on both sides.
 fn check_invariants(e: &Engine) {
-    let cost = |c: &ConversationId| e.waiting.get(c).map(|w| w.arrival.channel).or_else(|| e.handling.get(c).map(|h| h.arrival.channel)).map_or(0, |ch| e.config.cost(ch));
+    let cost = |c: &ConversationId| {
+        e.waiting.get(c).map(|w| w.arrival.channel).or_else(|| e.handling.get(c).map(|h| h.arrival.channel)).map_or(0, |ch| e.config.cost(ch))
+    };
     for (id, ag) in &e.agents {
         assert_eq!(ag.load, ag.offers.iter().chain(&ag.handling).map(cost).sum::<u32>(), "agent {id}'s load");
         assert!(ag.offers.is_empty() || ag.available, "agent {id} holds offers while unavailable");

@@ -166,7 +166,11 @@ fn a_manual_queue_offers_nothing_and_agents_pick() {
     e.handle(0, available(1, 1));
     assert_eq!(e.handle(1, enqueue_at(1, 1)), vec![queued(1, 1)]);
     e.handle(2, enqueue_at(2, 2));
-    assert_eq!(e.handle(3, Event::Pick { conversation: c(2), agent: a(1) }), vec![Decision::Assign { conversation: c(2), agent: a(1) }], "any place in the list");
+    assert_eq!(
+        e.handle(3, Event::Pick { conversation: c(2), agent: a(1) }),
+        vec![Decision::Assign { conversation: c(2), agent: a(1) }],
+        "any place in the list"
+    );
     assert_eq!(e.handle(4, Event::Pick { conversation: c(1), agent: a(1) }), vec![Decision::RefuseAccept { conversation: c(1), agent: a(1) }], "no room left");
     assert_eq!(e.handle(5, Event::Pick { conversation: c(1), agent: a(2) }), vec![Decision::RefuseAccept { conversation: c(1), agent: a(2) }], "not available");
 }
@@ -190,7 +194,11 @@ fn accepting_an_offer_you_do_not_hold_is_refused() {
     e.handle(1, enqueue_at(1, 1));
     assert_eq!(e.handle(2, Event::Accept { conversation: c(1), agent: a(2) }), vec![Decision::RefuseAccept { conversation: c(1), agent: a(2) }]);
     assert_eq!(e.handle(3, Event::Accept { conversation: c(1), agent: a(1) }), vec![Decision::Assign { conversation: c(1), agent: a(1) }]);
-    assert_eq!(e.handle(4, Event::Accept { conversation: c(1), agent: a(1) }), vec![Decision::RefuseAccept { conversation: c(1), agent: a(1) }], "assigned once");
+    assert_eq!(
+        e.handle(4, Event::Accept { conversation: c(1), agent: a(1) }),
+        vec![Decision::RefuseAccept { conversation: c(1), agent: a(1) }],
+        "assigned once"
+    );
 }
 
 #[test]
@@ -384,12 +392,22 @@ fn a_transfer_to_an_agent_is_held_for_them_and_goes_to_the_queue_if_they_decline
 fn beyond_its_limits_a_conversation_overflows_or_falls_back() {
     let mut e = engine();
     let small = QueueId(5);
-    e.handle(0, Event::ConfigureQueue { queue: small, spec: QueueSpec { max_len: Some(1), max_wait_ms: Some(1_000), overflow: Some(GENERAL), ..QueueSpec::open_to_all(SHOP) } });
+    e.handle(
+        0,
+        Event::ConfigureQueue {
+            queue: small,
+            spec: QueueSpec { max_len: Some(1), max_wait_ms: Some(1_000), overflow: Some(GENERAL), ..QueueSpec::open_to_all(SHOP) },
+        },
+    );
     assert_eq!(e.handle(1, Event::Enqueue(arrival(1, small, 1))), vec![Decision::Queued { conversation: c(1), queue: small, position: 1 }]);
     let ds = e.handle(2, Event::Enqueue(arrival(2, small, 2)));
     assert_eq!(ds, vec![Decision::Overflow { conversation: c(2), from: small, to: GENERAL, why: Beyond::Full }, queued(2, 1)]);
     let ds = e.handle(1_001, Event::Tick);
-    assert_eq!(ds, vec![Decision::Overflow { conversation: c(1), from: small, to: GENERAL, why: Beyond::WaitedTooLong }, queued(1, 1)], "it keeps its first entry, ahead of 2");
+    assert_eq!(
+        ds,
+        vec![Decision::Overflow { conversation: c(1), from: small, to: GENERAL, why: Beyond::WaitedTooLong }, queued(1, 1)],
+        "it keeps its first entry, ahead of 2"
+    );
 
     // A closed queue without overflow offers its fallback.
     let closed = QueueSpec { open: false, ..QueueSpec::open_to_all(SHOP) };

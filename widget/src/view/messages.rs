@@ -51,7 +51,9 @@ pub fn log(s: Signals) -> impl IntoView {
     // Drawn again only when it changes, so what the visitor types in the
     // form survives everything else that happens meanwhile.
     let unavailable = Memo::new(move |_| {
-        state.with(|c| c.conversation.as_ref().filter(|conv| conv.status == ConversationStatus::Ended).and_then(|conv| conv.unavailable).map(|why| (why, c.message_left)))
+        state.with(|c| {
+            c.conversation.as_ref().filter(|conv| conv.status == ConversationStatus::Ended).and_then(|conv| conv.unavailable).map(|why| (why, c.message_left))
+        })
     });
     let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
 

@@ -7,14 +7,17 @@ mod people;
 mod queues;
 mod sites;
 
-pub use people::{accept_invitation, create_agent, create_skill, create_team, delete_skill, delete_team, list_agents, list_skills, list_teams, update_agent, update_skill, update_team};
+pub use people::{
+    accept_invitation, create_agent, create_skill, create_team, delete_skill, delete_team, list_agents, list_skills, list_teams, update_agent, update_skill,
+    update_team,
+};
 pub use queues::{create_queue, delete_queue, entry_rules, list_queues, set_entry_rules, update_queue};
 pub use sites::{create_site, list_sites, update_site};
 
-use axum::extract::State;
-use axum::Json;
 use axum::extract::FromRequestParts;
+use axum::extract::State;
 use axum::http::request::Parts;
+use axum::Json;
 use protocol::admin::AuditEntry;
 use protocol::ErrorCode;
 

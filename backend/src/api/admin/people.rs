@@ -67,7 +67,8 @@ pub async fn create_agent(State(state): State<AppState>, admin: Admin, Json(c): 
     let password = if invite { crate::store::new_token() } else { c.password.clone() };
     check_password(&password)?;
     let hash = state.passwords.hash(password).await?;
-    let created = state.store.create_agent(NewAgent { email: &c.email, name: &n, role: c.role, password_hash: &hash, capacity: c.capacity, sites: &c.sites }).await?;
+    let created =
+        state.store.create_agent(NewAgent { email: &c.email, name: &n, role: c.role, password_hash: &hash, capacity: c.capacity, sites: &c.sites }).await?;
     state.store.set_agent_skills(created.info.id, &c.skills).await?;
     let link = if invite { Some(format!("/?invitation={}", state.store.invite(created.info.id).await?)) } else { None };
     admin.audit(&state, "create agent", &c.email, if invite { "invited" } else { "password set" }).await?;
@@ -86,7 +87,8 @@ pub async fn update_agent(State(state): State<AppState>, admin: Admin, Path(id):
         check_password(&c.password)?;
         Some(state.passwords.hash(c.password.clone()).await?)
     };
-    let change = AgentChange { name: &n, email: &c.email, role: c.role, capacity: c.capacity, sites: &c.sites, password_hash: hash.as_deref(), disabled: c.disabled };
+    let change =
+        AgentChange { name: &n, email: &c.email, role: c.role, capacity: c.capacity, sites: &c.sites, password_hash: hash.as_deref(), disabled: c.disabled };
     state.store.update_agent(id, change).await?;
     state.store.set_agent_skills(id, &c.skills).await?;
     let detail = format!("role {}, capacity {}, {} skills{}", c.role.as_str(), c.capacity, c.skills.len(), if c.disabled { ", disabled" } else { "" });

@@ -102,7 +102,12 @@ pub async fn entry_rules(State(state): State<AppState>, _: Admin, Path(site): Pa
 
 /// `PUT /api/v1/admin/sites/{id}/entry-rules`: replaces the site's rules,
 /// in order; each must name a queue of the site.
-pub async fn set_entry_rules(State(state): State<AppState>, admin: Admin, Path(site): Path<i64>, Json(rules): Json<Vec<EntryRule>>) -> Result<Json<Vec<EntryRule>>, Refusal> {
+pub async fn set_entry_rules(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(site): Path<i64>,
+    Json(rules): Json<Vec<EntryRule>>,
+) -> Result<Json<Vec<EntryRule>>, Refusal> {
     let site = SiteId(site);
     if rules.len() > 100 {
         return Err(invalid("at most 100 entry rules per site"));
