@@ -55,6 +55,31 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, A
     }
 }
 
+/// A call with a JSON body (or none) answered with JSON (or nothing);
+/// a refusal carries the server's reason, to show as it is.
+pub async fn send_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(method: &str, path: &str, body: Option<&B>) -> Result<T, String> {
+    let builder = match method {
+        "POST" => Request::post(path),
+        "PUT" => Request::put(path),
+        "DELETE" => Request::delete(path),
+        _ => Request::get(path),
+    }
+    .credentials(RequestCredentials::SameOrigin)
+    .header("Accept", "application/json");
+    let request = match body {
+        Some(body) => builder.json(body).map_err(|e| e.to_string())?,
+        None => builder.build().map_err(|e| e.to_string())?,
+    };
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        let reason = serde_json::from_str::<protocol::ErrorBody>(&text).map(|e| e.message).unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(reason);
+    }
+    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|e| e.to_string())
+}
+
 /// `POST /api/v1/logout`. Failure is not reported: the console forgets the
 /// session either way, and the cookie expires on its own.
 pub async fn logout() {

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod live;
 pub mod state;
 pub mod views;
+pub mod words;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

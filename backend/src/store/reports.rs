@@ -7,6 +7,10 @@ use routing::report::{Staffing, StateChange, Step, StepKind};
 use super::db::on_db;
 use super::{AgentState, Result, Store};
 
+/// One recorded step: when, which conversation, what, in which queue, by
+/// which agent.
+type StepRow = (i64, i64, String, Option<i64>, Option<i64>);
+
 /// The record's kinds as report steps; kinds the reports do not read (a
 /// left message, a follow-up) are skipped.
 fn step_kind(kind: &str) -> Option<StepKind> {
@@ -32,7 +36,7 @@ impl Store {
         let sql = "SELECT e.at, e.conversation_id, e.kind, e.queue_id, e.agent_id FROM conversation_events e
                    WHERE e.conversation_id IN (SELECT DISTINCT conversation_id FROM conversation_events WHERE at >= $1 AND at < $2)
                    ORDER BY e.conversation_id, e.id";
-        let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(from).bind(to).fetch_all(pool).await?);
+        let rows: Vec<StepRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(from).bind(to).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .filter_map(|(at, c, kind, queue, agent)| {

@@ -11,7 +11,11 @@ use super::details::Details;
 use super::header::Header;
 use super::login::Login;
 use super::offers::Offers;
-use super::{ctx, Ctx};
+use super::admin::AdminScreen;
+use super::floor::Floor;
+use super::left_messages::LeftMessages;
+use super::nav::Nav;
+use super::{ctx, Ctx, Section};
 use crate::i18n::{Key, Lang};
 use crate::live::{Auth, Link, Live};
 
@@ -29,7 +33,7 @@ enum Screen {
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
     let live = Live::new();
-    provide_context(Ctx { live, lang });
+    provide_context(Ctx { live, lang, section: RwSignal::new(Section::Inbox) });
     live.check();
 
     Effect::new(move |_| {
@@ -72,14 +76,22 @@ fn Inbox() -> impl IntoView {
                 <div id="connection-banner" class="banner" role="status">{move || c.t(Key::Reconnecting)}</div>
             </Show>
             <ErrorToast/>
-            <main class="workspace">
-                <aside class="sidebar">
-                    <Offers/>
-                    <ChatList/>
-                </aside>
-                <ChatArea/>
-                <Details/>
-            </main>
+            <Nav/>
+            {move || match c.section.get() {
+                Section::Inbox => view! {
+                    <main class="workspace">
+                        <aside class="sidebar">
+                            <Offers/>
+                            <ChatList/>
+                        </aside>
+                        <ChatArea/>
+                        <Details/>
+                    </main>
+                }.into_any(),
+                Section::LeftMessages => view! { <main class="page"><LeftMessages/></main> }.into_any(),
+                Section::Floor => view! { <main class="page"><Floor/></main> }.into_any(),
+                Section::Admin => view! { <main class="page"><AdminScreen/></main> }.into_any(),
+            }}
         </div>
     }
 }

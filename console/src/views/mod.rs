@@ -2,14 +2,18 @@
 //! live link to the server and the language from [`Ctx`], provided once by
 //! [`app::App`].
 
+pub mod admin;
 pub mod app;
 pub mod chat;
 pub mod chat_list;
 pub mod composer;
 pub mod details;
+pub mod floor;
 pub mod header;
+pub mod left_messages;
 pub mod login;
 pub mod message_log;
+pub mod nav;
 pub mod offers;
 pub mod transfer;
 pub mod wrap_up;
@@ -20,11 +24,24 @@ use protocol::agent::{Presence, VisitorCard};
 use crate::i18n::{self, Key, Lang};
 use crate::live::Live;
 
-/// What every view needs: the live link and the chosen language.
+/// What every view needs: the live link, the chosen language, and which
+/// part of the console is shown.
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub live: Live,
     pub lang: RwSignal<Lang>,
+    pub section: RwSignal<Section>,
+}
+
+/// The parts of the console an agent moves between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Inbox,
+    LeftMessages,
+    /// Supervisors and admins: queues and agents now, and today's report.
+    Floor,
+    /// Admins: sites, agents, teams, skills, queues, entry rules.
+    Admin,
 }
 
 impl Ctx {
@@ -32,6 +49,16 @@ impl Ctx {
     /// that calls it inside a closure follows language changes.
     pub fn t(self, key: Key) -> &'static str {
         i18n::t(self.lang.get(), key)
+    }
+
+    /// The word for a floor or administration label; tracked like `t`.
+    pub fn ta(self, a: crate::words::A) -> &'static str {
+        crate::words::ta(self.lang.get(), a)
+    }
+
+    /// The signed-in agent's role.
+    pub fn role(self) -> Option<protocol::agent::Role> {
+        self.live.auth.with(|a| if let crate::live::Auth::SignedIn(agent) = a { Some(agent.role) } else { None })
     }
 }
 
