@@ -1,0 +1,221 @@
+//! The ACD as its people meet it: an admin sets up a skill, a queue and an
+//! entry rule in the console, and the next visitor who picks that topic
+//! reaches the agent with the skill; outside business hours the visitor is
+//! told so and leaves a message, which an agent finds and answers. Every
+//! new screen passes axe.
+
+use anyhow::{ensure, Context, Result};
+use e2e::scenario::World;
+use e2e::{axe, open_widget_panel, texts, wait_for, widget, widget_texts, Stack};
+use fantoccini::{Client, Locator};
+
+use crate::support::*;
+
+const ADMIN_EMAIL: &str = "admin@rapport.demo";
+const ADMIN_PASSWORD: &str = "demo-admin-pass";
+const ADMIN_NAME: &str = "Ada Admin";
+const WIDGET: Option<&str> = Some("rapport-widget");
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    let element = wait_for(&format!("{css} to click"), async || Ok(client.find(Locator::Css(css)).await?)).await;
+    element.click().await?;
+    Ok(())
+}
+
+/// Types into a field as a person does, after clearing it.
+async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
+    let field = wait_for(&format!("{css} to type in"), async || Ok(client.find(Locator::Css(css)).await?)).await;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+async fn saved(client: &Client, what: &str) {
+    wait_for(what, async || {
+        if let Some(error) = texts(client, ".form-error").await?.into_iter().find(|t| !t.is_empty()) {
+            anyhow::bail!("the console refused: {error}");
+        }
+        ensure!(texts(client, ".form-ok").await?.iter().any(|t| !t.is_empty()), "not saved yet");
+        Ok(())
+    })
+    .await;
+}
+
+/// The Edit button of the table row that mentions `text`.
+async fn edit_row(client: &Client, text: &str) -> Result<()> {
+    let xpath = format!("//tr[contains(., '{text}')]//button");
+    let button = wait_for(&format!("the row of {text}"), async || Ok(client.find(Locator::XPath(&xpath)).await?)).await;
+    button.click().await?;
+    Ok(())
+}
+
+/// The visitor fills the pre-chat form with `topic` and starts the chat.
+async fn visitor_asks_about(visitor: &Client, stack: &Stack, topic: &str) -> Result<()> {
+    visitor.goto(&stack.demo_url("")).await?;
+    open_widget_panel(visitor).await;
+    wait_for("the pre-chat form", async || widget(visitor, "form.rp-prechat").await).await;
+    widget(visitor, "form.rp-prechat input[name=name]").await?.send_keys(VISITOR_NAME).await?;
+    widget(visitor, "form.rp-prechat input[name=email]").await?.send_keys(VISITOR_EMAIL).await?;
+    widget(visitor, "form.rp-prechat select[name=topic]").await?.select_by_value(topic).await?;
+    widget(visitor, "form.rp-prechat button[type=submit]").await?.click().await?;
+    Ok(())
+}
+
+pub async fn an_admin_sets_up_a_queue_in_the_console_and_the_next_visitor_is_routed_by_it(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    console_login(agent, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    click(agent, "#nav-admin").await?;
+
+    // A skill...
+    click(agent, "#admin-skills").await?;
+    fill(agent, "#new-skill-name", "Billing").await?;
+    click(agent, "#add-skill").await?;
+    wait_for("the new skill", async || {
+        ensure!(texts(agent, ".chip").await?.iter().any(|t| t == "Billing"), "no Billing chip");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "skills and teams", None).await?;
+
+    // ...that Ada has, at level 3...
+    click(agent, "#admin-agents").await?;
+    edit_row(agent, ADMIN_NAME).await?;
+    let level = wait_for("the skill's level", async || Ok(agent.find(Locator::Css("select[id^=agent-skill-]")).await?)).await;
+    level.select_by_value("3").await?;
+    click(agent, "#save-agent").await?;
+    saved(agent, "Ada's skill saved").await;
+    axe::check(agent, "the agent form", None).await?;
+
+    // ...a queue that needs it...
+    click(agent, "#admin-queues").await?;
+    click(agent, "#new-queue").await?;
+    fill(agent, "#queue-name", "Billing").await?;
+    click(agent, "input[id^=queue-skill-]").await?;
+    fill(agent, "#queue-level", "1").await?;
+    fill(agent, "#queue-codes", "refund, question").await?;
+    axe::check(agent, "the queue form", None).await?;
+    click(agent, "#save-queue").await?;
+    wait_for("the new queue in the list", async || {
+        ensure!(texts(agent, ".table tbody th").await?.iter().any(|t| t == "Billing"), "no Billing row");
+        Ok(())
+    })
+    .await;
+
+    // ...and the entry rule that fills it.
+    click(agent, "#admin-sites").await?;
+    edit_row(agent, "demo-shop").await?;
+    click(agent, "#add-rule").await?;
+    wait_for("the rule's queue choice", async || Ok(agent.find(Locator::Css("#rule-0-queue")).await?)).await.select_by_label("Billing").await?;
+    fill(agent, "#rule-0-topic", "Billing").await?;
+    click(agent, "#save-rules").await?;
+    saved(agent, "the entry rule saved").await;
+    axe::check(agent, "sites and entry rules", None).await?;
+    click(agent, "#admin-audit").await?;
+    wait_for("the audit log", async || {
+        ensure!(texts(agent, ".table tbody td").await?.iter().any(|t| t == "create queue"), "no 'create queue' line");
+        Ok(())
+    })
+    .await;
+
+    // Ada takes chats; a visitor asks about billing and reaches her.
+    click(agent, "#nav-inbox").await?;
+    set_presence(agent, "available").await?;
+    visitor_asks_about(visitor, &stack, "Billing").await?;
+    let offer = wait_for("the billing offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    let badge = offer.find(Locator::Css(".badge-queue")).await?.text().await?;
+    ensure!(badge == "Billing", "the offer came from queue {badge:?}");
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("the chat pane", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    visitor_sends(visitor, "I was charged twice").await?;
+    agent_sends(agent, "Let me refund one of them.").await?;
+    widget_shows(visitor, "the reply", &["I was charged twice"], &["Let me refund one of them."]).await;
+
+    // The transfer dialog, checked and closed by keyboard.
+    click(agent, "#transfer-chat").await?;
+    wait_for("the transfer dialog", async || Ok(agent.find(Locator::Css("[role=dialog] #transfer-target")).await?)).await;
+    axe::check(agent, "the transfer dialog", None).await?;
+    agent.find(Locator::Css("#transfer-note")).await?.send_keys(fantoccini::key::Key::Escape.to_string().as_str()).await?;
+    wait_for("the dialog to close", async || {
+        ensure!(agent.find_all(Locator::Css("[role=dialog]")).await?.is_empty(), "still open");
+        Ok(())
+    })
+    .await;
+
+    // Ending the chat asks for its wrap-up code.
+    click(agent, "#end-chat").await?;
+    let code = wait_for("the wrap-up form", async || Ok(agent.find(Locator::Css("#wrap-up-code")).await?)).await;
+    axe::check(agent, "the wrap-up form", None).await?;
+    code.select_by_value("refund").await?;
+    click(agent, "#wrap-up-save").await?;
+    wait_for("the wrap-up to be recorded", async || {
+        ensure!(agent.find_all(Locator::Css("#wrap-up-code")).await?.is_empty(), "the form is still there");
+        Ok(())
+    })
+    .await;
+
+    // The floor shows the queue and today's figures.
+    click(agent, "#nav-floor").await?;
+    wait_for("the floor's report", async || {
+        let cells = texts(agent, "section[aria-labelledby=floor-report] tbody th").await?;
+        ensure!(cells.iter().any(|t| t == "Billing"), "report rows {cells:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "the floor", None).await?;
+    no_js_errors(visitor, "visitor's").await?;
+    no_js_errors(agent, "console's").await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+pub async fn outside_business_hours_the_visitor_leaves_a_message_that_an_agent_answers(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    console_login(agent, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    click(agent, "#nav-admin").await?;
+    edit_row(agent, "General").await?;
+    // Not always open, and no hours on any day: closed.
+    click(agent, "#queue-always-open").await?;
+    fill(agent, "#queue-zone", "Asia/Taipei").await?;
+    click(agent, "#save-queue").await?;
+    wait_for("the hours saved", async || {
+        ensure!(agent.find_all(Locator::Css("#queue-name")).await?.is_empty(), "the form is still open");
+        Ok(())
+    })
+    .await;
+
+    visitor_asks_about(visitor, &stack, "Products").await?;
+    let form = wait_for("the closed notice and its form", async || widget(visitor, "form.rp-leave textarea").await).await;
+    let notice = widget_texts(visitor, "form.rp-leave .rp-ended").await?.join(" ");
+    ensure!(notice.contains("closed"), "the widget says {notice:?}");
+    axe::check(visitor, "the leave-a-message form", WIDGET).await?;
+    form.send_keys("Please call me back tomorrow").await?;
+    widget(visitor, "form.rp-leave button[type=submit]").await?.click().await?;
+    wait_for("the thanks", async || {
+        let texts = widget_texts(visitor, ".rp-ended").await?;
+        ensure!(texts.iter().any(|t| t.contains("Thank you")), "texts {texts:?}");
+        Ok(())
+    })
+    .await;
+
+    click(agent, "#nav-leftmessages").await?;
+    let item = wait_for("the left message", async || Ok(agent.find(Locator::XPath("//li[contains(@class,'left-item')][contains(., 'Please call me back tomorrow')]")).await?)).await;
+    axe::check(agent, "the left messages", None).await?;
+    item.find(Locator::Css("button.answer-left")).await?.click().await?;
+    wait_for("the follow-up chat", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    console_shows(agent, "the left message in the chat", &["Please call me back tomorrow"], &[]).await;
+    agent_sends(agent, "We will call you at ten.").await?;
+    console_shows(agent, "the answer", &["Please call me back tomorrow"], &["We will call you at ten."]).await;
+
+    // The visitor comes back and finds the answer.
+    visitor.refresh().await?;
+    open_widget_panel(visitor).await;
+    widget_shows(visitor, "the answer in the widget", &["Please call me back tomorrow"], &["We will call you at ten."]).await;
+    let store = stack.store().context("the stack's store")?;
+    ensure!(store.queues().await?.iter().any(|q| q.config.hours.is_some()), "the hours were saved");
+    no_js_errors(visitor, "visitor's").await?;
+    no_js_errors(agent, "console's").await?;
+    stack.shutdown().await;
+    Ok(())
+}
