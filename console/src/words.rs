@@ -151,7 +151,11 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::Overflow => ("Overflow to", "溢出至", "溢出至"),
         A::NoneChoice => ("None", "無", "无"),
         A::TimeZone => ("Time zone", "時區", "时区"),
-        A::Hours => ("Hours, Monday to Sunday (HH:MM-HH:MM; empty: closed)", "營業時間，週一至週日（HH:MM-HH:MM；空白：休息）", "营业时间，周一至周日（HH:MM-HH:MM；空白：休息）"),
+        A::Hours => (
+            "Hours, Monday to Sunday (HH:MM-HH:MM; empty: closed)",
+            "營業時間，週一至週日（HH:MM-HH:MM；空白：休息）",
+            "营业时间，周一至周日（HH:MM-HH:MM；空白：休息）",
+        ),
         A::AlwaysOpen => ("Always open", "全天候營業", "全天候营业"),
         A::Holidays => ("Holidays (YYYY-MM-DD, …)", "假日（YYYY-MM-DD，…）", "假日（YYYY-MM-DD，…）"),
         A::WrapUpSecs => ("Wrap-up time (s; empty: none)", "結案時間（秒；空白：無）", "结案时间（秒；空白：无）"),

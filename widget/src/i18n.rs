@@ -71,7 +71,6 @@ pub enum Key {
     Closed,
     Busy,
     LeaveMessageHint,
-    LeaveMessage,
     MessageLeft,
 }
 
@@ -119,7 +118,6 @@ fn en(key: Key) -> &'static str {
         Key::Closed => "We are closed right now.",
         Key::Busy => "All our agents are busy right now.",
         Key::LeaveMessageHint => "Leave a message and we will get back to you.",
-        Key::LeaveMessage => "Leave a message",
         Key::MessageLeft => "Thank you. Your message is with our team.",
     }
 }
@@ -160,7 +158,6 @@ fn zh_hant(key: Key) -> &'static str {
         Key::Closed => "我們目前不在營業時間。",
         Key::Busy => "我們的客服人員目前都在忙線中。",
         Key::LeaveMessageHint => "請留言，我們會盡快回覆您。",
-        Key::LeaveMessage => "留言",
         Key::MessageLeft => "謝謝您，您的留言已轉交我們的團隊。",
     }
 }
@@ -201,7 +198,6 @@ fn zh_hans(key: Key) -> &'static str {
         Key::Closed => "我们目前不在营业时间。",
         Key::Busy => "我们的客服人员目前都在忙。",
         Key::LeaveMessageHint => "请留言，我们会尽快回复您。",
-        Key::LeaveMessage => "留言",
         Key::MessageLeft => "谢谢您，您的留言已转交我们的团队。",
     }
 }

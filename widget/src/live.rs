@@ -283,11 +283,6 @@ pub fn start_chat(prechat: PreChat) -> bool {
     with(|s| s.send(&VisitorFrame::StartChat { prechat })).unwrap_or(false)
 }
 
-/// Leaves a message for the team after nobody could answer.
-pub fn leave_message(text: MessageText) -> bool {
-    with(|s| s.send(&VisitorFrame::LeaveMessage { text })).unwrap_or(false)
-}
-
 /// Queues a message (sent now if connected) and stops the typing signal.
 pub fn compose(text: MessageText) {
     with(|s| {

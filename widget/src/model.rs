@@ -87,7 +87,17 @@ impl WidgetState {
     /// The pre-chat form is shown before a first conversation (or after an
     /// ended one) when the site asks for any field.
     pub fn needs_prechat(&self) -> bool {
-        !self.settings.prechat_fields.is_empty() && self.outbox.is_empty() && matches!(self.status(), None | Some(ConversationStatus::Ended))
+        !self.settings.prechat_fields.is_empty()
+            && self.outbox.is_empty()
+            && matches!(self.status(), None | Some(ConversationStatus::Ended))
+            && !self.leaving_message()
+    }
+
+    /// Nobody could answer the last conversation (closed or busy) and the
+    /// visitor has not left a message yet: what they write in the composer
+    /// goes to the team as a message left for follow-up.
+    pub fn leaving_message(&self) -> bool {
+        !self.message_left && self.conversation.as_ref().is_some_and(|c| c.status == ConversationStatus::Ended && c.unavailable.is_some())
     }
 
     pub fn last_seq(&self) -> Seq {
@@ -130,6 +140,9 @@ impl WidgetState {
     /// The visitor pressed send: the message joins the outbox and goes out
     /// now if connected, otherwise when the connection returns.
     pub fn compose(&mut self, client_id: ClientId, text: MessageText, now_ms: i64) -> Effects {
+        if self.leaving_message() {
+            return Effects { send: vec![VisitorFrame::LeaveMessage { text }], ..Effects::default() };
+        }
         let mut fx = Effects { outbox_changed: true, ..Effects::default() };
         if self.connected {
             fx.send.push(VisitorFrame::Send { client_id: client_id.clone(), text: text.clone() });
@@ -444,8 +457,13 @@ mod tests {
         closed.unavailable = Some(protocol::visitor::Unavailable::Closed);
         c.apply(VisitorEvent::Conversation { conversation: closed });
         assert!(!c.message_left);
+        assert!(c.leaving_message() && !c.needs_prechat(), "the composer takes the message");
+        let fx = c.compose(id("m1"), MessageText::parse("call me").unwrap(), 0);
+        assert_eq!(fx.send, vec![VisitorFrame::LeaveMessage { text: MessageText::parse("call me").unwrap() }]);
+        assert!(c.outbox.is_empty());
         c.apply(VisitorEvent::MessageLeft);
         assert!(c.message_left);
+        assert!(c.needs_prechat(), "then a new chat may start");
         c.apply(VisitorEvent::Conversation { conversation: conversation(2, ConversationStatus::Queued) });
         assert!(!c.message_left);
     }

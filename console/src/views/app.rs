@@ -1,20 +1,21 @@
 //! The application shell: which screen to show, the language, the page
 //! title, and the three-column inbox layout.
 
+use super::say;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::admin::AdminScreen;
 use super::chat::ChatArea;
 use super::chat_list::ChatList;
 use super::details::Details;
-use super::header::Header;
-use super::login::Login;
-use super::offers::Offers;
-use super::admin::AdminScreen;
 use super::floor::Floor;
+use super::header::Header;
 use super::left_messages::LeftMessages;
+use super::login::Login;
 use super::nav::Nav;
+use super::offers::Offers;
 use super::{ctx, Ctx, Section};
 use crate::i18n::{Key, Lang};
 use crate::live::{Auth, Link, Live};
@@ -73,7 +74,7 @@ fn Inbox() -> impl IntoView {
         <div class="app">
             <Header/>
             <Show when=reconnecting>
-                <div id="connection-banner" class="banner" role="status">{move || c.t(Key::Reconnecting)}</div>
+                <div id="connection-banner" class="banner" role="status">{say(Key::Reconnecting)}</div>
             </Show>
             <ErrorToast/>
             <Nav/>
@@ -106,7 +107,7 @@ fn ErrorToast() -> impl IntoView {
             view! {
                 <div class="toast" role="alert">
                     <span class="toast-text">{text}</span>
-                    <button type="button" class="toast-close" aria-label=move || c.t(Key::Dismiss) on:click=move |_| c.live.dismiss_error()>
+                    <button type="button" class="toast-close" aria-label=say(Key::Dismiss) on:click=move |_| c.live.dismiss_error()>
                         "×"
                     </button>
                 </div>

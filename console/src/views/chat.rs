@@ -1,6 +1,7 @@
 //! The chat pane: the selected conversation's header, its messages and the
 //! composer, or a hint when no chat is selected.
 
+use super::say;
 use leptos::prelude::*;
 use protocol::ConversationId;
 
@@ -21,8 +22,8 @@ pub fn ChatArea() -> impl IntoView {
         Some(id) => view! { <ChatPane id/> }.into_any(),
         None => view! {
             <section class="chat chat-empty">
-                <h2>{move || c.t(Key::NoChatSelected)}</h2>
-                <p class="muted">{move || c.t(Key::NoChatSelectedHint)}</p>
+                <h2>{say(Key::NoChatSelected)}</h2>
+                <p class="muted">{say(Key::NoChatSelectedHint)}</p>
             </section>
         }
         .into_any(),
@@ -52,7 +53,7 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
                 </Show>
             </div>
             <Show when=move || ended.get()>
-                <p class="chat-ended" role="status">{move || c.t(Key::ChatEnded)}</p>
+                <p class="chat-ended" role="status">{say(Key::ChatEnded)}</p>
             </Show>
             <WrapUpForm id/>
             <Composer id ended/>
@@ -92,11 +93,11 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
                 }}
             </div>
             <Show when=move || ended.get()>
-                <span class="badge badge-muted">{move || c.t(Key::Ended)}</span>
+                <span class="badge badge-muted">{say(Key::Ended)}</span>
             </Show>
             <TransferButton id ended/>
             <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.live.end_chat(id)>
-                {move || c.t(Key::EndChat)}
+                {say(Key::EndChat)}
             </button>
         </header>
     }

@@ -1,5 +1,6 @@
 //! The list of the agent's conversations, open ones first.
 
+use super::say;
 use leptos::prelude::*;
 use protocol::{Author, ConversationId};
 
@@ -23,9 +24,9 @@ pub fn ChatList() -> impl IntoView {
     let ids = Memo::new(move |_| c.live.state.with(|s| s.ordered_conversation_ids()));
     view! {
         <nav class="chat-list" aria-labelledby="chats-title">
-            <h2 id="chats-title" class="section-title">{move || c.t(Key::Conversations)}</h2>
+            <h2 id="chats-title" class="section-title">{say(Key::Conversations)}</h2>
             <Show when=move || ids.with(Vec::is_empty)>
-                <p class="empty muted">{move || c.t(Key::NoConversations)}</p>
+                <p class="empty muted">{say(Key::NoConversations)}</p>
             </Show>
             <ul>
                 <For each=move || ids.get() key=|id| *id children=move |id| view! { <Item id/> }/>
@@ -78,7 +79,7 @@ fn Item(id: ConversationId) -> impl IntoView {
                         {move || from_agent().then(|| format!("{}: ", c.t(Key::You)))}
                         {field(|r| r.preview.clone())}
                     </span>
-                    {move || ended().then(|| view! { <span class="badge badge-muted">{move || c.t(Key::Ended)}</span> })}
+                    {move || ended().then(|| view! { <span class="badge badge-muted">{say(Key::Ended)}</span> })}
                     {move || {
                         let n = unread();
                         (n > 0)

@@ -2,6 +2,7 @@
 //! method's Enter (choosing Chinese characters) is left alone, and the
 //! draft of each chat is kept while the agent looks at another.
 
+use super::say;
 use leptos::html;
 use leptos::prelude::*;
 use protocol::ConversationId;
@@ -40,11 +41,11 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
             ev.prevent_default();
             submit();
         }>
-            <label for="composer" class="visually-hidden">{move || c.t(Key::Composer)}</label>
+            <label for="composer" class="visually-hidden">{say(Key::Composer)}</label>
             <textarea
                 id="composer"
                 rows="3"
-                placeholder=move || c.t(Key::ComposerPlaceholder)
+                placeholder=say(Key::ComposerPlaceholder)
                 aria-describedby="composer-hint"
                 disabled=move || ended.get()
                 prop:value=initial_draft
@@ -53,9 +54,9 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
                 node_ref=composer
             ></textarea>
             <div class="composer-bar">
-                <span id="composer-hint" class="composer-hint muted">{move || c.t(Key::ComposerHint)}</span>
+                <span id="composer-hint" class="composer-hint muted">{say(Key::ComposerHint)}</span>
                 <button type="submit" id="send" class="btn btn-primary" disabled=move || ended.get()>
-                    {move || c.t(Key::Send)}
+                    {say(Key::Send)}
                 </button>
             </div>
         </form>

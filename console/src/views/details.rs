@@ -1,6 +1,7 @@
 //! The visitor's details beside the chat: pre-chat answers and the page
 //! they are on right now (updated live by `conversation` events).
 
+use super::say;
 use leptos::prelude::*;
 use protocol::agent::VisitorCard;
 
@@ -14,10 +15,10 @@ pub fn Details() -> impl IntoView {
     let card = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.summary.visitor.clone())));
     view! {
         <aside class="details" aria-labelledby="details-title">
-            <h2 id="details-title" class="section-title">{move || c.t(Key::Details)}</h2>
+            <h2 id="details-title" class="section-title">{say(Key::Details)}</h2>
             {move || match card.get() {
                 Some(_) => view! { <Fields card/> }.into_any(),
-                None => view! { <p class="details-empty muted">{move || c.t(Key::DetailsEmpty)}</p> }.into_any(),
+                None => view! { <p class="details-empty muted">{say(Key::DetailsEmpty)}</p> }.into_any(),
             }}
         </aside>
     }
@@ -42,22 +43,22 @@ fn Fields(card: Memo<Option<VisitorCard>>) -> impl IntoView {
     let href = move || safe_href(&url()).map(str::to_string);
     view! {
         <dl class="detail-list">
-            <dt>{move || c.t(Key::Name)}</dt>
+            <dt>{say(Key::Name)}</dt>
             <dd class="detail-name">{or_not_given(|v| &v.prechat.name)}</dd>
-            <dt>{move || c.t(Key::Email)}</dt>
+            <dt>{say(Key::Email)}</dt>
             <dd class="detail-email">{or_not_given(|v| &v.prechat.email)}</dd>
-            <dt>{move || c.t(Key::Topic)}</dt>
+            <dt>{say(Key::Topic)}</dt>
             <dd class="detail-topic">{or_not_given(|v| &v.prechat.topic)}</dd>
-            <dt>{move || c.t(Key::CurrentPage)}</dt>
+            <dt>{say(Key::CurrentPage)}</dt>
             <dd>
                 // The URL is the visitor's to choose, so only http(s) ones
                 // become links; anything else shows as text.
                 <a class="detail-page" href=href target="_blank" rel="noopener noreferrer">{url}</a>
                 <span class="detail-page-title muted">{get(|v| &v.page.title)}</span>
             </dd>
-            <dt>{move || c.t(Key::Site)}</dt>
+            <dt>{say(Key::Site)}</dt>
             <dd class="detail-site">{or_not_given(|v| &v.site_name)}</dd>
-            <dt>{move || c.t(Key::VisitorLanguage)}</dt>
+            <dt>{say(Key::VisitorLanguage)}</dt>
             <dd class="detail-locale">{or_not_given(|v| &v.locale)}</dd>
         </dl>
     }

@@ -1,5 +1,6 @@
 //! The top bar: product name, the agent's presence, language and logout.
 
+use super::say;
 use leptos::prelude::*;
 use protocol::agent::Presence;
 
@@ -14,14 +15,14 @@ pub fn Header() -> impl IntoView {
     let agent_name = move || c.live.auth.with(|a| if let Auth::SignedIn(agent) = a { agent.name.clone() } else { String::new() });
     view! {
         <header class="topbar">
-            <span class="brand">{move || c.t(Key::AppName)}</span>
+            <span class="brand">{say(Key::AppName)}</span>
             <div class="topbar-controls">
                 <PresenceSelect/>
                 <AwayReason/>
                 <LangSelect/>
                 <span class="agent-name">{agent_name}</span>
                 <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.live.logout()>
-                    {move || c.t(Key::Logout)}
+                    {say(Key::Logout)}
                 </button>
             </div>
         </header>
@@ -57,7 +58,7 @@ fn PresenceSelect() -> impl IntoView {
     view! {
         <div class="presence">
             <span class=dot_class title=dot_title aria-hidden="true"></span>
-            <label class="visually-hidden" for="presence">{move || c.t(Key::Presence)}</label>
+            <label class="visually-hidden" for="presence">{say(Key::Presence)}</label>
             <select id="presence" class="select" disabled=move || confirmed.get().is_none() on:change=on_change>
                 {option(Presence::Available)}
                 {option(Presence::Away)}
@@ -87,9 +88,9 @@ fn AwayReason() -> impl IntoView {
     };
     view! {
         <Show when=move || chosen().is_some()>
-            <label class="visually-hidden" for="away-reason">{move || c.t(Key::AwayReason)}</label>
+            <label class="visually-hidden" for="away-reason">{say(Key::AwayReason)}</label>
             <select id="away-reason" class="select" on:change=on_change>
-                <option value="" prop:selected=move || chosen().is_some_and(|r| r.is_empty())>{move || c.t(Key::AwayReason)}</option>
+                <option value="" prop:selected=move || chosen().is_some_and(|r| r.is_empty())>{say(Key::AwayReason)}</option>
                 {REASONS
                     .into_iter()
                     .map(|(value, key)| {
@@ -100,10 +101,10 @@ fn AwayReason() -> impl IntoView {
         </Show>
         <Show when=missed>
             <div class="missed" role="alert">
-                <span>{move || c.t(Key::MissedNotice)}</span>
+                <span>{say(Key::MissedNotice)}</span>
                 <button type="button" id="back-available" class="btn btn-primary" on:click=move |_| {
                     c.live.set_presence(Presence::Available, "");
-                }>{move || c.t(Key::BackToAvailable)}</button>
+                }>{say(Key::BackToAvailable)}</button>
             </div>
         </Show>
     }
@@ -119,7 +120,7 @@ pub fn LangSelect() -> impl IntoView {
         }
     };
     view! {
-        <label class="visually-hidden" for="lang">{move || c.t(Key::Language)}</label>
+        <label class="visually-hidden" for="lang">{say(Key::Language)}</label>
         <select id="lang" class="select" on:change=on_change>
             {Lang::ALL
                 .into_iter()

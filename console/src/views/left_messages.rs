@@ -1,6 +1,7 @@
 //! Messages visitors left when nobody could answer: the oldest first, each
 //! taken up with one click as a chat with the visitor.
 
+use super::word;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::agent::LeftMessage;
@@ -40,13 +41,13 @@ pub fn LeftMessages() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="left-title">
             <div class="panel-head">
-                <h2 id="left-title" class="section-title">{move || c.ta(A::LeftMessages)}</h2>
-                <button type="button" class="btn btn-ghost" on:click=move |_| load()>{move || c.ta(A::Refresh)}</button>
+                <h2 id="left-title" class="section-title">{word(A::LeftMessages)}</h2>
+                <button type="button" class="btn btn-ghost" on:click=move |_| load()>{word(A::Refresh)}</button>
             </div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || match messages.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
-                Some(list) if list.is_empty() => view! { <p class="muted">{move || c.ta(A::NoLeftMessages)}</p> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="muted">{word(A::NoLeftMessages)}</p> }.into_any(),
                 Some(list) => view! {
                     <ul class="left-list">
                         {list.into_iter().map(|m| {
@@ -56,7 +57,7 @@ pub fn LeftMessages() -> impl IntoView {
                                 <li class="left-item">
                                     <div class="left-who">{who}</div>
                                     <p class="left-text">{m.text.clone()}</p>
-                                    <button type="button" class="btn btn-primary answer-left" on:click=move |_| answer(id)>{move || c.ta(A::Answer)}</button>
+                                    <button type="button" class="btn btn-primary answer-left" on:click=move |_| answer(id)>{word(A::Answer)}</button>
                                 </li>
                             }
                         }).collect_view()}

@@ -1,5 +1,6 @@
 //! The sign-in form.
 
+use super::say;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -48,15 +49,15 @@ pub fn Login() -> impl IntoView {
         <main class="login-page">
             <div class="login-card">
                 <div class="login-top">
-                    <span class="brand">{move || c.t(Key::AppName)}</span>
+                    <span class="brand">{say(Key::AppName)}</span>
                     <LangSelect/>
                 </div>
-                <h1>{move || c.t(Key::SignInTitle)}</h1>
-                <p class="muted">{move || c.t(Key::SignInLead)}</p>
+                <h1>{say(Key::SignInTitle)}</h1>
+                <p class="muted">{say(Key::SignInLead)}</p>
                 <form id="login" on:submit=submit>
-                    <label for="login-email">{move || c.t(Key::Email)}</label>
+                    <label for="login-email">{say(Key::Email)}</label>
                     <input id="login-email" name="email" type="email" autocomplete="username" required node_ref=email/>
-                    <label for="login-password">{move || c.t(Key::Password)}</label>
+                    <label for="login-password">{say(Key::Password)}</label>
                     <input
                         id="login-password"
                         name="password"

@@ -2,6 +2,7 @@
 //! each with its delivery mark, kept scrolled to the newest while the agent
 //! reads at the bottom, and paging older messages in as they scroll up.
 
+use super::say;
 use leptos::html;
 use leptos::prelude::*;
 use protocol::{Author, ClientId, ConversationId};
@@ -79,7 +80,7 @@ pub fn MessageLog(id: ConversationId, typing: Memo<bool>) -> impl IntoView {
     view! {
         // The scrolling live region wraps the list, so the list keeps its
         // list role for screen readers.
-        <div class="messages" role="log" aria-live="polite" aria-label=move || c.t(Key::Messages) tabindex="0" node_ref=log on:scroll=on_scroll>
+        <div class="messages" role="log" aria-live="polite" aria-label=say(Key::Messages) tabindex="0" node_ref=log on:scroll=on_scroll>
             <Show when=move || has_older.get()>
                 <button type="button" class="btn btn-ghost load-older" disabled=move || loading_older.get() on:click=move |_| load_older()>
                     {move || c.t(if loading_older.get() { Key::Loading } else { Key::EarlierMessages })}

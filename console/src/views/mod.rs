@@ -62,6 +62,20 @@ impl Ctx {
     }
 }
 
+/// A floor or administration word as a view child or attribute: every call
+/// returns the same closure type, so its rendering is compiled once.
+pub fn word(a: crate::words::A) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let c = ctx();
+    move || c.ta(a)
+}
+
+/// A console string as a view child or attribute, compiled once (see
+/// [`word`]).
+pub fn say(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let c = ctx();
+    move || c.t(key)
+}
+
 /// The context provided by `App`. Its absence is a programming error in
 /// this crate, not a runtime condition, hence `expect`.
 pub fn ctx() -> Ctx {

@@ -1,6 +1,7 @@
 //! Incoming chat offers: who is asking, about what, and how long is left
 //! to answer.
 
+use super::say;
 use leptos::prelude::*;
 
 use super::{ctx, visitor_name};
@@ -15,7 +16,7 @@ pub fn Offers() -> impl IntoView {
     view! {
         <Show when=any>
             <section class="offers" aria-labelledby="offers-title">
-                <h2 id="offers-title" class="section-title">{move || c.t(Key::IncomingChats)}</h2>
+                <h2 id="offers-title" class="section-title">{say(Key::IncomingChats)}</h2>
                 // Keyed on everything that changes a card, so a renewed or
                 // accepted offer is drawn afresh rather than patched.
                 <For
@@ -54,7 +55,7 @@ fn Offer(card: OfferCard) -> impl IntoView {
                 <span class="offer-timer">{move || t_n(c.lang.get(), Key::ExpiresIn, left())}</span>
             </div>
             <div class="offer-topic">
-                {(!queue.is_empty()).then(|| view! { <span class="badge badge-queue" title=move || c.t(Key::QueueLabel)>{queue.clone()}</span> })}
+                {(!queue.is_empty()).then(|| view! { <span class="badge badge-queue" title=say(Key::QueueLabel)>{queue.clone()}</span> })}
                 {topic}
             </div>
             {transfer.map(|t| {
@@ -73,7 +74,7 @@ fn Offer(card: OfferCard) -> impl IntoView {
                     {move || c.t(if accepting { Key::Accepting } else { Key::Accept })}
                 </button>
                 <button type="button" class="btn btn-ghost decline" disabled=accepting on:click=move |_| c.live.decline(id)>
-                    {move || c.t(Key::Decline)}
+                    {say(Key::Decline)}
                 </button>
             </div>
         </article>

@@ -1,6 +1,7 @@
 //! Handing a chat over: to an available agent or a queue of its site, with
 //! a note the receiving agent reads on the offer.
 
+use super::say;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::agent::{Directory, TransferTarget};
@@ -14,7 +15,6 @@ use crate::i18n::Key;
 /// The Transfer button and, while open, its dialog.
 #[component]
 pub fn TransferButton(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
-    let c = ctx();
     let open = RwSignal::new(false);
     view! {
         <button
@@ -25,7 +25,7 @@ pub fn TransferButton(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
             disabled=move || ended.get()
             on:click=move |_| open.set(true)
         >
-            {move || c.t(Key::Transfer)}
+            {say(Key::Transfer)}
         </button>
         <Show when=move || open.get()>
             <TransferDialog id open/>
@@ -99,8 +99,8 @@ fn TransferDialog(id: ConversationId, open: RwSignal<bool>) -> impl IntoView {
                 .collect_view();
             view! {
                 <option value="">"—"</option>
-                <optgroup label=move || c.t(Key::AgentsGroup)>{agents}</optgroup>
-                <optgroup label=move || c.t(Key::QueuesGroup)>{queues}</optgroup>
+                <optgroup label=say(Key::AgentsGroup)>{agents}</optgroup>
+                <optgroup label=say(Key::QueuesGroup)>{queues}</optgroup>
             }
         })
     };
@@ -108,8 +108,8 @@ fn TransferDialog(id: ConversationId, open: RwSignal<bool>) -> impl IntoView {
         <div class="dialog-backdrop">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="transfer-title" on:keydown=on_key>
                 <form on:submit=submit>
-                    <h2 id="transfer-title" class="section-title">{move || c.t(Key::TransferTitle)}</h2>
-                    <label for="transfer-target">{move || c.t(Key::TransferTo)}</label>
+                    <h2 id="transfer-title" class="section-title">{say(Key::TransferTitle)}</h2>
+                    <label for="transfer-target">{say(Key::TransferTo)}</label>
                     <select
                         id="transfer-target"
                         class="select"
@@ -123,12 +123,12 @@ fn TransferDialog(id: ConversationId, open: RwSignal<bool>) -> impl IntoView {
                     >
                         {options}
                     </select>
-                    <label for="transfer-note">{move || c.t(Key::TransferNote)}</label>
+                    <label for="transfer-note">{say(Key::TransferNote)}</label>
                     <textarea id="transfer-note" class="textarea" rows="3" maxlength="1000" on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                     <div class="dialog-actions">
-                        <button type="button" class="btn btn-ghost" on:click=move |_| close()>{move || c.t(Key::Cancel)}</button>
+                        <button type="button" class="btn btn-ghost" on:click=move |_| close()>{say(Key::Cancel)}</button>
                         <button type="submit" id="transfer-send" class="btn btn-primary" disabled=move || parse_target(&target.get()).is_none()>
-                            {move || c.t(Key::TransferSend)}
+                            {say(Key::TransferSend)}
                         </button>
                     </div>
                 </form>

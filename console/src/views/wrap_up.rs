@@ -1,6 +1,7 @@
 //! After-contact work: an ended chat's outcome, chosen from the queue's
 //! wrap-up codes before the time runs out (then the default is recorded).
 
+use super::say;
 use leptos::prelude::*;
 use protocol::ConversationId;
 
@@ -28,9 +29,9 @@ pub fn WrapUpForm(id: ConversationId) -> impl IntoView {
             };
             view! {
                 <form class="wrap-up" aria-labelledby="wrap-up-title" on:submit=submit>
-                    <h3 id="wrap-up-title" class="section-title">{move || c.t(Key::WrapUpTitle)}</h3>
-                    <p class="muted">{move || c.t(Key::WrapUpHint)} " " {move || t_n(c.lang.get(), Key::ExpiresIn, left())}</p>
-                    <label for="wrap-up-code">{move || c.t(Key::WrapUpOutcome)}</label>
+                    <h3 id="wrap-up-title" class="section-title">{say(Key::WrapUpTitle)}</h3>
+                    <p class="muted">{say(Key::WrapUpHint)} " " {move || t_n(c.lang.get(), Key::ExpiresIn, left())}</p>
+                    <label for="wrap-up-code">{say(Key::WrapUpOutcome)}</label>
                     {if free_text {
                         view! { <input id="wrap-up-code" class="input" maxlength="100" on:input=move |ev| code.set(event_target_value(&ev))/> }.into_any()
                     } else {
@@ -51,7 +52,7 @@ pub fn WrapUpForm(id: ConversationId) -> impl IntoView {
                         .into_any()
                     }}
                     <button type="submit" id="wrap-up-save" class="btn btn-primary" disabled=move || code.get().trim().is_empty()>
-                        {move || c.t(Key::WrapUpSave)}
+                        {say(Key::WrapUpSave)}
                     </button>
                 </form>
             }

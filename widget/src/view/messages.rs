@@ -13,7 +13,7 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 use protocol::visitor::Unavailable;
-use protocol::{Author, ConversationStatus, MessageText};
+use protocol::{Author, ConversationStatus};
 
 use crate::i18n::{self, t, Key, Lang};
 use crate::live::{self, Signals};
@@ -48,13 +48,6 @@ pub fn log(s: Signals) -> impl IntoView {
         }
     };
 
-    // Drawn again only when it changes, so what the visitor types in the
-    // form survives everything else that happens meanwhile.
-    let unavailable = Memo::new(move |_| {
-        state.with(|c| {
-            c.conversation.as_ref().filter(|conv| conv.status == ConversationStatus::Ended).and_then(|conv| conv.unavailable).map(|why| (why, c.message_left))
-        })
-    });
     let greeting = move || state.with(|c| (!c.settings.greeting.trim().is_empty()).then(|| c.settings.greeting.clone()));
 
     view! {
@@ -67,7 +60,6 @@ pub fn log(s: Signals) -> impl IntoView {
                 </ol>
             </div>
             {move || status_line(s)}
-            {move || unavailable.get().map(|(why, left)| leave_message(lang, why, left))}
             <div aria-live="polite">{move || typing_line(s)}</div>
         </div>
     }
@@ -111,38 +103,20 @@ fn status_line(s: Signals) -> Option<AnyView> {
             };
             Some(view! { <p class="rp-queue" role="status">{text}</p> }.into_any())
         }
-        // The leave-a-message form has its own block (see `view`).
-        Some(conv) if conv.status == ConversationStatus::Ended && conv.unavailable.is_some() => None,
+        // Nobody could answer: why, and that the composer leaves a message
+        // (then the thanks).
+        Some(conv) if conv.status == ConversationStatus::Ended && conv.unavailable.is_some() => {
+            let text = if c.message_left {
+                t(lang, Key::MessageLeft).to_string()
+            } else {
+                let why = t(lang, if conv.unavailable == Some(Unavailable::Closed) { Key::Closed } else { Key::Busy });
+                format!("{why} {}", t(lang, Key::LeaveMessageHint))
+            };
+            Some(view! { <p class="rp-ended" role="status">{text}</p> }.into_any())
+        }
         Some(conv) if conv.status == ConversationStatus::Ended => Some(view! { <p class="rp-ended" role="status">{t(lang, Key::Ended)}</p> }.into_any()),
         _ => None,
     })
-}
-
-/// Nobody can answer: why, and a form to leave a message for the team
-/// (or the thanks once it is stored).
-fn leave_message(lang: Lang, why: Unavailable, left: bool) -> AnyView {
-    if left {
-        return view! { <p class="rp-ended" role="status">{t(lang, Key::MessageLeft)}</p> }.into_any();
-    }
-    let reason = t(lang, if why == Unavailable::Closed { Key::Closed } else { Key::Busy });
-    let text = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Ok(message) = MessageText::parse(text.get_untracked()) {
-            live::leave_message(message);
-        }
-    };
-    view! {
-        <form class="rp-leave" on:submit=submit>
-            <p class="rp-ended" role="status">{reason} " " {t(lang, Key::LeaveMessageHint)}</p>
-            <label class="rp-field">
-                <span>{t(lang, Key::LeaveMessage)}</span>
-                <textarea name="message" rows="3" required=true on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-            </label>
-            <button class="rp-start" type="submit" disabled=move || text.with(|t| t.trim().is_empty())>{t(lang, Key::LeaveMessage)}</button>
-        </form>
-    }
-    .into_any()
 }
 
 fn typing_line(s: Signals) -> Option<impl IntoView> {

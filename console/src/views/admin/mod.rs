@@ -3,10 +3,11 @@
 //! which checks the role again and records who changed what.
 
 mod agents;
-mod forms;
+pub mod forms;
 mod queues;
 mod setup;
 
+use super::word;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
@@ -37,7 +38,7 @@ pub fn AdminScreen() -> impl IntoView {
     };
     view! {
         <div class="admin">
-            <nav class="subtabs" aria-label=move || c.ta(A::Admin)>
+            <nav class="subtabs" aria-label=word(A::Admin)>
                 {button(Tab::Queues, A::Queues)}
                 {button(Tab::Agents, A::Agents)}
                 {button(Tab::Skills, A::Skills)}
