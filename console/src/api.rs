@@ -45,19 +45,25 @@ pub async fn directory() -> Result<protocol::agent::Directory, ApiError> {
 
 /// A GET answered with JSON.
 pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response =
-        Request::get(path).credentials(RequestCredentials::SameOrigin).header("Accept", "application/json").send().await.map_err(|_| ApiError::Network)?;
-    match response.status() {
-        200 => response.json::<T>().await.map_err(|_| ApiError::Network),
-        401 => Err(ApiError::Unauthorized),
-        429 => Err(ApiError::TooManyAttempts),
-        _ => Err(ApiError::Network),
-    }
+    let text = call("GET", path, None).await.map_err(|_| ApiError::Network)?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Network)
 }
 
 /// A call with a JSON body (or none) answered with JSON (or nothing);
-/// a refusal carries the server's reason, to show as it is.
+/// a refusal carries the server's reason, to show as it is. Only the
+/// (de)serialising is generic: the request itself is one function, so the
+/// Wasm holds it once rather than once per type.
 pub async fn send_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(method: &str, path: &str, body: Option<&B>) -> Result<T, String> {
+    let body = match body {
+        Some(b) => Some(serde_json::to_string(b).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let text = call(method, path, body).await?;
+    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|e| e.to_string())
+}
+
+/// One REST call: the answer's body, or the server's reason for refusing.
+pub async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, String> {
     let builder = match method {
         "POST" => Request::post(path),
         "PUT" => Request::put(path),
@@ -67,17 +73,16 @@ pub async fn send_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(meth
     .credentials(RequestCredentials::SameOrigin)
     .header("Accept", "application/json");
     let request = match body {
-        Some(body) => builder.json(body).map_err(|e| e.to_string())?,
+        Some(body) => builder.header("Content-Type", "application/json").body(body).map_err(|e| e.to_string())?,
         None => builder.build().map_err(|e| e.to_string())?,
     };
     let response = request.send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     if !(200..300).contains(&status) {
-        let reason = serde_json::from_str::<protocol::ErrorBody>(&text).map(|e| e.message).unwrap_or_else(|_| format!("HTTP {status}"));
-        return Err(reason);
+        return Err(serde_json::from_str::<protocol::ErrorBody>(&text).map(|e| e.message).unwrap_or_else(|_| format!("HTTP {status}")));
     }
-    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|e| e.to_string())
+    Ok(text)
 }
 
 /// `POST /api/v1/logout`. Failure is not reported: the console forgets the

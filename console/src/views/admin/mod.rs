@@ -56,11 +56,21 @@ pub fn AdminScreen() -> impl IntoView {
     }
 }
 
-/// Loads `path` into `into` (again on each call).
+/// Loads `path` into `into` (again on each call). The fetch itself is not
+/// generic (see `api::call`); only the decoding is.
 fn fetch<T: DeserializeOwned + Send + Sync + 'static>(path: &'static str, into: RwSignal<Option<T>>) {
-    spawn_local(async move {
-        if let Ok(value) = api::send_json::<(), T>("GET", path, None).await {
+    let decode = Callback::new(move |text: String| {
+        if let Ok(value) = serde_json::from_str::<T>(&text) {
             into.set(Some(value));
+        }
+    });
+    load(path, decode);
+}
+
+fn load(path: &'static str, decode: Callback<String>) {
+    spawn_local(async move {
+        if let Ok(text) = api::call("GET", path, None).await {
+            decode.run(text);
         }
     });
 }
