@@ -93,6 +93,7 @@ pub async fn an_admin_sets_up_a_queue_in_the_console_and_the_next_visitor_is_rou
     fill(agent, "#queue-name", "Billing").await?;
     click(agent, "input[id^=queue-skill-]").await?;
     fill(agent, "#queue-level", "1").await?;
+    fill(agent, "#queue-wrap-secs", "60").await?;
     fill(agent, "#queue-codes", "refund, question").await?;
     axe::check(agent, "the queue form", None).await?;
     click(agent, "#save-queue").await?;
