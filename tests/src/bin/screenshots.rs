@@ -68,6 +68,22 @@ async fn main() -> Result<()> {
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     shot(&visitor, &dir, "widget-zh-hant-desktop", DESKTOP).await?;
 
+    // The admin's and supervisor's screens.
+    agent.find(Locator::Css("#logout")).await?.click().await?;
+    let form = wait_for("the login form again", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
+    form.find(Locator::Css("input[name=email]")).await?.send_keys("admin@rapport.demo").await?;
+    form.find(Locator::Css("input[name=password]")).await?.send_keys("demo-admin-pass").await?;
+    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    wait_for("the admin tab", async || Ok(agent.find(Locator::Css("#nav-admin")).await?)).await.click().await?;
+    wait_for("the new-queue button", async || Ok(agent.find(Locator::Css("#new-queue")).await?)).await.click().await?;
+    wait_for("the queue form", async || Ok(agent.find(Locator::Css("#queue-name")).await?)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    shot(&agent, &dir, "console-admin-queue-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-admin-queue-phone", PHONE).await?;
+    agent.find(Locator::Css("#nav-floor")).await?.click().await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    shot(&agent, &dir, "console-floor-desktop", DESKTOP).await?;
+
     visitor.close().await;
     agent.close().await;
     stack.shutdown().await;
