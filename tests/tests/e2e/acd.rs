@@ -226,3 +226,66 @@ pub async fn outside_business_hours_the_visitor_leaves_a_message_that_an_agent_a
     stack.shutdown().await;
     Ok(())
 }
+
+/// Two agents in real browsers (Sam in a second window of the visitor's
+/// browser): Mei, idle longest, is offered the chat and declines; it goes
+/// to Sam, who answers and transfers it to Mei with a note; Mei's offer
+/// shows who handed it over and why, the history comes along, and the
+/// visitor reads whom they are being transferred to.
+pub async fn a_declined_offer_goes_to_the_other_agent_and_a_transfer_carries_the_note(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    console_login(agent, &stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
+    set_presence(agent, "available").await?;
+    let visitor_window = visitor.window().await?;
+    let sam_window = visitor.new_window(false).await?.handle;
+    visitor.switch_to_window(sam_window.clone()).await?;
+    console_login(visitor, &stack, "sam@rapport.demo", e2e::AGENT_PASSWORD).await?;
+    set_presence(visitor, "available").await?;
+
+    visitor.switch_to_window(visitor_window.clone()).await?;
+    visitor_starts_chat(visitor, &stack, VISITOR_NAME).await?;
+    visitor_sends(visitor, "I need help with a refund").await?;
+
+    // Mei has been idle longest: hers first. She declines.
+    let offer = wait_for("Mei's offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    offer.find(Locator::Css("button.decline")).await?.click().await?;
+
+    // It goes to Sam, who takes it and hands it back with a note.
+    visitor.switch_to_window(sam_window.clone()).await?;
+    let offer = wait_for("Sam's offer", async || Ok(visitor.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("Sam's chat", async || Ok(visitor.find(Locator::Css("textarea#composer")).await?)).await;
+    console_shows(visitor, "the history at Sam's", &["I need help with a refund"], &[]).await;
+    click(visitor, "#transfer-chat").await?;
+    wait_for("the transfer targets", async || Ok(visitor.find(Locator::Css("#transfer-target option[value^='agent:']:not([disabled])")).await?)).await;
+    visitor.find(Locator::Css("#transfer-target")).await?.select_by_label(e2e::AGENT_NAME).await?;
+    visitor.find(Locator::Css("#transfer-note")).await?.send_keys("Order 1042, refund approved").await?;
+    click(visitor, "#transfer-send").await?;
+
+    // Mei sees who handed it over, and the note; the history comes along.
+    let offer = wait_for("Mei's transferred offer", async || {
+        let offer = agent.find(Locator::Css(".offer[data-conversation]")).await?;
+        let note = offer.find(Locator::Css(".offer-transfer-note")).await?.text().await?;
+        ensure!(note == "Order 1042, refund approved", "the note reads {note:?}");
+        Ok(offer)
+    })
+    .await;
+    let by = offer.find(Locator::Css(".offer-transfer-by")).await?.text().await?;
+    ensure!(by.contains("Sam Lee"), "the offer says {by:?}");
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("Mei's chat", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    console_shows(agent, "the history at Mei's", &["I need help with a refund"], &[]).await;
+
+    // The visitor reads whom they are being transferred to.
+    visitor.switch_to_window(visitor_window).await?;
+    wait_for("the transfer notice in the widget", async || {
+        let notices = widget_texts(visitor, ".rp-msg-system").await?.join(" ");
+        ensure!(notices.contains(e2e::AGENT_NAME), "system lines {notices:?}");
+        Ok(())
+    })
+    .await;
+    no_js_errors(agent, "console's").await?;
+    stack.shutdown().await;
+    Ok(())
+}
