@@ -119,7 +119,7 @@ fn seeds() -> Vec<String> {
     ];
     let summary =
         ConversationSummary { id: ConversationId(1), status: ConversationStatus::Active, visitor: card(), last_seq: 3, visitor_read_seq: 1, started_at_ms: 5 };
-    let agent_events = vec![
+    let agent_events = [
         AgentEvent::Welcome {
             v: 1,
             agent: AgentInfo { id: AgentId(2), name: "Mei".into(), email: "m@x.co".into(), role: Role::Agent },
@@ -142,7 +142,7 @@ fn seeds() -> Vec<String> {
         AgentEvent::Ack { conversation_id: ConversationId(1), client_id: id("a1"), seq: 2 },
         AgentEvent::Read { conversation_id: ConversationId(1), seq: 2 },
     ];
-    let agent_frames = vec![
+    let agent_frames = [
         AgentFrame::Hello { v: 1, last_seqs: vec![(ConversationId(1), 3)] },
         AgentFrame::SetPresence { presence: Presence::Away, reason: "lunch".into() },
         AgentFrame::Transfer { conversation_id: ConversationId(1), to: TransferTarget::Agent { agent_id: AgentId(3) }, note: "VIP".into() },
@@ -261,7 +261,7 @@ fn a_million_hostile_frames_break_no_decoder_and_the_codecs_agree() {
     for seed in &seeds {
         assert_eq!(check(seed), None, "a valid frame: {seed}");
     }
-    let mut rng = Rng(0x5EED_0F_5A_7A_C0DE);
+    let mut rng = Rng(0x005E_ED0F_5A7A_C0DE);
     let mut current = seeds[0].clone();
     let mut agreed = 0u64;
     for case in 0..cases {
