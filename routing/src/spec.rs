@@ -11,19 +11,9 @@ pub type Level = u8;
 
 pub const MAX_LEVEL: Level = 5;
 
-/// How a queue picks among the eligible free agents.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Strategy {
-    /// The agent who has gone longest without a new conversation.
-    #[default]
-    LongestIdle,
-    /// Each agent in turn: the one this queue offered to longest ago.
-    RoundRobin,
-    /// The agent with the least load, then the longest idle.
-    LeastBusy,
-    /// Nobody is offered anything: agents pick from the queue's shared list.
-    Manual,
-}
+/// How a queue picks among the eligible free agents: the wire's own
+/// type, since an admin chooses it.
+pub use protocol::admin::Strategy;
 
 /// After `after_ms` in the queue, the required level drops to `level`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! an admin's queue as the engine's [`QueueSpec`], an agent's skills and
 //! queues as their [`AgentProfile`], and whether a queue is open now.
 
-use protocol::admin::{Queue, Strategy};
+use protocol::admin::Queue;
 use protocol::agent::Presence;
 use protocol::AgentId;
 use routing::{AgentProfile, QueueSpec, RelaxStep};
@@ -16,12 +16,7 @@ pub fn spec_of(queue: &Queue, open: bool) -> QueueSpec {
     let secs = |s: u32| u64::from(s) * 1000;
     QueueSpec {
         site: c.site_id,
-        strategy: match c.strategy {
-            Strategy::LongestIdle => routing::Strategy::LongestIdle,
-            Strategy::RoundRobin => routing::Strategy::RoundRobin,
-            Strategy::LeastBusy => routing::Strategy::LeastBusy,
-            Strategy::Manual => routing::Strategy::Manual,
-        },
+        strategy: c.strategy,
         priority: c.priority,
         skills: c.skills.clone(),
         level: c.level.min(routing::MAX_LEVEL),
