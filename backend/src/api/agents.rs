@@ -23,6 +23,7 @@ pub async fn disable_agent(State(state): State<AppState>, _: FromConsole, Signed
     }
     state.hub.sign_out_agent(agent).await;
     state.routing.send(RoutingInput::AgentUnavailable { agent }).await?;
+    state.store.audit(Some(session.agent.info.id), "disable agent", &agent.to_string(), "").await?;
     tracing::info!(by = %session.agent.info.id, %agent, "agent disabled");
     Ok(StatusCode::NO_CONTENT)
 }

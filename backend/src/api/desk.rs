@@ -32,10 +32,11 @@ pub async fn directory(State(state): State<AppState>, SignedIn(session): SignedI
         .into_iter()
         .filter(|a| !a.disabled && (a.role == Role::Admin || a.sites.iter().any(|s| sites.contains(s))))
         .collect::<Vec<_>>();
+    let available: HashSet<protocol::AgentId> =
+        state.store.agents_now().await?.into_iter().filter(|a| a.presence == Presence::Available).map(|a| a.info.id).collect();
     let mut out = Directory::default();
     for a in agents {
-        let available = state.store.agent(a.id).await?.is_some_and(|r| r.presence == Presence::Available);
-        out.agents.push(DirectoryAgent { id: a.id, name: a.name, available });
+        out.agents.push(DirectoryAgent { id: a.id, name: a.name, available: available.contains(&a.id) });
     }
     for q in state.store.queues().await?.into_iter().filter(|q| sites.contains(&q.config.site_id)) {
         let site_name = site_names.get(&q.config.site_id).cloned().unwrap_or_default();

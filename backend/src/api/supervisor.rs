@@ -37,24 +37,17 @@ pub async fn overview(State(state): State<AppState>, _: Supervisor) -> Result<Js
     let now = now_ms();
     let waiting: HashMap<_, _> = state.store.waiting_per_queue().await?.into_iter().map(|(q, n, first)| (q, (n, first))).collect();
     let chats: HashMap<_, _> = state.store.chats_per_agent().await?.into_iter().collect();
-    let agents = state.store.agents_for_admin().await?;
     let mut available_per_queue: HashMap<protocol::QueueId, u32> = HashMap::new();
     let mut out = Overview::default();
-    for a in agents.iter().filter(|a| !a.disabled) {
-        let Some(record) = state.store.agent(a.id).await? else { continue };
-        if record.presence == Presence::Available {
-            for q in state.store.queues_served_by(a.id).await? {
+    for a in state.store.agents_now().await?.into_iter().filter(|a| !a.disabled) {
+        let id = a.info.id;
+        if a.presence == Presence::Available {
+            for q in state.store.queues_served_by(id).await? {
                 *available_per_queue.entry(q).or_default() += 1;
             }
         }
-        out.agents.push(AgentNow {
-            id: a.id,
-            name: a.name.clone(),
-            presence: record.presence,
-            away_reason: record.away_reason,
-            chats: chats.get(&a.id).copied().unwrap_or(0),
-            capacity: a.capacity,
-        });
+        let chats = chats.get(&id).copied().unwrap_or(0);
+        out.agents.push(AgentNow { id, name: a.info.name, presence: a.presence, away_reason: a.away_reason, chats, capacity: a.capacity });
     }
     for q in state.store.queues().await? {
         let (n, first) = waiting.get(&q.id).copied().unwrap_or((0, now));

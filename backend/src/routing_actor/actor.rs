@@ -70,9 +70,9 @@ pub struct Actor {
     /// Queued conversations as read when they joined the queue, to tell
     /// their visitors about moves without reading the store each time.
     pub(super) waiting: HashMap<ConversationId, ConversationRecord>,
-    /// Every queue as its admin configured it, and whether it is open.
+    /// Every queue as its admin configured it (whether each is open now is
+    /// in `shared.open`).
     pub(super) queues: HashMap<QueueId, Queue>,
-    open: HashMap<QueueId, bool>,
     /// Transfers asked for and not yet decided: who asked, with what note.
     pub(super) transfer_notes: HashMap<ConversationId, String>,
 }
@@ -97,7 +97,6 @@ impl Actor {
             followups: VecDeque::new(),
             waiting: HashMap::new(),
             queues: HashMap::new(),
-            open: HashMap::new(),
             transfer_notes: HashMap::new(),
         };
         lock(&actor.shared.positions).clear();
@@ -168,7 +167,6 @@ impl Actor {
         self.queues = queues.iter().map(|q| (q.id, q.clone())).collect();
         for queue in queues {
             let open = setup::open_at(&queue, now);
-            self.open.insert(queue.id, open);
             lock(&self.shared.open).insert(queue.id, open);
             self.apply(Event::ConfigureQueue { queue: queue.id, spec: setup::spec_of(&queue, open) }).await;
         }
@@ -340,17 +338,18 @@ impl Actor {
     /// news for the other nodes and who is still connected anywhere.
     async fn housekeeping(&mut self) {
         let wall = now_ms();
-        let changed: Vec<(Queue, bool)> = self
-            .queues
-            .values()
-            .filter_map(|q| {
-                let open = setup::open_at(q, wall);
-                (self.open.get(&q.id) != Some(&open)).then(|| (q.clone(), open))
-            })
-            .collect();
+        let changed: Vec<(Queue, bool)> = {
+            let told = lock(&self.shared.open);
+            self.queues
+                .values()
+                .filter_map(|q| {
+                    let open = setup::open_at(q, wall);
+                    (told.get(&q.id) != Some(&open)).then(|| (q.clone(), open))
+                })
+                .collect()
+        };
         for (queue, open) in changed {
             tracing::info!(queue = %queue.id, open, "a queue's business hours began or ended");
-            self.open.insert(queue.id, open);
             lock(&self.shared.open).insert(queue.id, open);
             self.apply(Event::ConfigureQueue { queue: queue.id, spec: setup::spec_of(&queue, open) }).await;
         }
@@ -435,7 +434,14 @@ impl Actor {
     }
 
     pub(super) async fn tell_position(&mut self, conversation: ConversationId) {
-        if let (Some(position), Some(c)) = (self.engine.position(conversation), self.waiting.get(&conversation)) {
+        if let Some(position) = self.engine.position(conversation) {
+            self.tell_place(conversation, position).await;
+        }
+    }
+
+    /// Tells the visitor their place, known already, and expected wait.
+    pub(super) async fn tell_place(&mut self, conversation: ConversationId, position: u32) {
+        if let Some(c) = self.waiting.get(&conversation) {
             let wait = self.wait_secs(conversation);
             self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;
         }

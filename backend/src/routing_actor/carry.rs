@@ -223,10 +223,10 @@ impl Actor {
         let moved: Vec<(ConversationId, u32)> = self.engine.changed_positions();
         for (conversation, position) in moved {
             lock(&self.shared.positions).insert(conversation, position);
-            self.tell_position(conversation).await;
+            self.tell_place(conversation, position).await;
         }
         // Estimates change with staffing and handle times too: refresh the
-        // ones that did.
+        // ones that did (from the positions just told, read in O(1)).
         let waiting: Vec<ConversationId> = self.waiting.keys().copied().collect();
         for conversation in waiting {
             let wait = self.wait_secs(conversation);
@@ -236,7 +236,10 @@ impl Actor {
                     Some(w) => lock(&self.shared.waits).insert(conversation, w),
                     None => lock(&self.shared.waits).remove(&conversation),
                 };
-                self.tell_position(conversation).await;
+                let position = lock(&self.shared.positions).get(&conversation).copied();
+                if let Some(position) = position {
+                    self.tell_place(conversation, position).await;
+                }
             }
         }
     }

@@ -134,6 +134,15 @@ impl Store {
         }
     }
 
+    /// Every agent with their presence, in one query (without their
+    /// sites): what the floor and the transfer directory read every few
+    /// seconds.
+    pub async fn agents_now(&self) -> Result<Vec<AgentRecord>> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a ORDER BY lower(a.name), a.id");
+        let rows: Vec<AgentRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+        rows.into_iter().map(AgentRow::into_record).collect()
+    }
+
     pub async fn agent_count(&self) -> Result<i64> {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM agents").fetch_one(pool).await?))
     }
