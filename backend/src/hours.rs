@@ -53,9 +53,10 @@ pub fn validate(hours: &BusinessHours) -> Result<(), HoursError> {
     Ok(())
 }
 
-/// Whether the calendar is open at `at_ms` (Unix milliseconds).
+/// Whether the calendar is open at `at_ms` (Unix milliseconds). Reads only
+/// today's spans (routing asks every second); a saved calendar was
+/// validated whole.
 pub fn is_open(hours: &BusinessHours, at_ms: i64) -> Result<bool, HoursError> {
-    validate(hours)?;
     let now = Timestamp::from_millisecond(at_ms).map_err(|_| HoursError::Date(at_ms.to_string()))?.to_zoned(zone(&hours.time_zone)?);
     let today = now.date();
     if hours.holidays.iter().any(|d| d.trim().parse::<Date>().is_ok_and(|d| d == today)) {
@@ -63,7 +64,7 @@ pub fn is_open(hours: &BusinessHours, at_ms: i64) -> Result<bool, HoursError> {
     }
     let day = usize::try_from(now.weekday().to_monday_zero_offset()).unwrap_or(0);
     let t = now.time();
-    for span in &hours.week[day] {
+    for span in hours.week.get(day).ok_or(HoursError::Week(hours.week.len()))? {
         if time(&span.from)? <= t && t < time(&span.to)? {
             return Ok(true);
         }
