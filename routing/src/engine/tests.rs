@@ -455,6 +455,9 @@ fn the_wait_estimate_follows_position_staffing_and_handle_times() {
     assert_eq!(e.estimated_wait(c(2)), Some(120_000));
     e.handle(30_000, Event::Release { conversation: c(100) });
     e.handle(30_001, Event::Accept { conversation: c(1), agent: a(1) });
+    // The actor tells new positions before it reads estimates; the estimate
+    // reads the position as told.
+    assert_eq!(e.changed_positions(), vec![(c(2), 1)]);
     assert_eq!(e.estimated_wait(c(2)), Some(30_000), "the measured handle time replaces the default");
 }
 
