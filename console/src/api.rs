@@ -6,8 +6,10 @@
 
 use gloo_net::http::{Request, Response};
 use protocol::agent::AgentInfo;
-use protocol::rest::{LoginRequest, Me};
+use protocol::lean::agent::{decode_agent_info, decode_directory, decode_error_body, encode_login};
+use protocol::lean::Source;
 use web_sys::RequestCredentials;
+use webclient::json::Js;
 
 /// Why a call did not give an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,36 +35,27 @@ pub async fn login(email: String, password: String) -> Result<AgentInfo, ApiErro
     let request = Request::post("/api/v1/login")
         .credentials(RequestCredentials::SameOrigin)
         .header("Accept", "application/json")
-        .json(&LoginRequest { email, password })
+        .header("Content-Type", "application/json")
+        .body(encode_login(&email, &password))
         .map_err(|_| ApiError::Network)?;
     agent_from(request.send().await.map_err(|_| ApiError::Network)?).await
 }
 
 /// `GET /api/v1/directory`: the agents and queues a chat can be handed to.
 pub async fn directory() -> Result<protocol::agent::Directory, ApiError> {
-    get_json("/api/v1/directory").await
+    let text = call("GET", "/api/v1/directory", None).await.map_err(|_| ApiError::Network)?;
+    webclient::json::parse(&text).and_then(|v| decode_directory(&v)).ok_or(ApiError::Network)
 }
 
-/// A GET answered with JSON.
-pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let text = call("GET", path, None).await.map_err(|_| ApiError::Network)?;
-    serde_json::from_str(&text).map_err(|_| ApiError::Network)
-}
-
-/// A call with a JSON body (or none) answered with JSON (or nothing);
-/// a refusal carries the server's reason, to show as it is. Only the
-/// (de)serialising is generic: the request itself is one function, so the
-/// Wasm holds it once rather than once per type.
-pub async fn send_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(method: &str, path: &str, body: Option<&B>) -> Result<T, String> {
-    let body = match body {
-        Some(b) => Some(serde_json::to_string(b).map_err(|e| e.to_string())?),
-        None => None,
-    };
-    let text = call(method, path, body).await?;
-    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|e| e.to_string())
+/// A JSON list read with `decode`; none if any element does not decode.
+pub fn read_list<T>(text: &str, decode: impl Fn(&Js) -> Option<T>) -> Option<Vec<T>> {
+    webclient::json::parse(text)?.items()?.iter().map(decode).collect()
 }
 
 /// One REST call: the answer's body, or the server's reason for refusing.
+/// Bodies are JSON text both ways; the caller reads them with the lean
+/// codec (`protocol::lean`) or as documents (`views::admin::doc`), so the
+/// console carries no serde deserializers.
 pub async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, String> {
     let builder = match method {
         "POST" => Request::post(path),
@@ -80,7 +73,7 @@ pub async fn call(method: &str, path: &str, body: Option<String>) -> Result<Stri
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     if !(200..300).contains(&status) {
-        return Err(serde_json::from_str::<protocol::ErrorBody>(&text).map(|e| e.message).unwrap_or_else(|_| format!("HTTP {status}")));
+        return Err(webclient::json::parse(&text).and_then(|v| decode_error_body(&v)).map(|e| e.message).unwrap_or_else(|| format!("HTTP {status}")));
     }
     Ok(text)
 }
@@ -98,8 +91,15 @@ async fn agent_from(response: Response) -> Result<AgentInfo, ApiError> {
 }
 
 fn agent_from_parts(status: u16, body: &str) -> Result<AgentInfo, ApiError> {
+    refusal(status)?;
+    webclient::json::parse(body).and_then(|me| decode_agent_info(&me.field("agent")?)).ok_or(ApiError::Network)
+}
+
+/// What a status says before the body is read (the body is `rest::Me`,
+/// read by `lean::agent`, tested there).
+fn refusal(status: u16) -> Result<(), ApiError> {
     match status {
-        200 => serde_json::from_str::<Me>(body).map(|me| me.agent).map_err(|_| ApiError::Network),
+        200 => Ok(()),
         401 => Err(ApiError::Unauthorized),
         429 => Err(ApiError::TooManyAttempts),
         _ => Err(ApiError::Network),
@@ -109,16 +109,12 @@ fn agent_from_parts(status: u16, body: &str) -> Result<AgentInfo, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::agent::Role;
 
     #[test]
     fn statuses_map_to_outcomes() {
-        let me = Me { agent: AgentInfo { id: protocol::AgentId(1), name: "Ada".into(), email: "a@x".into(), role: Role::Admin } };
-        let body = serde_json::to_string(&me).unwrap();
-        assert_eq!(agent_from_parts(200, &body), Ok(me.agent));
-        assert_eq!(agent_from_parts(200, "not json"), Err(ApiError::Network));
-        assert_eq!(agent_from_parts(401, "{}"), Err(ApiError::Unauthorized));
-        assert_eq!(agent_from_parts(429, "{}"), Err(ApiError::TooManyAttempts));
-        assert_eq!(agent_from_parts(500, ""), Err(ApiError::Network));
+        assert_eq!(refusal(200), Ok(()));
+        assert_eq!(refusal(401), Err(ApiError::Unauthorized));
+        assert_eq!(refusal(429), Err(ApiError::TooManyAttempts));
+        assert_eq!(refusal(500), Err(ApiError::Network));
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use protocol::agent::{AgentEvent, AgentFrame, AgentInfo, Presence, TransferTarget};
+use protocol::agent::{AgentFrame, AgentInfo, Presence, TransferTarget};
 use protocol::{ConversationId, MessageText, PROTOCOL_VERSION};
 use webclient::time::now_ms;
 use webclient::{Socket, SocketHandlers};
@@ -144,14 +144,11 @@ impl Live {
     }
 
     fn received(self, text: &str) {
-        let event = match serde_json::from_str::<AgentEvent>(text) {
-            Ok(event) => event,
-            Err(e) => {
-                // A newer server may send frames this build does not know;
-                // skipping them keeps the console working.
-                leptos::logging::warn!("ignoring an unreadable frame: {e}");
-                return;
-            }
+        let Some(event) = webclient::json::parse(text).and_then(|v| protocol::lean::agent::decode_agent_event(&v)) else {
+            // A newer server may send frames this build does not know;
+            // skipping them keeps the console working.
+            leptos::logging::warn!("ignoring an unreadable frame");
+            return;
         };
         let now = now_ms();
         let mut reaction = None;
@@ -190,7 +187,7 @@ impl Live {
 
     /// Sends a frame; false when the socket is not open.
     fn send(self, frame: &AgentFrame) -> bool {
-        let Ok(text) = serde_json::to_string(frame) else { return false };
+        let text = protocol::lean::agent::encode_agent_frame(frame);
         let mut sent = false;
         self.with_socket(|s| sent = s.send(&text));
         sent

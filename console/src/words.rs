@@ -94,6 +94,17 @@ pub enum A {
     Pick,
     SkillLevel,
     AwayFor,
+    Close,
+    Delete,
+    NewSite,
+    WidgetTitle,
+    Accent,
+    Greeting,
+    PrechatFields,
+    PageLanguage,
+    English,
+    Hant,
+    Hans,
 }
 
 /// The word for `a` in `lang`.
@@ -191,6 +202,17 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::Pick => ("Pick", "挑選", "挑选"),
         A::SkillLevel => ("Level", "等級", "等级"),
         A::AwayFor => ("Away", "離開", "离开"),
+        A::Close => ("Close", "關閉", "关闭"),
+        A::Delete => ("Delete", "刪除", "删除"),
+        A::NewSite => ("New site", "新增網站", "新建网站"),
+        A::WidgetTitle => ("Widget title", "小工具標題", "小部件标题"),
+        A::Accent => ("Accent colour", "主題色", "主题色"),
+        A::Greeting => ("Greeting", "問候語", "问候语"),
+        A::PrechatFields => ("Pre-chat form asks for", "對話前表單詢問", "对话前表单询问"),
+        A::PageLanguage => ("The page's language", "依網頁語言", "依网页语言"),
+        A::English => ("English", "English", "English"),
+        A::Hant => ("繁體中文", "繁體中文", "繁體中文"),
+        A::Hans => ("简体中文", "简体中文", "简体中文"),
     };
     match lang {
         Lang::En => en,

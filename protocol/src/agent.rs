@@ -15,6 +15,21 @@ pub enum Presence {
     Offline,
 }
 
+impl Presence {
+    /// The wire name, as serde writes it (tested in `lean::agent`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Away => "away",
+            Self::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Presence> {
+        [Self::Available, Self::Away, Self::Offline].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// Frames the console sends.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -8,6 +8,8 @@
 //! the definition of the wire: the tests below check that this codec reads
 //! exactly what serde writes, and that serde reads exactly what this writes.
 
+pub mod agent;
+
 use crate::visitor::{PageInfo, PreChatField, Resume, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 

@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod ids;
+pub mod json;
 pub mod socket;
 pub mod time;
 pub mod url;

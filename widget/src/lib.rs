@@ -4,7 +4,6 @@
 //! are driven from here.
 
 pub mod i18n;
-mod json;
 mod live;
 pub mod model;
 mod options;

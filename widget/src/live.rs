@@ -138,7 +138,7 @@ impl Live {
     fn receive(&self, text: &str) {
         // A newer server may add events; ignoring what this widget cannot
         // read keeps an old cached copy working.
-        let Some(event) = crate::json::parse(text).and_then(|v| protocol::lean::decode_visitor_event(&v)) else { return };
+        let Some(event) = webclient::json::parse(text).and_then(|v| protocol::lean::decode_visitor_event(&v)) else { return };
         if let VisitorEvent::Reconnect { after_ms } = event {
             if let Some(socket) = self.socket.borrow().as_ref() {
                 socket.reconnect_after(after_ms);

@@ -29,7 +29,7 @@ impl Options {
         let mount = get(options, "mount").dyn_into::<web_sys::HtmlElement>().map_err(|_| missing("mount"))?;
         let notify = get(options, "notify").dyn_into::<js_sys::Function>().map_err(|_| missing("notify"))?;
         // The loader already fetched and parsed the boot document.
-        let boot = protocol::lean::decode_widget_boot(&crate::json::Js(get(options, "boot"))).ok_or_else(|| missing("boot"))?;
+        let boot = protocol::lean::decode_widget_boot(&webclient::json::Js(get(options, "boot"))).ok_or_else(|| missing("boot"))?;
         Ok(Options {
             mount,
             site: string("site")?,

@@ -114,11 +114,11 @@ fn encode_outbox(outbox: &[Pending]) -> String {
         let item = js_sys::Array::of3(&JsValue::from_str(p.client_id.as_str()), &JsValue::from_str(p.text.as_str()), &JsValue::from_f64(p.at_ms as f64));
         items.push(&item);
     }
-    crate::json::stringify(&items).unwrap_or_default()
+    webclient::json::stringify(&items).unwrap_or_default()
 }
 
 fn decode_outbox(s: &str) -> Vec<Pending> {
-    let Some(items) = crate::json::parse(s).and_then(|v| v.items()) else { return Vec::new() };
+    let Some(items) = webclient::json::parse(s).and_then(|v| v.items()) else { return Vec::new() };
     items
         .iter()
         .filter_map(|item| {

@@ -47,11 +47,28 @@ pub struct WasmOutput {
     pub snippets: Option<PathBuf>,
 }
 
+/// Crates compiled with Leptos's `erase_components`: every component
+/// returns a type-erased view, which makes the console's Wasm about a tenth
+/// smaller (its many screens stop being one monomorphised type each) but
+/// the widget's larger (it has few components, and erasing them adds the
+/// dynamic dispatch). The flag changes how all of Leptos compiles, so these
+/// crates get a target directory of their own: sharing one would rebuild
+/// every dependency each time the other kind is built.
+const ERASED_COMPONENTS: &[&str] = &["console"];
+
 pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutput> {
     println!("building {name} ({TARGET}, profile {PROFILE})");
-    process::run(process::cargo().current_dir(&ws.root).args(["build", "-p", name, "--target", TARGET, "--profile", PROFILE]))
-        .with_context(|| format!("compiling the {name} crate to Wasm"))?;
-    let compiled = ws.target.join(TARGET).join(PROFILE).join(format!("{name}.wasm"));
+    let mut cargo = process::cargo();
+    cargo.current_dir(&ws.root).args(["build", "-p", name, "--target", TARGET, "--profile", PROFILE]);
+    let target_dir = if ERASED_COMPONENTS.contains(&name) {
+        let dir = ws.target.join("erased");
+        cargo.arg("--target-dir").arg(&dir).env("CARGO_ENCODED_RUSTFLAGS", "--cfg\x1ferase_components");
+        dir
+    } else {
+        ws.target.clone()
+    };
+    process::run(&mut cargo).with_context(|| format!("compiling the {name} crate to Wasm"))?;
+    let compiled = target_dir.join(TARGET).join(PROFILE).join(format!("{name}.wasm"));
     ensure!(compiled.is_file(), "{} was not produced; is `{name}` a cdylib?", compiled.display());
 
     let out_dir = ws.target.join("wasm-bindgen").join(name);

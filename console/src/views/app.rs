@@ -2,7 +2,6 @@
 //! title, and the three-column inbox layout.
 
 use super::say;
-use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -44,7 +43,9 @@ pub fn App() -> impl IntoView {
         }
         // Storage may be unavailable (private mode): the choice then lasts
         // for this page only.
-        let _ = LocalStorage::set(LANG_STORAGE_KEY, lang.tag());
+        if let Ok(Some(storage)) = window().local_storage() {
+            let _ = storage.set_item(LANG_STORAGE_KEY, lang.tag());
+        }
     });
     // The unread count in the tab title lets an agent working in another
     // tab see that a visitor is waiting.
@@ -119,8 +120,9 @@ fn ErrorToast() -> impl IntoView {
 /// The remembered choice, else the browser's preferred languages.
 fn initial_lang() -> Lang {
     let window = window();
-    let stored = LocalStorage::get::<String>(LANG_STORAGE_KEY).ok();
-    if let Some(lang) = stored.as_deref().and_then(Lang::from_tag) {
+    let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten());
+    // Earlier builds stored the tag as a JSON string, in quotes.
+    if let Some(lang) = stored.as_deref().map(|s| s.trim_matches('"')).and_then(Lang::from_tag) {
         return lang;
     }
     let navigator = window.navigator();

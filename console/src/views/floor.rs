@@ -6,23 +6,47 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use protocol::agent::Presence;
-use protocol::supervisor::{Overview, Report};
 
+use super::admin::doc::Doc;
 use super::admin::forms::{table, Row};
-use super::{ctx, presence_key, word};
-use crate::api;
+use super::admin::resources::{cell, Column, Show};
+use super::admin::screen::load;
+use super::{ctx, word};
 use crate::words::A;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
 
-fn percent(r: Option<f64>) -> String {
-    r.map(|r| format!("{:.0} %", r * 100.0)).unwrap_or_else(|| "—".into())
+const fn col(label: A, path: &'static str, show: Show) -> Column {
+    Column { label, path, show }
 }
 
-fn seconds(s: Option<f64>) -> String {
-    s.map(|s| format!("{s:.0} s")).unwrap_or_else(|| "—".into())
+/// The queues now (`protocol::supervisor::QueueNow`).
+const QUEUES_NOW: [Column; 5] = [
+    col(A::Queue, "name", Show::Text),
+    col(A::State, "open", Show::Open),
+    col(A::Waiting, "waiting", Show::Text),
+    col(A::LongestWait, "longest_wait_secs", Show::Seconds),
+    col(A::AgentsAvailable, "agents_available", Show::Text),
+];
+
+/// Today's figures per queue (`protocol::supervisor::QueueFigures`).
+const QUEUE_FIGURES: [Column; 7] = [
+    col(A::Queue, "name", Show::Text),
+    col(A::Entered, "entered", Show::Text),
+    col(A::Answered, "answered", Show::Text),
+    col(A::Abandoned, "abandoned", Show::Text),
+    col(A::ServiceLevel, "service_level", Show::Percent),
+    col(A::Asa, "average_speed_of_answer_secs", Show::Seconds),
+    col(A::Aht, "average_handle_secs", Show::Seconds),
+];
+
+/// Today's figures per agent (`protocol::supervisor::AgentFigures`).
+const AGENT_FIGURES: [Column; 3] = [col(A::Agents, "name", Show::Text), col(A::Handled, "handled", Show::Text), col(A::Occupancy, "occupancy", Show::Percent)];
+
+/// A table of `records` (a JSON list) in `columns`.
+fn columns_table(records: &Doc, columns: &[Column], lang: crate::i18n::Lang) -> AnyView {
+    let rows = records.items().iter().map(|r| Row::of(columns.iter().map(|c| cell(r, c, lang)).collect())).collect();
+    table(&columns.iter().map(|c| c.label).collect::<Vec<_>>(), rows)
 }
 
 /// Local midnight today, in Unix milliseconds.
@@ -38,73 +62,46 @@ fn midnight() -> i64 {
 #[component]
 pub fn Floor() -> impl IntoView {
     let c = ctx();
-    let overview = RwSignal::new(None::<Overview>);
-    let report = RwSignal::new(None::<Report>);
-    let load = move || {
-        spawn_local(async move {
-            if let Ok(o) = api::send_json::<(), Overview>("GET", "/api/v1/supervisor/overview", None).await {
-                overview.set(Some(o));
-            }
-            let path = format!("/api/v1/supervisor/report?from_ms={}&to_ms={}&threshold_secs=20", midnight(), js_sys::Date::now() as i64 + 1);
-            if let Ok(r) = api::send_json::<(), Report>("GET", &path, None).await {
-                report.set(Some(r));
-            }
-        })
+    let overview = RwSignal::new_local(None::<Doc>);
+    let report = RwSignal::new_local(None::<Doc>);
+    let refresh = move || {
+        load("/api/v1/supervisor/overview".into(), overview);
+        load(format!("/api/v1/supervisor/report?from_ms={}&to_ms={}&threshold_secs=20", midnight(), js_sys::Date::now() as i64 + 1), report);
     };
-    load();
-    if let Ok(handle) = set_interval_with_handle(load, REFRESH_EVERY) {
+    refresh();
+    if let Ok(handle) = set_interval_with_handle(refresh, REFRESH_EVERY) {
         on_cleanup(move || handle.clear());
     }
     let now = move || {
         let lang = c.lang.get();
         overview.get().map(|o| {
-            let queues = o
-                .queues
-                .into_iter()
-                .map(|q| {
-                    let open = crate::words::ta(lang, if q.open { A::Open } else { A::Closed });
-                    Row::of(vec![q.name, open.into(), q.waiting.to_string(), format!("{} s", q.longest_wait_secs), q.agents_available.to_string()])
-                })
-                .collect();
             let agents = o
-                .agents
-                .into_iter()
+                .get("agents")
+                .items()
+                .iter()
                 .map(|a| {
-                    let word = crate::i18n::t(lang, presence_key(a.presence));
-                    let state =
-                        if a.presence == Presence::Away && !a.away_reason.is_empty() { format!("{word} ({})", a.away_reason) } else { word.to_string() };
-                    let class = if a.away_reason == "missed" { "row-alert" } else { "" };
-                    Row { cells: vec![a.name, state, format!("{} / {}", a.chats, a.capacity)], class, action: None }
+                    let presence = a.get("presence").str();
+                    let reason = a.get("away_reason").str();
+                    let shown = super::parse_presence(&presence).map_or("", |p| crate::i18n::t(lang, super::presence_key(p)));
+                    let state = if presence == "away" && !reason.is_empty() { format!("{shown} ({reason})") } else { shown.to_string() };
+                    let class = if reason == "missed" { "row-alert" } else { "" };
+                    let load = format!("{} / {}", a.get("chats").str(), a.get("capacity").str());
+                    Row { cells: vec![a.get("name").str(), state, load], class, action: None }
                 })
                 .collect();
             view! {
-                {table(&[A::Queue, A::State, A::Waiting, A::LongestWait, A::AgentsAvailable], queues)}
+                {columns_table(&o.get("queues"), &QUEUES_NOW, lang)}
                 <h2 id="floor-agents" class="section-title">{word(A::Agents)}</h2>
                 {table(&[A::Name, A::State, A::Chats], agents)}
             }
         })
     };
     let figures = move || {
+        let lang = c.lang.get();
         report.get().map(|r| {
-            let queues = r
-                .queues
-                .into_iter()
-                .map(|q| {
-                    Row::of(vec![
-                        q.name,
-                        q.entered.to_string(),
-                        q.answered.to_string(),
-                        q.abandoned.to_string(),
-                        percent(q.service_level),
-                        seconds(q.average_speed_of_answer_secs),
-                        seconds(q.average_handle_secs),
-                    ])
-                })
-                .collect();
-            let agents = r.agents.into_iter().map(|a| Row::of(vec![a.name, a.handled.to_string(), percent(a.occupancy)])).collect();
             view! {
-                {table(&[A::Queue, A::Entered, A::Answered, A::Abandoned, A::ServiceLevel, A::Asa, A::Aht], queues)}
-                {table(&[A::Agents, A::Handled, A::Occupancy], agents)}
+                {columns_table(&r.get("queues"), &QUEUE_FIGURES, lang)}
+                {columns_table(&r.get("agents"), &AGENT_FIGURES, lang)}
             }
         })
     };
@@ -112,7 +109,7 @@ pub fn Floor() -> impl IntoView {
         <section class="panel" aria-labelledby="floor-queues">
             <div class="panel-head">
                 <h2 id="floor-queues" class="section-title">{word(A::Queues)}</h2>
-                <button type="button" class="btn btn-ghost" on:click=move |_| load()>{word(A::Refresh)}</button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| refresh()>{word(A::Refresh)}</button>
             </div>
             {now}
         </section>

@@ -5,6 +5,7 @@ use super::word;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::agent::LeftMessage;
+use protocol::lean::agent::{decode_left_message, int_of};
 
 use super::{ctx, Section};
 use crate::api;
@@ -17,8 +18,8 @@ pub fn LeftMessages() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let load = move || {
         spawn_local(async move {
-            match api::send_json::<(), Vec<LeftMessage>>("GET", "/api/v1/left-messages", None).await {
-                Ok(list) => messages.set(Some(list)),
+            match api::call("GET", "/api/v1/left-messages", None).await {
+                Ok(text) => messages.set(api::read_list(&text, decode_left_message)),
                 Err(e) => error.set(Some(e)),
             }
         })
@@ -26,9 +27,10 @@ pub fn LeftMessages() -> impl IntoView {
     load();
     let answer = move |id: i64| {
         spawn_local(async move {
-            match api::send_json::<(), protocol::ConversationId>("POST", &format!("/api/v1/left-messages/{id}/answer"), None).await {
-                Ok(conversation) => {
-                    c.live.state.update(|s| s.selected = Some(conversation));
+            match api::call("POST", &format!("/api/v1/left-messages/{id}/answer"), None).await {
+                Ok(text) => {
+                    let conversation = webclient::json::parse(&text).and_then(|v| int_of(&v)).map(protocol::ConversationId);
+                    c.live.state.update(|s| s.selected = conversation);
                     c.section.set(Section::Inbox);
                 }
                 Err(e) => {

@@ -95,20 +95,11 @@ pub fn visitor_name(lang: Lang, visitor: &VisitorCard) -> String {
 
 /// The wire name of a presence, also the `<option>` value.
 pub fn presence_value(presence: Presence) -> &'static str {
-    match presence {
-        Presence::Available => "available",
-        Presence::Away => "away",
-        Presence::Offline => "offline",
-    }
+    presence.as_str()
 }
 
 pub fn parse_presence(value: &str) -> Option<Presence> {
-    match value {
-        "available" => Some(Presence::Available),
-        "away" => Some(Presence::Away),
-        "offline" => Some(Presence::Offline),
-        _ => None,
-    }
+    Presence::parse(value)
 }
 
 pub fn presence_key(presence: Presence) -> Key {

@@ -69,10 +69,11 @@ pub async fn an_admin_sets_up_a_queue_in_the_console_and_the_next_visitor_is_rou
 
     // A skill...
     click(agent, "#admin-skills").await?;
-    fill(agent, "#new-skill-name", "Billing").await?;
-    click(agent, "#add-skill").await?;
+    click(agent, "#new-skill").await?;
+    fill(agent, "#skill-name", "Billing").await?;
+    click(agent, "#save-skill").await?;
     wait_for("the new skill", async || {
-        ensure!(texts(agent, ".chip").await?.iter().any(|t| t == "Billing"), "no Billing chip");
+        ensure!(texts(agent, ".table tbody th").await?.iter().any(|t| t == "Billing"), "no Billing row");
         Ok(())
     })
     .await;
@@ -177,14 +178,10 @@ pub async fn outside_business_hours_the_visitor_leaves_a_message_that_an_agent_a
     click(agent, "#nav-admin").await?;
     edit_row(agent, "General").await?;
     // Not always open, and no hours on any day: closed.
-    click(agent, "#queue-always-open").await?;
-    fill(agent, "#queue-zone", "Asia/Taipei").await?;
+    click(agent, "#queue-hours-always-open").await?;
+    fill(agent, "#queue-hours-zone", "Asia/Taipei").await?;
     click(agent, "#save-queue").await?;
-    wait_for("the hours saved", async || {
-        ensure!(agent.find_all(Locator::Css("#queue-name")).await?.is_empty(), "the form is still open");
-        Ok(())
-    })
-    .await;
+    saved(agent, "the hours saved").await;
 
     visitor_asks_about(visitor, &stack, "Products").await?;
     wait_for("the closed notice", async || {

@@ -26,9 +26,11 @@ fn text_input(id: String, label: A, value: RwSignal<String>) -> AnyView {
 }
 
 /// A labelled checkbox bound to `value`.
-pub fn check_field(id: &'static str, label: A, value: RwSignal<bool>) -> AnyView {
+pub fn check_field(id: impl Into<String>, label: A, value: RwSignal<bool>) -> AnyView {
+    let id = id.into();
+    let for_id = id.clone();
     view! {
-        <label class="check" for=id>
+        <label class="check" for=for_id>
             <input id=id type="checkbox" prop:checked=move || value.get() on:change=move |ev| value.set(event_target_checked(&ev))/>
             <span>{word(label)}</span>
         </label>
@@ -38,25 +40,26 @@ pub fn check_field(id: &'static str, label: A, value: RwSignal<bool>) -> AnyView
 
 /// Checkboxes for choosing some of `items` (id, label); `chosen` holds the
 /// ids ticked.
-pub fn check_list(prefix: &'static str, legend: A, items: Vec<(i64, String)>, chosen: RwSignal<Vec<i64>>) -> AnyView {
+pub fn check_list(prefix: String, legend: A, items: Vec<(String, String)>, chosen: RwSignal<Vec<String>>) -> AnyView {
     view! {
         <fieldset class="field">
             <legend>{word(legend)}</legend>
             {items
                 .into_iter()
                 .map(|(id, label)| {
+                    let (this, key) = (id.clone(), id.clone());
                     view! {
                         <label class="check">
                             <input
                                 id=format!("{prefix}-{id}")
                                 type="checkbox"
-                                prop:checked=move || chosen.with(|c| c.contains(&id))
+                                prop:checked=move || chosen.with(|c| c.contains(&this))
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     chosen.update(|c| {
-                                        c.retain(|x| *x != id);
+                                        c.retain(|x| *x != key);
                                         if on {
-                                            c.push(id);
+                                            c.push(key.clone());
                                         }
                                     })
                                 }
@@ -158,31 +161,12 @@ pub fn list(text: &str) -> Vec<String> {
     text.split([',', '，', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
-/// An optional whole number: empty is none, anything else must parse.
-pub fn number(text: &str) -> Result<Option<u32>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    t.parse().map(Some).map_err(|_| format!("\"{t}\" is not a whole number"))
-}
-
-/// An id chosen in a select: empty is none.
-pub fn chosen_id(value: &str) -> Option<i64> {
-    value.trim().parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn lists_and_numbers_read_as_typed() {
+    fn lists_read_as_typed() {
         assert_eq!(list(" sale, question，, refund "), vec!["sale", "question", "refund"]);
-        assert_eq!(number(""), Ok(None));
-        assert_eq!(number(" 30 "), Ok(Some(30)));
-        assert!(number("x").is_err());
-        assert_eq!(chosen_id("7"), Some(7));
-        assert_eq!(chosen_id(""), None);
     }
 }

@@ -1,76 +1,46 @@
-//! Administration: queues, agents, skills and teams, sites and their entry
-//! rules, and the audit log. Every change goes through the REST API,
-//! which checks the role again and records who changed what.
+//! Administration: queues, agents, skills and teams, sites with their
+//! widget settings and entry rules, and the audit log. Every kind of record
+//! is described as data (`resources`) and managed by one screen
+//! (`screen`); every change goes through the REST API, which checks the
+//! role again and records who changed what.
 
-mod agents;
+pub mod doc;
+mod fields;
 pub mod forms;
-mod queues;
-mod setup;
+pub mod resources;
+mod rules;
+pub mod screen;
 
-use super::word;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde::de::DeserializeOwned;
 
-use super::ctx;
-use crate::api;
+use super::{ctx, word};
 use crate::words::A;
+use resources::{Resource, AGENTS, AUDIT, QUEUES, SITES, SKILLS, TEAMS};
+use screen::ResourceScreen;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tab {
-    Queues,
-    Agents,
-    Skills,
-    Sites,
-    Audit,
-}
+/// The tabs: (id, label, the resources shown together).
+const TABS: [(&str, A, &[&Resource]); 5] = [
+    ("admin-queues", A::Queues, &[&QUEUES]),
+    ("admin-agents", A::Agents, &[&AGENTS]),
+    ("admin-skills", A::Skills, &[&SKILLS, &TEAMS]),
+    ("admin-sites", A::Sites, &[&SITES]),
+    ("admin-audit", A::AuditLog, &[&AUDIT]),
+];
 
 #[component]
 pub fn AdminScreen() -> impl IntoView {
     let c = ctx();
-    let tab = RwSignal::new(Tab::Queues);
-    let button = move |t: Tab, label: A| {
-        view! {
-            <button type="button" class="subtab" id=format!("admin-{t:?}").to_lowercase() aria-current=move || (tab.get() == t).then_some("page") on:click=move |_| tab.set(t)>
-                {move || c.ta(label)}
-            </button>
-        }
-    };
+    let tab = RwSignal::new(0usize);
     view! {
         <div class="admin">
             <nav class="subtabs" aria-label=word(A::Admin)>
-                {button(Tab::Queues, A::Queues)}
-                {button(Tab::Agents, A::Agents)}
-                {button(Tab::Skills, A::Skills)}
-                {button(Tab::Sites, A::Sites)}
-                {button(Tab::Audit, A::AuditLog)}
+                {TABS.iter().enumerate().map(|(i, (id, label, _))| view! {
+                    <button type="button" class="subtab" id=*id aria-current=move || (tab.get() == i).then_some("page") on:click=move |_| tab.set(i)>
+                        {move || c.ta(*label)}
+                    </button>
+                }).collect_view()}
             </nav>
-            {move || match tab.get() {
-                Tab::Queues => view! { <queues::Queues/> }.into_any(),
-                Tab::Agents => view! { <agents::Agents/> }.into_any(),
-                Tab::Skills => view! { <setup::SkillsAndTeams/> }.into_any(),
-                Tab::Sites => view! { <setup::Sites/> }.into_any(),
-                Tab::Audit => view! { <setup::Audit/> }.into_any(),
-            }}
+            {move || TABS[tab.get()].2.iter().map(|r| view! { <ResourceScreen resource=*r/> }).collect_view()}
         </div>
     }
-}
-
-/// Loads `path` into `into` (again on each call). The fetch itself is not
-/// generic (see `api::call`); only the decoding is.
-fn fetch<T: DeserializeOwned + Send + Sync + 'static>(path: &'static str, into: RwSignal<Option<T>>) {
-    let decode = Callback::new(move |text: String| {
-        if let Ok(value) = serde_json::from_str::<T>(&text) {
-            into.set(Some(value));
-        }
-    });
-    load(path, decode);
-}
-
-fn load(path: &'static str, decode: Callback<String>) {
-    spawn_local(async move {
-        if let Ok(text) = api::call("GET", path, None).await {
-            decode.run(text);
-        }
-    });
 }

@@ -1,6 +1,6 @@
 //! JSON through the browser's own parser: `JSON.parse` does the parsing and
 //! `protocol::lean` reads the fields, which keeps serde_json (and most of
-//! serde) out of the Wasm every visitor downloads.
+//! serde) out of the widget's and the console's Wasm.
 
 use js_sys::{Array, Reflect};
 use protocol::lean::Source;

@@ -1,0 +1,312 @@
+//! What the administration screens manage, described as data: for each
+//! kind of record, where the REST API keeps it, which columns its table
+//! shows and which fields its form edits. The shapes are those of
+//! `protocol::admin`; the tests below check the fixed choices against the
+//! protocol's own names.
+
+use super::fields::{Choices, Field, Kind};
+use super::rules::EntryRules;
+use crate::i18n::Lang;
+use crate::words::{ta, A};
+
+use super::doc::Doc;
+
+/// How a column shows its value.
+pub enum Show {
+    Text,
+    /// The length of a list.
+    Count,
+    Choice(Choices),
+    /// ✓ when true.
+    Flag,
+    /// Open or closed.
+    Open,
+    /// Unix milliseconds as a local date and time.
+    Time,
+    /// A ratio as a whole percentage; — when absent.
+    Percent,
+    /// Seconds, whole; — when absent.
+    Seconds,
+}
+
+pub struct Column {
+    pub label: A,
+    pub path: &'static str,
+    pub show: Show,
+}
+
+const fn col(label: A, path: &'static str, show: Show) -> Column {
+    Column { label, path, show }
+}
+
+/// The text of `column` for `record`.
+pub fn cell(record: &Doc, column: &Column, lang: Lang) -> String {
+    let v = record.get(column.path);
+    let or_dash = |n: Option<f64>, unit: &str| n.map_or("—".to_string(), |n| format!("{} {unit}", n.round() as i64));
+    match column.show {
+        Show::Text => v.str(),
+        Show::Count => v.items().len().to_string(),
+        Show::Choice(choices) => {
+            let s = v.str();
+            choices.iter().find(|(w, _)| *w == s).map_or(s, |(_, a)| ta(lang, *a).to_string())
+        }
+        Show::Flag => if v.truthy() { "✓" } else { "" }.to_string(),
+        Show::Open => ta(lang, if v.truthy() { A::Open } else { A::Closed }).to_string(),
+        Show::Time => {
+            let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(v.num().unwrap_or_default()));
+            at.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).into()
+        }
+        Show::Percent => or_dash(v.num().map(|r| r * 100.0), "%"),
+        Show::Seconds => or_dash(v.num(), "s"),
+    }
+}
+
+/// One kind of record an admin manages.
+pub struct Resource {
+    /// Element ids start with it: `new-queue`, `queue-name`, `save-queue`.
+    pub key: &'static str,
+    pub title: A,
+    /// The label of the button that opens an empty form; none for lists
+    /// that are only read.
+    pub new: Option<A>,
+    /// The list (GET), creation (POST), and `<path>/<id>` (PUT, DELETE).
+    pub path: &'static str,
+    /// Where the editable body sits in a listed record (`config` for a
+    /// queue, the record itself for an agent).
+    pub body_at: &'static str,
+    pub columns: &'static [Column],
+    pub fields: &'static [Field],
+    /// A row whose value at this path is true is shown muted (disabled).
+    pub muted: &'static str,
+    pub deletable: bool,
+    /// More to edit below the form of a saved record (a site's entry rules).
+    pub below: Option<fn(i64) -> leptos::prelude::AnyView>,
+}
+
+pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
+pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupervisor), ("admin", A::RoleAdmin)];
+pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
+pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
+
+const SITES_LIST: &str = "/api/v1/admin/sites";
+const SKILLS_LIST: &str = "/api/v1/admin/skills";
+const QUEUES_LIST: &str = "/api/v1/admin/queues";
+const TEAMS_LIST: &str = "/api/v1/admin/teams";
+const AGENTS_LIST: &str = "/api/v1/admin/agents";
+
+pub static QUEUES: Resource = Resource {
+    key: "queue",
+    title: A::Queues,
+    new: Some(A::NewQueue),
+    path: QUEUES_LIST,
+    body_at: "config",
+    columns: &[
+        col(A::Name, "config.name", Show::Text),
+        col(A::Strategy, "config.strategy", Show::Choice(STRATEGIES)),
+        col(A::Priority, "config.priority", Show::Text),
+        col(A::Default, "is_default", Show::Flag),
+    ],
+    fields: &[
+        Field::new("name", "name", A::Name, Kind::Text),
+        Field::new("site", "site_id", A::Site, Kind::Pick { from: SITES_LIST, label: "config.name", none: None }).once(),
+        Field::new("strategy", "strategy", A::Strategy, Kind::Choice(STRATEGIES)).or("longest_idle"),
+        Field::new("priority", "priority", A::Priority, Kind::Whole).or("0"),
+        Field::new("skill", "skills", A::RequiredSkills, Kind::Many { from: SKILLS_LIST, label: "name" }),
+        Field::new("level", "level", A::Level, Kind::Whole).or("0"),
+        Field::new("relax", "relax", A::Relax, Kind::Relax),
+        Field::new("max-len", "max_len", A::MaxLen, Kind::Optional),
+        Field::new("max-wait", "max_wait_secs", A::MaxWait, Kind::Optional),
+        Field::new("overflow", "overflow_queue_id", A::Overflow, Kind::Pick { from: QUEUES_LIST, label: "config.name", none: Some(A::NoneChoice) }),
+        Field::new("hours", "hours", A::Hours, Kind::Hours),
+        Field::new("wrap-secs", "wrap_up_secs", A::WrapUpSecs, Kind::Optional),
+        Field::new("codes", "wrap_up_codes", A::WrapUpCodes, Kind::List),
+        Field::new("default-code", "default_wrap_up_code", A::DefaultCode, Kind::Text),
+        Field::new("team", "team_id", A::Team, Kind::Pick { from: TEAMS_LIST, label: "name", none: Some(A::Everyone) }),
+    ],
+    muted: "",
+    deletable: true,
+    below: None,
+};
+
+pub static AGENTS: Resource = Resource {
+    key: "agent",
+    title: A::Agents,
+    new: Some(A::NewAgent),
+    path: AGENTS_LIST,
+    body_at: "",
+    columns: &[
+        col(A::Name, "name", Show::Text),
+        col(A::Email, "email", Show::Text),
+        col(A::Role, "role", Show::Choice(ROLES)),
+        col(A::Capacity, "capacity", Show::Text),
+        col(A::Skills, "skills", Show::Count),
+    ],
+    fields: &[
+        Field::new("name", "name", A::Name, Kind::Text),
+        Field::new("email", "email", A::Email, Kind::Text),
+        Field::new("role", "role", A::Role, Kind::Choice(ROLES)).or("agent"),
+        Field::new("capacity", "capacity", A::Capacity, Kind::Whole).or("3"),
+        Field::new("site", "sites", A::Sites, Kind::Many { from: SITES_LIST, label: "config.name" }),
+        Field::new("skill", "skills", A::Skills, Kind::Levels { from: SKILLS_LIST, label: "name", id_key: "skill_id" }),
+        Field::new("password", "password", A::Password, Kind::Secret),
+        Field::new("disabled", "disabled", A::Disabled, Kind::Check),
+    ],
+    muted: "disabled",
+    deletable: false,
+    below: None,
+};
+
+pub static SKILLS: Resource = Resource {
+    key: "skill",
+    title: A::Skills,
+    new: Some(A::NewSkill),
+    path: SKILLS_LIST,
+    body_at: "",
+    columns: &[col(A::Name, "name", Show::Text)],
+    fields: &[Field::new("name", "name", A::Name, Kind::Text)],
+    muted: "",
+    deletable: true,
+    below: None,
+};
+
+pub static TEAMS: Resource = Resource {
+    key: "team",
+    title: A::Teams,
+    new: Some(A::NewTeam),
+    path: TEAMS_LIST,
+    body_at: "",
+    columns: &[col(A::Name, "name", Show::Text), col(A::Members, "members", Show::Count)],
+    fields: &[Field::new("name", "name", A::Name, Kind::Text), Field::new("member", "members", A::Members, Kind::Many { from: AGENTS_LIST, label: "name" })],
+    muted: "",
+    deletable: true,
+    below: None,
+};
+
+fn entry_rules(site: i64) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    view! { <EntryRules site=site/> }.into_any()
+}
+
+pub static SITES: Resource = Resource {
+    key: "site",
+    title: A::Sites,
+    new: Some(A::NewSite),
+    path: SITES_LIST,
+    body_at: "config",
+    columns: &[col(A::Name, "config.name", Show::Text), col(A::SiteKey, "key", Show::Text)],
+    fields: &[
+        Field::new("name", "name", A::Name, Kind::Text),
+        Field::new("origins", "allowed_origins", A::Origins, Kind::Lines),
+        Field::new("title", "settings.title", A::WidgetTitle, Kind::Text),
+        Field::new("accent", "settings.accent", A::Accent, Kind::Text).or("#2f6fed"),
+        Field::new("greeting", "settings.greeting", A::Greeting, Kind::Text),
+        Field::new("prechat", "settings.prechat_fields", A::PrechatFields, Kind::Set(PRECHAT)).or("name, email, topic"),
+        Field::new("locale", "settings.locale", A::Language, Kind::Choice(LOCALES)),
+    ],
+    muted: "",
+    deletable: false,
+    below: Some(entry_rules),
+};
+
+pub static AUDIT: Resource = Resource {
+    key: "audit",
+    title: A::AuditLog,
+    new: None,
+    path: "/api/v1/admin/audit",
+    body_at: "",
+    columns: &[
+        col(A::When, "at_ms", Show::Time),
+        col(A::Who, "agent_name", Show::Text),
+        col(A::What, "action", Show::Text),
+        col(A::Name, "subject", Show::Text),
+    ],
+    fields: &[],
+    muted: "",
+    deletable: false,
+    below: None,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::admin::Strategy;
+    use protocol::agent::Role;
+    use protocol::visitor::PreChatField;
+
+    use protocol::admin::{AgentAdmin, AgentConfig, AuditEntry, Queue, QueueConfig, Site, SiteConfig, Skill, Team};
+    use protocol::visitor::WidgetSettings;
+    use protocol::{AgentId, QueueId, SiteId, SkillId, TeamId};
+    use serde_json::Value;
+
+    fn has(value: &Value, path: &str) -> bool {
+        path.split('.').try_fold(value, |v, key| v.get(key)).is_some()
+    }
+
+    /// Every field's path is in the body the server reads, and every
+    /// column's in the record it lists.
+    fn check(resource: &Resource, record: Value) {
+        let body = if resource.body_at.is_empty() { record.clone() } else { record[resource.body_at].clone() };
+        // A secret is written, never listed.
+        for field in resource.fields.iter().filter(|f| !matches!(f.kind, Kind::Secret)) {
+            assert!(has(&body, field.path), "{}: no {} in {body}", resource.key, field.path);
+        }
+        for column in resource.columns {
+            assert!(has(&record, column.path), "{}: no {} in {record}", resource.key, column.path);
+        }
+    }
+
+    #[test]
+    fn every_path_is_in_the_protocols_shapes() {
+        let mut config = QueueConfig::new(SiteId(1), "General");
+        config.hours = None;
+        config.overflow_queue_id = Some(QueueId(2));
+        config.max_len = Some(1);
+        config.max_wait_secs = Some(1);
+        config.wrap_up_secs = Some(1);
+        config.team_id = Some(TeamId(1));
+        check(&QUEUES, serde_json::to_value(Queue { id: QueueId(1), is_default: true, config }).unwrap());
+        let agent = AgentAdmin {
+            id: AgentId(1),
+            name: "Ada".into(),
+            email: "a@x".into(),
+            role: Role::Admin,
+            disabled: false,
+            capacity: 3,
+            sites: vec![],
+            skills: vec![],
+        };
+        check(&AGENTS, serde_json::to_value(&agent).unwrap());
+        let config = AgentConfig {
+            name: "Ada".into(),
+            email: "a@x".into(),
+            role: Role::Admin,
+            capacity: 3,
+            sites: vec![],
+            skills: vec![],
+            password: String::new(),
+            disabled: false,
+        };
+        for field in AGENTS.fields {
+            assert!(has(&serde_json::to_value(&config).unwrap(), field.path), "no {}", field.path);
+        }
+        check(&SKILLS, serde_json::to_value(Skill { id: SkillId(1), name: "Billing".into() }).unwrap());
+        check(&TEAMS, serde_json::to_value(Team { id: TeamId(1), name: "Tier 2".into(), members: vec![] }).unwrap());
+        let site = Site {
+            id: SiteId(1),
+            key: "demo".into(),
+            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default() },
+        };
+        check(&SITES, serde_json::to_value(site).unwrap());
+        let entry = AuditEntry { at_ms: 1, agent_name: "Ada".into(), action: "create queue".into(), subject: "Billing".into(), detail: String::new() };
+        check(&AUDIT, serde_json::to_value(entry).unwrap());
+    }
+
+    #[test]
+    fn fixed_choices_are_the_protocols_names() {
+        assert_eq!(STRATEGIES.len(), Strategy::ALL.len());
+        assert!(STRATEGIES.iter().all(|(w, _)| Strategy::parse(w).is_some()));
+        assert_eq!(ROLES.len(), Role::ALL.len());
+        assert!(ROLES.iter().all(|(w, _)| Role::parse(w).is_some()));
+        assert!(PRECHAT.iter().all(|(w, _)| PreChatField::parse(w).is_some()));
+    }
+}

@@ -1,0 +1,193 @@
+//! The one screen every kind of record is managed with: a table of the
+//! records, a button for a new one, and a form built from the resource's
+//! fields. Saving keeps the form open on the saved record, so a second
+//! save edits it rather than creating another.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::doc::Doc;
+use super::fields::{read, render, write, Lists, Value};
+use super::forms::{outcome, table, Row};
+use super::resources::{cell, Resource};
+use crate::api;
+use crate::views::{ctx, word};
+use crate::words::A;
+
+/// Loads the JSON at `path` into `into` (again on each call).
+pub fn load(path: String, into: RwSignal<Option<Doc>, LocalStorage>) {
+    spawn_local(async move {
+        if let Some(doc) = api::call("GET", &path, None).await.ok().and_then(|text| Doc::parse(&text)) {
+            into.set(Some(doc));
+        }
+    });
+}
+
+/// What the form is open on: nothing, a new record, or the listed record
+/// at this index.
+#[derive(Clone, Copy, PartialEq)]
+enum Editing {
+    None,
+    New,
+    Listed(usize),
+}
+
+#[component]
+pub fn ResourceScreen(resource: &'static Resource) -> impl IntoView {
+    let c = ctx();
+    let records = RwSignal::new_local(None::<Doc>);
+    let editing = RwSignal::new(Editing::None);
+    // Bumped to open a fresh form even when the same record is chosen again.
+    let opened = RwSignal::new(0u32);
+    load(resource.path.into(), records);
+    let open = move |e: Editing| {
+        editing.set(e);
+        opened.update(|n| *n += 1);
+    };
+    let rows = move || {
+        let lang = c.lang.get();
+        records.get().map(|list| {
+            let rows = list
+                .items()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row {
+                    cells: resource.columns.iter().map(|col| cell(r, col, lang)).collect(),
+                    class: if !resource.muted.is_empty() && r.get(resource.muted).truthy() { "row-muted" } else { "" },
+                    action: (!resource.fields.is_empty()).then(|| (A::Edit, Callback::new(move |()| open(Editing::Listed(i))))),
+                })
+                .collect();
+            table(&resource.columns.iter().map(|col| col.label).collect::<Vec<_>>(), rows)
+        })
+    };
+    let title_id = format!("{}-title", resource.key);
+    let labelled_by = title_id.clone();
+    let form = move || {
+        opened.track();
+        let record = match editing.get() {
+            Editing::None => return None,
+            Editing::New => None,
+            Editing::Listed(i) => Some(records.get_untracked()?.items().get(i)?.clone()),
+        };
+        let on_saved = Callback::new(move |()| load(resource.path.into(), records));
+        let on_close = Callback::new(move |()| editing.set(Editing::None));
+        Some(resource_form(resource, record, on_saved, on_close))
+    };
+    view! {
+        <section class="panel" aria-labelledby=labelled_by>
+            <div class="panel-head">
+                <h2 id=title_id class="section-title">{word(resource.title)}</h2>
+                {resource.new.map(|label| view! {
+                    <button type="button" id=format!("new-{}", resource.key) class="btn btn-primary" on:click=move |_| open(Editing::New)>{word(label)}</button>
+                })}
+            </div>
+            {rows}
+        </section>
+        {form}
+    }
+}
+
+fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Callback<()>, on_close: Callback<()>) -> AnyView {
+    let id = RwSignal::new(record.as_ref().map(|r| r.get("id").str()));
+    let body = record.as_ref().map(|r| r.get(resource.body_at));
+    let values: Vec<Value> = resource.fields.iter().map(|f| read(f, body.as_ref())).collect();
+    // The record's body as it came, so that what the form does not show
+    // is sent back unchanged.
+    let base = StoredValue::new_local(body.map(|b| b.copy()).unwrap_or_default());
+    let lists: Lists = RwSignal::new_local(Vec::new());
+    let mut sources: Vec<&'static str> = resource.fields.iter().filter_map(|f| f.source()).collect();
+    sources.dedup();
+    for source in sources {
+        let list = RwSignal::new_local(None::<Doc>);
+        load(source.into(), list);
+        Effect::new(move |_| {
+            if let Some(doc) = list.get() {
+                lists.update(|ls| {
+                    ls.retain(|(p, _)| *p != source);
+                    ls.push((source, doc));
+                });
+            }
+        });
+    }
+    let status = RwSignal::new(None::<Result<(), String>>);
+    let link = RwSignal::new(None::<String>);
+    let creating = id.get_untracked().is_none();
+    let kept = values.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = base.with_value(Doc::copy);
+        for (field, value) in resource.fields.iter().zip(kept.iter()) {
+            if field.create_only && !creating {
+                continue;
+            }
+            if let Err(e) = write(field, *value, &body) {
+                return status.set(Some(Err(e)));
+            }
+        }
+        let text = body.text();
+        spawn_local(async move {
+            let (method, path) = match id.get_untracked() {
+                Some(id) => ("PUT", format!("{}/{id}", resource.path)),
+                None => ("POST", resource.path.to_string()),
+            };
+            match api::call(method, &path, Some(text)).await {
+                Ok(answer) => {
+                    let saved = Doc::parse(&answer).unwrap_or_default();
+                    // A new agent comes back as an invitation: the agent
+                    // and, without a password, a one-time link.
+                    let record = if saved.get("agent").is_null() { saved.clone() } else { saved.get("agent") };
+                    id.set(Some(record.get("id").str()).filter(|s| !s.is_empty()));
+                    let invitation = saved.get("link").str();
+                    if !invitation.is_empty() {
+                        let origin = window().location().origin().unwrap_or_default();
+                        link.set(Some(format!("{origin}/console{invitation}")));
+                    }
+                    status.set(Some(Ok(())));
+                    on_saved.run(());
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    let delete = move |_| {
+        let Some(record) = id.get_untracked() else { return };
+        spawn_local(async move {
+            match api::call("DELETE", &format!("{}/{record}", resource.path), None).await {
+                Ok(_) => {
+                    on_saved.run(());
+                    on_close.run(());
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    let key = resource.key;
+    let editing = id.get_untracked();
+    let fields = resource
+        .fields
+        .iter()
+        .zip(values)
+        .filter(|(f, _)| creating || !f.create_only)
+        .map(|(f, v)| render(f, v, format!("{key}-{}", f.key), lists, editing.clone()))
+        .collect_view();
+    let below = move || Some((resource.below?)(id.get()?.parse().ok()?));
+    let title_id = format!("{key}-form-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <form class="panel form" aria-labelledby=labelled_by on:submit=save>
+            <h2 id=title_id class="section-title">{word(if creating { resource.new.unwrap_or(A::Edit) } else { A::Edit })}</h2>
+            {fields}
+            {outcome(status)}
+            {move || link.get().map(|l| view! { <p class="form-ok">{word(A::InvitationLink)} " " <code id="invitation-link">{l}</code></p> })}
+            <div class="form-actions">
+                <button type="submit" id=format!("save-{key}") class="btn btn-primary">{word(A::Save)}</button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| on_close.run(())>{word(A::Close)}</button>
+                {move || (resource.deletable && id.get().is_some()).then(|| view! {
+                    <button type="button" class="btn btn-danger" on:click=delete>{word(A::Delete)}</button>
+                })}
+            </div>
+        </form>
+        {below}
+    }
+    .into_any()
+}
