@@ -213,6 +213,12 @@ impl Live {
         }
     }
 
+    /// Takes a conversation from a manual queue's shared list; false when
+    /// the socket is not open.
+    pub fn pick(self, conversation_id: ConversationId) -> bool {
+        self.send(&AgentFrame::Pick { conversation_id })
+    }
+
     pub fn decline(self, conversation_id: ConversationId) {
         if self.send(&AgentFrame::Decline { conversation_id }) {
             self.state.update(|s| s.declined(conversation_id));

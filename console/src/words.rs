@@ -105,6 +105,7 @@ pub enum A {
     English,
     Hant,
     Hans,
+    SharedList,
 }
 
 /// The word for `a` in `lang`.
@@ -213,6 +214,7 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::English => ("English", "English", "English"),
         A::Hant => ("繁體中文", "繁體中文", "繁體中文"),
         A::Hans => ("简体中文", "简体中文", "简体中文"),
+        A::SharedList => ("Waiting to be picked", "等待認領", "等待认领"),
     };
     match lang {
         Lang::En => en,

@@ -284,6 +284,18 @@ pub struct ConversationSummary {
     pub started_at_ms: i64,
 }
 
+/// A conversation waiting in a manual-pick queue the agent serves
+/// (`GET /api/v1/shared-list`), for the agent to take with
+/// [`AgentFrame::Pick`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Pickable {
+    pub conversation_id: ConversationId,
+    pub queue_name: String,
+    pub visitor: VisitorCard,
+    /// When it entered a queue (kept through transfers).
+    pub entered_at_ms: i64,
+}
+
 /// A message a visitor left when nobody could answer
 /// (`GET /api/v1/left-messages`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

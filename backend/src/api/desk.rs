@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use protocol::agent::{AgentEvent, Directory, DirectoryAgent, DirectoryQueue, LeftMessage, Presence, Role};
+use protocol::agent::{AgentEvent, Directory, DirectoryAgent, DirectoryQueue, LeftMessage, Pickable, Presence, Role};
 use protocol::cluster::RoutingInput;
 use protocol::{ClientId, ConversationId, ErrorCode, MessageText, SiteId, HISTORY_PAGE};
 
@@ -43,6 +43,20 @@ pub async fn directory(State(state): State<AppState>, SignedIn(session): SignedI
         out.queues.push(DirectoryQueue { id: q.id, name: q.config.name, site_name, open: state.routing.queue_open(q.id) });
     }
     Ok(Json(out))
+}
+
+/// How many waiting conversations the shared list shows at most.
+const SHARED_LIST_LENGTH: i64 = 50;
+
+/// `GET /api/v1/shared-list`: what waits in the manual-pick queues the
+/// caller serves, for them to take with a `pick` frame.
+pub async fn shared_list(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<Json<Vec<Pickable>>, Refusal> {
+    let waiting = state.store.waiting_for_pick(session.agent.info.id, SHARED_LIST_LENGTH).await?;
+    let list = waiting
+        .into_iter()
+        .map(|(c, queue_name)| Pickable { conversation_id: c.id, queue_name, visitor: c.visitor_card(), entered_at_ms: c.entered_at })
+        .collect();
+    Ok(Json(list))
 }
 
 /// `GET /api/v1/left-messages`: messages of the caller's sites nobody has

@@ -13,7 +13,7 @@ mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
-pub use desk::{answer_left_message, directory, left_messages};
+pub use desk::{answer_left_message, directory, left_messages, shared_list};
 pub use health::healthz;
 pub use session::{login, logout, me};
 pub use supervisor::{overview, report};

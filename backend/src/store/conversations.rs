@@ -243,6 +243,27 @@ impl Store {
         rows.into_iter().map(ConversationRow::into_record).collect()
     }
 
+    /// The first `limit` conversations waiting in the manual-pick queues
+    /// agent serves, most urgent and longest waiting first, with the name
+    /// of their queue.
+    pub async fn waiting_for_pick(&self, agent: AgentId, limit: i64) -> Result<Vec<(ConversationRecord, String)>> {
+        let served = super::skills::SERVED;
+        let sql = format!(
+            "{SELECT} WHERE c.status = 'queued' AND c.queue_id IN
+                (SELECT q.id FROM queues q, agents a WHERE a.id = $1 AND q.strategy = 'manual' AND {served})
+             ORDER BY c.priority DESC, c.entered_at, c.id LIMIT $2"
+        );
+        let rows: Vec<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(agent.get()).bind(limit).fetch_all(pool).await?);
+        let names: std::collections::HashMap<QueueId, String> = self.queues().await?.into_iter().map(|q| (q.id, q.config.name)).collect();
+        rows.into_iter()
+            .map(|row| {
+                let record = row.into_record()?;
+                let name = record.queue_id.and_then(|q| names.get(&q).cloned()).unwrap_or_default();
+                Ok((record, name))
+            })
+            .collect()
+    }
+
     pub async fn active_conversations_of(&self, agent: AgentId) -> Result<Vec<ConversationRecord>> {
         let sql = format!("{SELECT} WHERE c.status = 'active' AND c.agent_id = $1 ORDER BY c.id");
         let rows: Vec<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(agent.get()).fetch_all(pool).await?);

@@ -8,6 +8,12 @@ use protocol::{AgentId, SkillId, TeamId};
 use super::db::on_db;
 use super::{is_unique_violation, now_ms, Result, Store, StoreError};
 
+/// Whether agent `a` serves queue `q`: the queue is of one of the agent's
+/// sites (any site for an admin) and open to every agent or to a team the
+/// agent is in.
+pub(super) const SERVED: &str = "(a.role = 'admin' OR q.site_id IN (SELECT s.site_id FROM agent_sites s WHERE s.agent_id = a.id))
+     AND (q.team_id IS NULL OR q.team_id IN (SELECT m.team_id FROM team_members m WHERE m.agent_id = a.id))";
+
 impl Store {
     pub async fn skills(&self) -> Result<Vec<protocol::admin::Skill>> {
         let sql = "SELECT id, name FROM skills ORDER BY name";
@@ -132,12 +138,8 @@ impl Store {
     /// for an admin) that are open to every agent or to a team the agent
     /// is in. Read at each login, so they follow the agent to any browser.
     pub async fn queues_served_by(&self, agent: AgentId) -> Result<Vec<protocol::QueueId>> {
-        let sql = "SELECT q.id FROM queues q, agents a
-                   WHERE a.id = $1
-                     AND (a.role = 'admin' OR q.site_id IN (SELECT s.site_id FROM agent_sites s WHERE s.agent_id = a.id))
-                     AND (q.team_id IS NULL OR q.team_id IN (SELECT m.team_id FROM team_members m WHERE m.agent_id = a.id))
-                   ORDER BY q.id";
-        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(agent.get()).fetch_all(pool).await?);
+        let sql = format!("SELECT q.id FROM queues q, agents a WHERE a.id = $1 AND {SERVED} ORDER BY q.id");
+        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(&sql).bind(agent.get()).fetch_all(pool).await?);
         Ok(ids.into_iter().map(protocol::QueueId).collect())
     }
 }

@@ -174,6 +174,31 @@ async fn a_second_visitor_waits_with_a_position_and_an_estimate_until_the_first_
 }
 
 #[tokio::test]
+async fn in_a_manual_queue_agents_pick_from_a_shared_list() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    admin.update_default_queue(|q| q.strategy = protocol::admin::Strategy::Manual).await?;
+    let mut mei = available_agent(&server).await?;
+    let (mut visitor, _) = connect_visitor(&server, None, None).await?;
+    let chat = start_chat(&mut visitor, prechat()).await?;
+    never(&mut mei, "an offer from a manual queue", |e| matches!(e, AgentEvent::Offer { .. })).await?;
+
+    let desk = Rest::sign_in(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+    let list: Vec<protocol::agent::Pickable> = desk.get("/api/v1/shared-list").await?;
+    assert_eq!(list.iter().map(|p| (p.conversation_id, p.queue_name.as_str())).collect::<Vec<_>>(), vec![(chat, "General")]);
+    mei.send(&AgentFrame::Pick { conversation_id: chat }).await?;
+    mei.recv_until(
+        "the picked chat",
+        |e| matches!(e, AgentEvent::Conversation { conversation } if conversation.id == chat && conversation.status == ConversationStatus::Active),
+    )
+    .await?;
+    let list: Vec<protocol::agent::Pickable> = desk.get("/api/v1/shared-list").await?;
+    assert!(list.is_empty(), "{list:?}");
+    server.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_transfer_moves_the_chat_with_its_history_and_the_note() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let Chat { mut visitor, agent: mut mei, conversation, .. } = chat(&server).await?;

@@ -15,6 +15,7 @@ use super::left_messages::LeftMessages;
 use super::login::Login;
 use super::nav::Nav;
 use super::offers::Offers;
+use super::shared_list::SharedList;
 use super::{ctx, Ctx, Section};
 use crate::i18n::{Key, Lang};
 use crate::live::{Auth, Link, Live};
@@ -84,6 +85,7 @@ fn Inbox() -> impl IntoView {
                     <main class="workspace">
                         <aside class="sidebar">
                             <Offers/>
+                            <SharedList/>
                             <ChatList/>
                         </aside>
                         <ChatArea/>

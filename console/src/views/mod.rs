@@ -15,6 +15,7 @@ pub mod login;
 pub mod message_log;
 pub mod nav;
 pub mod offers;
+pub mod shared_list;
 pub mod transfer;
 pub mod wrap_up;
 

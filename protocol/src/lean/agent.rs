@@ -6,8 +6,8 @@
 
 use super::{boolean, client_id, int, list, optional, string, Source, Writer};
 use crate::agent::{
-    AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Directory, DirectoryAgent, DirectoryQueue, LeftMessage, Offer, Presence, Role, TransferInfo,
-    TransferTarget, VisitorCard,
+    AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Directory, DirectoryAgent, DirectoryQueue, LeftMessage, Offer, Pickable, Presence, Role,
+    TransferInfo, TransferTarget, VisitorCard,
 };
 use crate::visitor::PageInfo;
 use crate::{AgentId, ConversationId, ConversationStatus, ErrorBody, QueueId, SiteId, VisitorId};
@@ -112,6 +112,15 @@ pub fn decode_left_message<S: Source>(s: &S) -> Option<LeftMessage> {
         email: string(s, "email")?,
         text: string(s, "text")?,
         created_at_ms: int(s, "created_at_ms")?,
+    })
+}
+
+pub fn decode_pickable<S: Source>(s: &S) -> Option<Pickable> {
+    Some(Pickable {
+        conversation_id: ConversationId(int(s, "conversation_id")?),
+        queue_name: string(s, "queue_name")?,
+        visitor: card(&s.field("visitor")?)?,
+        entered_at_ms: int(s, "entered_at_ms")?,
     })
 }
 
@@ -303,6 +312,8 @@ mod tests {
             created_at_ms: 9,
         };
         assert_eq!(decode_left_message(&serde_json::to_value(&left).unwrap()), Some(left));
+        let pickable = Pickable { conversation_id: ConversationId(42), queue_name: "Sales".into(), visitor: card(), entered_at_ms: 1_763_000_000_000 };
+        assert_eq!(decode_pickable(&serde_json::to_value(&pickable).unwrap()), Some(pickable));
         let body = ErrorBody { code: ErrorCode::Forbidden, message: "admins only".into() };
         assert_eq!(decode_error_body(&serde_json::to_value(&body).unwrap()), Some(body));
     }
