@@ -199,7 +199,7 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::Members => ("Members", "成員", "成员"),
         A::Origins => ("Allowed origins (one per line)", "允許的來源（每行一個）", "允许的来源（每行一个）"),
         A::SiteKey => ("Key", "金鑰", "密钥"),
-        A::Default => ("default", "預設", "默认"),
+        A::Default => ("Default", "預設", "默认"),
         A::Pick => ("Pick", "挑選", "挑选"),
         A::SkillLevel => ("Level", "等級", "等级"),
         A::AwayFor => ("Away", "離開", "离开"),
