@@ -286,3 +286,113 @@ pub async fn a_declined_offer_goes_to_the_other_agent_and_a_transfer_carries_the
     stack.shutdown().await;
     Ok(())
 }
+
+/// With capacity 1, a second visitor (a second window on the shop's other
+/// origin, `localhost`, so with an identity of their own) waits at
+/// position 1 with an estimate, and reaches the agent when the first chat
+/// ends.
+pub async fn with_capacity_one_a_second_visitor_waits_in_line_with_an_estimate(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    let store = stack.store()?;
+    let mei = store.agents_for_admin().await?.into_iter().find(|a| a.email == e2e::AGENT_EMAIL).context("Mei")?;
+    let change = rapport::store::AgentChange {
+        name: &mei.name,
+        email: &mei.email,
+        role: mei.role,
+        capacity: 1,
+        sites: &mei.sites,
+        password_hash: None,
+        disabled: false,
+    };
+    store.update_agent(mei.id, change).await?;
+    agent_takes_next_chat_after(agent, &stack, async || visitor_starts_chat(visitor, &stack, VISITOR_NAME).await).await?;
+
+    // The second visitor, in a window of their own.
+    let first_window = visitor.window().await?;
+    let second_window = visitor.new_window(false).await?.handle;
+    visitor.switch_to_window(second_window.clone()).await?;
+    visitor.goto(&format!("http://localhost:{}/", stack.demo_addr().port())).await?;
+    e2e::open_widget_panel(visitor).await;
+    wait_for("the second pre-chat form", async || widget(visitor, "form.rp-prechat").await).await;
+    widget(visitor, "form.rp-prechat input[name=name]").await?.send_keys("Bo Visitor").await?;
+    widget(visitor, "form.rp-prechat input[name=email]").await?.send_keys("bo@example.com").await?;
+    widget(visitor, "form.rp-prechat button[type=submit]").await?.click().await?;
+    wait_for("the place in line with an estimate", async || {
+        let line = widget_texts(visitor, ".rp-queue").await?.join(" ");
+        ensure!(line.contains("number 1") && line.contains("Expected wait"), "the widget says {line:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(visitor, "the widget while waiting in line", WIDGET).await?;
+
+    // Mei ends the first chat; the second visitor is offered to her.
+    click(agent, "#end-chat").await?;
+    let offer = wait_for("the second visitor's offer", async || {
+        let offer = agent.find(Locator::Css(".offer[data-conversation]")).await?;
+        let name = offer.find(Locator::Css(".offer-name")).await?.text().await?;
+        ensure!(name == "Bo Visitor", "the offer is for {name:?}");
+        Ok(offer)
+    })
+    .await;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("the second visitor out of the line", async || {
+        ensure!(widget_texts(visitor, ".rp-queue").await?.is_empty(), "still in line");
+        Ok(())
+    })
+    .await;
+    visitor.close_window().await?;
+    visitor.switch_to_window(first_window).await?;
+    no_js_errors(agent, "console's").await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// An admin makes the default queue a manual-pick one in the console; the
+/// next visitor waits on the shared list of the inbox, where the admin
+/// (also an agent) picks them.
+pub async fn in_a_manual_queue_the_agent_picks_the_visitor_from_the_shared_list(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    console_login(agent, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    click(agent, "#nav-admin").await?;
+    edit_row(agent, "General").await?;
+    wait_for("the strategy choice", async || Ok(agent.find(Locator::Css("#queue-strategy")).await?)).await.select_by_value("manual").await?;
+    click(agent, "#save-queue").await?;
+    saved(agent, "the manual strategy saved").await;
+    click(agent, "#nav-inbox").await?;
+    set_presence(agent, "available").await?;
+
+    visitor_starts_chat(visitor, &stack, VISITOR_NAME).await?;
+    let item = wait_for("the visitor on the shared list", async || {
+        let item = agent.find(Locator::Css(".pickable")).await?;
+        let name = item.find(Locator::Css(".offer-name")).await?.text().await?;
+        ensure!(name == VISITOR_NAME, "the list shows {name:?}");
+        Ok(item)
+    })
+    .await;
+    ensure!(agent.find_all(Locator::Css(".offer:not(.pickable)")).await?.is_empty(), "a manual queue made an offer");
+    axe::check(agent, "the inbox with the shared list", None).await?;
+    item.find(Locator::Css("button.pick")).await?.click().await?;
+    wait_for("the picked chat", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    wait_for("the visitor out of the line", async || {
+        ensure!(widget_texts(visitor, ".rp-queue").await?.is_empty(), "still in line");
+        Ok(())
+    })
+    .await;
+    no_js_errors(agent, "console's").await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Mei signs in and goes available, `arrive` brings a visitor, and she
+/// accepts their offer; returns once the chat is open in the console.
+async fn agent_takes_next_chat_after(agent: &Client, stack: &Stack, arrive: impl AsyncFnOnce() -> Result<()>) -> Result<()> {
+    console_login(agent, stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
+    set_presence(agent, "available").await?;
+    arrive().await?;
+    let offer = wait_for("an offer in the console", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("the chat pane", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    Ok(())
+}

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         e2e::scenario!(acd::an_admin_sets_up_a_queue_in_the_console_and_the_next_visitor_is_routed_by_it),
         e2e::scenario!(acd::outside_business_hours_the_visitor_leaves_a_message_that_an_agent_answers),
         e2e::scenario!(acd::a_declined_offer_goes_to_the_other_agent_and_a_transfer_carries_the_note),
+        e2e::scenario!(acd::with_capacity_one_a_second_visitor_waits_in_line_with_an_estimate),
+        e2e::scenario!(acd::in_a_manual_queue_the_agent_picks_the_visitor_from_the_shared_list),
         e2e::scenario!(availability::a_page_on_an_origin_the_site_does_not_allow_gets_an_unavailable_launcher),
         e2e::scenario!(availability::with_the_backend_down_the_launcher_says_unavailable_without_errors),
         e2e::scenario!(availability::the_widget_speaks_traditional_chinese_on_a_zh_hant_page),
