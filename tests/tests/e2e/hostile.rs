@@ -116,7 +116,8 @@ pub async fn hostile_input_stays_inert_everywhere(world: &World) -> Result<()> {
     offer.find(Locator::Css("button.accept")).await?.click().await?;
     // The console opens at the newest page; Page Up brings in the rest.
     let expected: Vec<&str> = corpus.iter().map(String::as_str).collect();
-    agent.find(Locator::Css("#chat .messages")).await?.click().await?;
+    // The chat pane draws after the server confirms the accept.
+    wait_for("the chat pane", async || Ok(agent.find(Locator::Css("#chat .messages")).await?)).await.click().await?;
     wait_for("every hostile message in the console", async || {
         type_at(agent, &Key::PageUp.to_string().repeat(4), std::time::Duration::from_millis(50)).await?;
         let shown = texts(agent, CONSOLE_VISITOR_TEXTS).await?;
