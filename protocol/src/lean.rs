@@ -37,15 +37,18 @@ fn boolean<S: Source>(s: &S, name: &str) -> Option<bool> {
 /// `Number.MAX_SAFE_INTEGER`); every id and sequence number stays below.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-/// A whole number that fits in `T`. JSON numbers are doubles in JS, so a
-/// larger one may already have been rounded (2^53 + 1 reads as 2^53) and
-/// is refused rather than read as a different number than was sent.
+/// A whole number that is the value itself. JSON numbers are doubles in
+/// JS, so a larger one may already have been rounded (2^53 + 1 reads as
+/// 2^53) and is refused rather than read as a different number than was
+/// sent.
+pub fn int_of<S: Source>(v: &S) -> Option<i64> {
+    let n = v.as_f64()?;
+    (n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER).then_some(n as i64)
+}
+
+/// A whole field that fits in `T` (see [`int_of`]).
 fn int<S: Source, T: TryFrom<i64>>(s: &S, name: &str) -> Option<T> {
-    let n = s.field(name)?.as_f64()?;
-    if n.fract() != 0.0 || n.abs() > MAX_SAFE_INTEGER {
-        return None;
-    }
-    T::try_from(n as i64).ok()
+    T::try_from(int_of(&s.field(name)?)?).ok()
 }
 
 fn client_id<S: Source>(s: &S, name: &str) -> Option<ClientId> {
@@ -113,10 +116,10 @@ fn conversation<S: Source>(s: &S) -> Option<VisitorConversation> {
         id: ConversationId(int(s, "id")?),
         status: ConversationStatus::parse(&string(s, "status")?)?,
         agent_name: optional(s, "agent_name", Source::as_str)?,
-        queue_position: optional(s, "queue_position", |v| u32::try_from(v.as_f64()? as i64).ok())?,
+        queue_position: optional(s, "queue_position", |v| u32::try_from(int_of(v)?).ok())?,
         agent_read_seq: int(s, "agent_read_seq")?,
         prechat: prechat(&s.field("prechat")?)?,
-        estimated_wait_secs: optional(s, "estimated_wait_secs", |v| u32::try_from(v.as_f64()? as i64).ok())?,
+        estimated_wait_secs: optional(s, "estimated_wait_secs", |v| u32::try_from(int_of(v)?).ok())?,
         unavailable: optional(s, "unavailable", |v| Unavailable::parse(&v.as_str()?))?,
     })
 }

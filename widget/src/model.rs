@@ -288,7 +288,7 @@ mod tests {
         MessageText::parse(s).unwrap()
     }
 
-    fn conversation(id: i64, status: ConversationStatus) -> VisitorConversation {
+    pub(super) fn conversation(id: i64, status: ConversationStatus) -> VisitorConversation {
         VisitorConversation {
             id: ConversationId(id),
             status,
@@ -472,7 +472,6 @@ mod tests {
 #[cfg(test)]
 mod paging_tests {
     use super::*;
-    use protocol::PreChat;
 
     fn msg(seq: Seq) -> ChatMessage {
         ChatMessage {
@@ -488,16 +487,7 @@ mod paging_tests {
     #[test]
     fn older_pages_are_asked_for_once_and_merged_in_front() {
         let mut c = WidgetState::new(WidgetSettings::default(), true, Vec::new(), None);
-        let conversation = VisitorConversation {
-            id: ConversationId(7),
-            status: ConversationStatus::Active,
-            agent_name: None,
-            queue_position: None,
-            agent_read_seq: 0,
-            prechat: PreChat::default(),
-            estimated_wait_secs: None,
-            unavailable: None,
-        };
+        let conversation = super::tests::conversation(7, ConversationStatus::Active);
         c.apply(VisitorEvent::Welcome { v: 1, token: "t".into(), settings: WidgetSettings::default(), conversation: Some(conversation), agents_online: true });
         c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: (51..=100).map(msg).collect() });
         assert!(c.has_older());

@@ -9,16 +9,12 @@ use leptos::prelude::*;
 
 use super::admin::doc::Doc;
 use super::admin::forms::{table, Row};
-use super::admin::resources::{cell, Column, Show};
+use super::admin::resources::{cell, col, Column, Show};
 use super::admin::screen::load;
 use super::{ctx, word};
 use crate::words::A;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
-
-const fn col(label: A, path: &'static str, show: Show) -> Column {
-    Column { label, path, show }
-}
 
 /// The queues now (`protocol::supervisor::QueueNow`).
 const QUEUES_NOW: [Column; 5] = [
@@ -82,7 +78,7 @@ pub fn Floor() -> impl IntoView {
                 .map(|a| {
                     let presence = a.get("presence").str();
                     let reason = a.get("away_reason").str();
-                    let shown = super::parse_presence(&presence).map_or("", |p| crate::i18n::t(lang, super::presence_key(p)));
+                    let shown = protocol::agent::Presence::parse(&presence).map_or("", |p| crate::i18n::t(lang, super::presence_key(p)));
                     let state = if presence == "away" && !reason.is_empty() { format!("{shown} ({reason})") } else { shown.to_string() };
                     let class = if reason == "missed" { "row-alert" } else { "" };
                     let load = format!("{} / {}", a.get("chats").str(), a.get("capacity").str());

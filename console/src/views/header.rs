@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use protocol::agent::Presence;
 
 use super::app::select_element;
-use super::{ctx, parse_presence, presence_key, presence_value};
+use super::{ctx, presence_key};
 use crate::i18n::{Key, Lang};
 use crate::live::Auth;
 
@@ -36,21 +36,21 @@ pub fn Header() -> impl IntoView {
 fn PresenceSelect() -> impl IntoView {
     let c = ctx();
     let confirmed = Memo::new(move |_| c.live.state.with(|s| s.presence));
-    let dot_class = move || format!("presence-dot presence-{}", confirmed.get().map(presence_value).unwrap_or("unknown"));
+    let dot_class = move || format!("presence-dot presence-{}", confirmed.get().map(Presence::as_str).unwrap_or("unknown"));
     let dot_title = move || confirmed.get().map(|p| c.t(presence_key(p))).unwrap_or_default();
     let on_change = move |ev: leptos::ev::Event| {
         let Some(select) = select_element(&ev) else { return };
-        let wanted = parse_presence(&select.value());
+        let wanted = Presence::parse(&select.value());
         let sent = wanted.is_some_and(|p| c.live.set_presence(p, ""));
         if !sent {
             if let Some(p) = confirmed.get_untracked() {
-                select.set_value(presence_value(p));
+                select.set_value(p.as_str());
             }
         }
     };
     let option = move |p: Presence| {
         view! {
-            <option value=presence_value(p) prop:selected=move || confirmed.get() == Some(p)>
+            <option value=p.as_str() prop:selected=move || confirmed.get() == Some(p)>
                 {move || c.t(presence_key(p))}
             </option>
         }

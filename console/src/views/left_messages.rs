@@ -5,7 +5,8 @@ use super::word;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::agent::LeftMessage;
-use protocol::lean::agent::{decode_left_message, int_of};
+use protocol::lean::agent::decode_left_message;
+use protocol::lean::int_of;
 
 use super::{ctx, Section};
 use crate::api;

@@ -94,15 +94,6 @@ pub fn visitor_name(lang: Lang, visitor: &VisitorCard) -> String {
     }
 }
 
-/// The wire name of a presence, also the `<option>` value.
-pub fn presence_value(presence: Presence) -> &'static str {
-    presence.as_str()
-}
-
-pub fn parse_presence(value: &str) -> Option<Presence> {
-    Presence::parse(value)
-}
-
 pub fn presence_key(presence: Presence) -> Key {
     match presence {
         Presence::Available => Key::Available,
@@ -120,9 +111,9 @@ mod tests {
     #[test]
     fn presence_values_round_trip() {
         for p in [Presence::Available, Presence::Away, Presence::Offline] {
-            assert_eq!(parse_presence(presence_value(p)), Some(p));
+            assert_eq!(Presence::parse(p.as_str()), Some(p));
         }
-        assert_eq!(parse_presence("busy"), None);
+        assert_eq!(Presence::parse("busy"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! of serde's derived deserializers, for the same reason as the widget
 //! (see the parent module); the tests check it against serde both ways.
 
-use super::{boolean, client_id, int, list, optional, string, Source, Writer};
+use super::{boolean, client_id, int, int_of, list, optional, string, Source, Writer};
 use crate::agent::{
     AgentEvent, AgentFrame, AgentInfo, ConversationSummary, Directory, DirectoryAgent, DirectoryQueue, LeftMessage, Offer, Pickable, Presence, Role,
     TransferInfo, TransferTarget, VisitorCard,
@@ -122,12 +122,6 @@ pub fn decode_pickable<S: Source>(s: &S) -> Option<Pickable> {
         visitor: card(&s.field("visitor")?)?,
         entered_at_ms: int(s, "entered_at_ms")?,
     })
-}
-
-/// A whole number that is the value itself rather than a field of it.
-pub fn int_of<S: Source>(v: &S) -> Option<i64> {
-    let n = v.as_f64()?;
-    (n.fract() == 0.0 && n.abs() <= super::MAX_SAFE_INTEGER).then_some(n as i64)
 }
 
 /// Writes a frame as serde would.

@@ -10,8 +10,10 @@
 //! `protocol::admin` and `protocol::supervisor`; the server checks every
 //! body it receives against them and refuses with a reason.
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
+use protocol::lean::Source;
 use wasm_bindgen::JsValue;
+use webclient::json::{self, Js};
 
 /// A parsed JSON value (object, array, string, number, bool or null).
 #[derive(Clone, Debug)]
@@ -25,7 +27,7 @@ impl Default for Doc {
 
 impl Doc {
     pub fn parse(text: &str) -> Option<Doc> {
-        JSON::parse(text).ok().map(Doc)
+        json::parse(text).map(|Js(v)| Doc(v))
     }
 
     pub fn of(value: JsValue) -> Doc {
@@ -43,17 +45,14 @@ impl Doc {
     }
 
     pub fn text(&self) -> String {
-        JSON::stringify(&self.0).ok().and_then(|s| s.as_string()).unwrap_or_default()
+        json::stringify(&self.0).unwrap_or_default()
     }
 
     /// The value at `path`; the empty path is the document itself.
     pub fn get(&self, path: &str) -> Doc {
         let mut at = self.0.clone();
         for key in path.split('.').filter(|k| !k.is_empty()) {
-            if !at.is_object() {
-                return Doc(JsValue::NULL);
-            }
-            at = Reflect::get(&at, &JsValue::from_str(key)).unwrap_or(JsValue::NULL);
+            at = Js(at).field(key).map_or(JsValue::NULL, |Js(v)| v);
         }
         Doc(at)
     }
@@ -104,11 +103,7 @@ impl Doc {
 
     /// The elements of an array; nothing for anything else.
     pub fn items(&self) -> Vec<Doc> {
-        if Array::is_array(&self.0) {
-            Array::from(&self.0).iter().map(Doc).collect()
-        } else {
-            Vec::new()
-        }
+        Js(self.0.clone()).items().unwrap_or_default().into_iter().map(|Js(v)| Doc(v)).collect()
     }
 
     pub fn value(&self) -> JsValue {

@@ -35,7 +35,7 @@ pub struct Column {
     pub show: Show,
 }
 
-const fn col(label: A, path: &'static str, show: Show) -> Column {
+pub const fn col(label: A, path: &'static str, show: Show) -> Column {
     Column { label, path, show }
 }
 
