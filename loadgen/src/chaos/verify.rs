@@ -81,8 +81,11 @@ fn check_sender(report: &Report, stored: &Stored, stored_at: &HashMap<&ClientId,
             v.problems.push(format!("{}: {text:?} was stored with other text", report.who));
         }
         let before = last_seq.insert(at, seq);
-        if before.is_some_and(|b| b > seq) {
+        if let Some(b) = before.filter(|b| *b > seq) {
             v.messages_out_of_order += 1;
+            // Say which, so that a rare reordering can be traced.
+            v.problems
+                .push(format!("{}: {text:?} ({client_id}) was stored at seq {seq} in conversation {at}, before an earlier message at seq {b}", report.who));
         }
     }
 }
