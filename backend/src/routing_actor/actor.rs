@@ -60,6 +60,9 @@ pub struct Actor {
     pub(super) term: Option<Term>,
     /// Who other nodes hold (cluster only).
     attendance: Attendance,
+    /// When this engine was rebuilt (wall-clock ms): nobody is let go
+    /// before the first heartbeats of the other nodes can have arrived.
+    restored_at: u64,
     /// When each agent was last reported unavailable, and last looked up.
     unavailable_at: HashMap<AgentId, u64>,
     looked_up: HashMap<AgentId, u64>,
@@ -91,6 +94,7 @@ impl Actor {
             shared: rebuild.shared.clone(),
             term,
             attendance: Attendance::default(),
+            restored_at: now_ms().max(0) as u64,
             unavailable_at: HashMap::new(),
             looked_up: HashMap::new(),
             fenced: false,
@@ -396,7 +400,9 @@ impl Actor {
                 self.make_available_if_so(agent).await?;
             }
         }
-        if now < GRACE_MS {
+        // The engine's clock is wall-clock time, so the grace is counted
+        // from the rebuild, not from zero.
+        if now.saturating_sub(self.restored_at) < GRACE_MS {
             return Ok(());
         }
         let gone: Vec<AgentId> = self.engine.available_agents().filter(|a| !local.contains(a) && !self.attendance.has_agent(*a)).collect();
