@@ -73,6 +73,12 @@ pub struct Limits {
     pub new_conversations_per_visitor_per_hour: u32,
     /// ...and one IP address.
     pub new_conversations_per_ip_per_hour: u32,
+    /// Callback requests one visitor may make per hour...
+    pub callbacks_per_visitor_per_hour: u32,
+    /// ...one IP address...
+    pub callbacks_per_ip_per_hour: u32,
+    /// ...and one site (counted in the database, so across every node).
+    pub callbacks_per_site_per_hour: u32,
     /// Messages one conversation may hold.
     pub messages_per_conversation: u32,
     /// Login attempts one IP address may make per minute.
@@ -216,6 +222,9 @@ impl Default for Limits {
             new_visitors_per_ip_per_minute: 30,
             new_conversations_per_visitor_per_hour: 10,
             new_conversations_per_ip_per_hour: 60,
+            callbacks_per_visitor_per_hour: 3,
+            callbacks_per_ip_per_hour: 10,
+            callbacks_per_site_per_hour: 200,
             messages_per_conversation: 5_000,
             logins_per_ip_per_minute: 10,
             password_checks_at_once: 2,

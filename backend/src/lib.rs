@@ -4,6 +4,7 @@ pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod callbacks;
 pub mod bus;
 pub mod config;
 pub mod demo;

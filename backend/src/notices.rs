@@ -2,6 +2,8 @@
 //! visitor's language (English, Traditional or Simplified Chinese), since
 //! the visitor and the agent both read them in the transcript.
 
+use protocol::callback::CallbackRefusal;
+
 /// Which of the three languages a locale asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lang {
@@ -30,9 +32,44 @@ pub fn transferred_to(locale: &str, to: &str) -> String {
     }
 }
 
+/// Why a callback request was refused, in the visitor's language.
+pub fn callback_refusal(locale: &str, why: CallbackRefusal) -> &'static str {
+    use CallbackRefusal::*;
+    match (lang(locale), why) {
+        (Lang::En, InvalidPhone) => "That phone number is not valid. Check the country and the number.",
+        (Lang::Hant, InvalidPhone) => "這個電話號碼無效，請檢查國家和號碼。",
+        (Lang::Hans, InvalidPhone) => "这个电话号码无效，请检查国家和号码。",
+        (Lang::En, Invalid) => "Please give your name and a phone number.",
+        (Lang::Hant, Invalid) => "請填寫您的姓名和電話號碼。",
+        (Lang::Hans, Invalid) => "请填写您的姓名和电话号码。",
+        (Lang::En, Duplicate) => "A callback to this number is already planned.",
+        (Lang::Hant, Duplicate) => "這個號碼已經有一個待回電的請求。",
+        (Lang::Hans, Duplicate) => "这个号码已经有一个待回电的请求。",
+        (Lang::En, TooMany) => "Too many callback requests. Please try again later.",
+        (Lang::Hant, TooMany) => "回電請求太多，請稍後再試。",
+        (Lang::Hans, TooMany) => "回电请求太多，请稍后再试。",
+        (Lang::En, SlotUnavailable) => "That time is no longer available. Please choose another.",
+        (Lang::Hant, SlotUnavailable) => "這個時段已無法預約，請選擇其他時間。",
+        (Lang::Hans, SlotUnavailable) => "这个时段已无法预约，请选择其他时间。",
+        (Lang::En, Closed) => "Nobody can call right now. Please choose a time.",
+        (Lang::Hant, Closed) => "目前無法立即回電，請選擇時間。",
+        (Lang::Hans, Closed) => "目前无法立即回电，请选择时间。",
+        (Lang::En, NotFound) => "That callback is no longer open.",
+        (Lang::Hant, NotFound) => "這個回電請求已不再有效。",
+        (Lang::Hans, NotFound) => "这个回电请求已不再有效。",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_refusals_are_said_in_each_language() {
+        assert_eq!(callback_refusal("zh-TW", CallbackRefusal::Duplicate), "這個號碼已經有一個待回電的請求。");
+        assert_eq!(callback_refusal("zh-CN", CallbackRefusal::InvalidPhone), "这个电话号码无效，请检查国家和号码。");
+        assert!(callback_refusal("en", CallbackRefusal::TooMany).starts_with("Too many"));
+    }
 
     #[test]
     fn notices_follow_the_visitors_language() {

@@ -105,6 +105,31 @@ pub struct QueueConfig {
     /// site.
     #[serde(default)]
     pub team_id: Option<TeamId>,
+    /// How the queue takes callback requests.
+    #[serde(default)]
+    pub callbacks: CallbackSettings,
+}
+
+/// A queue's callback slots and retries. Slots are cut from the queue's
+/// business hours (Genesys calls them buckets); a slot with `per_slot`
+/// callbacks is full.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct CallbackSettings {
+    pub slot_secs: u32,
+    pub per_slot: u32,
+    /// How far ahead slots are offered.
+    pub days_ahead: u32,
+    /// After no answer or busy, the next attempt comes this much later...
+    pub retry_delay_secs: u32,
+    /// ...until this many attempts were made; then the request failed.
+    pub max_attempts: u32,
+}
+
+impl Default for CallbackSettings {
+    fn default() -> Self {
+        Self { slot_secs: 30 * 60, per_slot: 5, days_ahead: 7, retry_delay_secs: 10 * 60, max_attempts: 3 }
+    }
 }
 
 impl QueueConfig {
@@ -126,6 +151,7 @@ impl QueueConfig {
             wrap_up_codes: Vec::new(),
             default_wrap_up_code: String::new(),
             team_id: None,
+            callbacks: CallbackSettings::default(),
         }
     }
 }

@@ -232,6 +232,8 @@ pub struct Offer {
     /// Set when another agent handed it over.
     #[serde(default)]
     pub transfer: Option<TransferInfo>,
+    #[serde(default)]
+    pub channel: crate::Channel,
 }
 
 /// Who handed a conversation over, and what they want the next agent to
@@ -282,6 +284,10 @@ pub struct ConversationSummary {
     /// Highest seq the visitor has read.
     pub visitor_read_seq: Seq,
     pub started_at_ms: i64,
+    /// A chat, or an attempt at a callback (whose screen pop the console
+    /// reads from `GET /api/v1/callbacks/by-conversation/{id}`).
+    #[serde(default)]
+    pub channel: crate::Channel,
 }
 
 /// A conversation waiting in a manual-pick queue the agent serves

@@ -61,6 +61,14 @@ pub enum RoutingInput {
         agent: AgentId,
         code: String,
     },
+    /// The agent recorded how a callback attempt ended: the conversation
+    /// ended and `code` is its wrap-up (kept for the after-contact work, if
+    /// the queue has some).
+    Disposed {
+        conversation: ConversationId,
+        agent: AgentId,
+        code: String,
+    },
     /// The conversation ended.
     Release {
         conversation: ConversationId,

@@ -55,6 +55,10 @@ database_id!(
     QueueId
 );
 database_id!(
+    /// A visitor's request to be called back.
+    CallbackId
+);
+database_id!(
     /// A skill agents have at a level and queues require.
     SkillId
 );

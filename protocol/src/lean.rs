@@ -76,6 +76,8 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
             settings: settings(&s.field("settings")?)?,
             conversation: optional(s, "conversation", conversation)?,
             agents_online: boolean(s, "agents_online")?,
+            // The callback module reads its part of the raw event.
+            callback: None,
         },
         "history" => VisitorEvent::History {
             conversation_id: ConversationId(int(s, "conversation_id")?),
@@ -152,6 +154,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::EndChat => "end_chat",
         VisitorFrame::LoadOlder { .. } => "load_older",
         VisitorFrame::LeaveMessage { .. } => "leave_message",
+        VisitorFrame::CallbackOptions => "callback_options",
+        VisitorFrame::RequestCallback { .. } => "request_callback",
+        VisitorFrame::CancelCallback { .. } => "cancel_callback",
+        VisitorFrame::RescheduleCallback { .. } => "reschedule_callback",
     });
     match frame {
         VisitorFrame::Hello { v, token, resume, page, locale } => {
@@ -198,8 +204,29 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { text } => {
             w.key("text").string(text.as_str());
         }
+        VisitorFrame::CallbackOptions => {}
+        VisitorFrame::RequestCallback { request } => {
+            w.key("request").raw("{\"name\":").string(&request.name).raw(",\"phone\":").string(&request.phone);
+            w.raw(",\"country\":").string(&request.country).raw(",\"topic\":").string(&request.topic).raw(",\"at_ms\":");
+            optional_int(&mut w, request.at_ms).raw("}");
+        }
+        VisitorFrame::CancelCallback { callback_id } => {
+            w.key("callback_id").raw(&callback_id.to_string());
+        }
+        VisitorFrame::RescheduleCallback { callback_id, at_ms } => {
+            w.key("callback_id").raw(&callback_id.to_string());
+            w.key("at_ms");
+            optional_int(&mut w, *at_ms);
+        }
     }
     w.finish()
+}
+
+fn optional_int(w: &mut Writer, n: Option<i64>) -> &mut Writer {
+    match n {
+        Some(n) => w.raw(&n.to_string()),
+        None => w.raw("null"),
+    }
 }
 
 fn page_object(w: &mut Writer, page: &PageInfo) {
@@ -313,8 +340,15 @@ mod tests {
         bare.estimated_wait_secs = None;
         bare.unavailable = None;
         vec![
-            VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false },
-            VisitorEvent::Welcome { v: 1, token: "t".into(), settings, conversation: Some(conversation(ConversationStatus::Active)), agents_online: true },
+            VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false, callback: None },
+            VisitorEvent::Welcome {
+                v: 1,
+                token: "t".into(),
+                settings,
+                conversation: Some(conversation(ConversationStatus::Active)),
+                agents_online: true,
+                callback: None,
+            },
             VisitorEvent::History {
                 conversation_id: ConversationId(42),
                 reset: true,
@@ -396,6 +430,22 @@ mod tests {
             VisitorFrame::EndChat,
             VisitorFrame::LoadOlder { before_seq: 51 },
             VisitorFrame::LeaveMessage { text: crate::MessageText::parse("请回电 \"urgent\"").unwrap() },
+            VisitorFrame::CallbackOptions,
+            VisitorFrame::RequestCallback {
+                request: crate::callback::CallbackRequest {
+                    name: "陳 \"Ann\"".into(),
+                    phone: "0912 345 678".into(),
+                    country: "TW".into(),
+                    topic: "billing".into(),
+                    at_ms: Some(1_800_000_000_000),
+                },
+            },
+            VisitorFrame::RequestCallback {
+                request: crate::callback::CallbackRequest { name: "A".into(), phone: "+1 650".into(), country: "".into(), topic: "".into(), at_ms: None },
+            },
+            VisitorFrame::CancelCallback { callback_id: crate::CallbackId(7) },
+            VisitorFrame::RescheduleCallback { callback_id: crate::CallbackId(7), at_ms: None },
+            VisitorFrame::RescheduleCallback { callback_id: crate::CallbackId(7), at_ms: Some(5) },
         ];
         for frame in frames {
             let json = encode_visitor_frame(&frame);

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod agent;
+pub mod callback;
 pub mod cluster;
 mod ids;
 pub mod lean;
@@ -21,7 +22,7 @@ pub mod visitor;
 
 use serde::{Deserialize, Serialize};
 
-pub use ids::{AgentId, BadClientId, ClientId, ConversationId, QueueId, SiteId, SkillId, TeamId, VisitorId};
+pub use ids::{AgentId, BadClientId, CallbackId, ClientId, ConversationId, QueueId, SiteId, SkillId, TeamId, VisitorId};
 pub use text::{BadText, MessageText};
 
 /// The protocol version this build speaks. Bumped on any incompatible change.
@@ -91,6 +92,33 @@ pub struct ChatMessage {
     pub text: String,
     /// Milliseconds since the Unix epoch, server clock.
     pub sent_at_ms: i64,
+}
+
+/// The kinds of conversation agents handle: a chat, or one attempt at a
+/// callback. Each costs its own units of an agent's capacity.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Chat,
+    Callback,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::Callback => "callback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "chat" => Some(Self::Chat),
+            "callback" => Some(Self::Callback),
+            _ => None,
+        }
+    }
 }
 
 /// Where a conversation is in its life.

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, Seq};
+use crate::callback::{CallbackOptions, CallbackRefusal, CallbackRequest, VisitorCallback};
+use crate::{CallbackId, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, MessageText, PreChat, Seq};
 
 /// Frames the widget sends.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -30,6 +31,15 @@ pub enum VisitorFrame {
     /// Nobody could answer (the conversation ended as `unavailable`): the
     /// visitor leaves a message for the team to follow up.
     LeaveMessage { text: MessageText },
+    /// What the callback form may offer now (countries, slots).
+    CallbackOptions,
+    /// The visitor asks to be called.
+    RequestCallback { request: CallbackRequest },
+    /// The visitor calls their open callback off.
+    CancelCallback { callback_id: CallbackId },
+    /// The visitor moves their open callback to another slot (`None`: as
+    /// soon as possible).
+    RescheduleCallback { callback_id: CallbackId, at_ms: Option<i64> },
 }
 
 /// Where a client left off in a conversation.
@@ -51,8 +61,17 @@ pub struct PageInfo {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorEvent {
     /// Answer to `hello`. `token` is to be stored and sent on every later
-    /// connection. `conversation` is the open (or last) conversation.
-    Welcome { v: u32, token: String, settings: WidgetSettings, conversation: Option<VisitorConversation>, agents_online: bool },
+    /// connection. `conversation` is the open (or last) conversation;
+    /// `callback` the visitor's latest callback request.
+    Welcome {
+        v: u32,
+        token: String,
+        settings: WidgetSettings,
+        conversation: Option<VisitorConversation>,
+        agents_online: bool,
+        #[serde(default)]
+        callback: Option<VisitorCallback>,
+    },
     /// Messages of `conversation_id`, oldest first, at most
     /// [`crate::HISTORY_PAGE`] of them: what came after the client's resume
     /// point, or an older page it asked for. `reset` means the client must
@@ -75,6 +94,15 @@ pub enum VisitorEvent {
     Reconnect { after_ms: u32 },
     /// The message left for the team is stored.
     MessageLeft,
+    /// What the callback form may offer now.
+    CallbackOptions { options: CallbackOptions },
+    /// The visitor's callback request as it stands now (every tab hears).
+    Callback { callback: VisitorCallback },
+    /// A callback request, cancellation or new time was refused; `message`
+    /// says why in the visitor's language.
+    CallbackRefused { reason: CallbackRefusal, message: String },
+    /// The agent in the chat offers to call: the widget opens the form.
+    CallbackSuggested,
 }
 
 /// What the visitor sees of their conversation.

@@ -28,7 +28,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::line::{Line, Place, Ticket};
 use crate::pool::Pool;
-use crate::spec::{AgentProfile, Channel, Level, QueueSpec};
+use crate::spec::{AgentProfile, Level, QueueSpec};
+use crate::Channel;
 use crate::{AgentId, Arrival, Beyond, ConversationId, Decision, Event, Millis, QueueId, TransferRefused};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

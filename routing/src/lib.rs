@@ -38,8 +38,8 @@ pub mod report;
 mod spec;
 
 pub use engine::{Engine, EngineConfig, QueueState, Target};
-pub use protocol::{AgentId, ConversationId, QueueId, SiteId, SkillId};
-pub use spec::{AgentProfile, Channel, Fallback, Level, QueueSpec, RelaxStep, Strategy, MAX_LEVEL};
+pub use protocol::{AgentId, Channel, ConversationId, QueueId, SiteId, SkillId};
+pub use spec::{AgentProfile, Fallback, Level, QueueSpec, RelaxStep, Strategy, MAX_LEVEL};
 
 /// Milliseconds on the caller's clock. Only differences matter.
 pub type Millis = u64;

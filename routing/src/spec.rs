@@ -98,14 +98,6 @@ impl QueueSpec {
     }
 }
 
-/// The kinds of conversation agents handle, each with its cost in units of
-/// an agent's capacity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Channel {
-    #[default]
-    Chat,
-    Callback,
-}
 
 /// What the engine needs to know of an available agent. Read from the
 /// store at each login, so an agent's skills and queues follow them to any

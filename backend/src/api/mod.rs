@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod agents;
+mod callbacks;
 mod desk;
 mod health;
 mod session;
@@ -13,6 +14,7 @@ mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
+pub use callbacks::{callback_details, dispose, offer_callback};
 pub use desk::{answer_left_message, directory, left_messages, shared_list};
 pub use health::healthz;
 pub use session::{login, logout, me};

@@ -220,6 +220,9 @@ impl AgentEndpoint {
 
     async fn end(&mut self, id: ConversationId) -> Result<(), Refusal> {
         let c = self.own(id, true).await?;
+        if c.channel == protocol::Channel::Callback {
+            return Err(Refusal::new(ErrorCode::InvalidState, "record how the call went to end a callback"));
+        }
         self.state.store.end_conversation(c.id, EndReason::Agent, Some(self.id())).await?;
         self.state.routing.send(RoutingInput::Release { conversation: c.id }).await?;
         tracing::info!("conversation ended by the agent");

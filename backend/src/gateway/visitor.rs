@@ -8,9 +8,12 @@ use axum::extract::State;
 use axum::response::Response;
 use protocol::agent::AgentEvent;
 use protocol::cluster::RoutingInput;
+use protocol::admin::Queue;
+use protocol::callback::{CallbackRefusal, CallbackRequest, VisitorCallback};
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
 use protocol::{
-    AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, HISTORY_PAGE, PROTOCOL_VERSION,
+    AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, VisitorId, HISTORY_PAGE,
+    PROTOCOL_VERSION,
 };
 use tracing::field::Empty;
 
@@ -18,12 +21,13 @@ use super::serve::{upgrade, Endpoint, Welcome};
 use super::typing::Side;
 use super::{clip, clip_page};
 use crate::admission::ConnectionPermit;
-use crate::entry;
+use crate::callbacks::{self, CallbackError};
+use crate::{entry, notices, store};
 use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{ConversationRecord, EndReason, Entry, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
+use crate::store::{CallbackRecord, ConversationRecord, EndReason, Entry, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
 
 /// Longest locale tag kept.
 const MAX_LOCALE_CHARS: usize = 35;
@@ -122,6 +126,25 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::EndChat => self.end_chat().await,
             VisitorFrame::LoadOlder { before_seq } => self.load_older(before_seq, replies).await,
             VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
+            VisitorFrame::CallbackOptions => self.callback_options(replies).await,
+            VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
+            VisitorFrame::CancelCallback { callback_id } => {
+                let me = self.me()?.clone();
+                let result = callbacks::cancel(&self.state, &me, callback_id).await;
+                self.callback_answer(result, replies).await
+            }
+            VisitorFrame::RescheduleCallback { callback_id, at_ms } => {
+                let me = self.me()?.clone();
+                let queue = match self.state.store.callback(callback_id).await?.and_then(|c| c.queue_id) {
+                    Some(q) => self.state.store.queue(q).await?,
+                    None => None,
+                };
+                let result = match queue {
+                    Some(queue) => callbacks::reschedule(&self.state, &queue, &me, callback_id, at_ms).await,
+                    None => Err(CallbackError::Refused(CallbackRefusal::NotFound)),
+                };
+                self.callback_answer(result, replies).await
+            }
         }
     }
 
@@ -171,6 +194,7 @@ impl VisitorEndpoint {
             settings: self.site.settings.clone(),
             conversation: conversation.as_ref().map(|c| c.visitor_view(self.state.routing.position(c.id), self.state.routing.estimated_wait(c.id))),
             agents_online: self.state.routing.agents_online(self.site.id),
+            callback: self.recent_callback(me.id).await?,
         }];
         let Some(c) = conversation else { return Ok(frames) };
         self.opened(&c);
@@ -183,6 +207,67 @@ impl VisitorEndpoint {
             ConversationStatus::Ended => {}
         }
         Ok(frames)
+    }
+
+    /// The visitor's open callback, or the last one closed within a day
+    /// (so its outcome is still shown).
+    async fn recent_callback(&self, visitor: VisitorId) -> Result<Option<VisitorCallback>, Refusal> {
+        let c = self.state.store.latest_callback(visitor).await?;
+        let recent = |c: &CallbackRecord| c.status.is_open() || store::now_ms() - c.created_at < 86_400_000;
+        Ok(c.filter(recent).map(|c| {
+            let position = c.conversation_id.and_then(|conversation| self.state.routing.position(conversation));
+            c.visitor_view(position)
+        }))
+    }
+
+    /// The queue a callback of this visitor goes to: their chat's, else
+    /// the one the site's entry rules choose for them.
+    async fn callback_queue(&self) -> Result<(Queue, Option<ConversationId>), Refusal> {
+        let me = self.me()?.clone();
+        let chat = self.state.store.latest_conversation(me.id).await?.filter(|c| c.is_open() || store::now_ms() - c.created_at < 3_600_000);
+        let queue = match chat.as_ref().and_then(|c| c.queue_id) {
+            Some(q) => q,
+            None => self.entry(&me, &PreChat::default()).await?.queue,
+        };
+        let queue = match self.state.store.queue(queue).await? {
+            Some(q) => q,
+            None => self.state.store.queue(self.state.store.default_queue(self.site.id).await?).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no queue"))?,
+        };
+        Ok((queue, chat.map(|c| c.id)))
+    }
+
+    async fn callback_options(&mut self, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        let me = self.me()?.clone();
+        let (queue, _) = self.callback_queue().await?;
+        match callbacks::options(&self.state, &queue, &me).await {
+            Ok(options) => replies.push(VisitorEvent::CallbackOptions { options }),
+            Err(e) => return self.callback_answer(Err(e), replies).await,
+        }
+        Ok(())
+    }
+
+    async fn request_callback(&mut self, request: CallbackRequest, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        let me = self.me()?.clone();
+        let (queue, origin) = self.callback_queue().await?;
+        let result = callbacks::request(&self.state, &queue, &me, self.ip, origin, &request).await;
+        self.callback_answer(result, replies).await
+    }
+
+    /// Every tab hears how the callback stands; a refusal goes to this one,
+    /// in the visitor's language.
+    async fn callback_answer(&mut self, result: Result<CallbackRecord, CallbackError>, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        match result {
+            Ok(c) => {
+                callbacks::tell_visitor(&self.state, &c).await;
+                Ok(())
+            }
+            Err(CallbackError::Refused(reason)) => {
+                let message = notices::callback_refusal(&self.me()?.locale, reason).to_string();
+                replies.push(VisitorEvent::CallbackRefused { reason, message });
+                Ok(())
+            }
+            Err(CallbackError::Store(e)) => Err(e.into()),
+        }
     }
 
     /// Remembers the conversation this connection now shows.

@@ -10,12 +10,13 @@ use protocol::agent::{AgentEvent, TransferTarget};
 use protocol::cluster::{RoutingInput, RoutingNews};
 use protocol::visitor::VisitorEvent;
 use protocol::{AgentId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, QueueId};
-use routing::{Arrival, Channel, Engine, Event, Target};
+use routing::{Arrival, Engine, Event, Target};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attendance::{Attendance, GRACE_MS};
+use super::callbacks;
 use super::setup;
 use super::supervisor::Rebuild;
 use super::{lock, Input, Shared};
@@ -108,7 +109,7 @@ impl Actor {
         actor.load_queues().await?;
         for c in actor.store.conversations_with_status(ConversationStatus::Active).await? {
             if let (Some(agent), Some(queue)) = (c.agent_id, actor.queue_or_default(&c).await?) {
-                actor.apply(Event::Restore { conversation: c.id, agent, queue, channel: Channel::Chat }).await;
+                actor.apply(Event::Restore { conversation: c.id, agent, queue, channel: c.channel }).await;
             }
         }
         for id in actor.hub.connected_agents() {
@@ -118,12 +119,14 @@ impl Actor {
             let (id, visitor) = (c.id, c.visitor_id);
             let Some(queue) = actor.queue_or_default(&c).await? else { continue };
             let arrival =
-                Arrival { conversation: id, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
+                Arrival { conversation: id, queue, channel: c.channel, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
+            let chat = callbacks::is_chat(&c);
             actor.apply(Event::Requeue(arrival)).await;
             // After a restart nobody is connected yet: each waiting visitor
             // has the usual time to come back before counting as abandoned.
-            // (In a cluster the other nodes' heartbeats decide, shortly.)
-            if actor.term.is_none() && !actor.hub.visitor_is_connected(visitor) {
+            // (In a cluster the other nodes' heartbeats decide, shortly.) A
+            // callback waits for an agent, not for the visitor's browser.
+            if chat && actor.term.is_none() && !actor.hub.visitor_is_connected(visitor) {
                 actor.apply(Event::VisitorLeft { conversation: id }).await;
             }
         }
@@ -255,6 +258,7 @@ impl Actor {
             }
             RoutingInput::WrapUp { conversation, agent, code } => self.wrap_up(conversation, agent, &code).await?,
             RoutingInput::Release { conversation } => self.apply(Event::Release { conversation }).await,
+            RoutingInput::Disposed { conversation, agent, code } => self.disposed(conversation, agent, &code).await?,
             RoutingInput::VisitorReturned { conversation } => {
                 if let Some(c) = self.waiting.get(&conversation) {
                     let now = self.now();
@@ -276,7 +280,7 @@ impl Actor {
             RoutingInput::Adopt { conversation, agent } => {
                 if let Some(c) = self.store.conversation(conversation).await? {
                     if let Some(queue) = self.queue_or_default(&c).await? {
-                        self.apply(Event::Restore { conversation, agent, queue, channel: Channel::Chat }).await;
+                        self.apply(Event::Restore { conversation, agent, queue, channel: c.channel }).await;
                     }
                 }
             }
@@ -301,7 +305,7 @@ impl Actor {
 
     /// A new conversation joins its queue, held for a few seconds for the
     /// agent the visitor last spoke to.
-    async fn enqueue(&mut self, conversation: ConversationId) -> Result<()> {
+    pub(super) async fn enqueue(&mut self, conversation: ConversationId) -> Result<()> {
         let Some(c) = self.store.conversation(conversation).await?.filter(|c| c.status == ConversationStatus::Queued) else { return Ok(()) };
         let Some(queue) = self.queue_or_default(&c).await? else { return Ok(()) };
         if self.term.is_some() {
@@ -309,7 +313,7 @@ impl Actor {
             self.attendance.visitor_sign(now, c.visitor_id);
         }
         let sticky = self.store.last_agent_of(c.visitor_id, c.id).await?;
-        let arrival = Arrival { conversation, queue, channel: Channel::Chat, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky };
+        let arrival = Arrival { conversation, queue, channel: c.channel, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky };
         self.apply(Event::Enqueue(arrival)).await;
         Ok(())
     }
@@ -317,7 +321,7 @@ impl Actor {
     /// The agent chose a wrap-up code for a conversation in after-contact
     /// work: it must be one of the queue's codes (any text when it has
     /// none).
-    async fn wrap_up(&mut self, conversation: ConversationId, agent: AgentId, code: &str) -> Result<()> {
+    pub(super) async fn wrap_up(&mut self, conversation: ConversationId, agent: AgentId, code: &str) -> Result<()> {
         let code = code.trim();
         let queue = self.engine.queue_of(conversation).and_then(|q| self.queues.get(&q));
         let known = queue.is_none_or(|q| q.config.wrap_up_codes.is_empty() || q.config.wrap_up_codes.iter().any(|c| c == code));
@@ -363,6 +367,9 @@ impl Actor {
             metrics::gauge!("rapport_queue_agents_available", "queue" => queue.clone()).set(f64::from(q.staffed));
             let longest = q.first.and_then(|c| self.waiting.get(&c)).map_or(0.0, |c| (wall - c.entered_at).max(0) as f64 / 1000.0);
             metrics::gauge!("rapport_queue_longest_wait_seconds", "queue" => queue).set(longest);
+        }
+        if let Err(e) = self.take_in_due_callbacks().await {
+            tracing::error!(error = %e, "could not take in the callbacks that are due");
         }
         let Some(term) = self.term.clone() else { return };
         let news = RoutingNews {
@@ -410,7 +417,8 @@ impl Actor {
             tracing::info!(%agent, "an available agent is connected nowhere: unavailable");
             self.apply(Event::AgentUnavailable { agent }).await;
         }
-        let waiting: Vec<(ConversationId, protocol::VisitorId)> = self.waiting.values().map(|c| (c.id, c.visitor_id)).collect();
+        let waiting: Vec<(ConversationId, protocol::VisitorId)> =
+            self.waiting.values().filter(|c| callbacks::is_chat(c)).map(|c| (c.id, c.visitor_id)).collect();
         for (conversation, visitor) in waiting {
             let here = self.hub.visitor_is_connected(visitor) || self.attendance.has_visitor(visitor);
             match (here, self.engine.visitor_gone(conversation)) {
@@ -447,6 +455,12 @@ impl Actor {
 
     /// Tells the visitor their place, known already, and expected wait.
     pub(super) async fn tell_place(&mut self, conversation: ConversationId, position: u32) {
+        if self.waiting.get(&conversation).is_some_and(|c| !callbacks::is_chat(c)) {
+            if let Err(e) = self.tell_callback(conversation).await {
+                tracing::error!(%conversation, error = %e, "could not tell a callback's place");
+            }
+            return;
+        }
         if let Some(c) = self.waiting.get(&conversation) {
             let wait = self.wait_secs(conversation);
             self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;

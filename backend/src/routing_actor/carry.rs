@@ -7,6 +7,7 @@ use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, Er
 use routing::{Beyond, Decision, Event, Target, TransferRefused};
 
 use super::actor::Actor;
+use super::callbacks;
 use super::lock;
 use crate::notices;
 use crate::store::{ConversationRecord, EndReason, NewMessage, Result, Step, StoreError};
@@ -134,8 +135,14 @@ impl Actor {
             lock(&self.shared.waits).insert(conversation, wait);
         }
         if let Some(c) = self.open_conversation(conversation).await? {
-            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;
+            let chat = callbacks::is_chat(&c);
+            if chat {
+                self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;
+            }
             self.waiting.insert(conversation, c);
+            if !chat {
+                self.tell_callback(conversation).await?;
+            }
         }
         Ok(())
     }
@@ -162,7 +169,11 @@ impl Actor {
         let messages = self.store.messages_before(conversation, u64::MAX, HISTORY_PAGE).await?;
         self.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() }).await;
         self.hub.to_agent(agent, AgentEvent::History { conversation_id: conversation, reset: true, messages }).await;
-        self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
+        if callbacks::is_chat(&c) {
+            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
+        } else {
+            self.callback_assigned(conversation).await?;
+        }
         Ok(())
     }
 
@@ -175,7 +186,11 @@ impl Actor {
         }
         tracing::info!(%conversation, reason = reason.as_str(), "a waiting conversation ended");
         if let Some(c) = self.store.conversation(conversation).await? {
-            self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
+            if callbacks::is_chat(&c) {
+                self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
+            } else {
+                self.callback_not_routed(&c).await?;
+            }
         }
         Ok(())
     }
@@ -284,7 +299,7 @@ impl Actor {
         let expires_in_ms = expires_at.saturating_sub(self.now()).min(u64::from(u32::MAX)) as u32;
         let queue_name = c.queue_id.and_then(|q| self.queues.get(&q)).map(|q| q.config.name.clone()).unwrap_or_default();
         let transfer = self.store.last_transfer(conversation).await?.map(|(from_agent, note)| TransferInfo { from_agent, note });
-        let offer = Offer { conversation_id: conversation, visitor: c.visitor_card(), preview, expires_in_ms, queue_name, transfer };
+        let offer = Offer { conversation_id: conversation, visitor: c.visitor_card(), preview, expires_in_ms, queue_name, transfer, channel: c.channel };
         self.hub.to_agent(agent, AgentEvent::Offer { offer }).await;
         Ok(())
     }

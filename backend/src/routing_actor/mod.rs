@@ -24,10 +24,11 @@
 
 mod actor;
 mod attendance;
+mod callbacks;
 mod carry;
 mod node;
 mod ownership;
-mod setup;
+pub mod setup;
 mod supervisor;
 mod wire;
 

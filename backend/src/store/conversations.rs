@@ -5,7 +5,7 @@ use super::leases::{fence_condition, Fence};
 use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError};
 use protocol::agent::{ConversationSummary, VisitorCard};
 use protocol::visitor::{PageInfo, Unavailable, VisitorConversation};
-use protocol::{AgentId, ConversationId, ConversationStatus, PreChat, QueueId, Seq, SiteId, VisitorId};
+use protocol::{AgentId, Channel, ConversationId, ConversationStatus, PreChat, QueueId, Seq, SiteId, VisitorId};
 
 /// A conversation with what every view of it needs (visitor, site, agent).
 #[derive(Clone, Debug)]
@@ -31,6 +31,8 @@ pub struct ConversationRecord {
     pub entered_at: i64,
     pub wrap_up_code: Option<String>,
     pub end_reason: Option<EndReason>,
+    /// A chat, or one attempt at a callback.
+    pub channel: Channel,
 }
 
 impl ConversationRecord {
@@ -56,6 +58,7 @@ impl ConversationRecord {
             last_seq: self.last_seq,
             visitor_read_seq: self.visitor_read_seq,
             started_at_ms: self.created_at,
+            channel: self.channel,
         }
     }
 
@@ -131,7 +134,7 @@ impl EndReason {
 
 const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id, c.status, c.agent_id, a.name AS agent_name,
         c.prechat_name, c.prechat_email, c.prechat_topic, v.locale, v.page_url, v.page_title,
-        c.visitor_read_seq, c.agent_read_seq, c.created_at, c.queue_id, c.priority, c.entered_at, c.wrap_up_code, c.end_reason,
+        c.visitor_read_seq, c.agent_read_seq, c.created_at, c.queue_id, c.priority, c.entered_at, c.wrap_up_code, c.end_reason, c.channel,
         (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id) AS last_seq
     FROM conversations c
     JOIN visitors v ON v.id = c.visitor_id
@@ -162,6 +165,7 @@ struct ConversationRow {
     entered_at: Option<i64>,
     wrap_up_code: Option<String>,
     end_reason: Option<String>,
+    channel: String,
     last_seq: i64,
 }
 
@@ -188,6 +192,7 @@ impl ConversationRow {
             entered_at: self.entered_at.unwrap_or(self.created_at),
             wrap_up_code: self.wrap_up_code,
             end_reason: self.end_reason.as_deref().and_then(EndReason::parse),
+            channel: Channel::parse(&self.channel).ok_or_else(|| StoreError::Corrupt(format!("conversation channel {}", self.channel)))?,
         })
     }
 }
@@ -223,16 +228,17 @@ impl Store {
         row.map(ConversationRow::into_record).transpose()
     }
 
-    /// The visitor's most recent conversation, open or not.
+    /// The visitor's most recent chat, open or not.
     pub async fn latest_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
-        let sql = format!("{SELECT} WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1");
+        let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.channel = 'chat' ORDER BY c.id DESC LIMIT 1");
         let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);
         row.map(ConversationRow::into_record).transpose()
     }
 
-    /// The visitor's open conversation (there is at most one).
+    /// The visitor's open chat (there is at most one; callback attempts
+    /// are not chats).
     pub async fn open_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
-        let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.status != 'ended'");
+        let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.status != 'ended' AND c.channel = 'chat'");
         let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);
         row.map(ConversationRow::into_record).transpose()
     }

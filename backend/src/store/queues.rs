@@ -25,9 +25,10 @@ struct QueueRow {
     default_wrap_up_code: String,
     team_id: Option<i64>,
     is_default: i64,
+    callbacks: String,
 }
 
-const QUEUE_COLUMNS: &str = "id, site_id, name, strategy, priority, skills, level, relax, max_len, max_wait_secs, overflow_queue_id, hours, wrap_up_secs, wrap_up_codes, default_wrap_up_code, team_id, is_default";
+const QUEUE_COLUMNS: &str = "id, site_id, name, strategy, priority, skills, level, relax, max_len, max_wait_secs, overflow_queue_id, hours, wrap_up_secs, wrap_up_codes, default_wrap_up_code, team_id, is_default, callbacks";
 
 fn small(n: Option<i64>) -> Option<u32> {
     n.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32)
@@ -56,6 +57,8 @@ impl QueueRow {
                 wrap_up_codes: parse_json(&self.wrap_up_codes, "wrap-up codes")?,
                 default_wrap_up_code: self.default_wrap_up_code,
                 team_id: self.team_id.map(protocol::TeamId),
+                // Empty for a queue saved before callbacks existed.
+                callbacks: if self.callbacks.is_empty() { Default::default() } else { parse_json(&self.callbacks, "queue callbacks")? },
             },
         })
     }
@@ -119,7 +122,7 @@ impl Store {
             None => String::new(),
         };
         let sql = "UPDATE queues SET name = $1, strategy = $2, priority = $3, skills = $4, level = $5, relax = $6, max_len = $7, max_wait_secs = $8,
-                   overflow_queue_id = $9, hours = $10, wrap_up_secs = $11, wrap_up_codes = $12, default_wrap_up_code = $13, team_id = $14 WHERE id = $15";
+                   overflow_queue_id = $9, hours = $10, wrap_up_secs = $11, wrap_up_codes = $12, default_wrap_up_code = $13, team_id = $14, callbacks = $15 WHERE id = $16";
         let changed = on_db!(&self.db, pool => sqlx::query(sql)
             .bind(c.name.trim())
             .bind(c.strategy.as_str())
@@ -135,6 +138,7 @@ impl Store {
             .bind(json(&c.wrap_up_codes)?)
             .bind(c.default_wrap_up_code.trim())
             .bind(c.team_id.map(protocol::TeamId::get))
+            .bind(json(&c.callbacks)?)
             .bind(id.get())
             .execute(pool)
             .await?

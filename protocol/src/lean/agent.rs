@@ -78,6 +78,7 @@ fn offer<S: Source>(s: &S) -> Option<Offer> {
         expires_in_ms: int(s, "expires_in_ms")?,
         queue_name: text_or_empty(s, "queue_name")?,
         transfer: optional(s, "transfer", |t| Some(TransferInfo { from_agent: string(t, "from_agent")?, note: string(t, "note")? }))?,
+        channel: channel(s)?,
     })
 }
 
@@ -89,7 +90,13 @@ fn summary<S: Source>(s: &S) -> Option<ConversationSummary> {
         last_seq: int(s, "last_seq")?,
         visitor_read_seq: int(s, "visitor_read_seq")?,
         started_at_ms: int(s, "started_at_ms")?,
+        channel: channel(s)?,
     })
+}
+
+/// A chat unless it says otherwise (serde's default).
+fn channel<S: Source>(s: &S) -> Option<crate::Channel> {
+    optional(s, "channel", |v| crate::Channel::parse(&v.as_str()?)).map(Option::unwrap_or_default)
 }
 
 pub fn decode_directory<S: Source>(s: &S) -> Option<Directory> {
@@ -230,8 +237,10 @@ mod tests {
             expires_in_ms: 30_000,
             queue_name: "General".into(),
             transfer: None,
+            channel: crate::Channel::Chat,
         };
         let transferred = Offer { transfer: Some(TransferInfo { from_agent: "Bo".into(), note: "VIP, \"urgent\"".into() }), ..offer.clone() };
+        let callback = Offer { channel: crate::Channel::Callback, ..offer.clone() };
         let summary = ConversationSummary {
             id: ConversationId(42),
             status: ConversationStatus::Active,
@@ -239,7 +248,9 @@ mod tests {
             last_seq: 9,
             visitor_read_seq: 8,
             started_at_ms: 1,
+            channel: crate::Channel::Chat,
         };
+        let callback_summary = ConversationSummary { channel: crate::Channel::Callback, ..summary.clone() };
         vec![
             AgentEvent::Welcome { v: 1, agent, presence: Presence::Away, away_reason: "lunch".into() },
             AgentEvent::Presence { presence: Presence::Available, away_reason: String::new() },
@@ -252,8 +263,10 @@ mod tests {
             AgentEvent::WrappedUp { conversation_id: ConversationId(42) },
             AgentEvent::Offer { offer },
             AgentEvent::Offer { offer: transferred },
+            AgentEvent::Offer { offer: callback },
             AgentEvent::OfferRevoked { conversation_id: ConversationId(42) },
             AgentEvent::Conversation { conversation: summary },
+            AgentEvent::Conversation { conversation: callback_summary },
             AgentEvent::History { conversation_id: ConversationId(42), reset: true, messages: vec![message(), message()] },
             AgentEvent::Message { conversation_id: ConversationId(42), message: message() },
             AgentEvent::Ack { conversation_id: ConversationId(42), client_id: ClientId::parse("abc").unwrap(), seq: 4 },

@@ -61,6 +61,15 @@ async fn check_queue(state: &AppState, id: Option<QueueId>, c: &QueueConfig) -> 
     if c.wrap_up_secs == Some(0) {
         return Err(invalid("after-contact work lasts at least a second"));
     }
+    let cb = &c.callbacks;
+    // Slots shorter than 10 s exist for tests; a day's worth of them is
+    // still a short list.
+    if !(10..=24 * 3600).contains(&cb.slot_secs) || cb.per_slot == 0 || !(1..=60).contains(&cb.days_ahead) {
+        return Err(invalid("callback slots last 10 s to a day, hold at least one callback, and are offered 1 to 60 days ahead"));
+    }
+    if cb.max_attempts == 0 || cb.max_attempts > 10 || cb.retry_delay_secs == 0 {
+        return Err(invalid("callbacks are tried 1 to 10 times, at least a second apart"));
+    }
     Ok(c)
 }
 
