@@ -16,12 +16,12 @@ use serde::Serialize;
 
 use crate::common::*;
 
-const ADMIN_EMAIL: &str = "admin@rapport.demo";
-const ADMIN_PASSWORD: &str = "demo-admin-pass";
+pub const ADMIN_EMAIL: &str = "admin@rapport.demo";
+pub const ADMIN_PASSWORD: &str = "demo-admin-pass";
 const SAM_EMAIL: &str = "sam@rapport.demo";
 
 /// The console's REST calls, signed in as someone.
-struct Rest {
+pub struct Rest {
     http: reqwest::Client,
     base: String,
     origin: String,
@@ -29,12 +29,12 @@ struct Rest {
 }
 
 impl Rest {
-    async fn sign_in(server: &impl Endpoint, email: &str, password: &str) -> anyhow::Result<Rest> {
+    pub async fn sign_in(server: &impl Endpoint, email: &str, password: &str) -> anyhow::Result<Rest> {
         let cookie = login(server, email, password).await?;
         Ok(Rest { http: reqwest::Client::new(), base: server.http_url(""), origin: server.console_origin(), cookie })
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: reqwest::Method, path: &str, body: Option<&impl Serialize>) -> anyhow::Result<T> {
+    pub async fn call<T: DeserializeOwned>(&self, method: reqwest::Method, path: &str, body: Option<&impl Serialize>) -> anyhow::Result<T> {
         let mut request = self.http.request(method.clone(), format!("{}{path}", self.base)).header("origin", &self.origin).header("cookie", &self.cookie);
         if let Some(body) = body {
             request = request.json(body);
@@ -46,49 +46,49 @@ impl Rest {
         serde_json::from_str(if text.is_empty() { "null" } else { &text }).with_context(|| format!("{method} {path} answered {text}"))
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.call(reqwest::Method::GET, path, None::<&()>).await
     }
 
-    async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> anyhow::Result<T> {
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> anyhow::Result<T> {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
-    async fn put<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> anyhow::Result<T> {
+    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> anyhow::Result<T> {
         self.call(reqwest::Method::PUT, path, Some(body)).await
     }
 
     /// The status a call answers, for refusals.
-    async fn status(&self, method: reqwest::Method, path: &str, body: &impl Serialize) -> anyhow::Result<u16> {
+    pub async fn status(&self, method: reqwest::Method, path: &str, body: &impl Serialize) -> anyhow::Result<u16> {
         let request = self.http.request(method, format!("{}{path}", self.base)).header("origin", &self.origin).header("cookie", &self.cookie).json(body);
         Ok(request.send().await?.status().as_u16())
     }
 
-    async fn demo_site(&self) -> anyhow::Result<Site> {
+    pub async fn demo_site(&self) -> anyhow::Result<Site> {
         let sites: Vec<Site> = self.get("/api/v1/admin/sites").await?;
         sites.into_iter().find(|s| s.key == SITE).context("the demo site")
     }
 
-    async fn agent(&self, email: &str) -> anyhow::Result<AgentAdmin> {
+    pub async fn agent(&self, email: &str) -> anyhow::Result<AgentAdmin> {
         let agents: Vec<AgentAdmin> = self.get("/api/v1/admin/agents").await?;
         agents.into_iter().find(|a| a.email == email).with_context(|| format!("agent {email}"))
     }
 
     /// Changes an agent's skills and capacity, keeping the rest.
-    async fn set_agent(&self, email: &str, capacity: u32, skills: Vec<SkillLevel>) -> anyhow::Result<()> {
+    pub async fn set_agent(&self, email: &str, capacity: u32, skills: Vec<SkillLevel>) -> anyhow::Result<()> {
         let a = self.agent(email).await?;
         let config = AgentConfig { name: a.name, email: a.email, role: a.role, capacity, sites: a.sites, skills, password: String::new(), disabled: false };
         let _: AgentAdmin = self.put(&format!("/api/v1/admin/agents/{}", a.id), &config).await?;
         Ok(())
     }
 
-    async fn default_queue(&self) -> anyhow::Result<Queue> {
+    pub async fn default_queue(&self) -> anyhow::Result<Queue> {
         let site = self.demo_site().await?;
         let queues: Vec<Queue> = self.get("/api/v1/admin/queues").await?;
         queues.into_iter().find(|q| q.is_default && q.config.site_id == site.id).context("the demo site's default queue")
     }
 
-    async fn update_default_queue(&self, change: impl FnOnce(&mut QueueConfig)) -> anyhow::Result<Queue> {
+    pub async fn update_default_queue(&self, change: impl FnOnce(&mut QueueConfig)) -> anyhow::Result<Queue> {
         let mut queue = self.default_queue().await?;
         change(&mut queue.config);
         self.put(&format!("/api/v1/admin/queues/{}", queue.id), &queue.config).await

@@ -9,6 +9,7 @@ mod access;
 mod acd;
 mod bad_frames;
 mod binary;
+mod callbacks;
 mod chat;
 mod headers;
 mod history;
