@@ -72,6 +72,8 @@ pub enum Key {
     Busy,
     LeaveMessageHint,
     MessageLeft,
+    RequestCall,
+    SuggestCall,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -119,6 +121,8 @@ fn en(key: Key) -> &'static str {
         Key::Busy => "All our agents are busy right now.",
         Key::LeaveMessageHint => "Leave a message and we will get back to you.",
         Key::MessageLeft => "Thank you. Your message is with our team.",
+        Key::RequestCall => "Request a call",
+        Key::SuggestCall => "Rather talk? We can call you back.",
     }
 }
 
@@ -159,6 +163,8 @@ fn zh_hant(key: Key) -> &'static str {
         Key::Busy => "我們的客服人員目前都在忙線中。",
         Key::LeaveMessageHint => "請留言，我們會盡快回覆您。",
         Key::MessageLeft => "謝謝您，您的留言已轉交我們的團隊。",
+        Key::RequestCall => "請我們回電",
+        Key::SuggestCall => "想直接通話？我們可以回電給您。",
     }
 }
 
@@ -199,6 +205,8 @@ fn zh_hans(key: Key) -> &'static str {
         Key::Busy => "我们的客服人员目前都在忙。",
         Key::LeaveMessageHint => "请留言，我们会尽快回复您。",
         Key::MessageLeft => "谢谢您，您的留言已转交我们的团队。",
+        Key::RequestCall => "请我们回电",
+        Key::SuggestCall => "想直接通话？我们可以回电给您。",
     }
 }
 

@@ -3,6 +3,7 @@
 //! point; from then on the panel, the connection and the launcher's badge
 //! are driven from here.
 
+mod callback;
 pub mod i18n;
 mod live;
 pub mod model;
@@ -47,8 +48,16 @@ pub fn start(options: JsValue) -> Result<Widget, JsValue> {
     let options = options::Options::read(&options)?;
     let saved = storage::Saved::new(&options.site);
     let state = WidgetState::new(options.boot.settings.clone(), options.boot.agents_online, saved.outbox(), saved.read());
-    let signals =
-        live::start(live::Options { site: options.site, base: options.base, lang: options.lang, state, notify: options.notify, launcher: options.launcher });
+    let signals = live::start(live::Options {
+        site: options.site,
+        base: options.base,
+        lang: options.lang,
+        state,
+        notify: options.notify,
+        launcher: options.launcher,
+        app: options.mount.clone(),
+        callback_import: options.callback,
+    });
     leptos::mount::mount_to(options.mount, move || view::panel(signals)).forget();
     Ok(Widget { _private: () })
 }

@@ -14,9 +14,11 @@ use leptos::prelude::*;
 use protocol::visitor::{PageInfo, Resume, VisitorEvent, VisitorFrame};
 use protocol::{MessageText, PreChat, PROTOCOL_VERSION};
 use wasm_bindgen::closure::Closure;
+use protocol::lean::Source;
 use wasm_bindgen::{JsCast, JsValue};
 use webclient::{Socket, SocketHandlers};
 
+use crate::callback::CallbackLink;
 use crate::i18n::Lang;
 use crate::model::{Effects, WidgetState};
 use crate::storage::Saved;
@@ -49,6 +51,7 @@ struct Live {
     draft: RefCell<String>,
     typing_timer: RefCell<Option<webclient::Timer>>,
     last_unread: Cell<usize>,
+    callback: CallbackLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
 }
 
@@ -68,6 +71,8 @@ pub struct Options {
     pub state: WidgetState,
     pub notify: js_sys::Function,
     pub launcher: Option<web_sys::HtmlElement>,
+    pub app: web_sys::HtmlElement,
+    pub callback_import: Option<js_sys::Function>,
 }
 
 /// Creates the live link and connects. Returns the signals for the views.
@@ -89,6 +94,7 @@ pub fn start(options: Options) -> Signals {
         draft: RefCell::new(String::new()),
         typing_timer: RefCell::new(None),
         last_unread: Cell::new(usize::MAX),
+        callback: CallbackLink::new(options.callback_import, options.app, options.lang.tag()),
         _listeners: RefCell::new(Vec::new()),
     });
     LIVE.with(|s| *s.borrow_mut() = Some(live.clone()));
@@ -138,7 +144,16 @@ impl Live {
     fn receive(&self, text: &str) {
         // A newer server may add events; ignoring what this widget cannot
         // read keeps an old cached copy working.
-        let Some(event) = webclient::json::parse(text).and_then(|v| protocol::lean::decode_visitor_event(&v)) else { return };
+        let Some(value) = webclient::json::parse(text) else { return };
+        // Callback events are the callback module's to read.
+        if value.field("type").and_then(|t| t.as_str()).is_some_and(|t| t.starts_with("callback")) {
+            self.callback.event(value.0);
+            return;
+        }
+        if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
+            self.callback.welcome(callback.0);
+        }
+        let Some(event) = protocol::lean::decode_visitor_event(&value) else { return };
         if let VisitorEvent::Reconnect { after_ms } = event {
             if let Some(socket) = self.socket.borrow().as_ref() {
                 socket.reconnect_after(after_ms);
@@ -277,6 +292,17 @@ pub fn load_older() {
             s.send(&frame);
         }
     });
+}
+
+/// Opens the callback form (loading its module the first time).
+pub fn open_callback() {
+    with(|s| s.callback.open());
+}
+
+/// The callback module arrived: it sends its frames through this socket.
+pub(crate) fn callback_module_loaded(module: JsValue) {
+    let send = Closure::<dyn Fn(String) -> bool>::new(|text: String| with(|s| s.socket.borrow().as_ref().is_some_and(|socket| socket.send(&text))).unwrap_or(false));
+    with(|s| s.callback.loaded(module, &send.into_js_value()));
 }
 
 pub fn start_chat(prechat: PreChat) -> bool {

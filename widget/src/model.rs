@@ -24,6 +24,9 @@ pub enum Row {
     Pending(Pending),
 }
 
+/// A wait from which on a callback is offered instead.
+pub const LONG_WAIT_SECS: u32 = 120;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetState {
     pub settings: WidgetSettings,
@@ -91,6 +94,15 @@ impl WidgetState {
             && self.outbox.is_empty()
             && matches!(self.status(), None | Some(ConversationStatus::Ended))
             && !self.leaving_message()
+    }
+
+    /// Nobody could answer (closed or busy), or the wait ahead is long: the
+    /// widget offers a callback instead.
+    pub fn suggests_call(&self) -> bool {
+        self.conversation.as_ref().is_some_and(|c| {
+            (c.status == ConversationStatus::Ended && c.unavailable.is_some())
+                || (c.status == ConversationStatus::Queued && c.estimated_wait_secs.is_some_and(|w| w >= LONG_WAIT_SECS))
+        })
     }
 
     /// Nobody could answer the last conversation (closed or busy) and the

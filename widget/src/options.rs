@@ -13,6 +13,8 @@ pub struct Options {
     pub boot: WidgetBoot,
     pub notify: js_sys::Function,
     pub launcher: Option<web_sys::HtmlElement>,
+    /// `() => import(callback module)`.
+    pub callback: Option<js_sys::Function>,
 }
 
 fn get(options: &JsValue, name: &str) -> JsValue {
@@ -38,6 +40,7 @@ impl Options {
             boot,
             notify,
             launcher: get(options, "launcher").dyn_into::<web_sys::HtmlElement>().ok(),
+            callback: get(options, "callback").dyn_into::<js_sys::Function>().ok(),
         })
     }
 }

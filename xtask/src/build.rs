@@ -47,6 +47,8 @@ pub struct Dist {
     pub console: Bundle,
     pub loader: PathBuf,
     pub console_page: PathBuf,
+    /// The callback module, loaded by the widget when first needed.
+    pub callback: PathBuf,
 }
 
 /// The hand-written inputs, read before the slow compile so that a missing
@@ -55,6 +57,7 @@ struct Sources {
     widget_css: String,
     console_css: String,
     loader: String,
+    callback: String,
     console_page: String,
 }
 
@@ -103,6 +106,7 @@ fn read_sources(ws: &Workspace) -> Result<Sources> {
         widget_css: text("widget/style.css")?,
         console_css: text("console/style.css")?,
         loader: text("widget/loader.js")?,
+        callback: text("widget/callback.js")?,
         console_page: text("console/index.html")?,
     })
 }
@@ -185,11 +189,16 @@ fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, co
     let console_page = dist.join("console.html");
     let boot_url = write_console_boot(dist, &console)?;
     write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
+    let callback_js = esbuild::minify(&tools.esbuild, &sources.callback, Kind::Module).context("minifying widget/callback.js")?;
+    let callback_name = format!("callback-{}.js", content_hash(&[callback_js.as_bytes()]));
+    let callback = dist.join("assets").join(&callback_name);
+    write(&callback, &callback_js)?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = esbuild::minify(&tools.esbuild, &sources.loader, Kind::Script).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
-    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[]))?;
-    Ok(Dist { widget, console, loader, console_page })
+    let callback_url = format!("/assets/{callback_name}");
+    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[("CALLBACK", &callback_url)]))?;
+    Ok(Dist { widget, console, loader, console_page, callback })
 }
 
 /// Writes the console's one-line start module next to its hashed glue and
@@ -216,7 +225,7 @@ fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
 
 fn print_summary(dist_dir: &Path, dist: &Dist, compressed: usize) -> Result<()> {
     println!("built {} (each of {compressed} files also as .br and .gz):", dist_dir.display());
-    let files = [&dist.loader, &dist.console_page, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file].into_iter().chain([
+    let files = [&dist.loader, &dist.console_page, &dist.callback, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file].into_iter().chain([
         &dist.console.js.file,
         &dist.console.wasm.file,
         &dist.console.css.file,

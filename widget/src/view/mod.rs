@@ -55,11 +55,18 @@ pub fn panel(s: Signals) -> impl IntoView {
                     <h2 id="rp-title" class="rp-title">{title}</h2>
                     {move || subtitle(s)}
                 </div>
+                <button class="rp-call" type="button" aria-label=t(lang, Key::RequestCall) title=t(lang, Key::RequestCall) on:click=move |_| live::open_callback()>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2"/></svg>
+                </button>
                 <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| live::set_open(false)>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
                 </button>
             </header>
             <p class="rp-banner" role="status" hidden=move || state.with(|c| c.connected)>{t(lang, Key::Reconnecting)}</p>
+            <div class="rp-callback"></div>
+            <button class="rp-suggest-call" type="button" hidden=move || !state.with(|c| c.suggests_call()) on:click=move |_| live::open_callback()>
+                {t(lang, Key::SuggestCall)}
+            </button>
             {messages::log(s)}
             {move || if prechat_shown.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>

@@ -1,0 +1,264 @@
+// The callback module: the form a visitor asks for a call with, and the
+// card that shows how their callback stands. It is loaded by the widget the
+// first time it is needed (the visitor opens the form, the agent offers a
+// call, or the server says there is a callback), so the chat download does
+// not carry it. It draws into a mount point inside the widget's shadow root
+// and talks to the server through the widget's socket: the frames and
+// events it reads and writes are `protocol::visitor`'s callback frames
+// (`protocol::callback` holds their types), checked by the server.
+//
+// Country names and times come from the browser's Intl, in the visitor's
+// language and time zone, so the module carries no tables of its own.
+
+var WORDS = {
+  en: {
+    request: 'Request a call', name: 'Name', phone: 'Phone number', country: 'Country or region', topic: 'What is it about?',
+    when: 'When should we call?', asap: 'As soon as possible', at: 'At a time', slot: 'Time', send: 'Call me',
+    cancel: 'Cancel', back: 'Back to chat', change: 'Change time', save: 'Save time', stop: 'Cancel callback', dismiss: 'Dismiss',
+    required: 'Please fill this in.', noslots: 'No times are free at the moment.',
+    scheduled: 'We will call {phone} at {time}.', scheduledAsap: 'We will call {phone} as soon as someone is free.',
+    waiting: 'Waiting for an agent to call {phone}.', position: 'You are number {n} in line.',
+    calling: 'An agent is calling you now at {phone}.', completed: 'Your callback is done. Thank you!',
+    failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}'
+  },
+  'zh-Hant': {
+    request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
+    when: '希望何時回電？', asap: '盡快', at: '指定時間', slot: '時間', send: '請回電',
+    cancel: '取消', back: '返回聊天', change: '更改時間', save: '儲存時間', stop: '取消回電', dismiss: '關閉',
+    required: '請填寫此欄。', noslots: '目前沒有可預約的時段。',
+    scheduled: '我們會在 {time} 致電 {phone}。', scheduledAsap: '有客服人員空閒時，我們會盡快致電 {phone}。',
+    waiting: '正在等待客服人員致電 {phone}。', position: '您目前排在第 {n} 位。',
+    calling: '客服人員正在致電 {phone}。', completed: '回電已完成，謝謝！',
+    failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次'
+  },
+  'zh-Hans': {
+    request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
+    when: '希望何时回电？', asap: '尽快', at: '指定时间', slot: '时间', send: '请回电',
+    cancel: '取消', back: '返回聊天', change: '更改时间', save: '保存时间', stop: '取消回电', dismiss: '关闭',
+    required: '请填写此项。', noslots: '目前没有可预约的时段。',
+    scheduled: '我们会在 {time} 致电 {phone}。', scheduledAsap: '有客服人员空闲时，我们会尽快致电 {phone}。',
+    waiting: '正在等待客服人员致电 {phone}。', position: '您目前排在第 {n} 位。',
+    calling: '客服人员正在致电 {phone}。', completed: '回电已完成，谢谢！',
+    failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次'
+  }
+}
+
+var CSS = [
+  '.rp-callback:empty{display:none}',
+  '.rp-callback{border-bottom:1px solid var(--rp-line,#e5e7eb);max-height:70%;overflow:auto;flex-shrink:0}',
+  '.rp-cb-card{padding:12px 16px;display:flex;flex-direction:column;gap:8px;font-size:14px;background:#f8fafc}',
+  '.rp-cb-card h3,.rp-cb-form h3{margin:0;font-size:14px}',
+  '.rp-cb-actions{display:flex;gap:8px;flex-wrap:wrap}',
+  '.rp-cb-actions button{font:inherit;font-size:13px;padding:6px 12px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;color:#1f2937;cursor:pointer}',
+  '.rp-cb-actions button:focus-visible,.rp-cb-when input:focus-visible{outline:2px solid var(--rp-accent,#2f6fed);outline-offset:2px}',
+  '.rp-cb-form{border-top:0}',
+  '.rp-cb-when{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:6px;font-size:13px}',
+  '.rp-cb-when legend{font-weight:600;color:#374151;padding:0;margin-bottom:4px}',
+  '.rp-cb-when label{display:flex;gap:6px;align-items:center}',
+  '.rp-cb-phone{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:8px}',
+  '.rp-cb-error{color:#b91c1c;font-size:13px;margin:0}'
+].join('')
+
+function words(lang) {
+  return WORDS[lang] || WORDS.en
+}
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? '' : String(values[k]) })
+}
+
+// Builds an element: el('p', { class: 'x' }, [children or text]).
+function el(tag, attrs, children) {
+  var node = document.createElement(tag)
+  for (var k in attrs || {}) {
+    if (attrs[k] === false || attrs[k] == null) continue
+    if (k.slice(0, 2) === 'on') node.addEventListener(k.slice(2), attrs[k])
+    else if (k === 'value') node.value = attrs[k]
+    else node.setAttribute(k, attrs[k] === true ? '' : attrs[k])
+  }
+  ;[].concat(children == null ? [] : children).forEach(function (c) {
+    node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c)
+  })
+  return node
+}
+
+export function start(options) {
+  var mount = options.mount
+  var lang = options.lang
+  var send = options.send
+  var w = words(lang)
+  var root = mount.getRootNode()
+  if (root && 'adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function') {
+    var sheet = new CSSStyleSheet()
+    sheet.replaceSync(CSS)
+    root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet])
+  }
+  var regionName = null
+  try { regionName = new Intl.DisplayNames([lang], { type: 'region' }) } catch (e) {}
+  var when = new Intl.DateTimeFormat(lang, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
+
+  var callback = null // the visitor's callback as the server last told
+  var form = null // 'new' or 'move' while the form is open
+  var options_ = null // what the server said the form may offer
+  var draft = { name: '', phone: '', country: '', topic: '', asap: true, at: '' }
+  var error = ''
+  var dismissed = false
+
+  function frame(value) {
+    send(JSON.stringify(value))
+  }
+
+  function render() {
+    var focused = mount.contains(document.activeElement) || (root.activeElement && mount.contains(root.activeElement))
+    mount.textContent = ''
+    if (form) mount.appendChild(formView())
+    else if (callback && !dismissed) mount.appendChild(card())
+    if (form && !focused) {
+      var first = mount.querySelector('input,select,button')
+      if (first) first.focus()
+    }
+  }
+
+  function statusText(c) {
+    var values = { phone: c.phone, time: when.format(new Date(c.due_at_ms)), n: c.queue_position }
+    if (c.status === 'scheduled') return fill(c.asap && c.attempts === 0 ? w.scheduledAsap : w.scheduled, values)
+    if (c.status === 'waiting') return fill(w.waiting, values) + (c.queue_position ? ' ' + fill(w.position, values) : '')
+    return fill(w[c.status] || '', values)
+  }
+
+  function card() {
+    var c = callback
+    var open = c.status === 'scheduled' || c.status === 'waiting'
+    var actions = []
+    if (c.status === 'scheduled') actions.push(el('button', { type: 'button', class: 'rp-cb-change', onclick: function () { openForm('move') } }, w.change))
+    if (open) actions.push(el('button', { type: 'button', class: 'rp-cb-stop', onclick: function () { frame({ type: 'cancel_callback', callback_id: c.id }) } }, w.stop))
+    if (!open && c.status !== 'calling') actions.push(el('button', { type: 'button', onclick: function () { dismissed = true; render() } }, w.dismiss))
+    return el('section', { class: 'rp-cb-card', 'aria-labelledby': 'rp-cb-title' }, [
+      el('h3', { id: 'rp-cb-title' }, w.title),
+      el('p', { class: 'rp-cb-status', role: 'status', 'data-status': c.status, style: false }, statusText(c)),
+      c.attempts > 0 && open ? el('p', {}, fill(w.attempts, { n: c.attempts })) : document.createTextNode(''),
+      el('div', { class: 'rp-cb-actions' }, actions)
+    ])
+  }
+
+  function countrySelect() {
+    var list = (options_ ? options_.countries : []).map(function (c) {
+      var name = c.region
+      try { name = (regionName && regionName.of(c.region)) || c.region } catch (e) {}
+      return { region: c.region, label: name + ' +' + c.calling_code }
+    })
+    list.sort(function (a, b) { return a.label.localeCompare(b.label, lang) })
+    return el('select', { name: 'country', autocomplete: 'tel-country-code', onchange: function (e) { draft.country = e.target.value } },
+      list.map(function (c) { return el('option', { value: c.region, selected: c.region === draft.country }, c.label) }))
+  }
+
+  function slotSelect() {
+    var slots = options_ ? options_.slots : []
+    if (!draft.at && slots.length) draft.at = String(slots[0])
+    return el('select', { name: 'slot', 'aria-label': w.slot, disabled: draft.asap && !!(options_ && options_.asap), onchange: function (e) { draft.at = e.target.value } },
+      slots.map(function (t) { return el('option', { value: String(t), selected: String(t) === draft.at }, when.format(new Date(t))) }))
+  }
+
+  function whenField() {
+    var offerAsap = !!(options_ && options_.asap)
+    if (!offerAsap) draft.asap = false
+    var pick = function (asap) { return function () { draft.asap = asap; var s = mount.querySelector('select[name=slot]'); if (s) s.disabled = asap } }
+    var slots = options_ ? options_.slots : []
+    return el('fieldset', { class: 'rp-cb-when' }, [
+      el('legend', {}, w.when),
+      offerAsap ? el('label', {}, [el('input', { type: 'radio', name: 'when', value: 'asap', checked: draft.asap, onchange: pick(true) }), w.asap]) : document.createTextNode(''),
+      el('label', {}, [el('input', { type: 'radio', name: 'when', value: 'at', checked: !draft.asap, disabled: !slots.length, onchange: pick(false) }), w.at]),
+      slots.length ? slotSelect() : el('p', {}, w.noslots)
+    ])
+  }
+
+  function field(label, input) {
+    return el('label', { class: 'rp-field' }, [el('span', {}, label), input])
+  }
+
+  function formView() {
+    var moving = form === 'move'
+    if (!options_) return el('p', { class: 'rp-cb-card', role: 'status' }, '…')
+    var parts = [el('h3', {}, moving ? w.change : w.request)]
+    if (!moving) {
+      parts.push(field(w.name, el('input', { name: 'name', type: 'text', autocomplete: 'name', required: true, maxlength: 100, value: draft.name, oninput: function (e) { draft.name = e.target.value } })))
+      parts.push(el('div', { class: 'rp-cb-phone' }, [
+        field(w.country, countrySelect()),
+        field(w.phone, el('input', { name: 'phone', type: 'tel', autocomplete: 'tel-national', inputmode: 'tel', required: true, maxlength: 40, value: draft.phone, 'aria-describedby': 'rp-cb-error', oninput: function (e) { draft.phone = e.target.value } }))
+      ]))
+      parts.push(field(w.topic, el('input', { name: 'topic', type: 'text', maxlength: 200, value: draft.topic, oninput: function (e) { draft.topic = e.target.value } })))
+    }
+    parts.push(whenField())
+    parts.push(el('p', { id: 'rp-cb-error', class: 'rp-cb-error', role: 'alert' }, error))
+    parts.push(el('button', { class: 'rp-start', type: 'submit' }, moving ? w.save : w.send))
+    parts.push(el('div', { class: 'rp-cb-actions' }, [el('button', { type: 'button', onclick: closeForm }, moving ? w.cancel : w.back)]))
+    return el('form', { class: 'rp-prechat rp-cb-form', novalidate: true, onsubmit: submit, onkeydown: function (e) { if (e.key === 'Escape') { e.stopPropagation(); closeForm() } } }, parts)
+  }
+
+  function submit(e) {
+    e.preventDefault()
+    var at = draft.asap ? null : Number(draft.at) || null
+    if (form === 'move') {
+      frame({ type: 'reschedule_callback', callback_id: callback.id, at_ms: at })
+      return
+    }
+    if (!draft.name.trim() || !draft.phone.trim()) {
+      error = w.required
+      render()
+      return
+    }
+    frame({ type: 'request_callback', request: { name: draft.name.trim(), phone: draft.phone.trim(), country: draft.country, topic: draft.topic.trim(), at_ms: at } })
+  }
+
+  function openForm(kind) {
+    form = kind
+    error = ''
+    options_ = null
+    draft.asap = true
+    draft.at = ''
+    frame({ type: 'callback_options' })
+    render()
+  }
+
+  function closeForm() {
+    form = null
+    error = ''
+    render()
+  }
+
+  return {
+    // Opens the form (a new request, or a new time for the open one).
+    open: function (prefill) {
+      if (prefill) {
+        draft.name = draft.name || prefill.name || ''
+        draft.topic = draft.topic || prefill.topic || ''
+      }
+      var open = callback && (callback.status === 'scheduled' || callback.status === 'waiting' || callback.status === 'calling')
+      if (open) {
+        dismissed = false
+        form = null
+        render()
+      } else openForm('new')
+    },
+    // An event from the server about callbacks.
+    event: function (ev) {
+      if (ev.type === 'callback_options') {
+        options_ = ev.options
+        if (!draft.country) draft.country = ev.options.default_country
+        if (form) render()
+      } else if (ev.type === 'callback') {
+        var fresh = !callback || callback.id !== ev.callback.id || callback.status !== ev.callback.status
+        callback = ev.callback
+        if (fresh) dismissed = false
+        form = null
+        error = ''
+        render()
+      } else if (ev.type === 'callback_refused') {
+        error = ev.message
+        if (form) render()
+      } else if (ev.type === 'callback_suggested') {
+        this.open()
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+//! The link to the callback module (`widget/callback.js`): the loader hands
+//! the widget a function that imports it, and the widget calls it the
+//! first time a callback matters (the visitor asks for a call, the agent
+//! offers one, or the server tells of one). Until then the chat download
+//! carries nothing of callbacks but this link; the module draws the form
+//! and the status card itself and sends its frames through the widget's
+//! socket.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+enum State {
+    /// Not asked for yet.
+    Idle,
+    /// Importing; what arrives meanwhile waits.
+    Loading(Vec<Call>),
+    /// The module's handle (`{ open, event }`).
+    Ready(JsValue),
+}
+
+/// Something for the module: a server event, or "open the form".
+enum Call {
+    Event(JsValue),
+    Open,
+}
+
+pub struct CallbackLink {
+    /// The loader's `() => import(callback module)`; None on an old loader.
+    import: Option<Function>,
+    /// The `.rp-app` element; the module draws into its `.rp-callback`.
+    app: web_sys::HtmlElement,
+    lang: &'static str,
+    state: RefCell<State>,
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+impl CallbackLink {
+    pub fn new(import: Option<Function>, app: web_sys::HtmlElement, lang: &'static str) -> Self {
+        Self { import, app, lang, state: RefCell::new(State::Idle) }
+    }
+
+    /// Passes a server event about callbacks to the module, loading it.
+    pub fn event(&self, event: JsValue) {
+        self.call(Call::Event(event));
+    }
+
+    /// The welcome's callback, as the event the module reads.
+    pub fn welcome(&self, callback: JsValue) {
+        let event = Object::new();
+        set(&event, "type", &JsValue::from_str("callback"));
+        set(&event, "callback", &callback);
+        self.event(event.into());
+    }
+
+    pub fn open(&self) {
+        self.call(Call::Open);
+    }
+
+    fn call(&self, call: Call) {
+        let mut state = self.state.borrow_mut();
+        match &mut *state {
+            State::Ready(module) => deliver(module, call),
+            State::Loading(waiting) => waiting.push(call),
+            State::Idle => {
+                let Some(import) = &self.import else { return };
+                let Ok(promise) = import.call0(&JsValue::NULL).and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from)) else { return };
+                *state = State::Loading(vec![call]);
+                let loaded = Closure::once_into_js(|module: JsValue| crate::live::callback_module_loaded(module));
+                let _ = promise.then(loaded.unchecked_ref());
+            }
+        }
+    }
+
+    /// The import finished: start the module and hand it what waited.
+    pub fn loaded(&self, module: JsValue, send: &JsValue) {
+        let Some(mount) = self.app.query_selector(".rp-callback").ok().flatten() else { return };
+        let options = Object::new();
+        set(&options, "mount", &mount);
+        set(&options, "lang", &JsValue::from_str(self.lang));
+        set(&options, "send", send);
+        let start = Reflect::get(&module, &JsValue::from_str("start")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        let Some(handle) = start.and_then(|f| f.call1(&module, &options).ok()) else { return };
+        let waiting = match std::mem::replace(&mut *self.state.borrow_mut(), State::Ready(handle.clone())) {
+            State::Loading(waiting) => waiting,
+            _ => Vec::new(),
+        };
+        for call in waiting {
+            deliver(&handle, call);
+        }
+    }
+}
+
+fn deliver(module: &JsValue, call: Call) {
+    let (name, argument) = match call {
+        Call::Event(event) => ("event", event),
+        Call::Open => ("open", JsValue::UNDEFINED),
+    };
+    if let Some(f) = Reflect::get(module, &JsValue::from_str(name)).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+        let _ = f.call1(module, &argument);
+    }
+}
