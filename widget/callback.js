@@ -82,6 +82,18 @@ function el(tag, attrs, children) {
   return node
 }
 
+// The region of the browser's own language (en-GB: GB), when it names one
+// the server offers: it says more about where a visitor dials from than the
+// page's language does.
+function browserRegion(countries) {
+  var tags = (navigator.languages || [navigator.language || '']).slice(0, 3)
+  for (var i = 0; i < tags.length; i++) {
+    var region = (tags[i].split('-')[1] || '').toUpperCase()
+    for (var j = 0; region.length === 2 && j < countries.length; j++) if (countries[j].region === region) return region
+  }
+  return ''
+}
+
 export function start(options) {
   var mount = options.mount
   var lang = options.lang
@@ -111,12 +123,14 @@ export function start(options) {
   function render() {
     var focused = mount.contains(document.activeElement) || (root.activeElement && mount.contains(root.activeElement))
     mount.textContent = ''
+    // The card's changes are read out; the form's are the visitor's own.
+    mount.setAttribute('aria-live', form ? 'off' : 'polite')
     if (form) mount.appendChild(formView())
     else if (callback && !dismissed) mount.appendChild(card())
-    if (form && !focused) {
-      var first = mount.querySelector('input,select,button')
-      if (first) first.focus()
-    }
+    // Focus goes into a form that opens, and stays in the module when what
+    // held it was replaced (a sent form becomes the card).
+    var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && mount.querySelector('.rp-cb-card button,.rp-cb-status')
+    if (target) target.focus()
   }
 
   function statusText(c) {
@@ -135,7 +149,7 @@ export function start(options) {
     if (!open && c.status !== 'calling') actions.push(el('button', { type: 'button', onclick: function () { dismissed = true; render() } }, w.dismiss))
     return el('section', { class: 'rp-cb-card', 'aria-labelledby': 'rp-cb-title' }, [
       el('h3', { id: 'rp-cb-title' }, w.title),
-      el('p', { class: 'rp-cb-status', role: 'status', 'data-status': c.status, style: false }, statusText(c)),
+      el('p', { class: 'rp-cb-status', tabindex: '-1', 'data-status': c.status }, statusText(c)),
       c.attempts > 0 && open ? el('p', {}, fill(w.attempts, { n: c.attempts })) : document.createTextNode(''),
       el('div', { class: 'rp-cb-actions' }, actions)
     ])
@@ -184,7 +198,7 @@ export function start(options) {
       parts.push(field(w.name, el('input', { name: 'name', type: 'text', autocomplete: 'name', required: true, maxlength: 100, value: draft.name, oninput: function (e) { draft.name = e.target.value } })))
       parts.push(el('div', { class: 'rp-cb-phone' }, [
         field(w.country, countrySelect()),
-        field(w.phone, el('input', { name: 'phone', type: 'tel', autocomplete: 'tel-national', inputmode: 'tel', required: true, maxlength: 40, value: draft.phone, 'aria-describedby': 'rp-cb-error', oninput: function (e) { draft.phone = e.target.value } }))
+        field(w.phone, el('input', { name: 'phone', type: 'tel', autocomplete: 'tel-national', inputmode: 'tel', required: true, maxlength: 40, value: draft.phone, 'aria-describedby': 'rp-cb-error', 'aria-invalid': error ? 'true' : 'false', oninput: function (e) { draft.phone = e.target.value } }))
       ]))
       parts.push(field(w.topic, el('input', { name: 'topic', type: 'text', maxlength: 200, value: draft.topic, oninput: function (e) { draft.topic = e.target.value } })))
     }
@@ -244,7 +258,7 @@ export function start(options) {
     event: function (ev) {
       if (ev.type === 'callback_options') {
         options_ = ev.options
-        if (!draft.country) draft.country = ev.options.default_country
+        if (!draft.country) draft.country = browserRegion(ev.options.countries) || ev.options.default_country
         if (form) render()
       } else if (ev.type === 'callback') {
         var fresh = !callback || callback.id !== ev.callback.id || callback.status !== ev.callback.status

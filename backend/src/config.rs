@@ -39,6 +39,28 @@ pub struct Config {
     pub routing: RoutingConfig,
     pub database: DatabaseConfig,
     pub cluster: ClusterConfig,
+    pub dialer: DialerConfig,
+}
+
+/// The dialer seam: when an agent clicks to call a callback, a signed
+/// webhook asks a telephony system to place the call.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialerConfig {
+    /// Where the webhook goes; empty: no dialer (the agent dials by hand).
+    pub url: String,
+    /// The HMAC-SHA256 key the body and timestamp are signed with.
+    pub secret: String,
+    /// Deliveries are tried this many times...
+    pub max_attempts: u32,
+    /// ...the first retry after this long, each later one twice as long.
+    pub first_retry_ms: u64,
+}
+
+impl Default for DialerConfig {
+    fn default() -> Self {
+        Self { url: String::new(), secret: String::new(), max_attempts: 6, first_retry_ms: 1_000 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -201,6 +223,7 @@ impl Default for Config {
             routing: RoutingConfig::default(),
             database: DatabaseConfig::default(),
             cluster: ClusterConfig::default(),
+            dialer: DialerConfig::default(),
         }
     }
 }

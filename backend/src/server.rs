@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::webhooks;
 use crate::admission::Admission;
 use crate::api::admin;
 use crate::auth::lockout::Lockout;
@@ -52,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/supervisor/report", get(api::report))
         .route("/api/v1/invitations/accept", post(admin::accept_invitation))
         .route("/api/v1/admin/audit", get(admin::audit_log))
+        .route("/api/v1/admin/deliveries", get(admin::deliveries))
+        .route("/api/v1/callbacks/{id}/dial", post(api::dial))
         .route("/api/v1/admin/sites", get(admin::list_sites).post(admin::create_site))
         .route("/api/v1/admin/sites/{id}", put(admin::update_site))
         .route("/api/v1/admin/sites/{id}/entry-rules", get(admin::entry_rules).put(admin::set_entry_rules))
@@ -187,6 +190,9 @@ impl Server {
             });
         }
         tasks.spawn(telemetry::probe(state.clone()));
+        if !state.config.dialer.url.is_empty() {
+            tasks.spawn(webhooks::deliver(state.clone()));
+        }
         tracing::info!(%addr, node = %state.node, metrics = ?metrics_addr, "rapport listening");
         Ok(Self { addr, demo_addr, metrics_addr, state })
     }

@@ -285,3 +285,20 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: String,
 }
+
+/// One webhook delivery and how it went (`GET /api/v1/admin/deliveries`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub kind: String,
+    pub url: String,
+    /// `pending`, `delivered` or `failed` (out of attempts).
+    pub status: String,
+    pub attempts: u32,
+    /// The receiver's last HTTP status, if it answered.
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: String,
+    pub created_at_ms: i64,
+    pub done_at_ms: Option<i64>,
+}

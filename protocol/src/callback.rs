@@ -221,6 +221,27 @@ pub struct CallbackDetails {
     pub earlier: Vec<EarlierInteraction>,
 }
 
+/// The body of the dialer webhook (`callback.dial`): the agent clicked to
+/// call, so a telephony system can place the call. Signed with the
+/// `X-Rapport-Timestamp` and `X-Rapport-Signature` headers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DialRequest {
+    /// Always `callback.dial`.
+    pub event: String,
+    /// Unique per click: a receiver that sees it twice (a retry after a
+    /// lost answer) places the call once.
+    pub delivery_id: i64,
+    pub callback_id: CallbackId,
+    pub conversation_id: ConversationId,
+    /// E.164.
+    pub phone: String,
+    pub name: String,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub agent_email: String,
+    pub at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,10 +154,11 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::EndChat => "end_chat",
         VisitorFrame::LoadOlder { .. } => "load_older",
         VisitorFrame::LeaveMessage { .. } => "leave_message",
-        VisitorFrame::CallbackOptions => "callback_options",
-        VisitorFrame::RequestCallback { .. } => "request_callback",
-        VisitorFrame::CancelCallback { .. } => "cancel_callback",
-        VisitorFrame::RescheduleCallback { .. } => "reschedule_callback",
+        // The callback module (widget/callback.js) writes its own frames;
+        // the widget's Wasm carries no code for them.
+        VisitorFrame::CallbackOptions | VisitorFrame::RequestCallback { .. } | VisitorFrame::CancelCallback { .. } | VisitorFrame::RescheduleCallback { .. } => {
+            return String::new()
+        }
     });
     match frame {
         VisitorFrame::Hello { v, token, resume, page, locale } => {
@@ -204,29 +205,9 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { text } => {
             w.key("text").string(text.as_str());
         }
-        VisitorFrame::CallbackOptions => {}
-        VisitorFrame::RequestCallback { request } => {
-            w.key("request").raw("{\"name\":").string(&request.name).raw(",\"phone\":").string(&request.phone);
-            w.raw(",\"country\":").string(&request.country).raw(",\"topic\":").string(&request.topic).raw(",\"at_ms\":");
-            optional_int(&mut w, request.at_ms).raw("}");
-        }
-        VisitorFrame::CancelCallback { callback_id } => {
-            w.key("callback_id").raw(&callback_id.to_string());
-        }
-        VisitorFrame::RescheduleCallback { callback_id, at_ms } => {
-            w.key("callback_id").raw(&callback_id.to_string());
-            w.key("at_ms");
-            optional_int(&mut w, *at_ms);
-        }
+        VisitorFrame::CallbackOptions | VisitorFrame::RequestCallback { .. } | VisitorFrame::CancelCallback { .. } | VisitorFrame::RescheduleCallback { .. } => {}
     }
     w.finish()
-}
-
-fn optional_int(w: &mut Writer, n: Option<i64>) -> &mut Writer {
-    match n {
-        Some(n) => w.raw(&n.to_string()),
-        None => w.raw("null"),
-    }
 }
 
 fn page_object(w: &mut Writer, page: &PageInfo) {
@@ -430,6 +411,9 @@ mod tests {
             VisitorFrame::EndChat,
             VisitorFrame::LoadOlder { before_seq: 51 },
             VisitorFrame::LeaveMessage { text: crate::MessageText::parse("请回电 \"urgent\"").unwrap() },
+        ];
+        // The callback module writes these; lean writes nothing for them.
+        let callback_frames = vec![
             VisitorFrame::CallbackOptions,
             VisitorFrame::RequestCallback {
                 request: crate::callback::CallbackRequest {
@@ -447,6 +431,9 @@ mod tests {
             VisitorFrame::RescheduleCallback { callback_id: crate::CallbackId(7), at_ms: None },
             VisitorFrame::RescheduleCallback { callback_id: crate::CallbackId(7), at_ms: Some(5) },
         ];
+        for frame in callback_frames {
+            assert_eq!(encode_visitor_frame(&frame), "", "{frame:?}");
+        }
         for frame in frames {
             let json = encode_visitor_frame(&frame);
             assert_eq!(serde_json::from_str::<VisitorFrame>(&json).unwrap(), frame, "{json}");

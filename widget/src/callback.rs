@@ -71,10 +71,18 @@ impl CallbackLink {
                 let Some(import) = &self.import else { return };
                 let Ok(promise) = import.call0(&JsValue::NULL).and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from)) else { return };
                 *state = State::Loading(vec![call]);
-                let loaded = Closure::once_into_js(|module: JsValue| crate::live::callback_module_loaded(module));
-                let _ = promise.then(loaded.unchecked_ref());
+                let loaded = Closure::<dyn FnMut(JsValue)>::new(crate::live::callback_module_loaded);
+                let failed = Closure::<dyn FnMut(JsValue)>::new(|_| crate::live::callback_module_failed());
+                let _ = promise.then2(&loaded, &failed);
+                loaded.forget();
+                failed.forget();
             }
         }
+    }
+
+    /// The import failed (offline, say): the next call tries again.
+    pub fn failed(&self) {
+        *self.state.borrow_mut() = State::Idle;
     }
 
     /// The import finished: start the module and hand it what waited.

@@ -305,6 +305,10 @@ pub(crate) fn callback_module_loaded(module: JsValue) {
     with(|s| s.callback.loaded(module, &send.into_js_value()));
 }
 
+pub(crate) fn callback_module_failed() {
+    with(|s| s.callback.failed());
+}
+
 pub fn start_chat(prechat: PreChat) -> bool {
     with(|s| s.send(&VisitorFrame::StartChat { prechat })).unwrap_or(false)
 }

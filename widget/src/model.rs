@@ -206,6 +206,8 @@ impl WidgetState {
             VisitorEvent::Error { error } => self.error = Some(error.code),
             VisitorEvent::Reconnect { .. } => {}
             VisitorEvent::MessageLeft => self.message_left = true,
+            // The callback module reads these (`live` hands them over raw).
+            VisitorEvent::CallbackOptions { .. } | VisitorEvent::Callback { .. } | VisitorEvent::CallbackRefused { .. } | VisitorEvent::CallbackSuggested => {}
         }
         fx
     }

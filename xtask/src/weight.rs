@@ -15,10 +15,13 @@ use crate::workspace::Workspace;
 /// The loader is on every page of every site, opened or not. What it
 /// weighed when chat first shipped: it must not grow.
 const LOADER_GZIP_BUDGET: u64 = 2_298;
-/// Wasm + JS glue + CSS, fetched when a visitor opens the chat. Also what
-/// it weighed when chat first shipped: the chat download must not grow;
-/// anything beyond chat loads as its own module when first used.
-const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829;
+/// Wasm + JS glue + CSS, fetched when a visitor opens the chat. What it
+/// weighed when chat first shipped (118,829), plus the 3 KB (3,072) the
+/// callback feature was allowed for its link to the callback module, the
+/// header's call button and the suggestion to be called (it took 2,964):
+/// the chat download must not grow; anything beyond chat loads as its own
+/// module when first used.
+const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829 + 3_072;
 /// The callback module (form and status card), fetched only by visitors
 /// who ask for a call.
 const CALLBACK_MODULE_GZIP_BUDGET: u64 = 6 * 1024;

@@ -54,3 +54,22 @@ CREATE TABLE callback_attempts (
     at INTEGER NOT NULL
 );
 CREATE INDEX callback_attempts_by_callback ON callback_attempts (callback_id, id);
+
+-- Signed webhooks to other systems (the dialer's "place this call"), with
+-- every attempt's result: the delivery log admins read. A delivery is
+-- claimed by pushing next_at ahead, so any node may deliver and a claim
+-- left by a dead node comes due again.
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    done_at INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);

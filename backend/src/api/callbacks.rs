@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use protocol::agent::{AgentEvent, Role};
-use protocol::callback::{CallbackDetails, CallbackInfo, Disposition};
+use protocol::callback::{CallbackDetails, CallbackInfo, DialRequest, Disposition};
 use protocol::cluster::RoutingInput;
 use protocol::visitor::VisitorEvent;
 use protocol::{CallbackId, Channel, ConversationId, ErrorCode, HISTORY_PAGE};
@@ -136,4 +136,37 @@ pub async fn offer_callback(
     }
     state.hub.to_visitor(c.visitor_id, VisitorEvent::CallbackSuggested).await;
     Ok(Json(c.id))
+}
+
+/// `POST /api/v1/callbacks/{id}/dial`: the agent clicked to call. The click
+/// is on the record; with a dialer configured, a signed webhook asks it to
+/// place the call. Answers whether a dialer was asked.
+pub async fn dial(State(state): State<AppState>, _: FromConsole, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<bool>, Refusal> {
+    let me = &session.agent.info;
+    let c = state.store.callback(CallbackId(id)).await?.ok_or_else(not_found)?;
+    let conversation = c.conversation_id.ok_or_else(|| Refusal::new(ErrorCode::InvalidState, "this callback has no call under way"))?;
+    let record = readable(&state, &session, conversation).await?;
+    if record.agent_id != Some(me.id) || !record.is_open() {
+        return Err(Refusal::new(ErrorCode::Forbidden, "this call is not yours"));
+    }
+    state.store.record_event(conversation, "dialed", Some(me.id)).await?;
+    let url = &state.config.dialer.url;
+    if url.is_empty() {
+        return Ok(Json(false));
+    }
+    let request = |delivery_id: i64| DialRequest {
+        event: "callback.dial".into(),
+        delivery_id,
+        callback_id: c.id,
+        conversation_id: conversation,
+        phone: c.phone.clone(),
+        name: c.name.clone(),
+        agent_id: me.id,
+        agent_name: me.name.clone(),
+        agent_email: me.email.clone(),
+        at_ms: now_ms(),
+    };
+    let delivery = state.store.queue_delivery("callback.dial", url, |id| serde_json::to_string(&request(id)).unwrap_or_default()).await?;
+    tracing::info!(callback = %c.id, delivery, "the dialer was asked to place a call");
+    Ok(Json(true))
 }

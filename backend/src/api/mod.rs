@@ -14,7 +14,7 @@ mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
-pub use callbacks::{callback_details, dispose, offer_callback};
+pub use callbacks::{callback_details, dial, dispose, offer_callback};
 pub use desk::{answer_left_message, directory, left_messages, shared_list};
 pub use health::healthz;
 pub use session::{login, logout, me};

@@ -3,15 +3,18 @@
 
 use super::say;
 use leptos::prelude::*;
-use protocol::ConversationId;
+use leptos::task::spawn_local;
+use protocol::{Channel, ConversationId};
 
+use super::callback::CallbackPane;
 use super::composer::Composer;
 use super::message_log::MessageLog;
 use super::transfer::TransferButton;
 use super::wrap_up::WrapUpForm;
-use super::{ctx, visitor_name};
+use super::{ctx, visitor_name, word};
 use crate::i18n::{t_name, Key};
 use crate::state::Conversation;
+use crate::words::A;
 
 /// The selected chat, or a hint when there is none.
 #[component]
@@ -31,7 +34,7 @@ pub fn ChatArea() -> impl IntoView {
 }
 
 #[component]
-fn ChatPane(id: ConversationId) -> impl IntoView {
+fn ChatPane(id: ConversationId) -> AnyView {
     let c = ctx();
     let state = c.live.state;
     let name = Memo::new(move |_| {
@@ -39,6 +42,17 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
         state.with(|s| s.conversation(id).map(|chat| visitor_name(lang, &chat.summary.visitor)).unwrap_or_default())
     });
     let ended = Memo::new(move |_| state.with(|s| s.conversation(id).is_some_and(Conversation::is_ended)));
+    let callback = state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == Channel::Callback));
+    if callback {
+        return view! {
+            <section id="chat" class="chat" aria-labelledby="chat-title">
+                <ChatHeader id name ended/>
+                <CallbackPane id/>
+                <WrapUpForm id/>
+            </section>
+        }
+        .into_any();
+    }
     let typing = Memo::new(move |_| {
         let now = c.live.now.get();
         state.with(|s| s.conversation(id).is_some_and(|chat| chat.visitor_is_typing(now)))
@@ -59,6 +73,7 @@ fn ChatPane(id: ConversationId) -> impl IntoView {
             <Composer id ended/>
         </section>
     }
+    .into_any()
 }
 
 /// Who the visitor is, and the button that ends the chat.
@@ -75,6 +90,8 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
                 .unwrap_or_default()
         })
     });
+    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == Channel::Callback));
+    let offered = RwSignal::new(false);
     view! {
         <header class="chat-header">
             <div class="chat-title">
@@ -96,9 +113,24 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
                 <span class="badge badge-muted">{say(Key::Ended)}</span>
             </Show>
             <TransferButton id ended/>
-            <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.live.end_chat(id)>
-                {say(Key::EndChat)}
-            </button>
+            {(!callback).then(|| view! {
+                <button type="button" id="offer-callback" class="btn btn-ghost" disabled=move || ended.get() on:click=move |_| offer_callback(id, offered)>
+                    {word(A::OfferCallback)}
+                </button>
+                <button type="button" id="end-chat" class="btn btn-danger" disabled=move || ended.get() on:click=move |_| c.live.end_chat(id)>
+                    {say(Key::EndChat)}
+                </button>
+            })}
         </header>
+        {move || offered.get().then(|| view! { <p class="chat-offered muted" role="status">{word(A::CallbackOffered)}</p> })}
     }
+}
+
+/// Asks the visitor's widget to open its callback form.
+fn offer_callback(id: ConversationId, offered: RwSignal<bool>) {
+    spawn_local(async move {
+        if crate::api::call("POST", &format!("/api/v1/conversations/{id}/offer-callback"), None).await.is_ok() {
+            offered.set(true);
+        }
+    });
 }

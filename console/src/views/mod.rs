@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod callback;
 pub mod chat;
 pub mod chat_list;
 pub mod composer;

@@ -55,6 +55,7 @@ fn Offer(card: OfferCard) -> impl IntoView {
                 <span class="offer-timer">{move || t_n(c.lang.get(), Key::ExpiresIn, left())}</span>
             </div>
             <div class="offer-topic">
+                {(card.offer.channel == protocol::Channel::Callback).then(|| view! { <span class="badge badge-callback">{super::word(crate::words::A::Callback)}</span> })}
                 {(!queue.is_empty()).then(|| view! { <span class="badge badge-queue" title=say(Key::QueueLabel)>{queue.clone()}</span> })}
                 {topic}
             </div>

@@ -65,3 +65,8 @@ fn name(value: &str, what: &str) -> Result<String, Refusal> {
 pub async fn audit_log(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<AuditEntry>>, Refusal> {
     Ok(Json(state.store.audit_log(200).await?))
 }
+
+/// `GET /api/v1/admin/deliveries`: the webhook delivery log, newest first.
+pub async fn deliveries(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<protocol::admin::Delivery>>, Refusal> {
+    Ok(Json(state.store.deliveries(200).await?))
+}

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 
 use super::{ctx, word};
 use crate::words::A;
-use resources::{Resource, AGENTS, AUDIT, QUEUES, SITES, SKILLS, TEAMS};
+use resources::{Resource, AGENTS, AUDIT, DELIVERIES, QUEUES, SITES, SKILLS, TEAMS};
 use screen::ResourceScreen;
 
 /// The tabs: (id, label, the resources shown together).
@@ -24,7 +24,7 @@ const TABS: [(&str, A, &[&Resource]); 5] = [
     ("admin-agents", A::Agents, &[&AGENTS]),
     ("admin-skills", A::Skills, &[&SKILLS, &TEAMS]),
     ("admin-sites", A::Sites, &[&SITES]),
-    ("admin-audit", A::AuditLog, &[&AUDIT]),
+    ("admin-audit", A::AuditLog, &[&AUDIT, &DELIVERIES]),
 ];
 
 #[component]

@@ -122,6 +122,11 @@ pub static QUEUES: Resource = Resource {
         Field::new("codes", "wrap_up_codes", A::WrapUpCodes, Kind::List),
         Field::new("default-code", "default_wrap_up_code", A::DefaultCode, Kind::Text),
         Field::new("team", "team_id", A::Team, Kind::Pick { from: TEAMS_LIST, label: "name", none: Some(A::Everyone) }),
+        Field::new("cb-slot", "callbacks.slot_secs", A::CallbackSlot, Kind::Whole).or("1800"),
+        Field::new("cb-per-slot", "callbacks.per_slot", A::CallbackPerSlot, Kind::Whole).or("5"),
+        Field::new("cb-days", "callbacks.days_ahead", A::CallbackDays, Kind::Whole).or("7"),
+        Field::new("cb-retry", "callbacks.retry_delay_secs", A::CallbackRetry, Kind::Whole).or("600"),
+        Field::new("cb-attempts", "callbacks.max_attempts", A::CallbackAttempts, Kind::Whole).or("3"),
     ],
     muted: "",
     deletable: true,
@@ -206,6 +211,27 @@ pub static SITES: Resource = Resource {
     muted: "",
     deletable: false,
     below: Some(entry_rules),
+};
+
+/// The webhook delivery log (the dialer's calls), read-only.
+pub static DELIVERIES: Resource = Resource {
+    key: "deliveries",
+    title: A::Deliveries,
+    new: None,
+    path: "/api/v1/admin/deliveries",
+    body_at: "",
+    columns: &[
+        col(A::When, "created_at_ms", Show::Time),
+        col(A::What, "kind", Show::Text),
+        col(A::Status, "status", Show::Text),
+        col(A::Attempts, "attempts", Show::Text),
+        col(A::LastAnswer, "last_status", Show::Text),
+        col(A::LastError, "last_error", Show::Text),
+    ],
+    fields: &[],
+    muted: "",
+    deletable: false,
+    below: None,
 };
 
 pub static AUDIT: Resource = Resource {
@@ -299,6 +325,18 @@ mod tests {
         check(&SITES, serde_json::to_value(site).unwrap());
         let entry = AuditEntry { at_ms: 1, agent_name: "Ada".into(), action: "create queue".into(), subject: "Billing".into(), detail: String::new() };
         check(&AUDIT, serde_json::to_value(entry).unwrap());
+        let delivery = protocol::admin::Delivery {
+            id: 1,
+            kind: "callback.dial".into(),
+            url: "http://dialer".into(),
+            status: "pending".into(),
+            attempts: 1,
+            last_status: Some(500),
+            last_error: "answered 500".into(),
+            created_at_ms: 0,
+            done_at_ms: None,
+        };
+        check(&DELIVERIES, serde_json::to_value(delivery).unwrap());
     }
 
     #[test]

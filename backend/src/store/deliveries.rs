@@ -1,0 +1,99 @@
+//! Webhook deliveries: queued with their body, claimed by any node's
+//! worker (a claim moves `next_at` ahead, so a claim a dead node left comes
+//! due again), and the outcome of every attempt kept for the delivery log.
+
+use protocol::admin::Delivery;
+
+use super::db::on_db;
+use super::{now_ms, unsigned, Result, Store};
+
+/// A delivery a worker claimed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub url: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: i64,
+    kind: String,
+    url: String,
+    status: String,
+    attempts: i64,
+    last_status: Option<i64>,
+    last_error: String,
+    created_at: i64,
+    done_at: Option<i64>,
+}
+
+impl Store {
+    /// Queues a delivery of `body` (made by `body_for(id)`, so the body can
+    /// carry its own delivery id) to `url`, due now.
+    pub async fn queue_delivery(&self, kind: &str, url: &str, body_for: impl FnOnce(i64) -> String) -> Result<i64> {
+        let now = now_ms();
+        let insert = "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at) VALUES ($1, $2, '', 'pending', $3, $3) RETURNING id";
+        let id: i64 = on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).fetch_one(pool).await?);
+        let body = body_for(id);
+        on_db!(&self.db, pool => sqlx::query("UPDATE webhook_deliveries SET body = $1 WHERE id = $2").bind(&body).bind(id).execute(pool).await?.rows_affected());
+        Ok(id)
+    }
+
+    /// Claims the delivery due longest, hiding it from other workers for
+    /// `hold_ms` (longer than an attempt can take).
+    pub async fn claim_delivery(&self, hold_ms: i64) -> Result<Option<DueDelivery>> {
+        let now = now_ms();
+        // The outer condition is checked again after the row lock, so two
+        // workers racing for one row on PostgreSQL cannot both win it.
+        let sql = "UPDATE webhook_deliveries SET next_at = $1
+                   WHERE id = (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $2 AND body != '' ORDER BY next_at, id LIMIT 1)
+                   AND status = 'pending' AND next_at <= $2
+                   RETURNING id, url, body, attempts";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(now + hold_ms).bind(now).fetch_optional(pool).await?))
+    }
+
+    /// Records an attempt: delivered, tried again at `retry_at`, or failed
+    /// for good (no `retry_at`).
+    pub async fn delivery_attempted(&self, id: i64, delivered: bool, status: Option<u16>, error: &str, retry_at: Option<i64>) -> Result<()> {
+        let now = now_ms();
+        let (state, next_at, done_at) = match (delivered, retry_at) {
+            (true, _) => ("delivered", now, Some(now)),
+            (false, Some(at)) => ("pending", at, None),
+            (false, None) => ("failed", now, Some(now)),
+        };
+        let sql = "UPDATE webhook_deliveries SET status = $1, next_at = $2, done_at = $3, attempts = attempts + 1, last_status = $4, last_error = $5 WHERE id = $6";
+        on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(state)
+            .bind(next_at)
+            .bind(done_at)
+            .bind(status.map(i64::from))
+            .bind(error)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// The newest deliveries first.
+    pub async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
+        let sql = "SELECT id, kind, url, status, attempts, last_status, last_error, created_at, done_at FROM webhook_deliveries ORDER BY id DESC LIMIT $1";
+        let rows: Vec<DeliveryRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| Delivery {
+                id: r.id,
+                kind: r.kind,
+                url: r.url,
+                status: r.status,
+                attempts: unsigned(r.attempts) as u32,
+                last_status: r.last_status.and_then(|s| u16::try_from(s).ok()),
+                last_error: r.last_error,
+                created_at_ms: r.created_at,
+                done_at_ms: r.done_at,
+            })
+            .collect())
+    }
+}
