@@ -179,3 +179,84 @@ async fn an_agent_offers_a_callback_from_a_chat_and_the_form_opens() -> anyhow::
     server.shutdown().await;
     Ok(())
 }
+
+/// A stand-in for a telephony system: records every webhook it receives
+/// and refuses the first one with a 500, as a flaky receiver would.
+#[derive(Clone, Default)]
+struct Dialer {
+    received: std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
+}
+
+impl Dialer {
+    async fn start(&self) -> anyhow::Result<String> {
+        let me = self.clone();
+        let app = axum::Router::new().route(
+            "/dial",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let me = me.clone();
+                async move {
+                    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    let mut received = me.received.lock().expect("the dialer's log");
+                    received.push((header("x-rapport-timestamp"), header("x-rapport-signature"), body));
+                    if received.len() == 1 {
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/dial", listener.local_addr()?);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(url)
+    }
+
+    fn received(&self) -> Vec<(String, String, String)> {
+        self.received.lock().expect("the dialer's log").clone()
+    }
+}
+
+#[tokio::test]
+async fn the_click_to_call_reaches_the_dialer_signed_and_retried_until_it_answers() -> anyhow::Result<()> {
+    let dialer = Dialer::default();
+    let url = dialer.start().await?;
+    let secret = "s3cret-dialer-key";
+    let server = TestServer::start_with(|c| {
+        c.dialer.url = url.clone();
+        c.dialer.secret = secret.into();
+        c.dialer.first_retry_ms = 200;
+    })
+    .await?;
+    let (mut visitor, _) = connect_visitor(&server, None, None).await?;
+    let mut mei = available_agent(&server).await?;
+    visitor.send(&VisitorFrame::RequestCallback { request: request("0912 345 678", None) }).await?;
+    let conversation = take_call(&mut mei).await?;
+    let desk = Rest::sign_in(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+    let details: CallbackDetails = desk.get(&format!("/api/v1/callbacks/by-conversation/{conversation}")).await?;
+    let asked: bool = desk.post(&format!("/api/v1/callbacks/{}/dial", details.callback.id), &()).await?;
+    assert!(asked, "a dialer is configured");
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while dialer.received().len() < 2 {
+        anyhow::ensure!(tokio::time::Instant::now() < deadline, "the dialer got {:?}", dialer.received());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let now = rapport::store::now_ms() / 1000;
+    for (timestamp, signature, body) in dialer.received() {
+        let timestamp: i64 = timestamp.parse()?;
+        assert!(rapport::webhooks::verify(secret, timestamp, &body, &signature, now), "a bad signature: {signature} over {body}");
+        assert!(!rapport::webhooks::verify("wrong", timestamp, &body, &signature, now));
+        let dial: protocol::callback::DialRequest = serde_json::from_str(&body)?;
+        assert_eq!((dial.event.as_str(), dial.phone.as_str(), dial.conversation_id, dial.agent_name.as_str()), ("callback.dial", "+886912345678", conversation, "林美 Mei"));
+    }
+    // The delivery log shows the failed attempt and the delivery.
+    let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let log: Vec<protocol::admin::Delivery> = admin.get("/api/v1/admin/deliveries").await?;
+    let d = log.first().expect("one delivery");
+    assert_eq!((d.status.as_str(), d.attempts, d.last_status), ("delivered", 2, Some(200)), "{log:?}");
+    assert_eq!(desk.status(reqwest::Method::GET, "/api/v1/admin/deliveries", &()).await?, 403, "agents do not read the log");
+    assert!(server.store().conversation_events(conversation).await?.contains(&"dialed".to_string()));
+    server.shutdown().await;
+    Ok(())
+}
