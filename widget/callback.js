@@ -270,8 +270,6 @@ export function start(options) {
       } else if (ev.type === 'callback_refused') {
         error = ev.message
         if (form) render()
-      } else if (ev.type === 'callback_suggested') {
-        this.open()
       }
     }
   }

@@ -24,7 +24,7 @@ enum State {
 /// Something for the module: a server event, or "open the form".
 enum Call {
     Event(JsValue),
-    Open,
+    Open(JsValue),
 }
 
 pub struct CallbackLink {
@@ -58,8 +58,12 @@ impl CallbackLink {
         self.event(event.into());
     }
 
-    pub fn open(&self) {
-        self.call(Call::Open);
+    /// Opens the form, its name and topic filled in from the chat.
+    pub fn open(&self, name: &str, topic: &str) {
+        let prefill = Object::new();
+        set(&prefill, "name", &JsValue::from_str(name));
+        set(&prefill, "topic", &JsValue::from_str(topic));
+        self.call(Call::Open(prefill.into()));
     }
 
     fn call(&self, call: Call) {
@@ -107,7 +111,7 @@ impl CallbackLink {
 fn deliver(module: &JsValue, call: Call) {
     let (name, argument) = match call {
         Call::Event(event) => ("event", event),
-        Call::Open => ("open", JsValue::UNDEFINED),
+        Call::Open(prefill) => ("open", prefill),
     };
     if let Some(f) = Reflect::get(module, &JsValue::from_str(name)).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
         let _ = f.call1(module, &argument);

@@ -141,14 +141,33 @@ impl Live {
         });
     }
 
+    /// The callback form, with the name and topic the visitor gave already.
+    fn open_callback(&self) {
+        let (mut name, topic) =
+            self.signals.state.with_untracked(|c| c.conversation.as_ref().map(|v| (v.prechat.name.clone(), v.prechat.topic.clone())).unwrap_or_default());
+        if name.is_empty() {
+            name = self.signals.identity.with_untracked(|(n, _)| n.clone());
+        }
+        self.callback.open(&name, &topic);
+    }
+
     fn receive(&self, text: &str) {
         // A newer server may add events; ignoring what this widget cannot
         // read keeps an old cached copy working.
         let Some(value) = webclient::json::parse(text) else { return };
-        // Callback events are the callback module's to read.
-        if value.field("type").and_then(|t| t.as_str()).is_some_and(|t| t.starts_with("callback")) {
-            self.callback.event(value.0);
-            return;
+        // Callback events are the callback module's to read; the agent's
+        // offer of a call opens the panel on the form.
+        match value.field("type").and_then(|t| t.as_str()).as_deref() {
+            Some("callback_suggested") => {
+                set_open(true);
+                self.open_callback();
+                return;
+            }
+            Some(t) if t.starts_with("callback") => {
+                self.callback.event(value.0);
+                return;
+            }
+            _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
             self.callback.welcome(callback.0);
@@ -296,7 +315,7 @@ pub fn load_older() {
 
 /// Opens the callback form (loading its module the first time).
 pub fn open_callback() {
-    with(|s| s.callback.open());
+    with(|s| s.open_callback());
 }
 
 /// The callback module arrived: it sends its frames through this socket.

@@ -63,10 +63,36 @@ async fn main() -> Result<()> {
     shot(&agent, &dir, "console-chat-desktop", DESKTOP).await?;
     shot(&agent, &dir, "console-chat-phone", PHONE).await?;
 
+    // Mei offers a callback; the visitor fills the form and Mei calls.
+    agent.find(Locator::Css("#offer-callback")).await?.click().await?;
+    wait_for("the callback form", async || widget(&visitor, "form.rp-cb-form select[name=country]").await).await;
+    widget(&visitor, "form.rp-cb-form select[name=country]").await?.select_by_value("TW").await?;
+    // The name comes from the chat's pre-chat form.
+    widget(&visitor, "form.rp-cb-form input[name=phone]").await?.send_keys("0912 345 678").await?;
+    widget(&visitor, "form.rp-cb-form input[name=topic]").await?.send_keys("Order #1042").await?;
+    shot(&visitor, &dir, "widget-callback-form-desktop", DESKTOP).await?;
+    shot(&visitor, &dir, "widget-callback-form-phone", PHONE).await?;
+    widget(&visitor, "form.rp-cb-form button[type=submit]").await?.click().await?;
+    wait_for("the callback card", async || widget(&visitor, ".rp-cb-status").await).await;
+    shot(&visitor, &dir, "widget-callback-card-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#end-chat")).await?.click().await?;
+    let offer = wait_for("the callback offer", async || Ok(agent.find(Locator::Css(".offer .badge-callback")).await?)).await;
+    shot(&agent, &dir, "console-callback-offer-desktop", DESKTOP).await?;
+    drop(offer);
+    agent.find(Locator::Css(".offer button.accept")).await?.click().await?;
+    wait_for("the callback pane", async || Ok(agent.find(Locator::Css("form#disposition")).await?)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    shot(&agent, &dir, "console-callback-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-callback-phone", PHONE).await?;
+    shot(&visitor, &dir, "widget-callback-calling-phone", PHONE).await?;
+
     visitor.goto(&stack.demo_url("zh.html")).await?;
     open_widget_panel(&visitor).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     shot(&visitor, &dir, "widget-zh-hant-desktop", DESKTOP).await?;
+    widget(&visitor, "button.rp-call").await?.click().await?;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    shot(&visitor, &dir, "widget-callback-zh-hant-desktop", DESKTOP).await?;
 
     // The admin's and supervisor's screens.
     agent.find(Locator::Css("#logout")).await?.click().await?;
