@@ -59,6 +59,7 @@ fn Item(id: ConversationId) -> impl IntoView {
     let unread = move || row.with(|r| r.as_ref().map(|r| r.unread).unwrap_or(0));
     let ended = move || row.with(|r| r.as_ref().is_some_and(|r| r.ended));
     let from_agent = move || row.with(|r| r.as_ref().is_some_and(|r| r.from_agent));
+    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == protocol::Channel::Callback));
     view! {
         <li>
             <button
@@ -76,6 +77,7 @@ fn Item(id: ConversationId) -> impl IntoView {
                 </span>
                 <span class="chat-item-bottom">
                     <span class="chat-item-preview">
+                        {callback.then(|| view! { <span class="badge badge-callback">{super::word(crate::words::A::Callback)}</span> })}
                         {move || from_agent().then(|| format!("{}: ", c.t(Key::You)))}
                         {field(|r| r.preview.clone())}
                     </span>
