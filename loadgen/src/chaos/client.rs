@@ -127,6 +127,8 @@ pub struct Visitor {
     outbox: Vec<(ClientId, MessageText)>,
     older_asked: Option<Seq>,
     resyncing: bool,
+    /// This connection's welcome has arrived (sending waits for it).
+    welcomed: bool,
     report: Report,
 }
 
@@ -142,6 +144,7 @@ impl Visitor {
             outbox: Vec::new(),
             older_asked: None,
             resyncing: false,
+            welcomed: false,
             report: Report { who: format!("visitor {index}"), ..Report::default() },
         }
     }
@@ -164,6 +167,11 @@ impl Visitor {
             if !send(&mut ws, &VisitorFrame::Hello { v: PROTOCOL_VERSION, token: self.token.clone(), resume, page, locale: "en".into() }).await {
                 continue;
             }
+            // As the widget does, nothing is sent before the welcome: until
+            // then the visitor is not known to be who they were (a cut
+            // before it would make the server a second visitor of them,
+            // with a second copy of what was sent).
+            self.welcomed = false;
             let next = loop {
                 tokio::select! {
                     c = control.recv() => match c.unwrap_or(Control::Stop) {
@@ -173,7 +181,7 @@ impl Visitor {
                     },
                     _ = typing.tick(), if self.floor.typing.load(Ordering::Relaxed) => {
                         let frame = self.type_message();
-                        if !send(&mut ws, &frame).await { break Next::Reconnect(self.rng.millis(20, 200)) }
+                        if self.welcomed && !send(&mut ws, &frame).await { break Next::Reconnect(self.rng.millis(20, 200)) }
                     }
                     event = recv::<VisitorEvent>(&mut ws) => match event {
                         None => break Next::Reconnect(self.rng.millis(50, 300)),
@@ -234,6 +242,7 @@ impl Visitor {
         match event {
             VisitorEvent::Welcome { token, conversation, .. } => {
                 self.token = Some(token);
+                self.welcomed = true;
                 match conversation {
                     Some(c) => self.switch_to(c.id),
                     None => {
@@ -275,7 +284,13 @@ impl Visitor {
             }
             VisitorEvent::Error { error } => self.report.problems.push(format!("error frame: {:?} {}", error.code, error.message)),
             VisitorEvent::Reconnect { after_ms } => return Next::Reconnect(Duration::from_millis(u64::from(after_ms))),
-            VisitorEvent::Typing { .. } | VisitorEvent::Read { .. } | VisitorEvent::MessageLeft => {}
+            VisitorEvent::Typing { .. }
+            | VisitorEvent::Read { .. }
+            | VisitorEvent::MessageLeft
+            | VisitorEvent::CallbackOptions { .. }
+            | VisitorEvent::Callback { .. }
+            | VisitorEvent::CallbackRefused { .. }
+            | VisitorEvent::CallbackSuggested => {}
         }
         Next::Continue
     }
