@@ -481,6 +481,24 @@ mod tests {
         c.apply(VisitorEvent::Conversation { conversation: conversation(2, ConversationStatus::Queued) });
         assert!(!c.message_left);
     }
+
+    #[test]
+    fn a_call_is_suggested_when_nobody_can_answer_or_the_wait_is_long() {
+        let mut c = chat();
+        let mut waiting = conversation(1, ConversationStatus::Queued);
+        waiting.estimated_wait_secs = Some(LONG_WAIT_SECS - 1);
+        c.apply(VisitorEvent::Conversation { conversation: waiting.clone() });
+        assert!(!c.suggests_call());
+        waiting.estimated_wait_secs = Some(LONG_WAIT_SECS);
+        c.apply(VisitorEvent::Conversation { conversation: waiting });
+        assert!(c.suggests_call());
+        let mut closed = conversation(1, ConversationStatus::Ended);
+        c.apply(VisitorEvent::Conversation { conversation: closed.clone() });
+        assert!(!c.suggests_call(), "an ordinary end suggests nothing");
+        closed.unavailable = Some(protocol::visitor::Unavailable::Busy);
+        c.apply(VisitorEvent::Conversation { conversation: closed });
+        assert!(c.suggests_call());
+    }
 }
 
 #[cfg(test)]
