@@ -269,6 +269,8 @@ export function start(options) {
         render()
       } else if (ev.type === 'callback_refused') {
         error = ev.message
+        // The slot filled or passed meanwhile: offer the times free now.
+        if (ev.reason === 'slot_unavailable') { draft.at = ''; frame({ type: 'callback_options' }) }
         if (form) render()
       }
     }

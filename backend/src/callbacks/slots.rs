@@ -58,10 +58,12 @@ impl Plan<'_> {
         free
     }
 
-    /// Whether a callback may be booked for the bucket starting at `start`.
+    /// Whether a callback may be booked for the bucket starting at `start`:
+    /// one offered, or one that began while the visitor was filling in the
+    /// form and has not ended (its callbacks are due at once).
     pub fn offers(&self, now: i64, start: i64, taken: &[i64]) -> bool {
         let slot = self.slot_ms();
-        start > now && start.rem_euclid(slot) == 0 && start < self.horizon(now) && self.open(start) && self.count_in(start, taken) < self.settings.per_slot as usize
+        start + slot > now && start.rem_euclid(slot) == 0 && start < self.horizon(now) && self.open(start) && self.count_in(start, taken) < self.settings.per_slot as usize
     }
 
     fn count_in(&self, start: i64, taken: &[i64]) -> usize {
@@ -123,6 +125,7 @@ mod tests {
         assert!(!plan.offers(now, MONDAY + 20 * HOUR, &[]), "closed");
         assert!(!plan.offers(now, MONDAY + 24 * 5 * HOUR + 10 * HOUR, &[]), "beyond the days offered");
         assert!(plan.offers(now, MONDAY + 13 * HOUR, &[]));
+        assert!(plan.offers(now + 600_000, MONDAY + 12 * HOUR, &[]), "a slot that began while the form was open");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use anyhow::{ensure, Context, Result};
 use e2e::scenario::World;
-use e2e::{axe, open_widget_panel, texts, wait_for, widget, widget_texts, Stack};
+use e2e::{axe, open_widget_panel, texts, wait_for, wait_for_within, widget, widget_texts, Stack};
 use fantoccini::{Client, Locator};
 use protocol::callback::{CallbackOutcome, CallbackStatus};
 use protocol::CallbackId;
@@ -46,8 +46,9 @@ async fn open_form(visitor: &Client) -> Result<()> {
     Ok(())
 }
 
-/// Fills the form as a person does and sends it; `slot` picks the first
-/// time offered rather than "as soon as possible".
+/// Fills the form as a person does and sends it; `slot` picks the second
+/// time offered (10 to 20 s ahead, so the form is sent well before it)
+/// rather than "as soon as possible".
 async fn ask(visitor: &Client, name: &str, country: &str, number: &str, slot: bool) -> Result<()> {
     let name_field = widget(visitor, "form.rp-cb-form input[name=name]").await?;
     name_field.clear().await?;
@@ -58,6 +59,7 @@ async fn ask(visitor: &Client, name: &str, country: &str, number: &str, slot: bo
     phone.send_keys(number).await?;
     if slot {
         widget(visitor, "form.rp-cb-form input[name=when][value=at]").await?.click().await?;
+        widget(visitor, "form.rp-cb-form select[name=slot]").await?.select_by_index(1).await?;
     }
     widget(visitor, "form.rp-cb-form button[type=submit]").await?.click().await?;
     Ok(())
@@ -75,7 +77,8 @@ async fn refused_with(visitor: &Client, words: &str) {
 /// The agent accepts the callback offered, the visitor's widget says an
 /// agent is calling, and the agent records how the call went.
 async fn agent_calls(agent: &Client, visitor: &Client, outcome: &str, notes: &str) -> Result<()> {
-    let offer = wait_for("a callback offer", async || {
+    // A slot is up to 20 s ahead.
+    let offer = wait_for_within("a callback offer", std::time::Duration::from_secs(30), async || {
         let offer = agent.find(Locator::Css(".offer[data-conversation]")).await?;
         let badge = offer.find(Locator::Css(".badge-callback")).await?.text().await?;
         ensure!(badge == "Callback", "the offer's badge reads {badge:?}");
