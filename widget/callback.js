@@ -19,7 +19,7 @@ var WORDS = {
     scheduled: 'We will call {phone} at {time}.', scheduledAsap: 'We will call {phone} as soon as someone is free.',
     waiting: 'Waiting for an agent to call {phone}.', position: 'You are number {n} in line.',
     calling: 'An agent is calling you now at {phone}.', completed: 'Your callback is done. Thank you!',
-    failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}'
+    failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -29,7 +29,7 @@ var WORDS = {
     scheduled: '我們會在 {time} 致電 {phone}。', scheduledAsap: '有客服人員空閒時，我們會盡快致電 {phone}。',
     waiting: '正在等待客服人員致電 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人員正在致電 {phone}。', completed: '回電已完成，謝謝！',
-    failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次'
+    failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -39,7 +39,7 @@ var WORDS = {
     scheduled: '我们会在 {time} 致电 {phone}。', scheduledAsap: '有客服人员空闲时，我们会尽快致电 {phone}。',
     waiting: '正在等待客服人员致电 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人员正在致电 {phone}。', completed: '回电已完成，谢谢！',
-    failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次'
+    failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…'
   }
 }
 
@@ -115,9 +115,16 @@ export function start(options) {
   var draft = { name: '', phone: '', country: '', topic: '', asap: true, at: '' }
   var error = ''
   var dismissed = false
+  var pending = false // the visitor's own request, move or cancel is on its way
 
+  // Sends a frame; when the widget is offline the form says so rather
+  // than waiting for an answer that cannot come.
   function frame(value) {
-    send(JSON.stringify(value))
+    if (send(JSON.stringify(value))) return true
+    error = w.offline
+    pending = false
+    if (form) render()
+    return false
   }
 
   function render() {
@@ -162,8 +169,9 @@ export function start(options) {
       return { region: c.region, label: name + ' +' + c.calling_code }
     })
     list.sort(function (a, b) { return a.label.localeCompare(b.label, lang) })
-    return el('select', { name: 'country', autocomplete: 'tel-country-code', onchange: function (e) { draft.country = e.target.value } },
-      list.map(function (c) { return el('option', { value: c.region, selected: c.region === draft.country }, c.label) }))
+    var options = list.map(function (c) { return el('option', { value: c.region, selected: c.region === draft.country }, c.label) })
+    if (!draft.country) options.unshift(el('option', { value: '', selected: true }, w.choose))
+    return el('select', { name: 'country', autocomplete: 'tel-country-code', onchange: function (e) { draft.country = e.target.value } }, options)
   }
 
   function slotSelect() {
@@ -192,7 +200,15 @@ export function start(options) {
 
   function formView() {
     var moving = form === 'move'
-    if (!options_) return el('p', { class: 'rp-cb-card', role: 'status' }, '…')
+    if (!options_) {
+      return el('div', { class: 'rp-cb-card' }, [
+        el('p', { role: 'status' }, error || '…'),
+        el('div', { class: 'rp-cb-actions' }, [
+          error ? el('button', { type: 'button', onclick: function () { openForm(form) } }, w.request) : document.createTextNode(''),
+          el('button', { type: 'button', onclick: closeForm }, w.back)
+        ])
+      ])
+    }
     var parts = [el('h3', {}, moving ? w.change : w.request)]
     if (!moving) {
       parts.push(field(w.name, el('input', { name: 'name', type: 'text', autocomplete: 'name', required: true, maxlength: 100, value: draft.name, oninput: function (e) { draft.name = e.target.value } })))
@@ -213,7 +229,7 @@ export function start(options) {
     e.preventDefault()
     var at = draft.asap ? null : Number(draft.at) || null
     if (form === 'move') {
-      frame({ type: 'reschedule_callback', callback_id: callback.id, at_ms: at })
+      pending = frame({ type: 'reschedule_callback', callback_id: callback.id, at_ms: at })
       return
     }
     if (!draft.name.trim() || !draft.phone.trim()) {
@@ -221,7 +237,7 @@ export function start(options) {
       render()
       return
     }
-    frame({ type: 'request_callback', request: { name: draft.name.trim(), phone: draft.phone.trim(), country: draft.country, topic: draft.topic.trim(), at_ms: at } })
+    pending = frame({ type: 'request_callback', request: { name: draft.name.trim(), phone: draft.phone.trim(), country: draft.country, topic: draft.topic.trim(), at_ms: at } })
   }
 
   function openForm(kind) {
@@ -238,6 +254,11 @@ export function start(options) {
     form = null
     error = ''
     render()
+    // Keyboard users land back on the button that opened the form.
+    if (!mount.firstChild) {
+      var call = root.querySelector && root.querySelector('.rp-call')
+      if (call) call.focus()
+    }
   }
 
   return {
@@ -262,13 +283,20 @@ export function start(options) {
         if (form) render()
       } else if (ev.type === 'callback') {
         var fresh = !callback || callback.id !== ev.callback.id || callback.status !== ev.callback.status
+        var answered = pending || fresh
         callback = ev.callback
         if (fresh) dismissed = false
-        form = null
-        error = ''
+        // A welcome replayed after a reconnect does not close a form the
+        // visitor is filling in.
+        if (answered || !form) {
+          form = null
+          error = ''
+          pending = false
+        }
         render()
       } else if (ev.type === 'callback_refused') {
         error = ev.message
+        pending = false
         // The slot filled or passed meanwhile: offer the times free now.
         if (ev.reason === 'slot_unavailable') { draft.at = ''; frame({ type: 'callback_options' }) }
         if (form) render()

@@ -52,7 +52,7 @@ async fn info(state: &AppState, c: &CallbackRecord) -> Result<CallbackInfo, Refu
         asap: c.asap,
         due_at_ms: c.due_at,
         attempts: c.attempts,
-        max_attempts: queue.as_ref().map_or(0, |q| q.config.callbacks.max_attempts),
+        max_attempts: queue.as_ref().map_or_else(|| protocol::admin::CallbackSettings::default().max_attempts, |q| q.config.callbacks.max_attempts),
         queue_name: queue.map(|q| q.config.name).unwrap_or_default(),
         conversation_id: c.conversation_id,
         created_at_ms: c.created_at,
@@ -87,13 +87,14 @@ pub async fn dispose(
     Path(id): Path<i64>,
     Json(d): Json<Disposition>,
 ) -> Result<Json<CallbackInfo>, Refusal> {
-    let agent = session.agent.info.id;
     let c = state.store.callback(CallbackId(id)).await?.ok_or_else(not_found)?;
     let conversation = c.conversation_id.ok_or_else(|| Refusal::new(ErrorCode::InvalidState, "this callback has no call under way"))?;
     let record = readable(&state, &session, conversation).await?;
-    if record.agent_id != Some(agent) {
+    // The agent holding the call records it; a supervisor or admin of the
+    // site may record it for them (an agent who left, say).
+    let Some(agent) = record.agent_id.filter(|a| *a == session.agent.info.id || session.agent.info.role != Role::Agent) else {
         return Err(Refusal::new(ErrorCode::Forbidden, "this call is not yours"));
-    }
+    };
     let notes: String = d.notes.trim().chars().take(MAX_NOTES_CHARS).collect();
     let code = d.wrap_up_code.trim().to_string();
     let queue = match c.queue_id {

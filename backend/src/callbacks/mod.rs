@@ -69,7 +69,7 @@ async fn due_at(state: &AppState, queue: &Queue, at: Option<i64>) -> Result<(i64
         Some(at) => {
             let plan = slots::Plan { hours: queue.config.hours.as_ref(), settings: &queue.config.callbacks };
             let slot = i64::from(queue.config.callbacks.slot_secs) * 1000;
-            let taken = state.store.callbacks_due_between(queue.id, at, at + slot).await?;
+            let taken = state.store.callbacks_due_between(queue.id, at, at.saturating_add(slot)).await?;
             if plan.offers(now, at, &taken) {
                 Ok((at, false))
             } else {
@@ -133,9 +133,10 @@ pub async fn request(
 /// Calls the visitor's open request off; an attempt waiting in the queue
 /// leaves it.
 pub async fn cancel(state: &AppState, visitor: &VisitorRecord, id: CallbackId) -> Result<CallbackRecord> {
-    let before = state.store.callback(id).await?.filter(|c| c.visitor_id == visitor.id).ok_or(CallbackRefusal::NotFound)?;
     let c = state.store.cancel_callback(id, visitor.id).await?.ok_or(CallbackRefusal::NotFound)?;
-    if let Some(conversation) = before.conversation_id {
+    // The attempt linked when the cancel landed (routing links an attempt
+    // only to a request still waiting, so none can be linked after).
+    if let Some(conversation) = c.conversation_id {
         state.store.end_conversation(conversation, EndReason::Visitor, None).await?;
         state.routing.send(RoutingInput::Release { conversation }).await.map_err(|_| StoreError::NotFound("routing"))?;
     }

@@ -36,7 +36,7 @@ impl Plan<'_> {
     fn open(&self, start: i64) -> bool {
         match self.hours {
             None => true,
-            Some(h) => hours::is_open(h, start).unwrap_or(false) && hours::is_open(h, start + self.slot_ms() - 1).unwrap_or(false),
+            Some(h) => hours::is_open(h, start).unwrap_or(false) && hours::is_open(h, start.saturating_add(self.slot_ms() - 1)).unwrap_or(false),
         }
     }
 
@@ -63,11 +63,11 @@ impl Plan<'_> {
     /// form and has not ended (its callbacks are due at once).
     pub fn offers(&self, now: i64, start: i64, taken: &[i64]) -> bool {
         let slot = self.slot_ms();
-        start + slot > now && start.rem_euclid(slot) == 0 && start < self.horizon(now) && self.open(start) && self.count_in(start, taken) < self.settings.per_slot as usize
+        start.saturating_add(slot) > now && start.rem_euclid(slot) == 0 && start < self.horizon(now) && self.open(start) && self.count_in(start, taken) < self.settings.per_slot as usize
     }
 
     fn count_in(&self, start: i64, taken: &[i64]) -> usize {
-        taken.iter().filter(|&&t| t >= start && t < start + self.slot_ms()).count()
+        taken.iter().filter(|&&t| t >= start && t < start.saturating_add(self.slot_ms())).count()
     }
 }
 

@@ -174,12 +174,19 @@ impl AgentEndpoint {
     /// the target can take it, and answers a refusal with its reason.
     async fn transfer(&mut self, conversation: ConversationId, to: TransferTarget, note: String) -> Result<(), Refusal> {
         let c = self.own(conversation, true).await?;
+        if c.channel == protocol::Channel::Callback {
+            return Err(Refusal::new(ErrorCode::InvalidState, "a callback is recorded, not transferred"));
+        }
         let note: String = note.trim().chars().take(MAX_TRANSFER_NOTE_CHARS).collect();
         self.state.routing.send(RoutingInput::Transfer { conversation: c.id, agent: self.id(), to, note }).await
     }
 
     async fn send(&mut self, id: ConversationId, client_id: ClientId, text: MessageText, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
         let c = self.own(id, true).await?;
+        // A callback's visitor is on the phone, not in this conversation.
+        if c.channel == protocol::Channel::Callback {
+            return Err(Refusal::new(ErrorCode::InvalidState, "a callback has no chat to write in"));
+        }
         let agent = &self.session.agent;
         let message =
             NewMessage { conversation_id: id, client_id, author: Author::Agent, author_name: agent.info.name.clone(), agent_id: Some(agent.info.id), text };

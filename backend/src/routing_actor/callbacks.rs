@@ -51,12 +51,13 @@ impl Actor {
         Ok(())
     }
 
-    /// The attempt could not wait in its queue (closed, full, gone): the
-    /// request waits for its queue's retry delay, without counting an
-    /// attempt.
+    /// The attempt could not wait in its queue (closed, full, waited too
+    /// long, gone): it counts as an attempt, and the request comes back
+    /// after the queue's retry delay, or fails after its last attempt.
     pub(super) async fn callback_not_routed(&self, record: &ConversationRecord) -> Result<()> {
-        let delay = record.queue_id.and_then(|q| self.queues.get(&q)).map_or(600, |q| q.config.callbacks.retry_delay_secs);
-        if let Some(c) = self.store.callback_not_routed(record.id, now_ms() + i64::from(delay) * 1000).await? {
+        let settings = record.queue_id.and_then(|q| self.queues.get(&q)).map(|q| q.config.callbacks.clone()).unwrap_or_default();
+        let retry_at = now_ms() + i64::from(settings.retry_delay_secs) * 1000;
+        if let Some(c) = self.store.callback_not_routed(record.id, retry_at, settings.max_attempts).await? {
             tracing::info!(callback = %c.id, "a callback's attempt could not be routed: it waits for its next time");
             self.hub.to_visitor(c.visitor_id, VisitorEvent::Callback { callback: c.visitor_view(None) }).await;
         }

@@ -219,6 +219,9 @@ impl Actor {
             self.hub.to_agent(from, AgentEvent::Conversation { conversation: moved.summary() }).await;
             self.waiting.insert(conversation, moved);
         }
+        if !callbacks::is_chat(&c) {
+            return Ok(());
+        }
         let text = notices::transferred_to(&c.visitor_locale, &target_name);
         self.system_message(&c, &text).await
     }

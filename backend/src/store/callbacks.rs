@@ -198,7 +198,7 @@ impl Store {
     /// How many open requests of the queue are due in `[from, to)`, by due
     /// time: what fills the slots.
     pub async fn callbacks_due_between(&self, queue: QueueId, from: i64, to: i64) -> Result<Vec<i64>> {
-        let sql = "SELECT due_at FROM callbacks WHERE queue_id = $1 AND status = 'scheduled' AND due_at >= $2 AND due_at < $3";
+        let sql = "SELECT due_at FROM callbacks WHERE queue_id = $1 AND status IN ('scheduled', 'waiting', 'calling') AND due_at >= $2 AND due_at < $3";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(queue.get()).bind(from).bind(to).fetch_all(pool).await?))
     }
 
@@ -278,8 +278,14 @@ impl Store {
             .fetch_one(pool)
             .await?);
         let conversation = ConversationId(id);
-        let link = "UPDATE callbacks SET conversation_id = $1, queue_id = $2 WHERE id = $3";
-        on_db!(&self.db, pool => sqlx::query(link).bind(id).bind(queue.get()).bind(c.id.get()).execute(pool).await?.rows_affected());
+        // The visitor may have cancelled since the claim: then the attempt
+        // ends before anyone is offered it.
+        let link = "UPDATE callbacks SET conversation_id = $1, queue_id = $2 WHERE id = $3 AND status = 'waiting'";
+        let linked = on_db!(&self.db, pool => sqlx::query(link).bind(id).bind(queue.get()).bind(c.id.get()).execute(pool).await?.rows_affected()) == 1;
+        if !linked {
+            self.end_conversation(conversation, super::EndReason::Visitor, None).await?;
+            return Ok(None);
+        }
         let detail = format!("callback {}", c.id);
         self.record_step(conversation, Step { kind: "entered", agent: None, queue: Some(queue), detail: &detail }, fence).await?;
         Ok(Some(conversation))
@@ -293,11 +299,23 @@ impl Store {
     }
 
     /// The attempt's conversation could not be routed (its queue closed or
-    /// filled meanwhile): the request waits for its next time without
-    /// counting an attempt.
-    pub async fn callback_not_routed(&self, conversation: ConversationId, retry_at: i64) -> Result<Option<CallbackRecord>> {
-        let sql = "UPDATE callbacks SET status = 'scheduled', conversation_id = NULL, due_at = $1 WHERE conversation_id = $2 AND status = 'waiting'";
-        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(retry_at).bind(conversation.get()).execute(pool).await?.rows_affected()) == 1;
+    /// filled, or it waited too long): it counts as an attempt, and the
+    /// request waits for its next time, or fails after `max_attempts`.
+    pub async fn callback_not_routed(&self, conversation: ConversationId, retry_at: i64, max_attempts: u32) -> Result<Option<CallbackRecord>> {
+        let sql = "UPDATE callbacks SET attempts = attempts + 1, conversation_id = NULL,
+                   status = CASE WHEN attempts + 1 >= $1 THEN 'failed' ELSE 'scheduled' END,
+                   due_at = CASE WHEN attempts + 1 >= $1 THEN due_at ELSE $2 END,
+                   closed_at = CASE WHEN attempts + 1 >= $1 THEN $3 ELSE NULL END
+                   WHERE conversation_id = $4 AND status IN ('waiting', 'calling')";
+        let done = on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(i64::from(max_attempts))
+            .bind(retry_at)
+            .bind(now_ms())
+            .bind(conversation.get())
+            .execute(pool)
+            .await?
+            .rows_affected())
+            == 1;
         if !done {
             return Ok(None);
         }

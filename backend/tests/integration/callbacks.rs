@@ -260,3 +260,31 @@ async fn the_click_to_call_reaches_the_dialer_signed_and_retried_until_it_answer
     server.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_callback_cancelled_while_it_waits_leaves_the_queue_and_a_callback_is_not_transferred() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let (mut visitor, _) = connect_visitor(&server, None, None).await?;
+    // Nobody is available: as soon as possible means waiting in the queue.
+    visitor.send(&VisitorFrame::RequestCallback { request: request("0912 345 678", None) }).await?;
+    let waiting = status(&mut visitor, CallbackStatus::Waiting).await?;
+    assert_eq!(waiting.queue_position, Some(1));
+    visitor.send(&VisitorFrame::CancelCallback { callback_id: waiting.id }).await?;
+    status(&mut visitor, CallbackStatus::Cancelled).await?;
+    let attempts = server.store().conversations_with_status(protocol::ConversationStatus::Queued).await?;
+    assert!(attempts.is_empty(), "the cancelled attempt still waits: {attempts:?}");
+    // An agent who comes now is offered nothing.
+    let mut mei = available_agent(&server).await?;
+    let offered = tokio::time::timeout(Duration::from_millis(1500), mei.recv_until("an offer", |e| matches!(e, AgentEvent::Offer { .. }))).await;
+    assert!(offered.is_err() || offered.as_ref().is_ok_and(|r| r.is_err()), "{offered:?}");
+
+    // A new request is offered to Mei, who cannot transfer it or write in it.
+    visitor.send(&VisitorFrame::RequestCallback { request: request("0912 345 678", None) }).await?;
+    let call = take_call(&mut mei).await?;
+    mei.send(&AgentFrame::Transfer { conversation_id: call, to: protocol::agent::TransferTarget::Agent { agent_id: protocol::AgentId(1) }, note: String::new() }).await?;
+    mei.recv_until("the refused transfer", |e| matches!(e, AgentEvent::Error { .. })).await?;
+    mei.send(&AgentFrame::Send { conversation_id: call, client_id: cid("c1"), text: text("hello?") }).await?;
+    mei.recv_until("the refused message", |e| matches!(e, AgentEvent::Error { .. })).await?;
+    server.shutdown().await;
+    Ok(())
+}

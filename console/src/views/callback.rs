@@ -79,8 +79,10 @@ pub fn CallbackPane(id: ConversationId) -> impl IntoView {
                         <dt>{word(A::Attempts)}</dt><dd class="callback-attempts">{format!("{} / {}", cb.get("attempts").str(), cb.get("max_attempts").str())}</dd>
                         <dt>{word(A::Status)}</dt><dd class="callback-status">{named(&cb.get("status").str()).map(word)}</dd>
                     </dl>
-                    <a id="dial" class="btn btn-primary" href=href on:click=move |_| dial(callback_id)>{move || format!("{} {}", c.ta(A::CallNumber), shown)}</a>
-                    {open.then(|| view! { <Disposition callback=cb.get("id").int().unwrap_or(0) reload=Callback::new(move |_| load())/> })}
+                    {open.then(|| view! {
+                        <a id="dial" class="btn btn-primary" href=href on:click=move |_| dial(callback_id)>{move || format!("{} {}", c.ta(A::CallNumber), shown.clone())}</a>
+                        <Disposition callback=callback_id reload=Callback::new(move |_| load())/>
+                    })}
                     <Attempts list=d.get("attempts").items()/>
                     <Transcript list=d.get("transcript").items()/>
                     <Earlier list=d.get("earlier").items()/>

@@ -112,8 +112,8 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
             <Show when=move || ended.get()>
                 <span class="badge badge-muted">{say(Key::Ended)}</span>
             </Show>
-            <TransferButton id ended/>
             {(!callback).then(|| view! {
+                <TransferButton id ended/>
                 <button type="button" id="offer-callback" class="btn btn-ghost" disabled=move || ended.get() on:click=move |_| offer_callback(id, offered)>
                     {word(A::OfferCallback)}
                 </button>
