@@ -140,6 +140,9 @@ pub enum A {
     Deliveries,
     LastAnswer,
     LastError,
+    Pending,
+    Delivered,
+    DialerCall,
 }
 
 /// The word for `a` in `lang`.
@@ -283,6 +286,9 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::Deliveries => ("Webhook deliveries", "Webhook 傳送紀錄", "Webhook 发送记录"),
         A::LastAnswer => ("Last answer", "最後回應", "最后响应"),
         A::LastError => ("Last error", "最後錯誤", "最后错误"),
+        A::Pending => ("Pending", "等待中", "等待中"),
+        A::Delivered => ("Delivered", "已送達", "已送达"),
+        A::DialerCall => ("Call request to the dialer", "撥號系統來電請求", "拨号系统来电请求"),
     };
     match lang {
         Lang::En => en,

@@ -286,6 +286,9 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A webhook delivery's states, as `Delivery::status` names them.
+pub const DELIVERY_STATUSES: [&str; 3] = ["pending", "delivered", "failed"];
+
 /// One webhook delivery and how it went (`GET /api/v1/admin/deliveries`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {

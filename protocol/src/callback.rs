@@ -221,6 +221,10 @@ pub struct CallbackDetails {
     pub earlier: Vec<EarlierInteraction>,
 }
 
+/// The dialer webhook's event name (`DialRequest::event`, and the
+/// delivery log's kind).
+pub const DIAL_EVENT: &str = "callback.dial";
+
 /// The body of the dialer webhook (`callback.dial`): the agent clicked to
 /// call, so a telephony system can place the call. Signed with the
 /// `X-Rapport-Timestamp` and `X-Rapport-Signature` headers.

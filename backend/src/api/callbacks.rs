@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use protocol::agent::{AgentEvent, Role};
-use protocol::callback::{CallbackDetails, CallbackInfo, DialRequest, Disposition};
+use protocol::callback::{CallbackDetails, CallbackInfo, DialRequest, Disposition, DIAL_EVENT};
 use protocol::cluster::RoutingInput;
 use protocol::visitor::VisitorEvent;
 use protocol::{CallbackId, Channel, ConversationId, ErrorCode, HISTORY_PAGE};
@@ -156,7 +156,7 @@ pub async fn dial(State(state): State<AppState>, _: FromConsole, SignedIn(sessio
         return Ok(Json(false));
     }
     let request = |delivery_id: i64| DialRequest {
-        event: "callback.dial".into(),
+        event: DIAL_EVENT.into(),
         delivery_id,
         callback_id: c.id,
         conversation_id: conversation,
@@ -167,7 +167,7 @@ pub async fn dial(State(state): State<AppState>, _: FromConsole, SignedIn(sessio
         agent_email: me.email.clone(),
         at_ms: now_ms(),
     };
-    let delivery = state.store.queue_delivery("callback.dial", url, |id| serde_json::to_string(&request(id)).unwrap_or_default()).await?;
+    let delivery = state.store.queue_delivery(DIAL_EVENT, url, |id| serde_json::to_string(&request(id)).unwrap_or_default()).await?;
     tracing::info!(callback = %c.id, delivery, "the dialer was asked to place a call");
     Ok(Json(true))
 }

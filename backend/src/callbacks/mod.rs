@@ -134,8 +134,8 @@ pub async fn request(
 /// leaves it.
 pub async fn cancel(state: &AppState, visitor: &VisitorRecord, id: CallbackId) -> Result<CallbackRecord> {
     let c = state.store.cancel_callback(id, visitor.id).await?.ok_or(CallbackRefusal::NotFound)?;
-    // The attempt linked when the cancel landed (routing links an attempt
-    // only to a request still waiting, so none can be linked after).
+    // The attempt open when the cancel landed (routing claims a request
+    // and links its attempt in one transaction, so none can follow).
     if let Some(conversation) = c.conversation_id {
         state.store.end_conversation(conversation, EndReason::Visitor, None).await?;
         state.routing.send(RoutingInput::Release { conversation }).await.map_err(|_| StoreError::NotFound("routing"))?;

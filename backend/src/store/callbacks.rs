@@ -232,60 +232,57 @@ impl Store {
         self.callback(id).await
     }
 
-    /// Requests whose time has come (and any claimed whose attempt was
-    /// never opened, after a crash between the two writes).
+    /// Requests whose time has come.
     pub async fn due_callbacks(&self, now: i64, limit: i64) -> Result<Vec<CallbackRecord>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM callbacks WHERE (status = 'scheduled' AND due_at <= $1) OR (status = 'waiting' AND conversation_id IS NULL)
-             ORDER BY due_at, id LIMIT $2"
-        );
+        let sql = format!("SELECT {COLUMNS} FROM callbacks WHERE status = 'scheduled' AND due_at <= $1 ORDER BY due_at, id LIMIT $2");
         let rows: Vec<CallbackRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await?);
         rows.into_iter().map(CallbackRow::into_record).collect()
     }
 
     /// Routing's owner claims a due request and opens the conversation of
-    /// its next attempt, queued in its queue. None when it was cancelled,
-    /// moved or claimed meanwhile.
+    /// its next attempt, queued in its queue: one transaction, so a request
+    /// is never claimed without its attempt, nor an attempt left without
+    /// its request. None when it was cancelled, moved or claimed meanwhile.
     pub async fn open_attempt(&self, c: &CallbackRecord, queue: QueueId, fence: Option<Fence>) -> Result<Option<ConversationId>> {
         let now = now_ms();
         let claim = format!(
-            "UPDATE callbacks SET status = 'waiting' WHERE id = $1 AND ((status = 'scheduled' AND due_at <= $2) OR (status = 'waiting' AND conversation_id IS NULL))
-             AND {}",
+            "UPDATE callbacks SET status = 'waiting' WHERE id = $1 AND status = 'scheduled' AND due_at <= $2 AND {}",
             fence_condition(&self.db, fence, 3)
         );
-        let claimed = on_db!(&self.db, pool => {
+        let insert = "INSERT INTO conversations (site_id, visitor_id, status, channel, prechat_name, prechat_topic, created_at, queue_id, priority, entered_at)
+                      VALUES ($1, $2, 'queued', 'callback', $3, $4, $5, $6, 0, $5) RETURNING id";
+        let link = "UPDATE callbacks SET conversation_id = $1, queue_id = $2 WHERE id = $3";
+        let opened: Option<i64> = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
             let mut query = sqlx::query(&claim).bind(c.id.get()).bind(now);
             if let Some(fence) = fence {
                 query = query.bind(fence.lease).bind(fence.epoch);
             }
-            query.execute(pool).await?.rows_affected()
-        }) == 1;
-        if !claimed {
+            if query.execute(&mut *tx).await?.rows_affected() == 1 {
+                let id: i64 = sqlx::query_scalar(insert)
+                    .bind(c.site_id.get())
+                    .bind(c.visitor_id.get())
+                    .bind(&c.name)
+                    .bind(&c.topic)
+                    .bind(now)
+                    .bind(queue.get())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(link).bind(id).bind(queue.get()).bind(c.id.get()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Some(id)
+            } else {
+                tx.rollback().await?;
+                None
+            }
+        });
+        let Some(id) = opened else {
             if let Some(fence) = fence {
                 self.check_fence(fence).await?;
             }
             return Ok(None);
-        }
-        let insert = "INSERT INTO conversations (site_id, visitor_id, status, channel, prechat_name, prechat_topic, created_at, queue_id, priority, entered_at)
-                      VALUES ($1, $2, 'queued', 'callback', $3, $4, $5, $6, 0, $5) RETURNING id";
-        let id: i64 = on_db!(&self.db, pool => sqlx::query_scalar(insert)
-            .bind(c.site_id.get())
-            .bind(c.visitor_id.get())
-            .bind(&c.name)
-            .bind(&c.topic)
-            .bind(now)
-            .bind(queue.get())
-            .fetch_one(pool)
-            .await?);
+        };
         let conversation = ConversationId(id);
-        // The visitor may have cancelled since the claim: then the attempt
-        // ends before anyone is offered it.
-        let link = "UPDATE callbacks SET conversation_id = $1, queue_id = $2 WHERE id = $3 AND status = 'waiting'";
-        let linked = on_db!(&self.db, pool => sqlx::query(link).bind(id).bind(queue.get()).bind(c.id.get()).execute(pool).await?.rows_affected()) == 1;
-        if !linked {
-            self.end_conversation(conversation, super::EndReason::Visitor, None).await?;
-            return Ok(None);
-        }
         let detail = format!("callback {}", c.id);
         self.record_step(conversation, Step { kind: "entered", agent: None, queue: Some(queue), detail: &detail }, fence).await?;
         Ok(Some(conversation))

@@ -86,6 +86,8 @@ pub struct Resource {
 pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
 pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupervisor), ("admin", A::RoleAdmin)];
 pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
+pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
+pub const WEBHOOKS: Choices = &[(protocol::callback::DIAL_EVENT, A::DialerCall)];
 pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 
 const SITES_LIST: &str = "/api/v1/admin/sites";
@@ -222,8 +224,8 @@ pub static DELIVERIES: Resource = Resource {
     body_at: "",
     columns: &[
         col(A::When, "created_at_ms", Show::Time),
-        col(A::What, "kind", Show::Text),
-        col(A::Status, "status", Show::Text),
+        col(A::What, "kind", Show::Choice(WEBHOOKS)),
+        col(A::Status, "status", Show::Choice(DELIVERY_STATUSES)),
         col(A::Attempts, "attempts", Show::Text),
         col(A::LastAnswer, "last_status", Show::Text),
         col(A::LastError, "last_error", Show::Text),
@@ -346,5 +348,6 @@ mod tests {
         assert_eq!(ROLES.len(), Role::ALL.len());
         assert!(ROLES.iter().all(|(w, _)| Role::parse(w).is_some()));
         assert!(PRECHAT.iter().all(|(w, _)| PreChatField::parse(w).is_some()));
+        assert_eq!(DELIVERY_STATUSES.iter().map(|(w, _)| *w).collect::<Vec<_>>(), protocol::admin::DELIVERY_STATUSES);
     }
 }
