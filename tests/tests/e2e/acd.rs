@@ -41,6 +41,21 @@ async fn saved(client: &Client, what: &str) {
     .await;
 }
 
+/// Presses a button of the offer once it shows the visitor's message. The
+/// offer is drawn afresh when its preview changes (the visitor wrote while
+/// it was out), so the press is retried on the new card rather than
+/// failing on the old one.
+async fn press_on_offer(client: &Client, what: &str, button: &str) {
+    wait_for(what, async || {
+        let offer = client.find(Locator::Css(".offer[data-conversation]")).await?;
+        let preview = offer.find(Locator::Css(".offer-preview")).await?.text().await?;
+        ensure!(preview.contains("refund"), "the offer's preview reads {preview:?}");
+        offer.find(Locator::Css(button)).await?.click().await?;
+        Ok(())
+    })
+    .await;
+}
+
 /// The Edit button of the table row that mentions `text`.
 async fn edit_row(client: &Client, text: &str) -> Result<()> {
     let xpath = format!("//tr[contains(., '{text}')]//button");
@@ -245,13 +260,11 @@ pub async fn a_declined_offer_goes_to_the_other_agent_and_a_transfer_carries_the
     visitor_sends(visitor, "I need help with a refund").await?;
 
     // Mei has been idle longest: hers first. She declines.
-    let offer = wait_for("Mei's offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
-    offer.find(Locator::Css("button.decline")).await?.click().await?;
+    press_on_offer(agent, "Mei's offer", "button.decline").await;
 
     // It goes to Sam, who takes it and hands it back with a note.
     visitor.switch_to_window(sam_window.clone()).await?;
-    let offer = wait_for("Sam's offer", async || Ok(visitor.find(Locator::Css(".offer[data-conversation]")).await?)).await;
-    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    press_on_offer(visitor, "Sam's offer", "button.accept").await;
     wait_for("Sam's chat", async || Ok(visitor.find(Locator::Css("textarea#composer")).await?)).await;
     console_shows(visitor, "the history at Sam's", &["I need help with a refund"], &[]).await;
     click(visitor, "#transfer-chat").await?;
