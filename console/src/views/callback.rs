@@ -39,9 +39,10 @@ fn named(name: &str) -> Option<A> {
     })
 }
 
-/// A time as the agent's browser shows dates and times.
+/// A date and time in the console's language, in the agent's time zone.
 fn when(ms: i64) -> String {
-    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).into()
+    let lang = ctx().lang.get_untracked().tag();
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED).into()
 }
 
 #[component]
