@@ -17,7 +17,6 @@ use tokio_util::task::TaskTracker;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::webhooks;
 use crate::admission::Admission;
 use crate::api::admin;
 use crate::auth::lockout::Lockout;
@@ -30,6 +29,7 @@ use crate::hub::Hub;
 use crate::routing_actor::{ClusterRole, Routing};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
+use crate::webhooks;
 use crate::{api, assets, demo, gateway, headers, seed, telemetry};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

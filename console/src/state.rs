@@ -540,7 +540,15 @@ mod tests {
         let mut s = welcomed();
         s.apply(
             AgentEvent::Offer {
-                offer: Offer { conversation_id: c(1), visitor: card(), preview: "hi".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None, channel: protocol::Channel::Chat },
+                offer: Offer {
+                    conversation_id: c(1),
+                    visitor: card(),
+                    preview: "hi".into(),
+                    expires_in_ms: 30_000,
+                    queue_name: String::new(),
+                    transfer: None,
+                    channel: protocol::Channel::Chat,
+                },
             },
             0,
         );
@@ -555,7 +563,15 @@ mod tests {
     #[test]
     fn offers_count_down_and_go_when_revoked_or_expired() {
         let mut s = welcomed();
-        let offer = Offer { conversation_id: c(5), visitor: card(), preview: "hello".into(), expires_in_ms: 30_000, queue_name: String::new(), transfer: None, channel: protocol::Channel::Chat };
+        let offer = Offer {
+            conversation_id: c(5),
+            visitor: card(),
+            preview: "hello".into(),
+            expires_in_ms: 30_000,
+            queue_name: String::new(),
+            transfer: None,
+            channel: protocol::Channel::Chat,
+        };
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 1_000);
         s.apply(AgentEvent::Offer { offer: offer.clone() }, 2_000);
         assert_eq!(s.offers.len(), 1, "a repeated offer replaces the old card");

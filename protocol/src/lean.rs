@@ -156,9 +156,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { .. } => "leave_message",
         // The callback module (widget/callback.js) writes its own frames;
         // the widget's Wasm carries no code for them.
-        VisitorFrame::CallbackOptions | VisitorFrame::RequestCallback { .. } | VisitorFrame::CancelCallback { .. } | VisitorFrame::RescheduleCallback { .. } => {
-            return String::new()
-        }
+        VisitorFrame::CallbackOptions
+        | VisitorFrame::RequestCallback { .. }
+        | VisitorFrame::CancelCallback { .. }
+        | VisitorFrame::RescheduleCallback { .. } => return String::new(),
     });
     match frame {
         VisitorFrame::Hello { v, token, resume, page, locale } => {
@@ -205,7 +206,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { text } => {
             w.key("text").string(text.as_str());
         }
-        VisitorFrame::CallbackOptions | VisitorFrame::RequestCallback { .. } | VisitorFrame::CancelCallback { .. } | VisitorFrame::RescheduleCallback { .. } => {}
+        VisitorFrame::CallbackOptions
+        | VisitorFrame::RequestCallback { .. }
+        | VisitorFrame::CancelCallback { .. }
+        | VisitorFrame::RescheduleCallback { .. } => {}
     }
     w.finish()
 }

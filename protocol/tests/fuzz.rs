@@ -90,7 +90,14 @@ fn seeds() -> Vec<String> {
         unavailable: None,
     };
     let visitor_events = vec![
-        VisitorEvent::Welcome { v: 1, token: "t0k".into(), settings: WidgetSettings::default(), conversation: Some(conversation.clone()), agents_online: true, callback: None },
+        VisitorEvent::Welcome {
+            v: 1,
+            token: "t0k".into(),
+            settings: WidgetSettings::default(),
+            conversation: Some(conversation.clone()),
+            agents_online: true,
+            callback: None,
+        },
         VisitorEvent::History { conversation_id: ConversationId(42), reset: true, messages: vec![message(1), message(2)] },
         VisitorEvent::Message { message: message(7) },
         VisitorEvent::Ack { client_id: id("abc"), seq: 9 },
@@ -117,8 +124,15 @@ fn seeds() -> Vec<String> {
         VisitorFrame::LoadOlder { before_seq: 51 },
         VisitorFrame::LeaveMessage { text: MessageText::parse("call me").expect("valid") },
     ];
-    let summary =
-        ConversationSummary { id: ConversationId(1), status: ConversationStatus::Active, visitor: card(), last_seq: 3, visitor_read_seq: 1, started_at_ms: 5, channel: protocol::Channel::Chat };
+    let summary = ConversationSummary {
+        id: ConversationId(1),
+        status: ConversationStatus::Active,
+        visitor: card(),
+        last_seq: 3,
+        visitor_read_seq: 1,
+        started_at_ms: 5,
+        channel: protocol::Channel::Chat,
+    };
     let agent_events = [
         AgentEvent::Welcome {
             v: 1,

@@ -98,7 +98,6 @@ impl QueueSpec {
     }
 }
 
-
 /// What the engine needs to know of an available agent. Read from the
 /// store at each login, so an agent's skills and queues follow them to any
 /// browser.

@@ -11,10 +11,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use protocol::lean::Source;
 use protocol::visitor::{PageInfo, Resume, VisitorEvent, VisitorFrame};
 use protocol::{MessageText, PreChat, PROTOCOL_VERSION};
 use wasm_bindgen::closure::Closure;
-use protocol::lean::Source;
 use wasm_bindgen::{JsCast, JsValue};
 use webclient::{Socket, SocketHandlers};
 
@@ -320,7 +320,8 @@ pub fn open_callback() {
 
 /// The callback module arrived: it sends its frames through this socket.
 pub(crate) fn callback_module_loaded(module: JsValue) {
-    let send = Closure::<dyn Fn(String) -> bool>::new(|text: String| with(|s| s.socket.borrow().as_ref().is_some_and(|socket| socket.send(&text))).unwrap_or(false));
+    let send =
+        Closure::<dyn Fn(String) -> bool>::new(|text: String| with(|s| s.socket.borrow().as_ref().is_some_and(|socket| socket.send(&text))).unwrap_or(false));
     with(|s| s.callback.loaded(module, &send.into_js_value()));
 }
 

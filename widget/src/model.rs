@@ -520,7 +520,14 @@ mod paging_tests {
     fn older_pages_are_asked_for_once_and_merged_in_front() {
         let mut c = WidgetState::new(WidgetSettings::default(), true, Vec::new(), None);
         let conversation = super::tests::conversation(7, ConversationStatus::Active);
-        c.apply(VisitorEvent::Welcome { v: 1, token: "t".into(), settings: WidgetSettings::default(), conversation: Some(conversation), agents_online: true, callback: None });
+        c.apply(VisitorEvent::Welcome {
+            v: 1,
+            token: "t".into(),
+            settings: WidgetSettings::default(),
+            conversation: Some(conversation),
+            agents_online: true,
+            callback: None,
+        });
         c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: (51..=100).map(msg).collect() });
         assert!(c.has_older());
         assert_eq!(c.load_older(), Some(VisitorFrame::LoadOlder { before_seq: 51 }));

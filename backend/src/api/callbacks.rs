@@ -62,11 +62,7 @@ async fn info(state: &AppState, c: &CallbackRecord) -> Result<CallbackInfo, Refu
 /// `GET /api/v1/callbacks/by-conversation/{id}`: who to call, the number,
 /// the topic, the attempts so far, the chat it was asked from, and the
 /// visitor's earlier conversations.
-pub async fn callback_details(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Json<CallbackDetails>, Refusal> {
+pub async fn callback_details(State(state): State<AppState>, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<CallbackDetails>, Refusal> {
     let conversation = readable(&state, &session, ConversationId(id)).await?;
     let c = state.store.callback_of_conversation(conversation.id).await?.ok_or_else(not_found)?;
     let transcript = match c.origin_conversation_id {

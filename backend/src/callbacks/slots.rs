@@ -63,7 +63,11 @@ impl Plan<'_> {
     /// form and has not ended (its callbacks are due at once).
     pub fn offers(&self, now: i64, start: i64, taken: &[i64]) -> bool {
         let slot = self.slot_ms();
-        start.saturating_add(slot) > now && start.rem_euclid(slot) == 0 && start < self.horizon(now) && self.open(start) && self.count_in(start, taken) < self.settings.per_slot as usize
+        start.saturating_add(slot) > now
+            && start.rem_euclid(slot) == 0
+            && start < self.horizon(now)
+            && self.open(start)
+            && self.count_in(start, taken) < self.settings.per_slot as usize
     }
 
     fn count_in(&self, start: i64, taken: &[i64]) -> usize {

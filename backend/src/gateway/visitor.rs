@@ -6,14 +6,13 @@ use std::time::Instant;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
-use protocol::agent::AgentEvent;
-use protocol::cluster::RoutingInput;
 use protocol::admin::Queue;
+use protocol::agent::AgentEvent;
 use protocol::callback::{CallbackRefusal, CallbackRequest, VisitorCallback};
+use protocol::cluster::RoutingInput;
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
 use protocol::{
-    AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, VisitorId, HISTORY_PAGE,
-    PROTOCOL_VERSION,
+    AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, VisitorId, HISTORY_PAGE, PROTOCOL_VERSION,
 };
 use tracing::field::Empty;
 
@@ -22,12 +21,12 @@ use super::typing::Side;
 use super::{clip, clip_page};
 use crate::admission::ConnectionPermit;
 use crate::callbacks::{self, CallbackError};
-use crate::{entry, notices, store};
 use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::{CallbackRecord, ConversationRecord, EndReason, Entry, NewMessage, Reader, SiteRecord, StoreError, VisitorRecord};
+use crate::{entry, notices, store};
 
 /// Longest locale tag kept.
 const MAX_LOCALE_CHARS: usize = 35;
@@ -231,7 +230,12 @@ impl VisitorEndpoint {
         };
         let queue = match self.state.store.queue(queue).await? {
             Some(q) => q,
-            None => self.state.store.queue(self.state.store.default_queue(self.site.id).await?).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no queue"))?,
+            None => self
+                .state
+                .store
+                .queue(self.state.store.default_queue(self.site.id).await?)
+                .await?
+                .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no queue"))?,
         };
         Ok((queue, chat.map(|c| c.id)))
     }

@@ -118,8 +118,7 @@ impl Actor {
         for c in actor.store.conversations_with_status(ConversationStatus::Queued).await? {
             let (id, visitor) = (c.id, c.visitor_id);
             let Some(queue) = actor.queue_or_default(&c).await? else { continue };
-            let arrival =
-                Arrival { conversation: id, queue, channel: c.channel, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
+            let arrival = Arrival { conversation: id, queue, channel: c.channel, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
             let chat = callbacks::is_chat(&c);
             actor.apply(Event::Requeue(arrival)).await;
             // After a restart nobody is connected yet: each waiting visitor

@@ -11,7 +11,7 @@ use protocol::{AgentId, CallbackId, Channel, ConversationId, QueueId, SiteId, Vi
 
 use super::db::on_db;
 use super::leases::{fence_condition, Fence};
-use super::{is_unique_violation, now_ms, unsigned, Result, Store, StoreError, Step};
+use super::{is_unique_violation, now_ms, unsigned, Result, Step, Store, StoreError};
 
 /// A callback request as stored.
 #[derive(Clone, Debug)]
@@ -125,9 +125,7 @@ pub fn after_attempt(outcome: CallbackOutcome, attempts: u32, max_attempts: u32,
     match outcome {
         CallbackOutcome::Connected | CallbackOutcome::Voicemail => AfterAttempt::Close(CallbackStatus::Completed),
         CallbackOutcome::WrongNumber => AfterAttempt::Close(CallbackStatus::Failed),
-        CallbackOutcome::NoAnswer | CallbackOutcome::Busy if attempts < max_attempts => {
-            AfterAttempt::Retry { at: now + i64::from(retry_delay_secs) * 1000 }
-        }
+        CallbackOutcome::NoAnswer | CallbackOutcome::Busy if attempts < max_attempts => AfterAttempt::Retry { at: now + i64::from(retry_delay_secs) * 1000 },
         CallbackOutcome::NoAnswer | CallbackOutcome::Busy => AfterAttempt::Close(CallbackStatus::Failed),
     }
 }
@@ -137,7 +135,8 @@ impl Store {
     /// open callback on this site (a unique index decides, so two tabs
     /// asking at once get one).
     pub async fn create_callback(&self, new: NewCallback<'_>) -> Result<CallbackRecord> {
-        let sql = "INSERT INTO callbacks (site_id, visitor_id, queue_id, origin_conversation_id, name, phone, topic, locale, status, asap, due_at, ip, created_at)
+        let sql =
+            "INSERT INTO callbacks (site_id, visitor_id, queue_id, origin_conversation_id, name, phone, topic, locale, status, asap, due_at, ip, created_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12) RETURNING id";
         let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
             .bind(new.site.get())
@@ -354,7 +353,8 @@ impl Store {
         if !done {
             return Err(StoreError::NotFound("callback attempt of yours under way"));
         }
-        let insert = "INSERT INTO callback_attempts (callback_id, conversation_id, agent_id, outcome, notes, wrap_up_code, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let insert =
+            "INSERT INTO callback_attempts (callback_id, conversation_id, agent_id, outcome, notes, wrap_up_code, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         on_db!(&self.db, pool => sqlx::query(insert)
             .bind(c.id.get())
             .bind(conversation.get())
@@ -372,8 +372,7 @@ impl Store {
     pub async fn callback_attempts(&self, id: CallbackId) -> Result<Vec<CallbackAttempt>> {
         let sql = "SELECT t.outcome, t.notes, t.wrap_up_code, t.agent_id, COALESCE(a.name, '') AS agent_name, t.at
                    FROM callback_attempts t LEFT JOIN agents a ON a.id = t.agent_id WHERE t.callback_id = $1 ORDER BY t.id";
-        let rows: Vec<(String, String, String, Option<i64>, String, i64)> =
-            on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_all(pool).await?);
+        let rows: Vec<(String, String, String, Option<i64>, String, i64)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_all(pool).await?);
         rows.into_iter()
             .map(|(outcome, notes, wrap_up_code, agent, agent_name, at)| {
                 Ok(CallbackAttempt {

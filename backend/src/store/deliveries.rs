@@ -63,7 +63,8 @@ impl Store {
             (false, Some(at)) => ("pending", at, None),
             (false, None) => ("failed", now, Some(now)),
         };
-        let sql = "UPDATE webhook_deliveries SET status = $1, next_at = $2, done_at = $3, attempts = attempts + 1, last_status = $4, last_error = $5 WHERE id = $6";
+        let sql =
+            "UPDATE webhook_deliveries SET status = $1, next_at = $2, done_at = $3, attempts = attempts + 1, last_status = $4, last_error = $5 WHERE id = $6";
         on_db!(&self.db, pool => sqlx::query(sql)
             .bind(state)
             .bind(next_at)

@@ -50,7 +50,10 @@ async fn take_call(agent: &mut AgentClient) -> anyhow::Result<ConversationId> {
     let AgentEvent::Offer { offer } = offer else { unreachable!() };
     agent.send(&AgentFrame::Accept { conversation_id: offer.conversation_id }).await?;
     agent
-        .recv_until("the accepted callback", |e| matches!(e, AgentEvent::Conversation { conversation } if conversation.id == offer.conversation_id && conversation.channel == Channel::Callback))
+        .recv_until(
+            "the accepted callback",
+            |e| matches!(e, AgentEvent::Conversation { conversation } if conversation.id == offer.conversation_id && conversation.channel == Channel::Callback),
+        )
         .await?;
     Ok(offer.conversation_id)
 }
@@ -248,7 +251,10 @@ async fn the_click_to_call_reaches_the_dialer_signed_and_retried_until_it_answer
         assert!(rapport::webhooks::verify(secret, timestamp, &body, &signature, now), "a bad signature: {signature} over {body}");
         assert!(!rapport::webhooks::verify("wrong", timestamp, &body, &signature, now));
         let dial: protocol::callback::DialRequest = serde_json::from_str(&body)?;
-        assert_eq!((dial.event.as_str(), dial.phone.as_str(), dial.conversation_id, dial.agent_name.as_str()), ("callback.dial", "+886912345678", conversation, "林美 Mei"));
+        assert_eq!(
+            (dial.event.as_str(), dial.phone.as_str(), dial.conversation_id, dial.agent_name.as_str()),
+            ("callback.dial", "+886912345678", conversation, "林美 Mei")
+        );
     }
     // The delivery log shows the failed attempt and the delivery.
     let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
@@ -281,7 +287,12 @@ async fn a_callback_cancelled_while_it_waits_leaves_the_queue_and_a_callback_is_
     // A new request is offered to Mei, who cannot transfer it or write in it.
     visitor.send(&VisitorFrame::RequestCallback { request: request("0912 345 678", None) }).await?;
     let call = take_call(&mut mei).await?;
-    mei.send(&AgentFrame::Transfer { conversation_id: call, to: protocol::agent::TransferTarget::Agent { agent_id: protocol::AgentId(1) }, note: String::new() }).await?;
+    mei.send(&AgentFrame::Transfer {
+        conversation_id: call,
+        to: protocol::agent::TransferTarget::Agent { agent_id: protocol::AgentId(1) },
+        note: String::new(),
+    })
+    .await?;
     mei.recv_until("the refused transfer", |e| matches!(e, AgentEvent::Error { .. })).await?;
     mei.send(&AgentFrame::Send { conversation_id: call, client_id: cid("c1"), text: text("hello?") }).await?;
     mei.recv_until("the refused message", |e| matches!(e, AgentEvent::Error { .. })).await?;

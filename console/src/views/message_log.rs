@@ -208,8 +208,15 @@ mod tests {
             locale: String::new(),
             site_name: String::new(),
         };
-        let summary =
-            ConversationSummary { id: ConversationId(1), status: ConversationStatus::Active, visitor, last_seq: 0, visitor_read_seq: 0, started_at_ms: 0, channel: protocol::Channel::Chat };
+        let summary = ConversationSummary {
+            id: ConversationId(1),
+            status: ConversationStatus::Active,
+            visitor,
+            last_seq: 0,
+            visitor_read_seq: 0,
+            started_at_ms: 0,
+            channel: protocol::Channel::Chat,
+        };
         let mut state = ConsoleState::default();
         state.apply(AgentEvent::Conversation { conversation: summary }, 0);
         let chat = state.conversation_mut(ConversationId(1)).unwrap();
