@@ -125,6 +125,11 @@ impl Conversation {
         self.summary.status == ConversationStatus::Ended
     }
 
+    /// An attempt at a callback: a call to make, not a chat to write in.
+    pub fn is_callback(&self) -> bool {
+        self.summary.channel == protocol::Channel::Callback
+    }
+
     /// The highest seq this console holds, the resume point for `hello`.
     pub fn last_seq(&self) -> Seq {
         self.messages.last().map(|m| m.seq).unwrap_or(0)

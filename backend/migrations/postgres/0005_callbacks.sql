@@ -41,6 +41,8 @@ CREATE INDEX callbacks_due ON callbacks (status, due_at);
 CREATE INDEX callbacks_by_visitor ON callbacks (visitor_id, id);
 CREATE INDEX callbacks_by_site_time ON callbacks (site_id, created_at);
 CREATE INDEX callbacks_by_ip_time ON callbacks (ip, created_at);
+-- Routing finds a request by its attempt's conversation on every step.
+CREATE INDEX callbacks_by_conversation ON callbacks (conversation_id);
 
 -- Every attempt and how it ended, as the agent recorded it.
 CREATE TABLE callback_attempts (
@@ -54,6 +56,7 @@ CREATE TABLE callback_attempts (
     at BIGINT NOT NULL
 );
 CREATE INDEX callback_attempts_by_callback ON callback_attempts (callback_id, id);
+CREATE INDEX callback_attempts_by_conversation ON callback_attempts (conversation_id);
 
 -- Signed webhooks to other systems (the dialer's "place this call"), with
 -- every attempt's result: the delivery log admins read. A delivery is

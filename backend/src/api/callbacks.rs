@@ -7,7 +7,7 @@ use protocol::agent::{AgentEvent, Role};
 use protocol::callback::{CallbackDetails, CallbackInfo, DialRequest, Disposition, DIAL_EVENT};
 use protocol::cluster::RoutingInput;
 use protocol::visitor::VisitorEvent;
-use protocol::{CallbackId, Channel, ConversationId, ErrorCode, HISTORY_PAGE};
+use protocol::{CallbackId, ConversationId, ErrorCode, HISTORY_PAGE};
 
 use crate::auth::SignedIn;
 use crate::callbacks;
@@ -128,7 +128,7 @@ pub async fn offer_callback(
     Path(id): Path<i64>,
 ) -> Result<Json<ConversationId>, Refusal> {
     let c = readable(&state, &session, ConversationId(id)).await?;
-    if c.channel != Channel::Chat || !c.is_open() || c.agent_id != Some(session.agent.info.id) {
+    if !c.is_chat() || !c.is_open() || c.agent_id != Some(session.agent.info.id) {
         return Err(Refusal::new(ErrorCode::InvalidState, "a callback is offered from a chat of yours in progress"));
     }
     state.hub.to_visitor(c.visitor_id, VisitorEvent::CallbackSuggested).await;

@@ -174,7 +174,7 @@ impl AgentEndpoint {
     /// the target can take it, and answers a refusal with its reason.
     async fn transfer(&mut self, conversation: ConversationId, to: TransferTarget, note: String) -> Result<(), Refusal> {
         let c = self.own(conversation, true).await?;
-        if c.channel == protocol::Channel::Callback {
+        if !c.is_chat() {
             return Err(Refusal::new(ErrorCode::InvalidState, "a callback is recorded, not transferred"));
         }
         let note: String = note.trim().chars().take(MAX_TRANSFER_NOTE_CHARS).collect();
@@ -184,7 +184,7 @@ impl AgentEndpoint {
     async fn send(&mut self, id: ConversationId, client_id: ClientId, text: MessageText, replies: &mut Vec<AgentEvent>) -> Result<(), Refusal> {
         let c = self.own(id, true).await?;
         // A callback's visitor is on the phone, not in this conversation.
-        if c.channel == protocol::Channel::Callback {
+        if !c.is_chat() {
             return Err(Refusal::new(ErrorCode::InvalidState, "a callback has no chat to write in"));
         }
         let agent = &self.session.agent;
@@ -227,7 +227,7 @@ impl AgentEndpoint {
 
     async fn end(&mut self, id: ConversationId) -> Result<(), Refusal> {
         let c = self.own(id, true).await?;
-        if c.channel == protocol::Channel::Callback {
+        if !c.is_chat() {
             return Err(Refusal::new(ErrorCode::InvalidState, "record how the call went to end a callback"));
         }
         self.state.store.end_conversation(c.id, EndReason::Agent, Some(self.id())).await?;

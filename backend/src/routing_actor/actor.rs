@@ -16,7 +16,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::attendance::{Attendance, GRACE_MS};
-use super::callbacks;
 use super::setup;
 use super::supervisor::Rebuild;
 use super::{lock, Input, Shared};
@@ -119,7 +118,7 @@ impl Actor {
             let (id, visitor) = (c.id, c.visitor_id);
             let Some(queue) = actor.queue_or_default(&c).await? else { continue };
             let arrival = Arrival { conversation: id, queue, channel: c.channel, priority: c.priority, entered_at: c.entered_at.max(0) as u64, sticky: None };
-            let chat = callbacks::is_chat(&c);
+            let chat = c.is_chat();
             actor.apply(Event::Requeue(arrival)).await;
             // After a restart nobody is connected yet: each waiting visitor
             // has the usual time to come back before counting as abandoned.
@@ -416,8 +415,7 @@ impl Actor {
             tracing::info!(%agent, "an available agent is connected nowhere: unavailable");
             self.apply(Event::AgentUnavailable { agent }).await;
         }
-        let waiting: Vec<(ConversationId, protocol::VisitorId)> =
-            self.waiting.values().filter(|c| callbacks::is_chat(c)).map(|c| (c.id, c.visitor_id)).collect();
+        let waiting: Vec<(ConversationId, protocol::VisitorId)> = self.waiting.values().filter(|c| c.is_chat()).map(|c| (c.id, c.visitor_id)).collect();
         for (conversation, visitor) in waiting {
             let here = self.hub.visitor_is_connected(visitor) || self.attendance.has_visitor(visitor);
             match (here, self.engine.visitor_gone(conversation)) {
@@ -454,7 +452,7 @@ impl Actor {
 
     /// Tells the visitor their place, known already, and expected wait.
     pub(super) async fn tell_place(&mut self, conversation: ConversationId, position: u32) {
-        if self.waiting.get(&conversation).is_some_and(|c| !callbacks::is_chat(c)) {
+        if self.waiting.get(&conversation).is_some_and(|c| !c.is_chat()) {
             if let Err(e) = self.tell_callback(conversation).await {
                 tracing::error!(%conversation, error = %e, "could not tell a callback's place");
             }

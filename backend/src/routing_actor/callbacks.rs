@@ -5,7 +5,7 @@
 
 use protocol::callback::CallbackStatus;
 use protocol::visitor::VisitorEvent;
-use protocol::{AgentId, Channel, ConversationId};
+use protocol::{AgentId, ConversationId};
 use routing::Event;
 
 use super::actor::Actor;
@@ -73,9 +73,4 @@ impl Actor {
         }
         Ok(())
     }
-}
-
-/// Whether routing tells this conversation's visitor about a chat.
-pub(super) fn is_chat(c: &ConversationRecord) -> bool {
-    c.channel == Channel::Chat
 }

@@ -7,7 +7,6 @@ use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, Er
 use routing::{Beyond, Decision, Event, Target, TransferRefused};
 
 use super::actor::Actor;
-use super::callbacks;
 use super::lock;
 use crate::notices;
 use crate::store::{ConversationRecord, EndReason, NewMessage, Result, Step, StoreError};
@@ -135,7 +134,7 @@ impl Actor {
             lock(&self.shared.waits).insert(conversation, wait);
         }
         if let Some(c) = self.open_conversation(conversation).await? {
-            let chat = callbacks::is_chat(&c);
+            let chat = c.is_chat();
             if chat {
                 self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(Some(position), wait) }).await;
             }
@@ -169,7 +168,7 @@ impl Actor {
         let messages = self.store.messages_before(conversation, u64::MAX, HISTORY_PAGE).await?;
         self.hub.to_agent(agent, AgentEvent::Conversation { conversation: c.summary() }).await;
         self.hub.to_agent(agent, AgentEvent::History { conversation_id: conversation, reset: true, messages }).await;
-        if callbacks::is_chat(&c) {
+        if c.is_chat() {
             self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
         } else {
             self.callback_assigned(conversation).await?;
@@ -186,7 +185,7 @@ impl Actor {
         }
         tracing::info!(%conversation, reason = reason.as_str(), "a waiting conversation ended");
         if let Some(c) = self.store.conversation(conversation).await? {
-            if callbacks::is_chat(&c) {
+            if c.is_chat() {
                 self.hub.to_visitor(c.visitor_id, VisitorEvent::Conversation { conversation: c.visitor_view(None, None) }).await;
             } else {
                 self.callback_not_routed(&c).await?;
@@ -219,7 +218,7 @@ impl Actor {
             self.hub.to_agent(from, AgentEvent::Conversation { conversation: moved.summary() }).await;
             self.waiting.insert(conversation, moved);
         }
-        if !callbacks::is_chat(&c) {
+        if !c.is_chat() {
             return Ok(());
         }
         let text = notices::transferred_to(&c.visitor_locale, &target_name);

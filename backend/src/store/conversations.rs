@@ -40,6 +40,12 @@ impl ConversationRecord {
         self.status != ConversationStatus::Ended
     }
 
+    /// A chat, not an attempt at a callback (whose visitor is on the
+    /// phone, not in the conversation).
+    pub fn is_chat(&self) -> bool {
+        self.channel == Channel::Chat
+    }
+
     pub fn visitor_card(&self) -> VisitorCard {
         VisitorCard {
             visitor_id: self.visitor_id,

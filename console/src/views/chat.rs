@@ -4,7 +4,7 @@
 use super::say;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::{Channel, ConversationId};
+use protocol::ConversationId;
 
 use super::callback::CallbackPane;
 use super::composer::Composer;
@@ -42,7 +42,7 @@ fn ChatPane(id: ConversationId) -> AnyView {
         state.with(|s| s.conversation(id).map(|chat| visitor_name(lang, &chat.summary.visitor)).unwrap_or_default())
     });
     let ended = Memo::new(move |_| state.with(|s| s.conversation(id).is_some_and(Conversation::is_ended)));
-    let callback = state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == Channel::Callback));
+    let callback = state.with_untracked(|s| s.conversation(id).is_some_and(Conversation::is_callback));
     if callback {
         return view! {
             <section id="chat" class="chat" aria-labelledby="chat-title">
@@ -90,7 +90,7 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
                 .unwrap_or_default()
         })
     });
-    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == Channel::Callback));
+    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(Conversation::is_callback));
     let offered = RwSignal::new(false);
     view! {
         <header class="chat-header">

@@ -6,6 +6,7 @@ use protocol::{Author, ConversationId};
 
 use super::{ctx, visitor_name};
 use crate::i18n::{t_n, Key};
+use crate::state::Conversation;
 
 /// What one row shows, compared so that a row redraws only when it changed.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,7 +60,7 @@ fn Item(id: ConversationId) -> impl IntoView {
     let unread = move || row.with(|r| r.as_ref().map(|r| r.unread).unwrap_or(0));
     let ended = move || row.with(|r| r.as_ref().is_some_and(|r| r.ended));
     let from_agent = move || row.with(|r| r.as_ref().is_some_and(|r| r.from_agent));
-    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(|chat| chat.summary.channel == protocol::Channel::Callback));
+    let callback = c.live.state.with_untracked(|s| s.conversation(id).is_some_and(Conversation::is_callback));
     view! {
         <li>
             <button
