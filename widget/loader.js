@@ -20,6 +20,7 @@
   var loading = null
   var boot = null
   var state = 'idle'
+  var title = null
 
   // Calls made before the widget has loaded wait in this queue.
   function call(name, args) {
@@ -40,7 +41,13 @@
     (listeners[name] || []).forEach(function (f) {
       try { f(detail) } catch (e) { setTimeout(function () { throw e }) }
     })
-    if (name === 'unread') badge.textContent = detail > 0 ? detail : '', badge.hidden = !(detail > 0)
+    if (name === 'unread') {
+      badge.textContent = detail > 0 ? detail : '', badge.hidden = !(detail > 0)
+      // The widget counts only what the visitor has not seen (the panel
+      // closed or the tab hidden), so the tab's title can say it too.
+      if (detail > 0) d.title = '(' + detail + ') ' + (title = title == null ? d.title : title)
+      else if (title != null) d.title = title, title = null
+    }
     if (name === 'open' || name === 'close') launcher.setAttribute('aria-expanded', name === 'open')
   }
 
@@ -51,10 +58,11 @@
   var root = host.attachShadow({ mode: 'open' })
   // Styles go in as a constructed sheet, which a page's strict
   // Content-Security-Policy allows (an inline <style> it would block).
-  var css = ':host{all:initial}.rp-launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:var(--rp-accent,#2f6fed);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0;font:600 12px/1.2 system-ui,sans-serif}.rp-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}.rp-launcher svg{width:28px;height:28px;fill:currentColor}.rp-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-sizing:border-box}.rp-badge[hidden],.rp-launcher-status[hidden]{display:none}.rp-unavailable{background:#6b7280}.rp-launcher-status{position:fixed;right:84px;bottom:32px;background:#111;color:#fff;font:13px/1.3 system-ui,sans-serif;padding:6px 10px;border-radius:6px}'
+  var css = ':host{all:initial}.rp-launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:var(--rp-accent,#2f6fed);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0;font:600 12px/1.2 system-ui,sans-serif}.rp-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}.rp-launcher svg{width:28px;height:28px;fill:currentColor}.rp-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;padding:0 5px;box-sizing:border-box}.rp-badge[hidden],.rp-launcher-status[hidden]{display:none}.rp-unavailable{background:#6b7280}.rp-launcher-status{position:fixed;right:84px;bottom:32px;background:#111;color:#fff;font:13px/1.3 system-ui,sans-serif;padding:6px 10px;border-radius:6px}.rp-wide{width:auto;gap:8px;padding:0 20px 0 16px;border-radius:28px;font-size:15px}'
   var markup = '<button class="rp-launcher" type="button" aria-haspopup="dialog" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="rp-badge" hidden></span></button><span class="rp-launcher-status" role="status" hidden></span><div class="rp-app"></div>'
+  var sheet
   try {
-    var sheet = new CSSStyleSheet()
+    sheet = new CSSStyleSheet()
     sheet.replaceSync(css)
     root.adoptedStyleSheets = [sheet]
   } catch (e) {
@@ -98,7 +106,15 @@
         state = 'ready'
         launcher.classList.remove('rp-unavailable')
         launcher.setAttribute('aria-label', labels[0])
-        if (/^#[0-9a-fA-F]{3,8}$/.test(b.settings.accent)) host.style.setProperty('--rp-accent', b.settings.accent)
+        var s = b.settings
+        // The server writes the site's appearance (accent, side, avatar)
+        // as CSS; the loader only adopts it.
+        if (sheet && b.css) sheet.replaceSync(css + b.css)
+        if (s.launcher_label && !launcher.classList.contains('rp-wide')) {
+          launcher.append(s.launcher_label)
+          launcher.classList.add('rp-wide')
+          launcher.setAttribute('aria-label', labels[0] = s.launcher_label)
+        }
       })
       .catch(unavailable)
   }

@@ -28,7 +28,7 @@ pub fn content_security_policy(backend_origin: &str) -> String {
     let socket_origin = backend_origin.replacen("http", "ws", 1);
     format!(
         "default-src 'self'; script-src 'self' {backend_origin} 'wasm-unsafe-eval'; style-src 'self' {backend_origin}; \
-         connect-src 'self' {backend_origin} {socket_origin}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+         connect-src 'self' {backend_origin} {socket_origin}; img-src 'self' data: {backend_origin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
 }
 

@@ -2,6 +2,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod appearance;
 pub mod assets;
 pub mod auth;
 pub mod bus;

@@ -10,7 +10,7 @@
 
 pub mod agent;
 
-use crate::visitor::{PageInfo, PreChatField, Resume, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
+use crate::visitor::{PageInfo, PreChatField, Resume, Side, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a
@@ -100,7 +100,8 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
 }
 
 pub fn decode_widget_boot<S: Source>(s: &S) -> Option<WidgetBoot> {
-    Some(WidgetBoot { settings: settings(&s.field("settings")?)?, agents_online: boolean(s, "agents_online")? })
+    // The appearance's CSS is the loader's; the Wasm never reads it.
+    Some(WidgetBoot { settings: settings(&s.field("settings")?)?, agents_online: boolean(s, "agents_online")?, css: String::new() })
 }
 
 fn settings<S: Source>(s: &S) -> Option<WidgetSettings> {
@@ -110,6 +111,12 @@ fn settings<S: Source>(s: &S) -> Option<WidgetSettings> {
         greeting: string(s, "greeting")?,
         prechat_fields: list(s, "prechat_fields", |f| PreChatField::parse(&f.as_str()?))?,
         locale: string(s, "locale")?,
+        // The side, launcher label and avatar are drawn by the loader (and
+        // the widget's CSS) from the boot JSON; the Wasm never reads them,
+        // so it carries no code to decode them.
+        side: Side::Right,
+        launcher_label: String::new(),
+        avatar_url: String::new(),
     })
 }
 
@@ -447,7 +454,7 @@ mod tests {
 
     #[test]
     fn reads_the_boot_document() {
-        let boot = WidgetBoot { settings: WidgetSettings::default(), agents_online: true };
+        let boot = WidgetBoot { settings: WidgetSettings::default(), agents_online: true, css: String::new() };
         assert_eq!(decode_widget_boot(&serde_json::to_value(&boot).unwrap()), Some(boot));
     }
 }

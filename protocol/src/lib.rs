@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod agent;
+pub mod appearance;
 pub mod callback;
 pub mod cluster;
 mod ids;

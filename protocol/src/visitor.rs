@@ -160,6 +160,36 @@ pub struct WidgetSettings {
     pub prechat_fields: Vec<PreChatField>,
     /// Forces a language (`en`, `zh-Hant`, `zh-Hans`); empty = the page's.
     pub locale: String,
+    /// Which bottom corner the launcher and panel sit in.
+    #[serde(default)]
+    pub side: Side,
+    /// Text beside the launcher's icon; empty for the round icon alone.
+    #[serde(default)]
+    pub launcher_label: String,
+    /// The team's picture in the panel's header (an absolute http(s) URL);
+    /// empty for none.
+    #[serde(default)]
+    pub avatar_url: String,
+}
+
+/// A bottom corner of the page.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    #[default]
+    Right,
+    Left,
+}
+
+impl Side {
+    /// The wire name, as serde writes it (tested in `lean`).
+    pub fn parse(s: &str) -> Option<Side> {
+        match s {
+            "right" => Some(Side::Right),
+            "left" => Some(Side::Left),
+            _ => None,
+        }
+    }
 }
 
 impl Default for WidgetSettings {
@@ -170,6 +200,9 @@ impl Default for WidgetSettings {
             greeting: String::new(),
             prechat_fields: vec![PreChatField::Name, PreChatField::Email, PreChatField::Topic],
             locale: String::new(),
+            side: Side::Right,
+            launcher_label: String::new(),
+            avatar_url: String::new(),
         }
     }
 }
@@ -201,6 +234,11 @@ impl PreChatField {
 pub struct WidgetBoot {
     pub settings: WidgetSettings,
     pub agents_online: bool,
+    /// The site's appearance as CSS for the widget's shadow root (accent,
+    /// side, avatar), written by the server from checked settings so the
+    /// loader, which every page carries, only has to adopt it.
+    #[serde(default)]
+    pub css: String,
 }
 
 #[cfg(test)]

@@ -171,7 +171,7 @@ fn seeds() -> Vec<String> {
     out.extend(visitor_frames.iter().map(encode_visitor_frame));
     out.extend(agent_events.iter().map(|e| serde_json::to_string(e).expect("encodes")));
     out.extend(agent_frames.iter().map(|f| serde_json::to_string(f).expect("encodes")));
-    out.push(serde_json::to_string(&WidgetBoot { settings: WidgetSettings::default(), agents_online: false }).expect("encodes"));
+    out.push(serde_json::to_string(&WidgetBoot { settings: WidgetSettings::default(), agents_online: false, css: String::new() }).expect("encodes"));
     out
 }
 
@@ -260,9 +260,13 @@ fn check(input: &str) -> Option<String> {
     let _ = serde_json::from_str::<AgentFrame>(input);
     let _ = serde_json::from_str::<AgentEvent>(input);
     let mut by_serde = serde_json::from_str::<VisitorEvent>(input).ok();
-    // The widget leaves the welcome's callback to the callback module.
-    if let Some(VisitorEvent::Welcome { callback, .. }) = by_serde.as_mut() {
+    // The widget leaves the welcome's callback to the callback module, and
+    // the appearance to the loader (which reads the boot's CSS).
+    if let Some(VisitorEvent::Welcome { callback, settings, .. }) = by_serde.as_mut() {
         *callback = None;
+        settings.side = Default::default();
+        settings.launcher_label.clear();
+        settings.avatar_url.clear();
     }
     let Ok(value) = serde_json::from_str::<Value>(input) else { return None };
     let by_lean = decode_visitor_event(&Json(value.clone()));

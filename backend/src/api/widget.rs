@@ -13,7 +13,8 @@ use crate::state::AppState;
 
 pub async fn widget_boot(State(state): State<AppState>, AllowedSite(site): AllowedSite, headers: HeaderMap) -> Response {
     let agents_online = state.routing.agents_online(site.id);
-    let mut response = Json(WidgetBoot { settings: site.settings, agents_online }).into_response();
+    let css = crate::appearance::stylesheet(&site.settings);
+    let mut response = Json(WidgetBoot { settings: site.settings, agents_online, css }).into_response();
     if let Some(value) = origin(&headers).and_then(|o| HeaderValue::from_str(o).ok()) {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value.clone());

@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod acd;
+mod appearance;
 mod bad_frames;
 mod binary;
 mod callbacks;

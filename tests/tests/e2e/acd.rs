@@ -11,36 +11,6 @@ use fantoccini::{Client, Locator};
 
 use crate::support::*;
 
-const ADMIN_EMAIL: &str = "admin@rapport.demo";
-const ADMIN_PASSWORD: &str = "demo-admin-pass";
-const ADMIN_NAME: &str = "Ada Admin";
-const WIDGET: Option<&str> = Some("rapport-widget");
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let element = wait_for(&format!("{css} to click"), async || Ok(client.find(Locator::Css(css)).await?)).await;
-    element.click().await?;
-    Ok(())
-}
-
-/// Types into a field as a person does, after clearing it.
-async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
-    let field = wait_for(&format!("{css} to type in"), async || Ok(client.find(Locator::Css(css)).await?)).await;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-async fn saved(client: &Client, what: &str) {
-    wait_for(what, async || {
-        if let Some(error) = texts(client, ".form-error").await?.into_iter().find(|t| !t.is_empty()) {
-            anyhow::bail!("the console refused: {error}");
-        }
-        ensure!(texts(client, ".form-ok").await?.iter().any(|t| !t.is_empty()), "not saved yet");
-        Ok(())
-    })
-    .await;
-}
-
 /// Presses a button of the offer. The offer is drawn afresh when its
 /// preview changes (the visitor wrote while it was out), so a press that
 /// lands on the old card is retried on the new one.
@@ -51,14 +21,6 @@ async fn press_on_offer(client: &Client, what: &str, button: &str) {
         Ok(())
     })
     .await;
-}
-
-/// The Edit button of the table row that mentions `text`.
-async fn edit_row(client: &Client, text: &str) -> Result<()> {
-    let xpath = format!("//tr[contains(., '{text}')]//button");
-    let button = wait_for(&format!("the row of {text}"), async || Ok(client.find(Locator::XPath(&xpath)).await?)).await;
-    button.click().await?;
-    Ok(())
 }
 
 /// The visitor fills the pre-chat form with `topic` and starts the chat.

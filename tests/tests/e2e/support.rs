@@ -197,3 +197,43 @@ pub async fn widget_composer(visitor: &Client) -> Result<Composer> {
 pub async fn console_composer(agent: &Client) -> Result<Composer> {
     composer_state(agent, "const t = document.querySelector('#composer'); return [t.value, document.activeElement === t, t.selectionStart];").await
 }
+
+// The console's forms, as an admin or agent fills them.
+
+pub const ADMIN_EMAIL: &str = "admin@rapport.demo";
+pub const ADMIN_PASSWORD: &str = "demo-admin-pass";
+pub const ADMIN_NAME: &str = "Ada Admin";
+pub const WIDGET: Option<&str> = Some("rapport-widget");
+
+pub async fn click(client: &Client, css: &str) -> Result<()> {
+    let element = wait_for(&format!("{css} to click"), async || Ok(client.find(Locator::Css(css)).await?)).await;
+    element.click().await?;
+    Ok(())
+}
+
+/// Types into a field as a person does, after clearing it.
+pub async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
+    let field = wait_for(&format!("{css} to type in"), async || Ok(client.find(Locator::Css(css)).await?)).await;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+pub async fn saved(client: &Client, what: &str) {
+    wait_for(what, async || {
+        if let Some(error) = texts(client, ".form-error").await?.into_iter().find(|t| !t.is_empty()) {
+            anyhow::bail!("the console refused: {error}");
+        }
+        ensure!(texts(client, ".form-ok").await?.iter().any(|t| !t.is_empty()), "not saved yet");
+        Ok(())
+    })
+    .await;
+}
+
+/// The Edit button of the table row that mentions `text`.
+pub async fn edit_row(client: &Client, text: &str) -> Result<()> {
+    let xpath = format!("//tr[contains(., '{text}')]//button");
+    let button = wait_for(&format!("the row of {text}"), async || Ok(client.find(Locator::XPath(&xpath)).await?)).await;
+    button.click().await?;
+    Ok(())
+}

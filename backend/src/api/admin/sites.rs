@@ -4,6 +4,8 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use protocol::admin::{Site, SiteConfig};
+use protocol::appearance::{self, AppearanceError};
+use protocol::visitor::WidgetSettings;
 use protocol::{ErrorCode, SiteId};
 
 use super::{name, Admin};
@@ -33,13 +35,32 @@ fn origins(config: &SiteConfig) -> Result<Vec<String>, Refusal> {
         .collect()
 }
 
+/// The widget's settings as stored: appearance checked against
+/// `protocol::appearance` (contrast, lengths) and the avatar's address in
+/// its normalised form, which the loader may put inside a CSS `url("…")`
+/// (the normal form escapes quotes and has no backslash or line break).
+fn settings(config: &SiteConfig) -> Result<WidgetSettings, Refusal> {
+    let mut settings = config.settings.clone();
+    settings.accent = settings.accent.trim().to_string();
+    appearance::check(&settings).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+    let avatar = settings.avatar_url.trim();
+    if !avatar.is_empty() {
+        let url = url::Url::parse(avatar)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| Refusal::new(ErrorCode::Invalid, AppearanceError::AvatarNotUrl.to_string()))?;
+        settings.avatar_url = url.to_string();
+    }
+    Ok(settings)
+}
+
 pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Site>>, Refusal> {
     Ok(Json(state.store.sites().await?.into_iter().map(site).collect()))
 }
 
 pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o) = (name(&c.name, "site")?, origins(&c)?);
-    let created = state.store.create_site(&n, &o, &c.settings).await?;
+    let (n, o, s) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?);
+    let created = state.store.create_site(&n, &o, &s).await?;
     // Admins serve every site.
     for id in state.store.admin_ids().await? {
         state.store.add_agent_to_site(id, created.id).await?;
@@ -50,8 +71,8 @@ pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): J
 }
 
 pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o) = (name(&c.name, "site")?, origins(&c)?);
-    let updated = state.store.update_site(SiteId(id), &n, &o, &c.settings).await?;
+    let (n, o, s) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?);
+    let updated = state.store.update_site(SiteId(id), &n, &o, &s).await?;
     admin.audit(&state, "update site", &n, &o.join(" ")).await?;
     Ok(Json(site(updated)))
 }

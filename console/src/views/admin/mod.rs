@@ -4,6 +4,7 @@
 //! (`screen`); every change goes through the REST API, which checks the
 //! role again and records who changed what.
 
+mod appearance;
 pub mod doc;
 mod fields;
 pub mod forms;

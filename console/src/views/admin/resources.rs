@@ -4,7 +4,7 @@
 //! `protocol::admin`; the tests below check the fixed choices against the
 //! protocol's own names.
 
-use super::fields::{Choices, Field, Kind};
+use super::fields::{Choices, Field, Kind, Value};
 use super::rules::EntryRules;
 use crate::i18n::Lang;
 use crate::words::{ta, A};
@@ -81,6 +81,9 @@ pub struct Resource {
     pub deletable: bool,
     /// More to edit below the form of a saved record (a site's entry rules).
     pub below: Option<fn(i64) -> leptos::prelude::AnyView>,
+    /// Drawn inside the form from the fields' live values (a site's
+    /// appearance), by field key.
+    pub preview: Option<fn(&[(&'static str, Value)]) -> leptos::prelude::AnyView>,
 }
 
 pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
@@ -88,6 +91,7 @@ pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupe
 pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
 pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
 pub const WEBHOOKS: Choices = &[(protocol::callback::DIAL_EVENT, A::DialerCall)];
+pub const SIDES: Choices = &[("right", A::Right), ("left", A::Left)];
 pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 
 const SITES_LIST: &str = "/api/v1/admin/sites";
@@ -133,6 +137,7 @@ pub static QUEUES: Resource = Resource {
     muted: "",
     deletable: true,
     below: None,
+    preview: None,
 };
 
 pub static AGENTS: Resource = Resource {
@@ -161,6 +166,7 @@ pub static AGENTS: Resource = Resource {
     muted: "disabled",
     deletable: false,
     below: None,
+    preview: None,
 };
 
 pub static SKILLS: Resource = Resource {
@@ -174,6 +180,7 @@ pub static SKILLS: Resource = Resource {
     muted: "",
     deletable: true,
     below: None,
+    preview: None,
 };
 
 pub static TEAMS: Resource = Resource {
@@ -187,6 +194,7 @@ pub static TEAMS: Resource = Resource {
     muted: "",
     deletable: true,
     below: None,
+    preview: None,
 };
 
 fn entry_rules(site: i64) -> leptos::prelude::AnyView {
@@ -206,6 +214,9 @@ pub static SITES: Resource = Resource {
         Field::new("origins", "allowed_origins", A::Origins, Kind::Lines),
         Field::new("title", "settings.title", A::WidgetTitle, Kind::Text),
         Field::new("accent", "settings.accent", A::Accent, Kind::Text).or("#2f6fed"),
+        Field::new("side", "settings.side", A::Side, Kind::Choice(SIDES)).or("right"),
+        Field::new("launcher", "settings.launcher_label", A::LauncherLabel, Kind::Text),
+        Field::new("avatar", "settings.avatar_url", A::Avatar, Kind::Text),
         Field::new("greeting", "settings.greeting", A::Greeting, Kind::Text),
         Field::new("prechat", "settings.prechat_fields", A::PrechatFields, Kind::Set(PRECHAT)).or("name, email, topic"),
         Field::new("locale", "settings.locale", A::Language, Kind::Choice(LOCALES)),
@@ -213,6 +224,7 @@ pub static SITES: Resource = Resource {
     muted: "",
     deletable: false,
     below: Some(entry_rules),
+    preview: Some(super::appearance::preview),
 };
 
 /// The webhook delivery log (the dialer's calls), read-only.
@@ -234,6 +246,7 @@ pub static DELIVERIES: Resource = Resource {
     muted: "",
     deletable: false,
     below: None,
+    preview: None,
 };
 
 pub static AUDIT: Resource = Resource {
@@ -252,6 +265,7 @@ pub static AUDIT: Resource = Resource {
     muted: "",
     deletable: false,
     below: None,
+    preview: None,
 };
 
 #[cfg(test)]
@@ -348,6 +362,7 @@ mod tests {
         assert_eq!(ROLES.len(), Role::ALL.len());
         assert!(ROLES.iter().all(|(w, _)| Role::parse(w).is_some()));
         assert!(PRECHAT.iter().all(|(w, _)| PreChatField::parse(w).is_some()));
+        assert!(SIDES.iter().all(|(w, _)| protocol::visitor::Side::parse(w).is_some()));
         assert_eq!(DELIVERY_STATUSES.iter().map(|(w, _)| *w).collect::<Vec<_>>(), protocol::admin::DELIVERY_STATUSES);
     }
 }

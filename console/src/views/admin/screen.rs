@@ -163,6 +163,8 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
     };
     let key = resource.key;
     let editing = id.get_untracked();
+    let keyed: Vec<(&'static str, Value)> = resource.fields.iter().map(|f| f.key).zip(values.iter().copied()).collect();
+    let preview = resource.preview.map(|p| p(&keyed));
     let fields = resource
         .fields
         .iter()
@@ -177,6 +179,7 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
         <form class="panel form" aria-labelledby=labelled_by on:submit=save>
             <h2 id=title_id class="section-title">{word(if creating { resource.new.unwrap_or(A::Edit) } else { A::Edit })}</h2>
             {fields}
+            {preview}
             {outcome(status)}
             {move || link.get().map(|l| view! { <p class="form-ok">{word(A::InvitationLink)} " " <code id="invitation-link">{l}</code></p> })}
             <div class="form-actions">

@@ -1,0 +1,88 @@
+//! The everyday features people bring from other chat products: the
+//! site's appearance set in the console, notifications that make sure an
+//! agent never misses an offer, unread counts in tab titles, and saved
+//! replies typed as `/shortcut`.
+
+use anyhow::{ensure, Result};
+use e2e::scenario::World;
+use e2e::{axe, texts, wait_for, Stack};
+use fantoccini::{Client, Locator};
+
+use crate::support::*;
+
+/// The launcher as the page shows it: background colour, distance from
+/// the left edge, the window's width and its text.
+async fn launcher(visitor: &Client) -> Result<(String, f64, f64, String)> {
+    let js = "const l = document.querySelector('rapport-widget').shadowRoot.querySelector('.rp-launcher');
+              const r = l.getBoundingClientRect();
+              return [getComputedStyle(l).backgroundColor, r.left, window.innerWidth, l.textContent];";
+    let v = visitor.execute(js, vec![]).await?;
+    let field = |i: usize| v.get(i).cloned().unwrap_or_default();
+    Ok((
+        field(0).as_str().unwrap_or_default().to_string(),
+        field(1).as_f64().unwrap_or_default(),
+        field(2).as_f64().unwrap_or_default(),
+        field(3).as_str().unwrap_or_default().to_string(),
+    ))
+}
+
+pub async fn an_admin_restyles_the_widget_and_a_fresh_page_shows_it(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, admin) = (&world.visitor, &world.agent);
+    console_login(admin, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    click(admin, "#nav-admin").await?;
+    click(admin, "#admin-sites").await?;
+    edit_row(admin, "demo-shop").await?;
+
+    // A light gold: the preview says at once that white cannot be read on
+    // it, and the server refuses it with the reason.
+    fill(admin, "#site-accent", "#ffd700").await?;
+    wait_for("the preview's contrast warning", async || {
+        let said = single_text(admin, "#appearance-contrast").await?;
+        ensure!(said.contains("1.4:1"), "the preview says {said:?}");
+        Ok(())
+    })
+    .await;
+    click(admin, "#save-site").await?;
+    wait_for("the refusal", async || {
+        let errors = texts(admin, ".form-error").await?;
+        ensure!(errors.iter().any(|e| e.contains("contrast") && e.contains("darker")), "errors: {errors:?}");
+        Ok(())
+    })
+    .await;
+
+    // A deep purple, on the left, with a label.
+    fill(admin, "#site-accent", "#7a1fa2").await?;
+    admin.find(Locator::Css("#site-side")).await?.select_by_value("left").await?;
+    fill(admin, "#site-launcher", "Ask us").await?;
+    wait_for("the preview on the left", async || {
+        ensure!(e2e::count(admin, ".appearance-left .appearance-wide").await? == 1, "the preview has not moved");
+        Ok(())
+    })
+    .await;
+    axe::check(admin, "the site form with its appearance preview", None).await?;
+    click(admin, "#save-site").await?;
+    saved(admin, "the new appearance").await;
+
+    // A fresh page of the shop: no redeploy, the next load shows it.
+    visitor.goto(&stack.demo_url("")).await?;
+    wait_for("the restyled launcher", async || {
+        let (colour, left, width, text) = launcher(visitor).await?;
+        ensure!(colour == "rgb(122, 31, 162)", "launcher colour {colour}");
+        ensure!(left < width / 2.0, "the launcher is at x={left} of {width}");
+        ensure!(text.contains("Ask us"), "launcher text {text:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(visitor, "the labelled launcher on the left", WIDGET).await?;
+    e2e::open_widget_panel(visitor).await;
+    wait_for("the panel on the left", async || {
+        let v = visitor
+            .execute("const p = document.querySelector('rapport-widget').shadowRoot.querySelector('.rp-panel'); return p.getBoundingClientRect().left < window.innerWidth / 2", vec![])
+            .await?;
+        ensure!(v.as_bool() == Some(true), "the panel is not on the left");
+        Ok(())
+    })
+    .await;
+    Ok(())
+}
