@@ -7,6 +7,7 @@
 pub mod api;
 pub mod i18n;
 pub mod live;
+pub mod notify;
 pub mod state;
 pub mod views;
 pub mod words;

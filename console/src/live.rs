@@ -14,7 +14,7 @@ use webclient::time::now_ms;
 use webclient::{Socket, SocketHandlers};
 
 use crate::api;
-use crate::state::{ConsoleState, Reaction};
+use crate::state::{Alert, ConsoleState, Reaction};
 
 /// Whether the console knows who is signed in.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,6 +58,11 @@ pub struct Live {
     pub link: RwSignal<Link>,
     /// The console's clock, ticking every second for countdowns and expiry.
     pub now: RwSignal<i64>,
+    /// The latest thing the agent must not miss; the app rings for it.
+    pub alert: RwSignal<Option<Alert>>,
+    /// The inbox is the screen in front of the agent (not admin, floor or
+    /// messages left), so the selected chat can be read.
+    pub chat_shown: RwSignal<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     typing: StoredValue<Option<TypingOut>>,
     /// Unsent text per chat, so switching chats does not lose a reply.
@@ -71,6 +76,8 @@ impl Live {
             state: RwSignal::new(ConsoleState::default()),
             link: RwSignal::new(Link::Connecting),
             now: RwSignal::new(now_ms()),
+            alert: RwSignal::new(None),
+            chat_shown: RwSignal::new(true),
             socket: StoredValue::new_local(None),
             typing: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
@@ -158,6 +165,10 @@ impl Live {
             // Stopping the socket drops the very closure running this
             // handler, so it waits for the next turn of the event loop.
             Some(Reaction::SignedOut) => set_timeout(move || self.disconnect(), std::time::Duration::ZERO),
+            Some(Reaction::Alert(alert)) => {
+                self.alert.set(Some(alert));
+                self.mark_read();
+            }
             None => self.mark_read(),
         }
     }
@@ -311,7 +322,7 @@ impl Live {
 
     /// Reports the selected chat as read when the agent can actually see it.
     pub fn mark_read(self) {
-        if self.link.get_untracked() != Link::Open || !page_is_seen() {
+        if self.link.get_untracked() != Link::Open || !page_is_seen() || !self.chat_shown.get_untracked() {
             return;
         }
         let due = self.state.with_untracked(|s| s.selected_conversation().is_some_and(|c| !c.is_ended() && c.last_seq() > c.agent_read_seq));

@@ -110,6 +110,27 @@ pub enum Reaction {
     ReconnectAfter(u32),
     /// The session is no longer valid: show the login form.
     SignedOut,
+    /// Something the agent must not miss (`notify` decides how loudly).
+    Alert(Alert),
+}
+
+/// A new offer, or a visitor's new message, with what a notification says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub conversation_id: ConversationId,
+    /// The visitor's name as the console shows it, or empty.
+    pub who: String,
+    pub text: String,
+    /// The chat is the one open in the console (it may still be off screen,
+    /// in a hidden tab).
+    pub selected: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertKind {
+    Offer,
+    Message,
 }
 
 impl Conversation {
@@ -268,13 +289,36 @@ impl ConsoleState {
                 self.wrap_ups.push(WrapUpCard { conversation_id, codes, default_code, deadline_ms: now_ms + i64::from(expires_in_ms) });
             }
             AgentEvent::WrappedUp { conversation_id } => self.wrap_ups.retain(|w| w.conversation_id != conversation_id),
-            AgentEvent::Offer { offer } => self.offered(offer, now_ms),
+            AgentEvent::Offer { offer } => {
+                let new = !self.offers.iter().any(|o| o.offer.conversation_id == offer.conversation_id);
+                let alert = new.then(|| Alert {
+                    kind: AlertKind::Offer,
+                    conversation_id: offer.conversation_id,
+                    who: offer.visitor.prechat.name.clone(),
+                    text: offer.preview.clone(),
+                    selected: false,
+                });
+                self.offered(offer, now_ms);
+                return alert.map(Reaction::Alert);
+            }
             AgentEvent::OfferRevoked { conversation_id } => self.offer_revoked(conversation_id),
             AgentEvent::Conversation { conversation } => self.conversation_changed(conversation),
             AgentEvent::History { conversation_id, reset, messages } => self.history(conversation_id, reset, messages),
             AgentEvent::Message { conversation_id, message } => {
+                let selected = self.selected == Some(conversation_id);
                 if let Some(chat) = self.conversation_mut(conversation_id) {
+                    // Only a visitor's message not seen before (a resume
+                    // resends what the console may already hold).
+                    let new = message.author == Author::Visitor && message.seq > chat.last_seq();
+                    let alert = new.then(|| Alert {
+                        kind: AlertKind::Message,
+                        conversation_id,
+                        who: chat.summary.visitor.prechat.name.clone(),
+                        text: message.text.clone(),
+                        selected,
+                    });
                     chat.merge(message);
+                    return alert.map(Reaction::Alert);
                 }
             }
             AgentEvent::Ack { conversation_id, client_id, seq } => self.acknowledged(conversation_id, client_id, seq, now_ms),
@@ -538,6 +582,41 @@ mod tests {
         let newest: Vec<ChatMessage> = (200..=249).map(|n| msg(n, Author::Visitor, &format!("m{n}"), "x")).collect();
         s.apply(AgentEvent::History { conversation_id: c(1), reset: true, messages: newest }, 0);
         assert_eq!(s.conversation(c(1)).unwrap().messages.len(), 50, "a reset drops what was there");
+    }
+
+    #[test]
+    fn alerts_come_for_new_offers_and_new_visitor_messages_only() {
+        let offer = |preview: &str| AgentEvent::Offer {
+            offer: Offer {
+                conversation_id: c(5),
+                visitor: card(),
+                preview: preview.into(),
+                expires_in_ms: 30_000,
+                queue_name: String::new(),
+                transfer: None,
+                channel: protocol::Channel::Chat,
+            },
+        };
+        let mut s = with_chat(c(1));
+        match s.apply(offer("hi"), 0) {
+            Some(Reaction::Alert(a)) => assert_eq!((a.kind, a.conversation_id, a.who.as_str(), a.text.as_str()), (AlertKind::Offer, c(5), "Vic", "hi")),
+            other => panic!("no alert for a new offer: {other:?}"),
+        }
+        assert_eq!(s.apply(offer("hi again"), 0), None, "a refreshed offer is not new");
+
+        let message = |seq, author| AgentEvent::Message { conversation_id: c(1), message: msg(seq, author, &format!("m{seq}"), "where is it?") };
+        match s.apply(message(1, Author::Visitor), 0) {
+            Some(Reaction::Alert(a)) => assert_eq!((a.kind, a.selected), (AlertKind::Message, true)),
+            other => panic!("no alert for a visitor's message: {other:?}"),
+        }
+        assert_eq!(s.apply(message(1, Author::Visitor), 0), None, "a message resent on resume");
+        assert_eq!(s.apply(message(2, Author::Agent), 0), None, "the agent's own reply");
+        s.apply(AgentEvent::Conversation { conversation: summary(c(2), ConversationStatus::Active) }, 0);
+        s.selected = Some(c(2));
+        match s.apply(message(3, Author::Visitor), 0) {
+            Some(Reaction::Alert(a)) => assert!(!a.selected, "the chat is not the one on screen"),
+            other => panic!("no alert for a chat off screen: {other:?}"),
+        }
     }
 
     #[test]

@@ -19,6 +19,8 @@ use super::shared_list::SharedList;
 use super::{ctx, Ctx, Section};
 use crate::i18n::{Key, Lang};
 use crate::live::{Auth, Link, Live};
+use crate::state::AlertKind;
+use crate::words::A;
 
 /// Where the chosen language is remembered between visits.
 const LANG_STORAGE_KEY: &str = "rapport.console.lang";
@@ -34,7 +36,8 @@ enum Screen {
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
     let live = Live::new();
-    provide_context(Ctx { live, lang, section: RwSignal::new(Section::Inbox) });
+    let section = RwSignal::new(Section::Inbox);
+    provide_context(Ctx { live, lang, section });
     live.check();
 
     Effect::new(move |_| {
@@ -54,6 +57,38 @@ pub fn App() -> impl IntoView {
         let unread = live.state.with(|s| s.total_unread() + s.offers.len());
         let name = crate::i18n::t(lang.get(), Key::AppName);
         document().set_title(&if unread > 0 { format!("({unread}) {name}") } else { name.to_string() });
+    });
+
+    // What arrives in the selected chat is read only while the inbox is on
+    // screen; coming back to it reads what arrived meanwhile.
+    Effect::new(move |_| {
+        let shown = section.get() == Section::Inbox;
+        live.chat_shown.set(shown);
+        if shown {
+            live.mark_read();
+        }
+    });
+    // A new offer, or a visitor writing in a chat that is not on screen:
+    // the chime and the desktop notification the agent chose.
+    Effect::new(move |_| {
+        let Some(alert) = live.alert.get() else { return };
+        let Auth::SignedIn(agent) = live.auth.get_untracked() else { return };
+        if !crate::notify::worth_it(&alert, live.chat_shown.get_untracked()) {
+            return;
+        }
+        let who = if alert.who.trim().is_empty() { crate::i18n::t(lang.get_untracked(), Key::Visitor).to_string() } else { alert.who.clone() };
+        let title = match alert.kind {
+            AlertKind::Offer => crate::words::ta(lang.get_untracked(), A::NewChatFrom),
+            AlertKind::Message => crate::words::ta(lang.get_untracked(), A::NewMessageFrom),
+        };
+        let id = alert.conversation_id;
+        let kind = alert.kind;
+        crate::notify::ring(agent.id.0, &alert, &format!("{title} {who}"), move || {
+            section.set(Section::Inbox);
+            if kind == AlertKind::Message {
+                live.state.update(|s| s.selected = Some(id));
+            }
+        });
     });
 
     let screen = Memo::new(move |_| match live.auth.with(|a| matches!(a, Auth::Checking)) {

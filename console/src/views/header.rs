@@ -20,6 +20,7 @@ pub fn Header() -> impl IntoView {
                 <PresenceSelect/>
                 <AwayReason/>
                 <LangSelect/>
+                <super::alerts::AlertSettings/>
                 <span class="agent-name">{agent_name}</span>
                 <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.live.logout()>
                     {say(Key::Logout)}

@@ -3,6 +3,7 @@
 //! [`app::App`].
 
 pub mod admin;
+pub mod alerts;
 pub mod app;
 pub mod callback;
 pub mod chat;

@@ -86,3 +86,100 @@ pub async fn an_admin_restyles_the_widget_and_a_fresh_page_shows_it(world: &Worl
     .await;
     Ok(())
 }
+
+/// Replaces the page's Notification API with one that records every
+/// notification shown and grants permission when asked, so the test reads
+/// what the console asked the browser to show.
+const RECORD_NOTIFICATIONS: &str = "window.__notes = [];
+    window.Notification = class {
+        constructor(title, options) { window.__notes.push(title + ' | ' + ((options && options.body) || '')); }
+        static get permission() { return window.__granted ? 'granted' : 'default'; }
+        static requestPermission() { window.__granted = true; return Promise.resolve('granted'); }
+    };";
+
+async fn notifications(agent: &Client) -> Result<Vec<String>> {
+    let v = agent.execute("return window.__notes || []", vec![]).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+async fn title(client: &Client) -> Result<String> {
+    Ok(client.execute("return document.title", vec![]).await?.as_str().unwrap_or_default().to_string())
+}
+
+pub async fn an_agent_with_the_chat_off_screen_is_notified_and_titles_count_unread(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    console_login(agent, &stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
+    agent.execute(RECORD_NOTIFICATIONS, vec![]).await?;
+
+    // The agent reads what alerts are, then turns desktop notifications on
+    // (the browser's prompt answers yes).
+    click(agent, "#alert-settings").await?;
+    wait_for("the explanation", async || {
+        ensure!(single_text(agent, "#alert-panel p").await?.contains("desktop notification"), "no explanation");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "the alert settings", None).await?;
+    click(agent, "#alert-desktop").await?;
+    wait_for("notifications on", async || {
+        let on = agent.execute("return document.querySelector('#alert-desktop').checked", vec![]).await?;
+        ensure!(on.as_bool() == Some(true), "the box is not checked");
+        Ok(())
+    })
+    .await;
+    click(agent, "#alert-settings").await?;
+    set_presence(agent, "available").await?;
+
+    // A visitor starts a chat: the offer is announced.
+    visitor_starts_chat(visitor, &stack, VISITOR_NAME).await?;
+    wait_for("the offer's notification", async || {
+        let notes = notifications(agent).await?;
+        ensure!(notes.iter().any(|n| n.starts_with(&format!("New chat from {VISITOR_NAME}"))), "notifications: {notes:?}");
+        Ok(())
+    })
+    .await;
+    let offer = wait_for("the offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    wait_for("the chat pane", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+
+    // The agent goes to another screen; the visitor writes.
+    click(agent, "#nav-leftmessages").await?;
+    visitor_sends(visitor, SECOND).await?;
+    wait_for("the message's notification and the title count", async || {
+        let notes = notifications(agent).await?;
+        ensure!(notes.iter().any(|n| n == &format!("New message from {VISITOR_NAME} | {SECOND}")), "notifications: {notes:?}");
+        let t = title(agent).await?;
+        ensure!(t.starts_with("(1) "), "the console's title is {t:?}");
+        Ok(())
+    })
+    .await;
+    // Back in the inbox the chat is read and the count goes.
+    click(agent, "#nav-inbox").await?;
+    wait_for("the title without a count", async || {
+        let t = title(agent).await?;
+        ensure!(!t.starts_with('('), "the console's title is {t:?}");
+        Ok(())
+    })
+    .await;
+
+    // The visitor closes the panel; the agent's reply shows in the
+    // visitor's tab title until the panel opens again.
+    let before = title(visitor).await?;
+    e2e::widget(visitor, ".rp-close").await?.click().await?;
+    agent_sends(agent, REPLY).await?;
+    wait_for("the visitor's title count", async || {
+        let t = title(visitor).await?;
+        ensure!(t == format!("(1) {before}"), "the visitor's title is {t:?}");
+        Ok(())
+    })
+    .await;
+    e2e::open_widget_panel(visitor).await;
+    wait_for("the visitor's title restored", async || {
+        let t = title(visitor).await?;
+        ensure!(t == before, "the visitor's title is {t:?}");
+        Ok(())
+    })
+    .await;
+    Ok(())
+}
