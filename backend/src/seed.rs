@@ -1,10 +1,11 @@
-//! The demo data `cargo xtask run` starts with: the demo shop's site and
-//! three agents who serve it. Idempotent: run at every start, it changes
+//! The demo data `cargo xtask run` starts with: the demo shop's site, the
+//! three agents who serve it and the team's saved replies. Idempotent: run at every start, it changes
 //! nothing twice. It only ever writes into an empty database or one it
 //! created, because the demo passwords are public.
 
 use anyhow::bail;
 use protocol::agent::Role;
+use protocol::canned::CannedConfig;
 use protocol::visitor::WidgetSettings;
 
 use crate::auth::hash_password;
@@ -48,8 +49,28 @@ pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], c
             Err(e) => return Err(e.into()),
         }
     }
+    for (shortcut, language, text) in DEMO_REPLIES {
+        let reply = CannedConfig { shortcut: shortcut.into(), language: language.into(), text: text.into(), personal: false };
+        match store.create_canned(None, &reply).await {
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
+
+/// The team's saved replies in the demo, typed as `/refund` and so on.
+const DEMO_REPLIES: [(&str, &str, &str); 5] = [
+    (
+        "refund",
+        "en",
+        "Hi {{visitor.first_name}}, I'm sorry about that. I have asked for a full refund; it reaches your card within 5 business days. — {{agent.name}}",
+    ),
+    ("refund", "zh-Hant", "{{visitor.name}} 您好，很抱歉造成不便。我已為您申請全額退款，款項將於 5 個工作天內退回您的信用卡。— {{agent.name}}"),
+    ("refund", "zh-Hans", "{{visitor.name}} 您好，很抱歉造成不便。我已为您申请全额退款，款项将在 5 个工作日内退回您的信用卡。— {{agent.name}}"),
+    ("shipping", "", "Orders ship within 48 hours of roasting and arrive in 3 to 5 days."),
+    ("thanks", "", "Thank you for writing to Northwind Tea, {{visitor.first_name}}. Enjoy your tea!"),
+];
 
 /// How many enabled demo accounts the database holds.
 pub async fn demo_accounts(store: &Store) -> anyhow::Result<usize> {

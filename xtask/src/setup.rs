@@ -34,6 +34,7 @@ pub struct Tools {
 
 pub fn setup(ws: &Workspace) -> Result<Tools> {
     ensure_wasm_target()?;
+    ensure_rust_src()?;
     let wasm_bindgen = ensure_wasm_bindgen(ws)?;
     let wasm_opt = ensure_wasm_opt(ws)?;
     let esbuild = ensure_npm_tool(ws, "esbuild", ESBUILD_VERSION)?;
@@ -50,6 +51,19 @@ fn ensure_wasm_target() -> Result<()> {
     }
     println!("{WASM_TARGET} target: installing");
     process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The standard library's source, which the console's build recompiles
+/// (see `wasm::CONSOLE_RUSTFLAGS`).
+fn ensure_rust_src() -> Result<()> {
+    let installed =
+        probe("rustup", &["component", "list", "--installed"]).context("`rustup component list --installed` failed; is Rust installed with rustup?")?;
+    if installed.lines().any(|l| l.trim() == "rust-src") {
+        println!("rust-src component: present");
+        return Ok(());
+    }
+    println!("rust-src component: installing");
+    process::run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 /// Where `cargo install` puts binaries, which need not be on PATH.

@@ -56,13 +56,27 @@ pub struct WasmOutput {
 /// every dependency each time the other kind is built.
 const ERASED_COMPONENTS: &[&str] = &["console"];
 
+/// The console's flags. Beside `erase_components`, its panics abort at
+/// once (`panic=immediate-abort`, with the standard library rebuilt from
+/// `rust-src` by `-Zbuild-std`): no panic message is formatted, so the
+/// formatting and location machinery drops out of the Wasm, about 12 KB of
+/// its gzip, which is what keeps the console's screens inside their 300 KB
+/// budget. Both are unstable; `RUSTC_BOOTSTRAP=1` lets the stable 1.95
+/// compiler take them, for this one build only. The price: a panic in the
+/// console stops it without a message in the browser's log (the host-run
+/// tests and debug builds keep ordinary panics).
+const CONSOLE_RUSTFLAGS: &[&str] = &["--cfg", "erase_components", "-Zunstable-options", "-Cpanic=immediate-abort"];
+
 pub fn build_crate(ws: &Workspace, tools: &Tools, name: &str) -> Result<WasmOutput> {
     println!("building {name} ({TARGET}, profile {PROFILE})");
     let mut cargo = process::cargo();
     cargo.current_dir(&ws.root).args(["build", "-p", name, "--target", TARGET, "--profile", PROFILE]);
     let target_dir = if ERASED_COMPONENTS.contains(&name) {
         let dir = ws.target.join("erased");
-        cargo.arg("--target-dir").arg(&dir).env("CARGO_ENCODED_RUSTFLAGS", "--cfg\x1ferase_components");
+        cargo.arg("--target-dir").arg(&dir).env("CARGO_ENCODED_RUSTFLAGS", CONSOLE_RUSTFLAGS.join("\x1f"));
+        // The standard library rebuilt with this crate, to abort on panic
+        // without formatting a message: see CONSOLE_RUSTFLAGS.
+        cargo.arg("-Zbuild-std=std,panic_abort").env("RUSTC_BOOTSTRAP", "1");
         dir
     } else {
         ws.target.clone()

@@ -7,16 +7,20 @@
 pub mod admin;
 mod agents;
 mod callbacks;
+mod canned;
 mod desk;
 mod health;
+mod history;
 mod session;
 mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
 pub use callbacks::{callback_details, dial, dispose, offer_callback};
+pub use canned::{create_canned, delete_canned, list_canned, update_canned};
 pub use desk::{answer_left_message, directory, left_messages, shared_list};
 pub use health::healthz;
+pub use history::{search_conversations, transcript};
 pub use session::{login, logout, me};
 pub use supervisor::{overview, report};
 pub use widget::widget_boot;

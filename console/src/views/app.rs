@@ -5,6 +5,8 @@ use super::say;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::admin::resources::CANNED;
+use super::admin::screen::ResourceScreen;
 use super::admin::AdminScreen;
 use super::chat::ChatArea;
 use super::chat_list::ChatList;
@@ -38,6 +40,7 @@ pub fn App() -> impl IntoView {
     let live = Live::new();
     let section = RwSignal::new(Section::Inbox);
     provide_context(Ctx { live, lang, section });
+    provide_context(super::composer::SavedReplies(RwSignal::new(Vec::new())));
     live.check();
 
     Effect::new(move |_| {
@@ -130,6 +133,8 @@ fn Inbox() -> impl IntoView {
                 Section::LeftMessages => view! { <main class="page"><LeftMessages/></main> }.into_any(),
                 Section::Floor => view! { <main class="page"><Floor/></main> }.into_any(),
                 Section::Admin => view! { <main class="page"><AdminScreen/></main> }.into_any(),
+                Section::History => view! { <main class="page"><super::history::History/></main> }.into_any(),
+                Section::Replies => view! { <main class="page"><ResourceScreen resource=&CANNED/></main> }.into_any(),
             }}
         </div>
     }

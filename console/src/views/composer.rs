@@ -1,20 +1,68 @@
 //! The agent's composer: Enter sends, Shift+Enter breaks the line, an input
 //! method's Enter (choosing Chinese characters) is left alone, and the
-//! draft of each chat is kept while the agent looks at another.
+//! draft of each chat is kept while the agent looks at another. Typing `/`
+//! opens the saved replies whose shortcut starts with what follows; Enter
+//! or Tab puts the chosen one in the composer with its variables filled in.
 
 use super::say;
 use leptos::html;
 use leptos::prelude::*;
+use protocol::canned::{fill, matching, reply_language, CannedConfig, CannedReply, Variables};
 use protocol::ConversationId;
 
-use super::ctx;
+use super::admin::doc::Doc;
+use super::{ctx, word};
+use crate::api;
 use crate::i18n::Key;
+use crate::live::Auth;
+use crate::words::A;
+
+/// The saved replies this agent may use, loaded when they start typing one.
+#[derive(Clone, Copy)]
+pub struct SavedReplies(pub RwSignal<Vec<CannedReply>>);
+
+/// The most suggestions shown at once.
+const SHOWN: usize = 8;
+
+fn load(into: RwSignal<Vec<CannedReply>>) {
+    leptos::task::spawn_local(async move {
+        let Some(list) = api::call("GET", "/api/v1/canned", None).await.ok().and_then(|t| Doc::parse(&t)) else { return };
+        let replies = list
+            .items()
+            .iter()
+            .map(|r| CannedReply {
+                id: r.get("id").int().unwrap_or_default(),
+                config: CannedConfig {
+                    shortcut: r.get("shortcut").str(),
+                    language: r.get("language").str(),
+                    text: r.get("text").str(),
+                    personal: r.get("personal").truthy(),
+                },
+            })
+            .collect();
+        into.set(replies);
+    });
+}
+
+/// What `/…` the composer holds, while it is a shortcut being typed.
+fn shortcut_typed(text: &str) -> Option<String> {
+    let rest = text.strip_prefix('/')?;
+    (!rest.contains(char::is_whitespace)).then(|| rest.to_string())
+}
 
 #[component]
 pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
     let c = ctx();
+    let saved = expect_context::<SavedReplies>().0;
     let composer = NodeRef::<html::Textarea>::new();
     let initial_draft = c.live.draft(id);
+    let typed = RwSignal::new(None::<String>);
+    let active = RwSignal::new(0usize);
+    let suggestions = Memo::new(move |_| {
+        let typed = typed.get()?;
+        let language = c.live.state.with(|s| s.conversation(id).map(|c| reply_language(&c.summary.visitor.locale)).unwrap_or("en"));
+        Some(saved.with(|all| matching(all, &typed, language).into_iter().take(SHOWN).cloned().collect::<Vec<_>>()))
+    });
     let submit = move || {
         let Some(area) = composer.get_untracked() else { return };
         if c.live.send_message(id, &area.value()) {
@@ -23,10 +71,35 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         }
         let _ = area.focus();
     };
+    let insert = move |reply: &CannedReply| {
+        let Some(area) = composer.get_untracked() else { return };
+        let agent = c.live.auth.with_untracked(|a| if let Auth::SignedIn(a) = a { a.name.clone() } else { String::new() });
+        let (name, email) = c.live.state.with_untracked(|s| {
+            s.conversation(id).map(|c| (c.summary.visitor.prechat.name.clone(), c.summary.visitor.prechat.email.clone())).unwrap_or_default()
+        });
+        let text = fill(&reply.config.text, &Variables { visitor_name: &name, visitor_email: &email, agent_name: &agent });
+        area.set_value(&text);
+        c.live.set_draft(id, text.clone());
+        c.live.typed(id, text.trim().is_empty());
+        typed.set(None);
+        let _ = area.focus();
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // While an input method is composing (Chinese, Japanese…), Enter
         // picks a candidate; it must not send the half-typed message.
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && ev.key_code() != 229 {
+        let composing = ev.is_composing() || ev.key_code() == 229;
+        if let Some(list) = suggestions.get_untracked().filter(|l| !l.is_empty()) {
+            match ev.key().as_str() {
+                "ArrowDown" => active.update(|a| *a = (*a + 1) % list.len()),
+                "ArrowUp" => active.update(|a| *a = (*a + list.len() - 1) % list.len()),
+                "Enter" | "Tab" if !composing && !ev.shift_key() => insert(&list[active.get_untracked().min(list.len() - 1)]),
+                "Escape" => typed.set(None),
+                _ => return,
+            }
+            ev.prevent_default();
+            return;
+        }
+        if ev.key() == "Enter" && !ev.shift_key() && !composing {
             ev.prevent_default();
             submit();
         }
@@ -34,19 +107,55 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         c.live.typed(id, text.trim().is_empty());
+        let shortcut = shortcut_typed(&text);
+        // Fetched afresh whenever a reply is started, so one saved a minute
+        // ago (in this tab or another) is there.
+        if shortcut.as_deref() == Some("") {
+            load(saved);
+        }
+        active.set(0);
+        typed.set(shortcut);
         c.live.set_draft(id, text);
+    };
+    let option_id = |i: usize| format!("canned-{i}");
+    let list = move || {
+        let list = suggestions.get()?;
+        let items = if list.is_empty() {
+            view! { <li class="canned-none muted">{word(A::NoReplyMatches)}</li> }.into_any()
+        } else {
+            list.into_iter()
+                .enumerate()
+                .map(|(i, reply)| {
+                    let shortcut = format!("/{}", reply.config.shortcut);
+                    let text = reply.config.text.clone();
+                    view! {
+                        <li id=option_id(i) role="option" class="canned-option" aria-selected=move || (active.get() == i).to_string()
+                            on:mousedown=move |ev| { ev.prevent_default(); insert(&reply); }>
+                            <span class="canned-shortcut">{shortcut}</span>
+                            <span class="canned-text">{text}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        };
+        Some(view! { <ul id="canned-list" class="canned-list" role="listbox" aria-label=word(A::SavedReplies)>{items}</ul> })
     };
     view! {
         <form class="composer" on:submit=move |ev| {
             ev.prevent_default();
             submit();
         }>
+            {list}
             <label for="composer" class="visually-hidden">{say(Key::Composer)}</label>
             <textarea
                 id="composer"
                 rows="3"
                 placeholder=say(Key::ComposerPlaceholder)
                 aria-describedby="composer-hint"
+                aria-autocomplete="list"
+                aria-controls="canned-list"
+                aria-activedescendant=move || suggestions.get().filter(|l| !l.is_empty()).map(|_| option_id(active.get()))
                 disabled=move || ended.get()
                 prop:value=initial_draft
                 on:keydown=on_keydown

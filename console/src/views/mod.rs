@@ -12,6 +12,7 @@ pub mod composer;
 pub mod details;
 pub mod floor;
 pub mod header;
+pub mod history;
 pub mod left_messages;
 pub mod login;
 pub mod message_log;
@@ -45,6 +46,10 @@ pub enum Section {
     Floor,
     /// Admins: sites, agents, teams, skills, queues, entry rules.
     Admin,
+    /// Everyone: saved replies, the agent's own and the team's.
+    Replies,
+    /// Everyone: past conversations, searched and opened.
+    History,
 }
 
 impl Ctx {

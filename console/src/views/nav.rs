@@ -28,6 +28,8 @@ pub fn Nav() -> impl IntoView {
         <nav class="nav" aria-label="Rapport">
             {tab(Section::Inbox, A::Inbox)}
             {tab(Section::LeftMessages, A::LeftMessages)}
+            {tab(Section::History, A::PastConversations)}
+            {tab(Section::Replies, A::SavedReplies)}
             <Show when=move || role.get().is_some_and(Role::supervises)>{tab(Section::Floor, A::Floor)}</Show>
             <Show when=move || role.get() == Some(Role::Admin)>{tab(Section::Admin, A::Admin)}</Show>
         </nav>

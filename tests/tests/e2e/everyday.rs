@@ -183,3 +183,110 @@ pub async fn an_agent_with_the_chat_off_screen_is_notified_and_titles_count_unre
     .await;
     Ok(())
 }
+
+pub async fn a_saved_reply_goes_out_by_its_shortcut_and_the_chat_is_found_later_by_its_chinese_words(world: &World) -> Result<()> {
+    let stack = Stack::start().await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+
+    // Mei keeps a reply of her own in the Saved replies screen.
+    console_login(agent, &stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
+    click(agent, "#nav-replies").await?;
+    click(agent, "#new-canned").await?;
+    fill(agent, "#canned-shortcut", "bye").await?;
+    fill(agent, "#canned-text", "Goodbye {{visitor.name}}!").await?;
+    axe::check(agent, "the saved replies screen", None).await?;
+    click(agent, "#save-canned").await?;
+    saved(agent, "Mei's reply").await;
+    wait_for("the team's and Mei's replies listed", async || {
+        let rows = texts(agent, ".table tbody th").await?;
+        ensure!(rows.iter().any(|r| r == "bye") && rows.iter().any(|r| r == "refund"), "rows: {rows:?}");
+        Ok(())
+    })
+    .await;
+    click(agent, "#nav-inbox").await?;
+
+    visitor_starts_chat(visitor, &stack, VISITOR_NAME).await?;
+    set_presence(agent, "available").await?;
+    let offer = wait_for("the offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
+    offer.find(Locator::Css("button.accept")).await?.click().await?;
+    let composer = wait_for("the chat pane", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+
+    // The visitor is typing while Mei types the shortcut, key by key.
+    visitor_types(visitor, "Still ").await?;
+    composer.click().await?;
+    e2e::keys::type_at(agent, "/ref", std::time::Duration::from_millis(90)).await?;
+    wait_for("the saved reply offered", async || {
+        let options = texts(agent, "#canned-list [role=option] .canned-shortcut").await?;
+        ensure!(options == ["/refund"], "options: {options:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "the saved replies offered in the composer", None).await?;
+    e2e::keys::press_enter(agent).await?;
+    let filled = wait_for("the reply in the composer", async || {
+        let value = console_composer(agent).await?.value;
+        ensure!(value.starts_with("Hi Ada, I'm sorry"), "the composer holds {value:?}");
+        Ok(value)
+    })
+    .await;
+    ensure!(filled.ends_with(&format!("— {}", e2e::AGENT_NAME)), "the agent's name is not filled in: {filled:?}");
+    visitor_types(visitor, "waiting").await?;
+    e2e::keys::press_enter(agent).await?;
+    wait_for("the visitor to get the reply", async || {
+        let got = e2e::widget_texts(visitor, WIDGET_AGENT_TEXTS).await?;
+        ensure!(got.iter().any(|t| t == &filled), "the widget shows {got:?}");
+        Ok(())
+    })
+    .await;
+    // The visitor's draft was not touched by any of it.
+    ensure!(widget_composer(visitor).await?.value == "Still waiting", "the visitor's draft changed");
+
+    // Mei's own reply, with Tab this time.
+    e2e::keys::type_at(agent, "/by", std::time::Duration::from_millis(90)).await?;
+    wait_for("Mei's reply offered", async || {
+        ensure!(texts(agent, "#canned-list .canned-shortcut").await? == ["/bye"], "not offered");
+        Ok(())
+    })
+    .await;
+    agent.active_element().await?.send_keys(&fantoccini::key::Key::Tab.to_string()).await?;
+    wait_for("Mei's reply in the composer", async || {
+        let value = console_composer(agent).await?.value;
+        ensure!(value == format!("Goodbye {VISITOR_NAME}!"), "the composer holds {value:?}");
+        Ok(())
+    })
+    .await;
+
+    // Later, Mei finds the chat among past conversations by two Chinese
+    // characters the visitor wrote, and opens its transcript.
+    visitor_sends(visitor, " 我想申請退款").await?;
+    wait_for("the visitor's message in the console", async || {
+        ensure!(texts(agent, CONSOLE_VISITOR_TEXTS).await?.iter().any(|t| t.contains("退款")), "not there yet");
+        Ok(())
+    })
+    .await;
+    click(agent, "#nav-history").await?;
+    fill(agent, "#history-q", "退款").await?;
+    click(agent, "#history-search").await?;
+    wait_for("the chat found", async || {
+        let rows = texts(agent, ".table tbody tr").await?;
+        ensure!(rows.len() == 1 && rows[0].contains(VISITOR_NAME) && rows[0].contains("退款"), "rows: {rows:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "past conversations", None).await?;
+    click(agent, ".table tbody tr button").await?;
+    wait_for("the transcript", async || {
+        let lines = texts(agent, "#transcript .transcript-text").await?;
+        ensure!(lines.iter().any(|l| l == &filled) && lines.iter().any(|l| l.contains("退款")), "transcript: {lines:?}");
+        Ok(())
+    })
+    .await;
+    fill(agent, "#history-q", "no such words").await?;
+    click(agent, "#history-search").await?;
+    wait_for("nothing found", async || {
+        ensure!(e2e::count(agent, ".table tbody tr").await? == 0 && e2e::count(agent, "p[role=status]").await? == 1, "rows remain");
+        Ok(())
+    })
+    .await;
+    Ok(())
+}

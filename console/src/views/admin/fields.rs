@@ -23,6 +23,8 @@ pub enum Kind {
     Secret,
     /// A list of strings, one per line.
     Lines,
+    /// One string over several lines (a saved reply's text).
+    Paragraph,
     /// A list of strings, comma-separated.
     List,
     /// A whole number that must be there.
@@ -153,7 +155,9 @@ pub fn read(field: &Field, record: Option<&Doc>) -> Value {
                 holidays: RwSignal::new(hours.map(|h| h.get("holidays").items().iter().map(Doc::str).collect::<Vec<_>>().join(", ")).unwrap_or_default()),
             })
         }
-        Kind::Text | Kind::Whole | Kind::Optional | Kind::Choice(_) | Kind::Pick { .. } => text(at.map_or(field.default.to_string(), |v| v.str())),
+        Kind::Text | Kind::Paragraph | Kind::Whole | Kind::Optional | Kind::Choice(_) | Kind::Pick { .. } => {
+            text(at.map_or(field.default.to_string(), |v| v.str()))
+        }
     }
 }
 
@@ -257,7 +261,7 @@ pub fn render(field: &'static Field, value: Value, id: String, lists: Lists, edi
             </label>
         }
         .into_any(),
-        (Value::Text(v), Kind::Lines) => view! {
+        (Value::Text(v), Kind::Lines | Kind::Paragraph) => view! {
             <label class="field" for=for_id>
                 <span>{word(field.label)}</span>
                 <textarea id=id class="textarea" rows="3" prop:value=move || v.get() on:input=move |ev| v.set(event_target_value(&ev))></textarea>

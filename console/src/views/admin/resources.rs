@@ -91,6 +91,7 @@ pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupe
 pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
 pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
 pub const WEBHOOKS: Choices = &[(protocol::callback::DIAL_EVENT, A::DialerCall)];
+pub const REPLY_LANGUAGES: Choices = &[("", A::AnyLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 pub const SIDES: Choices = &[("right", A::Right), ("left", A::Left)];
 pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 
@@ -227,6 +228,32 @@ pub static SITES: Resource = Resource {
     preview: Some(super::appearance::preview),
 };
 
+/// Saved replies, typed in a chat as `/shortcut`: the agent's own and the
+/// team's (which supervisors and admins keep; the server checks).
+pub static CANNED: Resource = Resource {
+    key: "canned",
+    title: A::SavedReplies,
+    new: Some(A::NewReply),
+    path: "/api/v1/canned",
+    body_at: "",
+    columns: &[
+        col(A::Shortcut, "shortcut", Show::Text),
+        col(A::Language, "language", Show::Choice(REPLY_LANGUAGES)),
+        col(A::ReplyText, "text", Show::Text),
+        col(A::Personal, "personal", Show::Flag),
+    ],
+    fields: &[
+        Field::new("shortcut", "shortcut", A::Shortcut, Kind::Text),
+        Field::new("language", "language", A::Language, Kind::Choice(REPLY_LANGUAGES)),
+        Field::new("text", "text", A::ReplyText, Kind::Paragraph),
+        Field::new("personal", "personal", A::Personal, Kind::Check).or("true").once(),
+    ],
+    muted: "",
+    deletable: true,
+    below: None,
+    preview: None,
+};
+
 /// The webhook delivery log (the dialer's calls), read-only.
 pub static DELIVERIES: Resource = Resource {
     key: "deliveries",
@@ -339,6 +366,11 @@ mod tests {
             config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default() },
         };
         check(&SITES, serde_json::to_value(site).unwrap());
+        let reply = protocol::canned::CannedReply {
+            id: 1,
+            config: protocol::canned::CannedConfig { shortcut: "refund".into(), language: "en".into(), text: "Hi".into(), personal: true },
+        };
+        check(&CANNED, serde_json::to_value(reply).unwrap());
         let entry = AuditEntry { at_ms: 1, agent_name: "Ada".into(), action: "create queue".into(), subject: "Billing".into(), detail: String::new() };
         check(&AUDIT, serde_json::to_value(entry).unwrap());
         let delivery = protocol::admin::Delivery {
