@@ -1,5 +1,7 @@
 // The callback module: the form a visitor asks for a call with, and the
-// card that shows how their callback stands. It is loaded by the widget the
+// card that shows how their callback stands; also, once a chat has ended,
+// the offer to email its transcript (the other thing a visitor may want
+// after the chat, and as rarely). It is loaded by the widget the
 // first time it is needed (the visitor opens the form, the agent offers a
 // call, or the server says there is a callback), so the chat download does
 // not carry it. It draws into a mount point inside the widget's shadow root
@@ -19,7 +21,8 @@ var WORDS = {
     scheduled: 'We will call {phone} at {time}.', scheduledAsap: 'We will call {phone} as soon as someone is free.',
     waiting: 'Waiting for an agent to call {phone}.', position: 'You are number {n} in line.',
     calling: 'An agent is calling you now at {phone}.', completed: 'Your callback is done. Thank you!',
-    failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…'
+    failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…',
+    transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -29,7 +32,8 @@ var WORDS = {
     scheduled: '我們會在 {time} 致電 {phone}。', scheduledAsap: '有客服人員空閒時，我們會盡快致電 {phone}。',
     waiting: '正在等待客服人員致電 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人員正在致電 {phone}。', completed: '回電已完成，謝謝！',
-    failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…'
+    failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…',
+    transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -39,7 +43,8 @@ var WORDS = {
     scheduled: '我们会在 {time} 致电 {phone}。', scheduledAsap: '有客服人员空闲时，我们会尽快致电 {phone}。',
     waiting: '正在等待客服人员致电 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人员正在致电 {phone}。', completed: '回电已完成，谢谢！',
-    failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…'
+    failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…',
+    transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。'
   }
 }
 
@@ -56,7 +61,9 @@ var CSS = [
   '.rp-cb-when legend{font-weight:600;color:#374151;padding:0;margin-bottom:4px}',
   '.rp-cb-when label{display:flex;gap:6px;align-items:center}',
   '.rp-cb-phone{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:8px}',
-  '.rp-cb-error{color:#b91c1c;font-size:13px;margin:0}'
+  '.rp-cb-error{color:#b91c1c;font-size:13px;margin:0}',
+  '.rp-tr input{flex:1;min-width:0;font:inherit;font-size:13px;padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1}',
+  '.rp-tr label{font-weight:600;color:#374151}'
 ].join('')
 
 function words(lang) {
@@ -116,6 +123,7 @@ export function start(options) {
   var error = ''
   var dismissed = false
   var pending = false // the visitor's own request, move or cancel is on its way
+  var ended = null // the chat that ended: { id, email, sentTo }
 
   // Sends a frame; when the widget is offline the form says so rather
   // than waiting for an answer that cannot come.
@@ -134,10 +142,26 @@ export function start(options) {
     mount.setAttribute('aria-live', form ? 'off' : 'polite')
     if (form) mount.appendChild(formView())
     else if (callback && !dismissed) mount.appendChild(card())
+    if (!form && ended) mount.appendChild(transcriptView())
     // Focus goes into a form that opens, and stays in the module when what
     // held it was replaced (a sent form becomes the card).
     var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && mount.querySelector('.rp-cb-card button,.rp-cb-status')
     if (target) target.focus()
+  }
+
+  // The ended chat's transcript by email, to the pre-chat address unless
+  // the visitor types another; then where it went.
+  function transcriptView() {
+    if (ended.sentTo) return el('p', { class: 'rp-cb-card rp-tr-sent', role: 'status' }, fill(w.transcriptSent, { email: ended.sentTo }))
+    var input = el('input', { type: 'email', id: 'rp-tr-email', required: true, autocomplete: 'email', value: ended.email })
+    var submit = function (e) {
+      e.preventDefault()
+      if (input.value) frame({ type: 'email_transcript', email: input.value })
+    }
+    return el('form', { class: 'rp-cb-card rp-tr', onsubmit: submit }, [
+      el('label', { for: 'rp-tr-email' }, w.transcript),
+      el('div', { class: 'rp-cb-actions' }, [input, el('button', { type: 'submit' }, w.transcriptSend)])
+    ])
   }
 
   function statusText(c) {
@@ -277,7 +301,15 @@ export function start(options) {
     },
     // An event from the server about callbacks.
     event: function (ev) {
-      if (ev.type === 'callback_options') {
+      if (ev.type === 'conversation') {
+        var c = ev.conversation
+        var over = c.status === 'ended' && !c.unavailable
+        ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: ended && ended.id === c.id ? ended.sentTo : '' } : null
+        render()
+      } else if (ev.type === 'transcript_queued') {
+        if (ended) ended.sentTo = ev.email
+        render()
+      } else if (ev.type === 'callback_options') {
         options_ = ev.options
         if (!draft.country) draft.country = browserRegion(ev.options.countries) || ev.options.default_country
         if (form) render()

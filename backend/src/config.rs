@@ -40,6 +40,29 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub cluster: ClusterConfig,
     pub dialer: DialerConfig,
+    pub smtp: SmtpConfig,
+}
+
+/// Email out: transcripts visitors ask for and messages left for the team,
+/// through an SMTP server, queued in the database and retried.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`; empty: no email.
+    pub url: String,
+    /// The sender, e.g. `Northwind Support <support@northwind.example>`.
+    pub from: String,
+    /// An email is tried this many times...
+    pub max_attempts: u32,
+    /// ...the first retry after this long, each later one twice as long.
+    pub first_retry_ms: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self { url: String::new(), from: "Rapport <rapport@localhost>".into(), max_attempts: 8, first_retry_ms: 5_000 }
+    }
 }
 
 /// The dialer seam: when an agent clicks to call a callback, a signed
@@ -224,6 +247,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             cluster: ClusterConfig::default(),
             dialer: DialerConfig::default(),
+            smtp: SmtpConfig::default(),
         }
     }
 }

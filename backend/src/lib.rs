@@ -9,6 +9,7 @@ pub mod bus;
 pub mod callbacks;
 pub mod config;
 pub mod demo;
+pub mod email;
 pub mod entry;
 pub mod extract;
 pub mod fatal;

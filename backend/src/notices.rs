@@ -6,20 +6,18 @@ use protocol::callback::CallbackRefusal;
 
 /// Which of the three languages a locale asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lang {
+pub enum Lang {
     En,
     Hant,
     Hans,
 }
 
-fn lang(locale: &str) -> Lang {
-    let l = locale.to_ascii_lowercase();
-    if !l.starts_with("zh") {
-        Lang::En
-    } else if l.contains("hant") || l.ends_with("-tw") || l.ends_with("-hk") || l.ends_with("-mo") {
-        Lang::Hant
-    } else {
-        Lang::Hans
+/// The language for a visitor's locale, by the rule saved replies use.
+pub fn lang(locale: &str) -> Lang {
+    match protocol::canned::reply_language(locale) {
+        "zh-Hant" => Lang::Hant,
+        "zh-Hans" => Lang::Hans,
+        _ => Lang::En,
     }
 }
 

@@ -153,7 +153,9 @@ impl Server {
             ..EngineConfig::default()
         };
         let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
+        let mailer = crate::email::Mailer::new(&config.smtp).context("reading the [smtp] settings")?;
         let state = AppState {
+            mailer,
             admission: Admission::new(&config.limits),
             passwords: Arc::new(PasswordChecker::new(config.limits.password_checks_at_once)),
             lockout: Arc::new(Lockout::default()),
@@ -194,7 +196,8 @@ impl Server {
             });
         }
         tasks.spawn(telemetry::probe(state.clone()));
-        if !state.config.dialer.url.is_empty() {
+        // One task sends the outbox: the dialer's webhooks and email.
+        if !state.config.dialer.url.is_empty() || state.mailer.is_some() {
             tasks.spawn(webhooks::deliver(state.clone()));
         }
         tracing::info!(%addr, node = %state.node, metrics = ?metrics_addr, "rapport listening");

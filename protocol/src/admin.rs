@@ -273,6 +273,10 @@ pub struct SiteConfig {
     pub name: String,
     pub allowed_origins: Vec<String>,
     pub settings: WidgetSettings,
+    /// Where messages left while nobody could answer are emailed (when the
+    /// server has SMTP settings); empty: nowhere. Never sent to visitors.
+    #[serde(default)]
+    pub team_email: String,
 }
 
 /// One line of the audit log.
@@ -285,6 +289,10 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: String,
 }
+
+/// The delivery log's kinds of email (beside `callback::DIAL_EVENT`).
+pub const EMAIL_TRANSCRIPT: &str = "email.transcript";
+pub const EMAIL_LEFT_MESSAGE: &str = "email.left_message";
 
 /// A webhook delivery's states, as `Delivery::status` names them.
 pub const DELIVERY_STATUSES: [&str; 3] = ["pending", "delivered", "failed"];

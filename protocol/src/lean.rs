@@ -161,9 +161,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::EndChat => "end_chat",
         VisitorFrame::LoadOlder { .. } => "load_older",
         VisitorFrame::LeaveMessage { .. } => "leave_message",
-        // The callback module (widget/callback.js) writes its own frames;
-        // the widget's Wasm carries no code for them.
-        VisitorFrame::CallbackOptions
+        // The callback module (widget/callback.js) writes its own frames,
+        // the transcript's too; the widget's Wasm carries no code for them.
+        VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
         | VisitorFrame::CancelCallback { .. }
         | VisitorFrame::RescheduleCallback { .. } => return String::new(),
@@ -213,7 +214,8 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { text } => {
             w.key("text").string(text.as_str());
         }
-        VisitorFrame::CallbackOptions
+        VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
         | VisitorFrame::CancelCallback { .. }
         | VisitorFrame::RescheduleCallback { .. } => {}
@@ -425,6 +427,7 @@ mod tests {
         ];
         // The callback module writes these; lean writes nothing for them.
         let callback_frames = vec![
+            VisitorFrame::EmailTranscript { email: "ada@example.com".into() },
             VisitorFrame::CallbackOptions,
             VisitorFrame::RequestCallback {
                 request: crate::callback::CallbackRequest {

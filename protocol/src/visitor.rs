@@ -40,6 +40,10 @@ pub enum VisitorFrame {
     /// The visitor moves their open callback to another slot (`None`: as
     /// soon as possible).
     RescheduleCallback { callback_id: CallbackId, at_ms: Option<i64> },
+    /// The visitor asks for the transcript of their latest chat by email.
+    /// The server answers `transcript_queued`, or an error (no chat, an
+    /// address it cannot use, too many asked).
+    EmailTranscript { email: String },
 }
 
 /// Where a client left off in a conversation.
@@ -103,6 +107,8 @@ pub enum VisitorEvent {
     CallbackRefused { reason: CallbackRefusal, message: String },
     /// The agent in the chat offers to call: the widget opens the form.
     CallbackSuggested,
+    /// The transcript is on its way to this address.
+    TranscriptQueued { email: String },
 }
 
 /// What the visitor sees of their conversation.
@@ -188,6 +194,17 @@ impl Side {
             "right" => Some(Side::Right),
             "left" => Some(Side::Left),
             _ => None,
+        }
+    }
+}
+
+impl WidgetSettings {
+    /// What the panel's header says: the title, or `fallback` without one.
+    pub fn title_or(&self, fallback: &str) -> String {
+        if self.title.trim().is_empty() {
+            fallback.to_string()
+        } else {
+            self.title.clone()
         }
     }
 }

@@ -13,6 +13,7 @@ mod metrics;
 mod nats;
 mod postgres;
 mod process;
+mod smtp;
 
 pub use cluster::{health, Cluster, ClusterSpec, Node};
 pub use haproxy::Haproxy;
@@ -20,3 +21,4 @@ pub use metrics::metric;
 pub use nats::Nats;
 pub use postgres::{create_database, Postgres, PostgresMode};
 pub use process::{free_port, Running};
+pub use smtp::{Received, SmtpReceiver};

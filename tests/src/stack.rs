@@ -35,6 +35,12 @@ impl Stack {
     /// copy of the demo shop. `{{RAPPORT_ORIGIN}}` and `{{SITE_KEY}}` are
     /// filled in as in the real pages.
     pub async fn start_with_pages(pages: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(pages, |_| {}).await
+    }
+
+    /// Like [`Stack::start_with_pages`], with the configuration changed by
+    /// `tweak` (an SMTP server, say) before the backend starts.
+    pub async fn start_with(pages: &[(&str, &str)], tweak: impl FnOnce(&mut Config)) -> Result<Self> {
         crate::init_logging();
         let dist = dist_dir()?;
         let source = demo_dir()?;
@@ -58,6 +64,7 @@ impl Stack {
             cluster: rapport::config::ClusterConfig { metrics_listen: "127.0.0.1:0".into(), ..defaults.cluster },
             ..defaults
         };
+        tweak(&mut config);
         let server = Server::start(config.clone()).await.context("starting the backend")?;
         let backend = server.addr;
         let demo = server.demo_addr.context("the backend started without the demo shop")?;

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use js_sys::{Function, Object, Promise, Reflect};
+use protocol::lean::Source;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -56,6 +57,22 @@ impl CallbackLink {
         set(&event, "type", &JsValue::from_str("callback"));
         set(&event, "callback", &callback);
         self.event(event.into());
+    }
+
+    /// A conversation as the server tells it (in a `conversation` event or
+    /// the welcome): a chat that ended with an agent loads the module, which
+    /// offers its transcript by email; any other is passed on only when the
+    /// module is already there, so it can put the offer away.
+    pub fn conversation(&self, value: &webclient::json::Js) {
+        let Some(conversation) = value.field("conversation").filter(|c| c.0.is_object()) else { return };
+        let ended = conversation.field("status").and_then(|s| s.as_str()).as_deref() == Some("ended")
+            && conversation.field("unavailable").is_none_or(|u| u.0.is_null());
+        if ended || matches!(*self.state.borrow(), State::Ready(_)) {
+            let event = Object::new();
+            set(&event, "type", &JsValue::from_str("conversation"));
+            set(&event, "conversation", &conversation.0);
+            self.event(event.into());
+        }
     }
 
     /// Opens the form, its name and topic filled in from the chat.

@@ -163,10 +163,13 @@ impl Live {
                 self.open_callback();
                 return;
             }
-            Some(t) if t.starts_with("callback") => {
+            Some(t) if t.starts_with("callback") || t == "transcript_queued" => {
                 self.callback.event(value.0);
                 return;
             }
+            // An ended chat offers its transcript by email, drawn by the
+            // same module; it also hears when a new chat replaces it.
+            Some("conversation" | "welcome") => self.callback.conversation(&value),
             _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {

@@ -207,7 +207,11 @@ impl WidgetState {
             VisitorEvent::Reconnect { .. } => {}
             VisitorEvent::MessageLeft => self.message_left = true,
             // The callback module reads these (`live` hands them over raw).
-            VisitorEvent::CallbackOptions { .. } | VisitorEvent::Callback { .. } | VisitorEvent::CallbackRefused { .. } | VisitorEvent::CallbackSuggested => {}
+            VisitorEvent::CallbackOptions { .. }
+            | VisitorEvent::Callback { .. }
+            | VisitorEvent::CallbackRefused { .. }
+            | VisitorEvent::CallbackSuggested
+            | VisitorEvent::TranscriptQueued { .. } => {}
         }
         fx
     }

@@ -21,6 +21,7 @@ use super::typing::Side;
 use super::{clip, clip_page};
 use crate::admission::ConnectionPermit;
 use crate::callbacks::{self, CallbackError};
+use crate::email;
 use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
 use crate::refusal::Refusal;
@@ -126,6 +127,7 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::LoadOlder { before_seq } => self.load_older(before_seq, replies).await,
             VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
             VisitorFrame::CallbackOptions => self.callback_options(replies).await,
+            VisitorFrame::EmailTranscript { email } => self.email_transcript(&email, replies).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
                 let me = self.me()?.clone();
@@ -432,6 +434,28 @@ impl VisitorEndpoint {
         Ok(())
     }
 
+    /// Queues the transcript of the visitor's latest chat to `email`, at
+    /// most `TRANSCRIPTS_PER_CONVERSATION` times per chat.
+    async fn email_transcript(&mut self, email: &str, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        let me = self.me()?.clone();
+        if self.state.mailer.is_none() {
+            return Err(Refusal::new(ErrorCode::InvalidState, "this server sends no email"));
+        }
+        let to = email::address(email).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "that is not an email address"))?;
+        let c = self.state.store.latest_conversation(me.id).await?.filter(|c| c.is_chat());
+        let Some(c) = c else { return Err(Refusal::new(ErrorCode::NoConversation, "there is no conversation to send")) };
+        if self.state.store.deliveries_about(email::TRANSCRIPT, c.id).await? >= email::TRANSCRIPTS_PER_CONVERSATION {
+            return Err(Refusal::new(ErrorCode::RateLimited, "this conversation's transcript was sent as often as it may be"));
+        }
+        let messages = self.state.store.messages_after(c.id, 0, protocol::history::TRANSCRIPT_LIMIT).await?;
+        let composed = email::compose::transcript(&to.to_string(), &self.site.settings.title_or(&self.site.name), &me.locale, &messages);
+        let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+        self.state.store.queue_email(email::TRANSCRIPT, &email::mailto(&to), &body, Some(c.id)).await?;
+        tracing::info!(conversation = %c.id, "the visitor asked for the transcript by email");
+        replies.push(VisitorEvent::TranscriptQueued { email: to.to_string() });
+        Ok(())
+    }
+
     /// Stores the message the visitor leaves after their conversation could
     /// not be answered (closed or busy); once per conversation.
     async fn leave_message(&mut self, text: MessageText, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
@@ -441,11 +465,23 @@ impl VisitorEndpoint {
             return Err(Refusal::new(ErrorCode::InvalidState, "there is no unanswered chat to leave a message on"));
         };
         match self.state.store.leave_message(c.id, text.as_str()).await {
-            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Ok(_) => self.email_team(&c, text.as_str()).await?,
+            Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e.into()),
         }
         tracing::info!(conversation = %c.id, "the visitor left a message");
         replies.push(VisitorEvent::MessageLeft);
+        Ok(())
+    }
+
+    /// Emails a message left to the site's team, when the site has an
+    /// address and the server sends email.
+    async fn email_team(&self, c: &ConversationRecord, text: &str) -> Result<(), Refusal> {
+        let Some(to) = email::address(&self.site.team_email).filter(|_| self.state.mailer.is_some()) else { return Ok(()) };
+        let p = &c.prechat;
+        let composed = email::compose::left_message(&to.to_string(), &self.site.name, &p.name, &p.email, &p.topic, text);
+        let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+        self.state.store.queue_email(email::LEFT_MESSAGE, &email::mailto(&to), &body, Some(c.id)).await?;
         Ok(())
     }
 

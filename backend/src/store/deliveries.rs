@@ -3,6 +3,7 @@
 //! due again), and the outcome of every attempt kept for the delivery log.
 
 use protocol::admin::Delivery;
+use protocol::ConversationId;
 
 use super::db::on_db;
 use super::{now_ms, unsigned, Result, Store};
@@ -39,6 +40,22 @@ impl Store {
         let body = body_for(id);
         on_db!(&self.db, pool => sqlx::query("UPDATE webhook_deliveries SET body = $1 WHERE id = $2").bind(&body).bind(id).execute(pool).await?.rows_affected());
         Ok(id)
+    }
+
+    /// Queues an email (`body` is its JSON) to `url` (`mailto:…`), due now,
+    /// naming the conversation it is about.
+    pub async fn queue_email(&self, kind: &str, url: &str, body: &str, conversation: Option<ConversationId>) -> Result<i64> {
+        let now = now_ms();
+        let sql = "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, conversation_id) VALUES ($1, $2, $3, 'pending', $4, $4, $5) RETURNING id";
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(kind).bind(url).bind(body).bind(now).bind(conversation.map(|c| c.get())).fetch_one(pool).await?),
+        )
+    }
+
+    /// How many deliveries of `kind` were queued about `conversation`.
+    pub async fn deliveries_about(&self, kind: &str, conversation: ConversationId) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE conversation_id = $1 AND kind = $2";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(conversation.get()).bind(kind).fetch_one(pool).await?))
     }
 
     /// Claims the delivery due longest, hiding it from other workers for

@@ -12,6 +12,8 @@ pub struct SiteRecord {
     pub name: String,
     pub allowed_origins: Vec<String>,
     pub settings: WidgetSettings,
+    /// Where messages left are emailed; empty: nowhere.
+    pub team_email: String,
 }
 
 impl SiteRecord {
@@ -29,6 +31,7 @@ struct SiteRow {
     name: String,
     allowed_origins: String,
     settings: String,
+    team_email: String,
 }
 
 impl SiteRow {
@@ -39,19 +42,26 @@ impl SiteRow {
             name: self.name,
             allowed_origins: serde_json::from_str(&self.allowed_origins).map_err(|e| StoreError::Corrupt(format!("site origins: {e}")))?,
             settings: serde_json::from_str(&self.settings).map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?,
+            team_email: self.team_email,
         })
     }
 }
 
 impl Store {
     pub async fn site_by_key(&self, key: &str) -> Result<Option<SiteRecord>> {
-        let sql = "SELECT id, key, name, allowed_origins, settings FROM sites WHERE key = $1";
+        let sql = "SELECT id, key, name, allowed_origins, settings, team_email FROM sites WHERE key = $1";
         let row: Option<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(key).fetch_optional(pool).await?);
         row.map(SiteRow::into_record).transpose()
     }
 
+    /// Sets where a site's messages left are emailed.
+    pub async fn set_team_email(&self, id: SiteId, email: &str) -> Result<()> {
+        on_db!(&self.db, pool => sqlx::query("UPDATE sites SET team_email = $1 WHERE id = $2").bind(email).bind(id.get()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
-        let sql = "SELECT id, key, name, allowed_origins, settings FROM sites ORDER BY id";
+        let sql = "SELECT id, key, name, allowed_origins, settings, team_email FROM sites ORDER BY id";
         let rows: Vec<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(SiteRow::into_record).collect()
     }

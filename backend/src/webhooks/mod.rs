@@ -1,7 +1,8 @@
-//! Signed webhooks to other systems: today the dialer's `callback.dial`.
+//! The outbox: signed webhooks to other systems (today the dialer's
+//! `callback.dial`) and email (`mailto:` deliveries, see `crate::email`).
 //! Deliveries are queued in the store (`store::deliveries`) and sent by
-//! [`deliver`], on every node that has a dialer configured; each attempt's
-//! outcome is kept for the delivery log.
+//! [`deliver`], on every node that has a dialer or SMTP configured; each
+//! attempt's outcome is kept for the delivery log.
 //!
 //! A receiver checks `X-Rapport-Signature: v1=<hex>` against
 //! HMAC-SHA256(secret, "<X-Rapport-Timestamp>.<body>") and refuses a
@@ -83,6 +84,9 @@ pub async fn deliver(state: AppState) {
 }
 
 async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
+    if d.url.starts_with("mailto:") {
+        return mail(state, d).await;
+    }
     let config = &state.config.dialer;
     let timestamp = now_ms() / 1000;
     let signature = sign(&config.secret, timestamp, &d.body);
@@ -99,8 +103,29 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
         Ok(r) => (false, Some(r.status().as_u16()), format!("answered {}", r.status())),
         Err(e) => (false, None, e.to_string()),
     };
+    record(state, &d, delivered, status, error, config.max_attempts, config.first_retry_ms).await;
+}
+
+/// Sends an email of the outbox through SMTP.
+async fn mail(state: &AppState, d: DueDelivery) {
+    let config = &state.config.smtp;
+    let result = match (&state.mailer, serde_json::from_str::<crate::email::Email>(&d.body)) {
+        (Some(mailer), Ok(email)) => mailer.send(&email).await,
+        (None, _) => Err("no [smtp] url is set".to_string()),
+        (_, Err(e)) => Err(format!("unreadable email in the outbox: {e}")),
+    };
+    let (delivered, error) = match result {
+        Ok(()) => (true, String::new()),
+        Err(e) => (false, e),
+    };
+    record(state, &d, delivered, None, error, config.max_attempts, config.first_retry_ms).await;
+}
+
+/// Logs an attempt and keeps its outcome, with the next try when it failed
+/// and attempts are left.
+async fn record(state: &AppState, d: &DueDelivery, delivered: bool, status: Option<u16>, error: String, max_attempts: u32, first_retry_ms: u64) {
     let attempts = u32::try_from(d.attempts).unwrap_or(u32::MAX).saturating_add(1);
-    let retry_at = (!delivered && attempts < config.max_attempts).then(|| now_ms() + backoff_ms(config.first_retry_ms, attempts - 1) as i64);
+    let retry_at = (!delivered && attempts < max_attempts).then(|| now_ms() + backoff_ms(first_retry_ms, attempts - 1) as i64);
     match (delivered, retry_at) {
         (true, _) => tracing::info!(delivery = d.id, attempts, "a webhook was delivered"),
         (false, Some(_)) => tracing::warn!(delivery = d.id, attempts, %error, "a webhook delivery failed; it will be retried"),

@@ -95,6 +95,20 @@ impl Rest {
     }
 }
 
+/// Closes the demo site's default queue all week; a visitor then starts a
+/// chat, is told the team is closed, and leaves `message`.
+pub async fn leave_message_after_hours(server: &TestServer, admin: &Rest, message: &str) -> anyhow::Result<(VisitorClient, Welcome)> {
+    admin.update_default_queue(|q| q.hours = Some(BusinessHours { time_zone: "Asia/Taipei".into(), week: vec![vec![]; 7], holidays: vec![] })).await?;
+    let (mut visitor, welcome) = connect_visitor(server, None, None).await?;
+    visitor.send(&VisitorFrame::StartChat { prechat: prechat() }).await?;
+    visitor
+        .recv_until("closed", |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == ConversationStatus::Ended && conversation.unavailable == Some(Unavailable::Closed)))
+        .await?;
+    visitor.send(&VisitorFrame::LeaveMessage { text: text(message) }).await?;
+    visitor.recv_until("the thanks", |e| matches!(e, VisitorEvent::MessageLeft)).await?;
+    Ok((visitor, welcome))
+}
+
 fn topic(t: &str) -> PreChat {
     PreChat { topic: t.into(), ..prechat() }
 }
@@ -238,16 +252,8 @@ async fn a_transfer_moves_the_chat_with_its_history_and_the_note() -> anyhow::Re
 async fn outside_business_hours_the_visitor_leaves_a_message_that_an_agent_answers() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
-    admin.update_default_queue(|q| q.hours = Some(BusinessHours { time_zone: "Asia/Taipei".into(), week: vec![vec![]; 7], holidays: vec![] })).await?;
     let mut mei = available_agent(&server).await?;
-
-    let (mut visitor, welcome) = connect_visitor(&server, None, None).await?;
-    visitor.send(&VisitorFrame::StartChat { prechat: prechat() }).await?;
-    visitor
-        .recv_until("closed", |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == ConversationStatus::Ended && conversation.unavailable == Some(Unavailable::Closed)))
-        .await?;
-    visitor.send(&VisitorFrame::LeaveMessage { text: text("請明天回電給我") }).await?;
-    visitor.recv_until("the thanks", |e| matches!(e, VisitorEvent::MessageLeft)).await?;
+    let (_visitor, welcome) = leave_message_after_hours(&server, &admin, "請明天回電給我").await?;
 
     let rest = Rest::sign_in(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
     let left: Vec<protocol::agent::LeftMessage> = rest.get("/api/v1/left-messages").await?;

@@ -13,6 +13,7 @@ mod binary;
 mod callbacks;
 mod canned;
 mod chat;
+mod email;
 mod headers;
 mod history;
 mod limits;

@@ -290,3 +290,41 @@ pub async fn a_saved_reply_goes_out_by_its_shortcut_and_the_chat_is_found_later_
     .await;
     Ok(())
 }
+
+pub async fn after_the_chat_the_visitor_gets_the_transcript_by_email(world: &World) -> Result<()> {
+    let smtp = testbed::SmtpReceiver::start()?;
+    let url = smtp.url();
+    let stack = Stack::start_with(&[], |c| {
+        c.smtp.url = url;
+        c.smtp.from = "Northwind Tea <support@northwind.example>".into();
+    })
+    .await?;
+    let (visitor, agent) = (&world.visitor, &world.agent);
+    visitor_starts_chat(visitor, &stack, VISITOR_NAME).await?;
+    agent_takes_next_chat(agent, &stack).await?;
+    visitor_sends(visitor, FIRST).await?;
+    agent_sends(agent, REPLY).await?;
+    widget_shows(visitor, "before the end", &[FIRST], &[REPLY]).await;
+    // The agent ends the chat; the visitor is offered the transcript, to
+    // the address they gave before the chat.
+    click(agent, "#end-chat").await?;
+    let field = wait_for("the transcript offer", async || e2e::widget(visitor, "#rp-tr-email").await).await;
+    ensure!(field.prop("value").await?.as_deref() == Some(VISITOR_EMAIL), "the address is not filled in");
+    axe::check(visitor, "the transcript offer", WIDGET).await?;
+    e2e::widget(visitor, ".rp-tr button[type=submit]").await?.click().await?;
+    wait_for("the confirmation", async || {
+        let said = e2e::widget_texts(visitor, ".rp-tr-sent").await?;
+        ensure!(said.iter().any(|s| s.contains(VISITOR_EMAIL)), "the widget says {said:?}");
+        Ok(())
+    })
+    .await;
+
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(15))?;
+    ensure!(mail[0].to == [VISITOR_EMAIL], "sent to {:?}", mail[0].to);
+    let parsed = mail_parser::MessageParser::default().parse(mail[0].data.as_bytes()).ok_or_else(|| anyhow::anyhow!("an unreadable email"))?;
+    let plain = parsed.body_text(0).map(|t| t.to_string()).unwrap_or_default();
+    let html = parsed.body_html(0).map(|t| t.to_string()).unwrap_or_default();
+    ensure!(plain.contains(FIRST) && plain.contains(REPLY), "the plain text: {plain}");
+    ensure!(html.contains(FIRST) && html.contains(e2e::AGENT_NAME), "the HTML: {html}");
+    Ok(())
+}

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         e2e::scenario!(acd::in_a_manual_queue_the_agent_picks_the_visitor_from_the_shared_list),
         e2e::scenario!(everyday::an_admin_restyles_the_widget_and_a_fresh_page_shows_it),
         e2e::scenario!(everyday::an_agent_with_the_chat_off_screen_is_notified_and_titles_count_unread),
+        e2e::scenario!(everyday::after_the_chat_the_visitor_gets_the_transcript_by_email),
         e2e::scenario!(everyday::a_saved_reply_goes_out_by_its_shortcut_and_the_chat_is_found_later_by_its_chinese_words),
         e2e::scenario!(callbacks::a_visitor_schedules_a_callback_and_the_agent_calls_until_someone_answers),
         e2e::scenario!(availability::a_page_on_an_origin_the_site_does_not_allow_gets_an_unavailable_launcher),

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::SiteRecord;
 
 fn site(r: SiteRecord) -> Site {
-    Site { id: r.id, key: r.key, config: SiteConfig { name: r.name, allowed_origins: r.allowed_origins, settings: r.settings } }
+    Site { id: r.id, key: r.key, config: SiteConfig { name: r.name, allowed_origins: r.allowed_origins, settings: r.settings, team_email: r.team_email } }
 }
 
 /// Origins are `scheme://host[:port]` (or `*`), as browsers send them.
@@ -54,13 +54,24 @@ fn settings(config: &SiteConfig) -> Result<WidgetSettings, Refusal> {
     Ok(settings)
 }
 
+/// The team's address, checked as an email address (or empty).
+fn team_email(config: &SiteConfig) -> Result<String, Refusal> {
+    let email = config.team_email.trim();
+    if !email.is_empty() && crate::email::address(email).is_none() {
+        return Err(Refusal::new(ErrorCode::Invalid, format!("\"{email}\" is not an email address")));
+    }
+    Ok(email.to_string())
+}
+
 pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Site>>, Refusal> {
     Ok(Json(state.store.sites().await?.into_iter().map(site).collect()))
 }
 
 pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o, s) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?);
-    let created = state.store.create_site(&n, &o, &s).await?;
+    let (n, o, s, e) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?);
+    let mut created = state.store.create_site(&n, &o, &s).await?;
+    state.store.set_team_email(created.id, &e).await?;
+    created.team_email = e;
     // Admins serve every site.
     for id in state.store.admin_ids().await? {
         state.store.add_agent_to_site(id, created.id).await?;
@@ -71,7 +82,8 @@ pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): J
 }
 
 pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o, s) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?);
+    let (n, o, s, e) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?);
+    state.store.set_team_email(SiteId(id), &e).await?;
     let updated = state.store.update_site(SiteId(id), &n, &o, &s).await?;
     admin.audit(&state, "update site", &n, &o.join(" ")).await?;
     Ok(Json(site(updated)))

@@ -90,7 +90,11 @@ pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robi
 pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupervisor), ("admin", A::RoleAdmin)];
 pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
 pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
-pub const WEBHOOKS: Choices = &[(protocol::callback::DIAL_EVENT, A::DialerCall)];
+pub const WEBHOOKS: Choices = &[
+    (protocol::callback::DIAL_EVENT, A::DialerCall),
+    (protocol::admin::EMAIL_TRANSCRIPT, A::EmailTranscript),
+    (protocol::admin::EMAIL_LEFT_MESSAGE, A::EmailLeftMessage),
+];
 pub const REPLY_LANGUAGES: Choices = &[("", A::AnyLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 pub const SIDES: Choices = &[("right", A::Right), ("left", A::Left)];
 pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
@@ -213,6 +217,7 @@ pub static SITES: Resource = Resource {
     fields: &[
         Field::new("name", "name", A::Name, Kind::Text),
         Field::new("origins", "allowed_origins", A::Origins, Kind::Lines),
+        Field::new("team-email", "team_email", A::TeamEmail, Kind::Text),
         Field::new("title", "settings.title", A::WidgetTitle, Kind::Text),
         Field::new("accent", "settings.accent", A::Accent, Kind::Text).or("#2f6fed"),
         Field::new("side", "settings.side", A::Side, Kind::Choice(SIDES)).or("right"),
@@ -363,7 +368,7 @@ mod tests {
         let site = Site {
             id: SiteId(1),
             key: "demo".into(),
-            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default() },
+            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default(), team_email: String::new() },
         };
         check(&SITES, serde_json::to_value(site).unwrap());
         let reply = protocol::canned::CannedReply {
