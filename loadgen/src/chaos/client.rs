@@ -290,7 +290,8 @@ impl Visitor {
             | VisitorEvent::CallbackOptions { .. }
             | VisitorEvent::Callback { .. }
             | VisitorEvent::CallbackRefused { .. }
-            | VisitorEvent::CallbackSuggested => {}
+            | VisitorEvent::CallbackSuggested
+            | VisitorEvent::TranscriptQueued { .. } => {}
         }
         Next::Continue
     }

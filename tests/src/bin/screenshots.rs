@@ -56,6 +56,12 @@ async fn main() -> Result<()> {
     let composer = wait_for("the chat", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
     composer.send_keys("Hi Ada, I am looking at order #1042 now. It left our warehouse this morning.").await?;
     agent.find(Locator::Css("button#send")).await?.click().await?;
+    // Saved replies offered as Mei types /.
+    composer.send_keys("/").await?;
+    wait_for("the saved replies", async || Ok(agent.find(Locator::Css("#canned-list")).await?)).await;
+    shot(&agent, &dir, "console-saved-replies-desktop", DESKTOP).await?;
+    composer.send_keys(&fantoccini::key::Key::Escape.to_string()).await?;
+    composer.clear().await?;
     composer.send_keys("Anything else I can help with?").await?;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     shot(&visitor, &dir, "widget-chat-desktop", DESKTOP).await?;
@@ -85,6 +91,20 @@ async fn main() -> Result<()> {
     shot(&agent, &dir, "console-callback-desktop", DESKTOP).await?;
     shot(&agent, &dir, "console-callback-phone", PHONE).await?;
     shot(&visitor, &dir, "widget-callback-calling-phone", PHONE).await?;
+    // The ended chat offers its transcript by email.
+    shot(&visitor, &dir, "widget-ended-transcript-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#alert-settings")).await?.click().await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    shot(&agent, &dir, "console-alerts-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#alert-settings")).await?.click().await?;
+    agent.find(Locator::Css("#nav-history")).await?.click().await?;
+    let words = wait_for("the history search", async || Ok(agent.find(Locator::Css("#history-q")).await?)).await;
+    words.send_keys("order").await?;
+    agent.find(Locator::Css("#history-search")).await?.click().await?;
+    wait_for("a found chat", async || Ok(agent.find(Locator::Css(".table tbody tr button")).await?)).await.click().await?;
+    wait_for("the transcript", async || Ok(agent.find(Locator::Css("#transcript")).await?)).await;
+    shot(&agent, &dir, "console-history-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-history-phone", PHONE).await?;
 
     visitor.goto(&stack.demo_url("zh.html")).await?;
     open_widget_panel(&visitor).await;
@@ -106,6 +126,15 @@ async fn main() -> Result<()> {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     shot(&agent, &dir, "console-admin-queue-desktop", DESKTOP).await?;
     shot(&agent, &dir, "console-admin-queue-phone", PHONE).await?;
+    agent.find(Locator::Css("#admin-sites")).await?.click().await?;
+    wait_for("the sites", async || Ok(agent.find(Locator::XPath("//tr[contains(., 'demo-shop')]//button")).await?)).await.click().await?;
+    let accent = wait_for("the site form", async || Ok(agent.find(Locator::Css("#site-accent")).await?)).await;
+    accent.clear().await?;
+    accent.send_keys("#7a1fa2").await?;
+    agent.find(Locator::Css("#site-launcher")).await?.send_keys("Ask us").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    agent.execute("document.querySelector('.appearance').scrollIntoView()", vec![]).await?;
+    shot(&agent, &dir, "console-admin-appearance-desktop", DESKTOP).await?;
     agent.find(Locator::Css("#nav-floor")).await?.click().await?;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     shot(&agent, &dir, "console-floor-desktop", DESKTOP).await?;
