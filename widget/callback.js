@@ -153,10 +153,11 @@ export function start(options) {
   // the visitor types another; then where it went.
   function transcriptView() {
     if (ended.sentTo) return el('p', { class: 'rp-cb-card rp-tr-sent', role: 'status' }, fill(w.transcriptSent, { email: ended.sentTo }))
-    var input = el('input', { type: 'email', id: 'rp-tr-email', required: true, autocomplete: 'email', value: ended.email })
+    // What the visitor types is kept, so a redraw does not lose it.
+    var input = el('input', { type: 'email', id: 'rp-tr-email', required: true, autocomplete: 'email', value: ended.email, oninput: function (e) { ended.email = e.target.value } })
     var submit = function (e) {
       e.preventDefault()
-      if (input.value) frame({ type: 'email_transcript', email: input.value })
+      if (input.value) frame({ type: 'email_transcript', conversation_id: ended.id, email: input.value })
     }
     return el('form', { class: 'rp-cb-card rp-tr', onsubmit: submit }, [
       el('label', { for: 'rp-tr-email' }, w.transcript),

@@ -14,6 +14,9 @@ use protocol::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus
 pub const VISITOR_TYPING_TTL_MS: i64 = 8_000;
 
 /// Everything the console shows once logged in.
+/// How many announced offers are remembered.
+const ANNOUNCED_KEPT: usize = 64;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConsoleState {
     pub agent: Option<AgentInfo>,
@@ -25,6 +28,9 @@ pub struct ConsoleState {
     pub wrap_ups: Vec<WrapUpCard>,
     /// Offers waiting for an answer, oldest first.
     pub offers: Vec<OfferCard>,
+    /// The conversations already announced as offers (the latest few), so
+    /// that offers made again after a reconnect do not ring again.
+    pub announced: Vec<ConversationId>,
     /// Conversations assigned to this agent, in the order they arrived.
     pub conversations: Vec<Conversation>,
     /// The conversation shown in the chat pane.
@@ -290,7 +296,14 @@ impl ConsoleState {
             }
             AgentEvent::WrappedUp { conversation_id } => self.wrap_ups.retain(|w| w.conversation_id != conversation_id),
             AgentEvent::Offer { offer } => {
-                let new = !self.offers.iter().any(|o| o.offer.conversation_id == offer.conversation_id);
+                let id = offer.conversation_id;
+                let new = !self.offers.iter().any(|o| o.offer.conversation_id == id) && !self.announced.contains(&id);
+                if new {
+                    if self.announced.len() >= ANNOUNCED_KEPT {
+                        self.announced.remove(0);
+                    }
+                    self.announced.push(id);
+                }
                 let alert = new.then(|| Alert {
                     kind: AlertKind::Offer,
                     conversation_id: offer.conversation_id,
@@ -603,6 +616,8 @@ mod tests {
             other => panic!("no alert for a new offer: {other:?}"),
         }
         assert_eq!(s.apply(offer("hi again"), 0), None, "a refreshed offer is not new");
+        s.apply(AgentEvent::Welcome { v: 1, agent: agent(), presence: Presence::Available, away_reason: String::new() }, 0);
+        assert_eq!(s.apply(offer("hi"), 0), None, "an offer made again after a reconnect");
 
         let message = |seq, author| AgentEvent::Message { conversation_id: c(1), message: msg(seq, author, &format!("m{seq}"), "where is it?") };
         match s.apply(message(1, Author::Visitor), 0) {

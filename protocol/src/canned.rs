@@ -117,9 +117,12 @@ pub fn fill(template: &str, vars: &Variables) -> String {
 /// Traditional Chinese, `zh-CN` Simplified, anything else English).
 pub fn reply_language(locale: &str) -> &'static str {
     let l = locale.to_ascii_lowercase();
-    if !l.starts_with("zh") {
+    let parts: Vec<&str> = l.split(['-', '_']).collect();
+    if parts.first() != Some(&"zh") {
         "en"
-    } else if ["hant", "tw", "hk", "mo"].iter().any(|t| l.contains(t)) {
+    } else if parts.contains(&"hans") {
+        "zh-Hans"
+    } else if parts.iter().any(|p| ["hant", "tw", "hk", "mo"].contains(p)) {
         "zh-Hant"
     } else {
         "zh-Hans"
@@ -167,6 +170,8 @@ mod tests {
         assert_eq!(reply_language("zh-Hant-HK"), "zh-Hant");
         assert_eq!(reply_language("zh-CN"), "zh-Hans");
         assert_eq!(reply_language("zh"), "zh-Hans");
+        assert_eq!(reply_language("zh-Hans-HK"), "zh-Hans");
+        assert_eq!(reply_language("zh_TW"), "zh-Hant");
         assert_eq!(reply_language("en-GB"), "en");
         assert_eq!(reply_language(""), "en");
     }

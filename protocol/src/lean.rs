@@ -427,7 +427,7 @@ mod tests {
         ];
         // The callback module writes these; lean writes nothing for them.
         let callback_frames = vec![
-            VisitorFrame::EmailTranscript { email: "ada@example.com".into() },
+            VisitorFrame::EmailTranscript { conversation_id: ConversationId(4), email: "ada@example.com".into() },
             VisitorFrame::CallbackOptions,
             VisitorFrame::RequestCallback {
                 request: crate::callback::CallbackRequest {

@@ -40,10 +40,11 @@ pub enum VisitorFrame {
     /// The visitor moves their open callback to another slot (`None`: as
     /// soon as possible).
     RescheduleCallback { callback_id: CallbackId, at_ms: Option<i64> },
-    /// The visitor asks for the transcript of their latest chat by email.
-    /// The server answers `transcript_queued`, or an error (no chat, an
-    /// address it cannot use, too many asked).
-    EmailTranscript { email: String },
+    /// The visitor asks for the transcript of their chat by email: it must
+    /// be their latest, ended after an agent answered. The server answers
+    /// `transcript_queued`, or an error (no such chat, an address it cannot
+    /// use, too many asked).
+    EmailTranscript { conversation_id: ConversationId, email: String },
 }
 
 /// Where a client left off in a conversation.

@@ -59,15 +59,15 @@ impl CallbackLink {
         self.event(event.into());
     }
 
-    /// A conversation as the server tells it (in a `conversation` event or
-    /// the welcome): a chat that ended with an agent loads the module, which
-    /// offers its transcript by email; any other is passed on only when the
-    /// module is already there, so it can put the offer away.
+    /// A conversation as the server tells it: a chat that ended with an
+    /// agent loads the module, which offers its transcript by email; any
+    /// other is passed on only when the module is loaded or loading, so it
+    /// can put the offer away.
     pub fn conversation(&self, value: &webclient::json::Js) {
         let Some(conversation) = value.field("conversation").filter(|c| c.0.is_object()) else { return };
         let ended = conversation.field("status").and_then(|s| s.as_str()).as_deref() == Some("ended")
             && conversation.field("unavailable").is_none_or(|u| u.0.is_null());
-        if ended || matches!(*self.state.borrow(), State::Ready(_)) {
+        if ended || !matches!(*self.state.borrow(), State::Idle) {
             let event = Object::new();
             set(&event, "type", &JsValue::from_str("conversation"));
             set(&event, "conversation", &conversation.0);

@@ -167,9 +167,11 @@ impl Live {
                 self.callback.event(value.0);
                 return;
             }
-            // An ended chat offers its transcript by email, drawn by the
-            // same module; it also hears when a new chat replaces it.
-            Some("conversation" | "welcome") => self.callback.conversation(&value),
+            // A chat that ends while the visitor is here offers its
+            // transcript by email, drawn by the same module (which also
+            // hears when a new chat replaces it). A welcome does not: the
+            // latest chat may have ended weeks ago.
+            Some("conversation") => self.callback.conversation(&value),
             _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {

@@ -21,7 +21,12 @@ impl Mailer {
         if config.url.trim().is_empty() {
             return Ok(None);
         }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.url.trim()).context("smtp.url is not an SMTP address")?.build();
+        // Each SMTP command waits at most this long, well inside the
+        // outbox's hold on a claimed email (so no other node sends it too).
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.url.trim())
+            .context("smtp.url is not an SMTP address")?
+            .timeout(Some(std::time::Duration::from_secs(8)))
+            .build();
         let from: Mailbox = config.from.parse().with_context(|| format!("smtp.from \"{}\" is not an address", config.from))?;
         Ok(Some(Mailer { transport, from }))
     }

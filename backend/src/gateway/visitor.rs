@@ -127,7 +127,7 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::LoadOlder { before_seq } => self.load_older(before_seq, replies).await,
             VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
             VisitorFrame::CallbackOptions => self.callback_options(replies).await,
-            VisitorFrame::EmailTranscript { email } => self.email_transcript(&email, replies).await,
+            VisitorFrame::EmailTranscript { conversation_id, email } => self.email_transcript(conversation_id, &email, replies).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
                 let me = self.me()?.clone();
@@ -435,22 +435,25 @@ impl VisitorEndpoint {
     }
 
     /// Queues the transcript of the visitor's latest chat to `email`, at
-    /// most `TRANSCRIPTS_PER_CONVERSATION` times per chat.
-    async fn email_transcript(&mut self, email: &str, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+    /// most `TRANSCRIPTS_PER_CONVERSATION` times per chat. Only a chat an
+    /// agent answered and that has ended: its text is then not only the
+    /// visitor's, so the form cannot mail arbitrary text to strangers.
+    async fn email_transcript(&mut self, id: ConversationId, email: &str, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
         let me = self.me()?.clone();
         if self.state.mailer.is_none() {
             return Err(Refusal::new(ErrorCode::InvalidState, "this server sends no email"));
         }
         let to = email::address(email).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "that is not an email address"))?;
-        let c = self.state.store.latest_conversation(me.id).await?.filter(|c| c.is_chat());
-        let Some(c) = c else { return Err(Refusal::new(ErrorCode::NoConversation, "there is no conversation to send")) };
-        if self.state.store.deliveries_about(email::TRANSCRIPT, c.id).await? >= email::TRANSCRIPTS_PER_CONVERSATION {
-            return Err(Refusal::new(ErrorCode::RateLimited, "this conversation's transcript was sent as often as it may be"));
-        }
+        let c = self.state.store.latest_conversation(me.id).await?;
+        let Some(c) = c.filter(|c| c.id == id && c.is_chat() && c.status == ConversationStatus::Ended && c.agent_id.is_some()) else {
+            return Err(Refusal::new(ErrorCode::NoConversation, "only your latest chat, answered and ended, can be sent"));
+        };
         let messages = self.state.store.messages_after(c.id, 0, protocol::history::TRANSCRIPT_LIMIT).await?;
         let composed = email::compose::transcript(&to.to_string(), &self.site.settings.title_or(&self.site.name), &me.locale, &messages);
         let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
-        self.state.store.queue_email(email::TRANSCRIPT, &email::mailto(&to), &body, Some(c.id)).await?;
+        if !self.state.store.queue_email(email::TRANSCRIPT, &email::mailto(&to), &body, c.id, email::TRANSCRIPTS_PER_CONVERSATION).await? {
+            return Err(Refusal::new(ErrorCode::RateLimited, "this conversation's transcript was sent as often as it may be"));
+        }
         tracing::info!(conversation = %c.id, "the visitor asked for the transcript by email");
         replies.push(VisitorEvent::TranscriptQueued { email: to.to_string() });
         Ok(())
@@ -465,7 +468,13 @@ impl VisitorEndpoint {
             return Err(Refusal::new(ErrorCode::InvalidState, "there is no unanswered chat to leave a message on"));
         };
         match self.state.store.leave_message(c.id, text.as_str()).await {
-            Ok(_) => self.email_team(&c, text.as_str()).await?,
+            Ok(_) => {
+                // The message is stored and listed for agents; an email that
+                // cannot be queued is logged, not the visitor's problem.
+                if let Err(e) = self.email_team(&c, text.as_str()).await {
+                    tracing::error!(conversation = %c.id, error = %e.message, "could not queue the team's email");
+                }
+            }
             Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -481,7 +490,7 @@ impl VisitorEndpoint {
         let p = &c.prechat;
         let composed = email::compose::left_message(&to.to_string(), &self.site.name, &p.name, &p.email, &p.topic, text);
         let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
-        self.state.store.queue_email(email::LEFT_MESSAGE, &email::mailto(&to), &body, Some(c.id)).await?;
+        self.state.store.queue_email(email::LEFT_MESSAGE, &email::mailto(&to), &body, c.id, 1).await?;
         Ok(())
     }
 

@@ -43,32 +43,32 @@ impl Store {
     }
 
     /// Queues an email (`body` is its JSON) to `url` (`mailto:…`), due now,
-    /// naming the conversation it is about.
-    pub async fn queue_email(&self, kind: &str, url: &str, body: &str, conversation: Option<ConversationId>) -> Result<i64> {
+    /// about `conversation`, unless `limit` emails of this kind about it are
+    /// queued already: one statement, so two tabs asking at once cannot
+    /// both pass the count. Returns whether it was queued.
+    pub async fn queue_email(&self, kind: &str, url: &str, body: &str, conversation: ConversationId, limit: i64) -> Result<bool> {
         let now = now_ms();
-        let sql = "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, conversation_id) VALUES ($1, $2, $3, 'pending', $4, $4, $5) RETURNING id";
-        Ok(
-            on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(kind).bind(url).bind(body).bind(now).bind(conversation.map(|c| c.get())).fetch_one(pool).await?),
-        )
+        let sql = "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, conversation_id)
+                   SELECT $1, $2, $3, 'pending', $4, $4, $5
+                   WHERE (SELECT COUNT(*) FROM webhook_deliveries WHERE conversation_id = $5 AND kind = $1) < $6";
+        let n = on_db!(&self.db, pool => sqlx::query(sql).bind(kind).bind(url).bind(body).bind(now).bind(conversation.get()).bind(limit).execute(pool).await?.rows_affected());
+        Ok(n == 1)
     }
 
-    /// How many deliveries of `kind` were queued about `conversation`.
-    pub async fn deliveries_about(&self, kind: &str, conversation: ConversationId) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE conversation_id = $1 AND kind = $2";
-        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(conversation.get()).bind(kind).fetch_one(pool).await?))
-    }
-
-    /// Claims the delivery due longest, hiding it from other workers for
-    /// `hold_ms` (longer than an attempt can take).
-    pub async fn claim_delivery(&self, hold_ms: i64) -> Result<Option<DueDelivery>> {
+    /// Claims the delivery due longest of those this node can send (email
+    /// when it has SMTP, webhooks when it has a dialer), hiding it from
+    /// other workers for `hold_ms` (longer than an attempt can take).
+    pub async fn claim_delivery(&self, hold_ms: i64, email: bool, webhooks: bool) -> Result<Option<DueDelivery>> {
         let now = now_ms();
         // The outer condition is checked again after the row lock, so two
         // workers racing for one row on PostgreSQL cannot both win it.
         let sql = "UPDATE webhook_deliveries SET next_at = $1
-                   WHERE id = (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $2 AND body != '' ORDER BY next_at, id LIMIT 1)
+                   WHERE id = (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $2 AND body != ''
+                                 AND (($3 AND url LIKE 'mailto:%') OR ($4 AND url NOT LIKE 'mailto:%'))
+                               ORDER BY next_at, id LIMIT 1)
                    AND status = 'pending' AND next_at <= $2
                    RETURNING id, url, body, attempts";
-        Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(now + hold_ms).bind(now).fetch_optional(pool).await?))
+        Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(now + hold_ms).bind(now).bind(email).bind(webhooks).fetch_optional(pool).await?))
     }
 
     /// Records an attempt: delivered, tried again at `retry_at`, or failed

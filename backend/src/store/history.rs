@@ -50,6 +50,8 @@ impl Row {
 /// `\` escaping the pattern's own wildcards.
 fn like_pattern(text: &str) -> String {
     let mut p = String::from("%");
+    // PostgreSQL's lower() folds every script; SQLite's only ASCII, so
+    // there a non-ASCII capital (É) matches only in the case typed.
     for c in text.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
             p.push('\\');
@@ -102,7 +104,7 @@ impl Store {
 
     /// One conversation as the search shows it, if `agent` may see it.
     pub async fn found_conversation(&self, agent: AgentId, id: ConversationId) -> Result<Option<Found>> {
-        let search = Search { before: Some(ConversationId(id.0 + 1)), ..Search::default() };
+        let search = Search { before: Some(ConversationId(id.0.saturating_add(1))), ..Search::default() };
         Ok(self.search_conversations(agent, &search).await?.into_iter().find(|f| f.id == id))
     }
 }

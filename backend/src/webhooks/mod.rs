@@ -71,7 +71,8 @@ pub async fn deliver(state: AppState) {
         }
         loop {
             let hold = (ATTEMPT_TIMEOUT + Duration::from_secs(5)).as_millis() as i64;
-            match state.store.claim_delivery(hold).await {
+            let (email, webhooks) = (state.mailer.is_some(), !state.config.dialer.url.is_empty());
+            match state.store.claim_delivery(hold, email, webhooks).await {
                 Ok(Some(d)) => attempt(&state, &client, d).await,
                 Ok(None) => break,
                 Err(e) => {
@@ -110,7 +111,10 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
 async fn mail(state: &AppState, d: DueDelivery) {
     let config = &state.config.smtp;
     let result = match (&state.mailer, serde_json::from_str::<crate::email::Email>(&d.body)) {
-        (Some(mailer), Ok(email)) => mailer.send(&email).await,
+        (Some(mailer), Ok(email)) => match tokio::time::timeout(ATTEMPT_TIMEOUT, mailer.send(&email)).await {
+            Ok(sent) => sent,
+            Err(_) => Err(format!("the SMTP server took more than {} s", ATTEMPT_TIMEOUT.as_secs())),
+        },
         (None, _) => Err("no [smtp] url is set".to_string()),
         (_, Err(e)) => Err(format!("unreadable email in the outbox: {e}")),
     };

@@ -43,9 +43,17 @@ async fn the_transcript_and_messages_left_arrive_by_email_through_retries() -> a
     visitor_says(&mut c.visitor, "s1", "我的包裹 <b>還沒到</b>").await?;
     agent_says(&mut c.agent, c.conversation, "a1", "已為您查詢，明天送達。").await?;
 
-    c.visitor.send(&VisitorFrame::EmailTranscript { email: "not an address".into() }).await?;
+    let id = c.conversation;
+    // Not while the chat is still open.
+    c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: id, email: "ming@example.tw".into() }).await?;
+    c.visitor.recv_until("a refusal", |e| matches!(e, VisitorEvent::Error { error } if error.code == ErrorCode::NoConversation)).await?;
+    c.agent.send(&protocol::agent::AgentFrame::End { conversation_id: id }).await?;
+    c.visitor
+        .recv_until("the end", |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == protocol::ConversationStatus::Ended))
+        .await?;
+    c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: id, email: "not an address".into() }).await?;
     c.visitor.recv_until("a refusal", |e| matches!(e, VisitorEvent::Error { error } if error.code == ErrorCode::Invalid)).await?;
-    c.visitor.send(&VisitorFrame::EmailTranscript { email: "ming@example.tw".into() }).await?;
+    c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: id, email: "ming@example.tw".into() }).await?;
     c.visitor.recv_until("queued", |e| matches!(e, VisitorEvent::TranscriptQueued { email } if email == "ming@example.tw")).await?;
 
     let mail = received(&smtp, 1).await?;
@@ -67,10 +75,10 @@ async fn the_transcript_and_messages_left_arrive_by_email_through_retries() -> a
 
     // At most three per conversation.
     for _ in 0..2 {
-        c.visitor.send(&VisitorFrame::EmailTranscript { email: "ming@example.tw".into() }).await?;
+        c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: id, email: "ming@example.tw".into() }).await?;
         c.visitor.recv_until("queued", |e| matches!(e, VisitorEvent::TranscriptQueued { .. })).await?;
     }
-    c.visitor.send(&VisitorFrame::EmailTranscript { email: "someone@else.example".into() }).await?;
+    c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: id, email: "someone@else.example".into() }).await?;
     c.visitor.recv_until("the limit", |e| matches!(e, VisitorEvent::Error { error } if error.code == ErrorCode::RateLimited)).await?;
 
     // A message left outside business hours reaches the site's team.
@@ -96,7 +104,7 @@ async fn a_team_address_must_be_an_address() -> anyhow::Result<()> {
     assert_eq!(admin.status(reqwest::Method::PUT, &format!("/api/v1/admin/sites/{}", site.id), &site.config).await?, 400);
     // Without SMTP settings the server says it sends no email.
     let mut c = chat(&server).await?;
-    c.visitor.send(&VisitorFrame::EmailTranscript { email: "ming@example.tw".into() }).await?;
+    c.visitor.send(&VisitorFrame::EmailTranscript { conversation_id: c.conversation, email: "ming@example.tw".into() }).await?;
     c.visitor.recv_until("a refusal", |e| matches!(e, VisitorEvent::Error { error } if error.code == ErrorCode::InvalidState)).await?;
     Ok(())
 }

@@ -68,6 +68,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         if c.live.send_message(id, &area.value()) {
             area.set_value("");
             c.live.set_draft(id, String::new());
+            typed.set(None);
         }
         let _ = area.focus();
     };
@@ -110,7 +111,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         let shortcut = shortcut_typed(&text);
         // Fetched afresh whenever a reply is started, so one saved a minute
         // ago (in this tab or another) is there.
-        if shortcut.as_deref() == Some("") {
+        if shortcut.as_deref() == Some("") || (shortcut.is_some() && saved.with_untracked(Vec::is_empty)) {
             load(saved);
         }
         active.set(0);
@@ -154,7 +155,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
                 placeholder=say(Key::ComposerPlaceholder)
                 aria-describedby="composer-hint"
                 aria-autocomplete="list"
-                aria-controls="canned-list"
+                aria-controls=move || suggestions.get().map(|_| "canned-list")
                 aria-activedescendant=move || suggestions.get().filter(|l| !l.is_empty()).map(|_| option_id(active.get()))
                 disabled=move || ended.get()
                 prop:value=initial_draft

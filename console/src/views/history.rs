@@ -12,14 +12,19 @@ use super::{ctx, word};
 use crate::api;
 use crate::words::A;
 
-/// Midnight at the start of a `YYYY-MM-DD` day in the agent's time zone,
-/// as Unix milliseconds.
-fn day_ms(date: &str) -> Option<f64> {
+/// Midnight at the start of a `YYYY-MM-DD` day in the agent's time zone
+/// (of the day after, with `after`), as Unix milliseconds. The calendar
+/// counts the days, so a day of 23 or 25 hours ends where it should.
+fn day_ms(date: &str, after: bool) -> Option<f64> {
     let date = date.trim();
     if date.is_empty() {
         return None;
     }
-    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{date}T00:00:00"))).get_time();
+    let day = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{date}T00:00:00")));
+    if after {
+        day.set_date(day.get_date() + 1);
+    }
+    let ms = day.get_time();
     (!ms.is_nan()).then_some(ms)
 }
 
@@ -58,12 +63,12 @@ pub fn History() -> impl IntoView {
                 query.push(format!("{key}={}", enc(&value)));
             }
         }
-        if let Some(ms) = day_ms(&from.get_untracked()) {
+        if let Some(ms) = day_ms(&from.get_untracked(), false) {
             query.push(format!("from={ms}"));
         }
-        if let Some(ms) = day_ms(&to.get_untracked()) {
-            // The "to" day is included: up to the next midnight.
-            query.push(format!("to={}", ms + 86_400_000.0));
+        // The "to" day is included: up to the next midnight.
+        if let Some(ms) = day_ms(&to.get_untracked(), true) {
+            query.push(format!("to={ms}"));
         }
         spawn_local(async move {
             match api::call("GET", &format!("/api/v1/conversations/search?{}", query.join("&")), None).await {
