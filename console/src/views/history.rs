@@ -112,7 +112,9 @@ pub fn History() -> impl IntoView {
                         _ => A::Waiting,
                     })
                     .to_string(),
-                    f.get("snippet").str(),
+                    // A callback's attempt has no messages: its topic says
+                    // what it was about.
+                    Some(f.get("snippet").str()).filter(|s| !s.is_empty()).unwrap_or_else(|| f.get("topic").str()),
                 ]);
                 row.action = Some((A::OpenTranscript, Callback::new(move |()| open(id.clone()))));
                 row
