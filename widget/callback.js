@@ -22,7 +22,8 @@ var WORDS = {
     waiting: 'Waiting for an agent to call {phone}.', position: 'You are number {n} in line.',
     calling: 'An agent is calling you now at {phone}.', completed: 'Your callback is done. Thank you!',
     failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…',
-    transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.'
+    transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.',
+    transcriptLimit: 'This conversation was already sent as often as it can be.', transcriptFailed: 'It could not be sent. Please check the address.'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -33,7 +34,8 @@ var WORDS = {
     waiting: '正在等待客服人員致電 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人員正在致電 {phone}。', completed: '回電已完成，謝謝！',
     failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…',
-    transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。'
+    transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。',
+    transcriptLimit: '這段對話的寄送次數已達上限。', transcriptFailed: '無法寄送，請檢查電子郵件地址。'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -44,7 +46,8 @@ var WORDS = {
     waiting: '正在等待客服人员致电 {phone}。', position: '您目前排在第 {n} 位。',
     calling: '客服人员正在致电 {phone}。', completed: '回电已完成，谢谢！',
     failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…',
-    transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。'
+    transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。',
+    transcriptLimit: '这段对话的发送次数已达上限。', transcriptFailed: '无法发送，请检查电子邮箱地址。'
   }
 }
 
@@ -157,11 +160,13 @@ export function start(options) {
     var input = el('input', { type: 'email', id: 'rp-tr-email', required: true, autocomplete: 'email', value: ended.email, oninput: function (e) { ended.email = e.target.value } })
     var submit = function (e) {
       e.preventDefault()
-      if (input.value) frame({ type: 'email_transcript', conversation_id: ended.id, email: input.value })
+      ended.error = ''
+      if (input.value && frame({ type: 'email_transcript', conversation_id: ended.id, email: input.value })) ended.pending = true
     }
     return el('form', { class: 'rp-cb-card rp-tr', onsubmit: submit }, [
       el('label', { for: 'rp-tr-email' }, w.transcript),
-      el('div', { class: 'rp-cb-actions' }, [input, el('button', { type: 'submit' }, w.transcriptSend)])
+      el('div', { class: 'rp-cb-actions' }, [input, el('button', { type: 'submit' }, w.transcriptSend)]),
+      ended.error ? el('p', { class: 'rp-cb-error', role: 'alert' }, ended.error) : document.createTextNode('')
     ])
   }
 
@@ -310,6 +315,13 @@ export function start(options) {
       } else if (ev.type === 'transcript_queued') {
         if (ended) ended.sentTo = ev.email
         render()
+      } else if (ev.type === 'error') {
+        // Only the answer to the module's own request is its to show.
+        if (ended && ended.pending) {
+          ended.pending = false
+          ended.error = ev.error.code === 'rate_limited' ? w.transcriptLimit : w.transcriptFailed
+          render()
+        }
       } else if (ev.type === 'callback_options') {
         options_ = ev.options
         if (!draft.country) draft.country = browserRegion(ev.options.countries) || ev.options.default_country

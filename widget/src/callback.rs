@@ -75,6 +75,14 @@ impl CallbackLink {
         }
     }
 
+    /// A server error, for the module when it is there (it may be the
+    /// answer to its own request); the widget handles it too.
+    pub fn error(&self, event: &JsValue) {
+        if let State::Ready(module) = &*self.state.borrow() {
+            deliver(module, Call::Event(event.clone()));
+        }
+    }
+
     /// Opens the form, its name and topic filled in from the chat.
     pub fn open(&self, name: &str, topic: &str) {
         let prefill = Object::new();

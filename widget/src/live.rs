@@ -172,6 +172,8 @@ impl Live {
             // hears when a new chat replaces it). A welcome does not: the
             // latest chat may have ended weeks ago.
             Some("conversation") => self.callback.conversation(&value),
+            // A refusal may answer the module's own request.
+            Some("error") => self.callback.error(&value.0),
             _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
