@@ -1,15 +1,44 @@
-//! The console's REST calls: who am I, log in, log out.
+//! The console's REST calls: who am I, log in, log out, and `call` for
+//! every screen's JSON.
 //!
 //! The session lives in an HttpOnly cookie the server sets, so these calls
 //! only need to send it along (`credentials: same-origin`); the console
-//! never sees the token. Requests go through `gloo-net`.
+//! never sees the token. Requests go through the browser's `fetch` (by
+//! `web-sys`): a wrapper crate would bring its own JSON and stream code
+//! into the Wasm.
 
-use gloo_net::http::{Request, Response};
 use protocol::agent::AgentInfo;
 use protocol::lean::agent::{decode_agent_info, decode_directory, decode_error_body, encode_login};
 use protocol::lean::Source;
-use web_sys::RequestCredentials;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCredentials, RequestInit, Response};
 use webclient::json::Js;
+
+/// One request: the answer's status and body text, or why there was none
+/// (the network, or a browser that refused).
+async fn fetch(method: &str, path: &str, body: Option<&str>) -> Result<(u16, String), String> {
+    let failed = |e: JsValue| e.as_string().unwrap_or_else(|| "the request failed".to_string());
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let headers = Headers::new().map_err(failed)?;
+    headers.set("Accept", "application/json").map_err(failed)?;
+    if let Some(body) = body {
+        // A JSON body is also what keeps a cross-site HTML form from
+        // forging a request: forms cannot send it.
+        headers.set("Content-Type", "application/json").map_err(failed)?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(failed)?.dyn_into().map_err(failed)?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    Ok((response.status(), text))
+}
 
 /// Why a call did not give an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,21 +53,14 @@ pub enum ApiError {
 
 /// `GET /api/v1/me`: the agent of the current session cookie.
 pub async fn me() -> Result<AgentInfo, ApiError> {
-    let response = Request::get("/api/v1/me").credentials(RequestCredentials::SameOrigin).header("Accept", "application/json").send().await;
-    agent_from(response.map_err(|_| ApiError::Network)?).await
+    let (status, body) = fetch("GET", "/api/v1/me", None).await.map_err(|_| ApiError::Network)?;
+    agent_from_parts(status, &body)
 }
 
 /// `POST /api/v1/login`; the server sets the session cookie on success.
 pub async fn login(email: String, password: String) -> Result<AgentInfo, ApiError> {
-    // A JSON body is also what keeps a cross-site HTML form from forging
-    // this request: forms cannot send it.
-    let request = Request::post("/api/v1/login")
-        .credentials(RequestCredentials::SameOrigin)
-        .header("Accept", "application/json")
-        .header("Content-Type", "application/json")
-        .body(encode_login(&email, &password))
-        .map_err(|_| ApiError::Network)?;
-    agent_from(request.send().await.map_err(|_| ApiError::Network)?).await
+    let (status, body) = fetch("POST", "/api/v1/login", Some(&encode_login(&email, &password))).await.map_err(|_| ApiError::Network)?;
+    agent_from_parts(status, &body)
 }
 
 /// `GET /api/v1/directory`: the agents and queues a chat can be handed to.
@@ -57,21 +79,7 @@ pub fn read_list<T>(text: &str, decode: impl Fn(&Js) -> Option<T>) -> Option<Vec
 /// codec (`protocol::lean`) or as documents (`views::admin::doc`), so the
 /// console carries no serde deserializers.
 pub async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, String> {
-    let builder = match method {
-        "POST" => Request::post(path),
-        "PUT" => Request::put(path),
-        "DELETE" => Request::delete(path),
-        _ => Request::get(path),
-    }
-    .credentials(RequestCredentials::SameOrigin)
-    .header("Accept", "application/json");
-    let request = match body {
-        Some(body) => builder.header("Content-Type", "application/json").body(body).map_err(|e| e.to_string())?,
-        None => builder.build().map_err(|e| e.to_string())?,
-    };
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let (status, text) = fetch(method, path, body.as_deref()).await?;
     if !(200..300).contains(&status) {
         return Err(webclient::json::parse(&text).and_then(|v| decode_error_body(&v)).map(|e| e.message).unwrap_or_else(|| format!("HTTP {status}")));
     }
@@ -81,13 +89,7 @@ pub async fn call(method: &str, path: &str, body: Option<String>) -> Result<Stri
 /// `POST /api/v1/logout`. Failure is not reported: the console forgets the
 /// session either way, and the cookie expires on its own.
 pub async fn logout() {
-    let _ = Request::post("/api/v1/logout").credentials(RequestCredentials::SameOrigin).send().await;
-}
-
-async fn agent_from(response: Response) -> Result<AgentInfo, ApiError> {
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    agent_from_parts(status, &body)
+    let _ = fetch("POST", "/api/v1/logout", None).await;
 }
 
 fn agent_from_parts(status: u16, body: &str) -> Result<AgentInfo, ApiError> {
