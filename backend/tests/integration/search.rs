@@ -46,6 +46,9 @@ async fn agents_find_past_chats_by_text_visitor_agent_date_and_status() -> anyho
     let now = protocol_now();
     assert_eq!(ids(search(&format!("from={}&to={}", now - 60_000, now + 60_000)).await?), vec![c.conversation]);
     assert!(search(&format!("to={}", now - 60_000)).await?.is_empty());
+    // Pages: the next page holds what is older than the last one shown.
+    assert!(search(&format!("before={}", c.conversation.0)).await?.is_empty());
+    assert_eq!(ids(search(&format!("before={}", c.conversation.0 + 1)).await?), vec![c.conversation]);
     // A query that breaks the schema is a 400, not a 500.
     assert_eq!(mei.status(reqwest::Method::GET, "/api/v1/conversations/search?agent=mei", &()).await?, 400);
 

@@ -120,8 +120,15 @@ pub fn History() -> impl IntoView {
                 row
             })
             .collect::<Vec<_>>();
+        // The newest page only: a full page means there may be older ones,
+        // which a narrower search finds (a "more" button cost 2 KB of the
+        // console's budget).
+        let full = rows.len() >= protocol::history::SEARCH_PAGE;
         Some(if rows.is_empty() {
             view! { <p class="muted" role="status">{word(A::NothingFound)}</p> }.into_any()
+        } else if full {
+            view! { {table(&[A::When, A::VisitorCol, A::AgentCol, A::Status, A::What], rows)} <p class="muted" role="status">{word(A::NarrowSearch)}</p> }
+                .into_any()
         } else {
             table(&[A::When, A::VisitorCol, A::AgentCol, A::Status, A::What], rows)
         })
