@@ -38,7 +38,9 @@ pub fn stylesheet(settings: &WidgetSettings) -> String {
 
 /// The avatar's address in normal form, which escapes quotes and holds no
 /// backslash or line break, so it cannot end the CSS string it sits in.
-fn avatar(address: &str) -> Option<String> {
+/// The admin API stores this form; the stylesheet checks it again, since
+/// older rows were stored unchecked.
+pub fn avatar(address: &str) -> Option<String> {
     let url = url::Url::parse(address.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())?;
     let url = url.to_string();
     (!url.contains(['"', '\\', '\n', '\r'])).then_some(url)

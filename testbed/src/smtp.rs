@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One message as it arrived: envelope and the raw RFC 5322 text.
 #[derive(Clone, Debug)]
@@ -59,19 +59,6 @@ impl SmtpReceiver {
 
     pub fn messages(&self) -> Vec<Received> {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
-    }
-
-    /// Waits until `n` messages have arrived, or `limit` passes.
-    pub fn wait_for(&self, n: usize, limit: Duration) -> anyhow::Result<Vec<Received>> {
-        let start = Instant::now();
-        loop {
-            let got = self.messages();
-            if got.len() >= n {
-                return Ok(got);
-            }
-            anyhow::ensure!(start.elapsed() < limit, "{} of {n} emails arrived within {limit:?}", got.len());
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 

@@ -319,7 +319,12 @@ pub async fn after_the_chat_the_visitor_gets_the_transcript_by_email(world: &Wor
     })
     .await;
 
-    let mail = smtp.wait_for(1, std::time::Duration::from_secs(15))?;
+    let mail = wait_for("the email at the SMTP receiver", async || {
+        let got = smtp.messages();
+        ensure!(!got.is_empty(), "no email yet");
+        Ok(got)
+    })
+    .await;
     ensure!(mail[0].to == [VISITOR_EMAIL], "sent to {:?}", mail[0].to);
     let parsed = mail_parser::MessageParser::default().parse(mail[0].data.as_bytes()).ok_or_else(|| anyhow::anyhow!("an unreadable email"))?;
     let plain = parsed.body_text(0).map(|t| t.to_string()).unwrap_or_default();

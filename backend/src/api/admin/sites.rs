@@ -37,19 +37,14 @@ fn origins(config: &SiteConfig) -> Result<Vec<String>, Refusal> {
 
 /// The widget's settings as stored: appearance checked against
 /// `protocol::appearance` (contrast, lengths) and the avatar's address in
-/// its normalised form, which the loader may put inside a CSS `url("…")`
-/// (the normal form escapes quotes and has no backslash or line break).
+/// the normal form the stylesheet writes (`crate::appearance::avatar`).
 fn settings(config: &SiteConfig) -> Result<WidgetSettings, Refusal> {
     let mut settings = config.settings.clone();
     settings.accent = settings.accent.trim().to_string();
     appearance::check(&settings).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
-    let avatar = settings.avatar_url.trim();
-    if !avatar.is_empty() {
-        let url = url::Url::parse(avatar)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| Refusal::new(ErrorCode::Invalid, AppearanceError::AvatarNotUrl.to_string()))?;
-        settings.avatar_url = url.to_string();
+    if !settings.avatar_url.trim().is_empty() {
+        settings.avatar_url =
+            crate::appearance::avatar(&settings.avatar_url).ok_or_else(|| Refusal::new(ErrorCode::Invalid, AppearanceError::AvatarNotUrl.to_string()))?;
     }
     Ok(settings)
 }
