@@ -137,7 +137,7 @@ pub fn check(settings: &WidgetSettings) -> Result<(), AppearanceError> {
         }
     }
     let avatar = settings.avatar_url.trim();
-    if !avatar.is_empty() && !(avatar.starts_with("https://") || avatar.starts_with("http://")) {
+    if !avatar.is_empty() && !avatar.starts_with("https://") && !avatar.starts_with("http://") {
         return Err(AppearanceError::AvatarNotUrl);
     }
     Ok(())

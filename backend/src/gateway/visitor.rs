@@ -449,7 +449,7 @@ impl VisitorEndpoint {
             return Err(Refusal::new(ErrorCode::NoConversation, "only your latest chat, answered and ended, can be sent"));
         };
         let messages = self.state.store.messages_after(c.id, 0, protocol::history::TRANSCRIPT_LIMIT).await?;
-        let composed = email::compose::transcript(&to.to_string(), &self.site.settings.title_or(&self.site.name), &me.locale, &messages);
+        let composed = email::compose::transcript(to.as_ref(), &self.site.settings.title_or(&self.site.name), &me.locale, &messages);
         let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
         if !self.state.store.queue_email(email::TRANSCRIPT, &email::mailto(&to), &body, c.id, email::TRANSCRIPTS_PER_CONVERSATION).await? {
             return Err(Refusal::new(ErrorCode::RateLimited, "this conversation's transcript was sent as often as it may be"));
@@ -488,7 +488,7 @@ impl VisitorEndpoint {
     async fn email_team(&self, c: &ConversationRecord, text: &str) -> Result<(), Refusal> {
         let Some(to) = email::address(&self.site.team_email).filter(|_| self.state.mailer.is_some()) else { return Ok(()) };
         let p = &c.prechat;
-        let composed = email::compose::left_message(&to.to_string(), &self.site.name, &p.name, &p.email, &p.topic, text);
+        let composed = email::compose::left_message(to.as_ref(), &self.site.name, &p.name, &p.email, &p.topic, text);
         let body = serde_json::to_string(&composed).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
         self.state.store.queue_email(email::LEFT_MESSAGE, &email::mailto(&to), &body, c.id, 1).await?;
         Ok(())
