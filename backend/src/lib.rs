@@ -13,6 +13,7 @@ pub mod email;
 pub mod entry;
 pub mod extract;
 pub mod fatal;
+pub mod files;
 pub mod gateway;
 pub mod headers;
 pub mod hours;

@@ -54,6 +54,7 @@ impl Refusal {
                 StatusCode::BAD_REQUEST
             }
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::FileType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::BadOrigin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::UnknownSite | ErrorCode::NoConversation | ErrorCode::NotFound => StatusCode::NOT_FOUND,

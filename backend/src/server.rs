@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::serve::ListenerExt;
 use axum::Router;
 use routing::EngineConfig;
@@ -71,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/queues", get(admin::list_queues).post(admin::create_queue))
         .route("/api/v1/admin/queues/{id}", put(admin::update_queue).delete(admin::delete_queue))
         .route("/api/v1/sites/{key}/widget", get(api::widget_boot))
+        .route("/api/v1/sites/{key}/files", post(api::visitor_upload).options(api::visitor_upload_preflight))
+        .route("/api/v1/conversations/{id}/files", post(api::agent_upload))
+        .route("/api/v1/conversations/{id}", delete(api::erase_conversation))
+        .route("/files/{id}", get(api::download))
         .route("/ws/v1/visitor", get(gateway::visitor_ws))
         .route("/ws/v1/agent", get(gateway::agent_ws))
         .merge(assets::routes(&state));
@@ -154,7 +158,9 @@ impl Server {
         };
         let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
         let mailer = crate::email::Mailer::new(&config.smtp).context("reading the [smtp] settings")?;
+        let blobs = crate::files::blobs::DiskBlobs::new(config.data_dir.join("files"));
         let state = AppState {
+            files: crate::files::Files::new(Arc::new(blobs)),
             mailer,
             admission: Admission::new(&config.limits),
             passwords: Arc::new(PasswordChecker::new(config.limits.password_checks_at_once)),

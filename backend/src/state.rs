@@ -29,6 +29,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordChecker>,
     pub lockout: Arc<Lockout>,
     pub typing: Arc<TypingGate>,
+    /// Where files' bytes are kept.
+    pub files: crate::files::Files,
     /// The SMTP server's client, when `[smtp] url` is set.
     pub mailer: Option<crate::email::Mailer>,
     /// Cancelled on shutdown; every connection and background task watches it.

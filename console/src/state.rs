@@ -447,7 +447,7 @@ impl ConsoleState {
         let Some(i) = chat.outbox.iter().position(|p| p.client_id == client_id) else { return };
         let pending = chat.outbox.remove(i);
         if chat.messages.binary_search_by_key(&seq, |m| m.seq).is_err() {
-            chat.merge(ChatMessage { seq, client_id, author: Author::Agent, author_name, text: pending.text.into_string(), sent_at_ms: now_ms });
+            chat.merge(ChatMessage { seq, client_id, author: Author::Agent, author_name, text: pending.text.into_string(), sent_at_ms: now_ms, file: None });
         }
     }
 
@@ -565,7 +565,7 @@ mod tests {
     }
 
     fn msg(seq: Seq, author: Author, client_id: &str, text: &str) -> ChatMessage {
-        ChatMessage { seq, client_id: id(client_id), author, author_name: "x".into(), text: text.into(), sent_at_ms: 2_000 + seq as i64 }
+        ChatMessage { seq, client_id: id(client_id), author, author_name: "x".into(), text: text.into(), sent_at_ms: 2_000 + seq as i64, file: None }
     }
 
     fn welcomed() -> ConsoleState {

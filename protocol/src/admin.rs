@@ -277,6 +277,21 @@ pub struct SiteConfig {
     /// server has SMTP settings); empty: nowhere. Never sent to visitors.
     #[serde(default)]
     pub team_email: String,
+    /// What one file may weigh, in megabytes (at most
+    /// [`crate::files::MAX_FILE_MB`]); 0 turns files off for the site.
+    #[serde(default = "default_file_max_mb")]
+    pub file_max_mb: u32,
+    /// What all files of one conversation may weigh together, in megabytes.
+    #[serde(default = "default_conversation_files_max_mb")]
+    pub conversation_files_max_mb: u32,
+}
+
+fn default_file_max_mb() -> u32 {
+    10
+}
+
+fn default_conversation_files_max_mb() -> u32 {
+    50
 }
 
 /// One line of the audit log.

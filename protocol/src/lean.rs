@@ -11,6 +11,7 @@
 pub mod agent;
 
 use crate::visitor::{PageInfo, PreChatField, Resume, Side, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
+use crate::files::Attachment;
 use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a
@@ -145,6 +146,19 @@ fn message<S: Source>(s: &S) -> Option<ChatMessage> {
         author_name: string(s, "author_name")?,
         text: string(s, "text")?,
         sent_at_ms: int(s, "sent_at_ms")?,
+        file: optional(s, "file", attachment)?,
+    })
+}
+
+fn attachment<S: Source>(s: &S) -> Option<Attachment> {
+    Some(Attachment {
+        id: int(s, "id")?,
+        name: string(s, "name")?,
+        mime: string(s, "mime")?,
+        bytes: int(s, "bytes")?,
+        width: optional(s, "width", |v| u32::try_from(int_of(v)?).ok())?.unwrap_or(0),
+        height: optional(s, "height", |v| u32::try_from(int_of(v)?).ok())?.unwrap_or(0),
+        url: optional(s, "url", Source::as_str)?.unwrap_or_default(),
     })
 }
 
@@ -310,6 +324,16 @@ mod tests {
             author_name: "林美 Mei".into(),
             text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(),
             sent_at_ms: 1_763_000_000_123,
+            // Every other message carries a file, so both shapes are checked.
+            file: (seq % 2 == 0).then(|| Attachment {
+                id: 7,
+                name: "收據 receipt.png".into(),
+                mime: "image/png".into(),
+                bytes: 12_345,
+                width: 640,
+                height: 480,
+                url: "/files/7/x?e=1&s=ab".into(),
+            }),
         }
     }
 

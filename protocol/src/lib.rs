@@ -15,6 +15,7 @@ pub mod appearance;
 pub mod callback;
 pub mod canned;
 pub mod cluster;
+pub mod files;
 pub mod history;
 mod ids;
 pub mod lean;
@@ -95,6 +96,9 @@ pub struct ChatMessage {
     pub text: String,
     /// Milliseconds since the Unix epoch, server clock.
     pub sent_at_ms: i64,
+    /// The file this message carries; its text is then the file's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<files::Attachment>,
 }
 
 /// The kinds of conversation agents handle: a chat, or one attempt at a
@@ -257,10 +261,13 @@ pub enum ErrorCode {
     Busy,
     /// Something went wrong on the server; nothing was changed.
     Internal,
+    /// A file's content is not of a type the site accepts (whatever its
+    /// name says).
+    FileType,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         Self::BadFrame,
         Self::UnknownType,
         Self::TooLarge,
@@ -278,6 +285,7 @@ impl ErrorCode {
         Self::LimitReached,
         Self::Busy,
         Self::Internal,
+        Self::FileType,
     ];
 
     /// The wire name, as serde writes it (tested in `lean`).
@@ -300,6 +308,7 @@ impl ErrorCode {
             "limit_reached" => Self::LimitReached,
             "busy" => Self::Busy,
             "internal" => Self::Internal,
+            "file_type" => Self::FileType,
             _ => return None,
         })
     }

@@ -64,6 +64,7 @@ fn message(seq: u64) -> ChatMessage {
         author_name: "林美 Mei".into(),
         text: "你好 <b>hi</b> \"q\"".into(),
         sent_at_ms: 1_763_000_000_000,
+        file: None,
     }
 }
 

@@ -256,6 +256,7 @@ impl WidgetState {
             author_name: String::new(),
             text: p.text.into_string(),
             sent_at_ms: p.at_ms,
+            file: None,
         });
     }
 
@@ -517,6 +518,7 @@ mod paging_tests {
             author_name: "x".into(),
             text: "t".into(),
             sent_at_ms: 0,
+            file: None,
         }
     }
 

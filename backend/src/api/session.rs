@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
-use axum_extra::extract::cookie::Cookie;
 use axum_extra::extract::CookieJar;
 use protocol::rest::{LoginRequest, Me};
 
@@ -21,9 +21,8 @@ pub async fn login(
     State(state): State<AppState>,
     _: FromConsole,
     ClientIp(ip): ClientIp,
-    jar: CookieJar,
     Json(req): Json<LoginRequest>,
-) -> Result<(CookieJar, Json<Me>), Refusal> {
+) -> Result<impl IntoResponse, Refusal> {
     state.admission.login_attempt(ip)?;
     state.lockout.check(&req.email, Instant::now())?;
     let agent = state.store.agent_by_email(&req.email).await?.filter(|a| !a.disabled);
@@ -37,16 +36,16 @@ pub async fn login(
     let token = state.store.create_session(agent.info.id).await?;
     tracing::info!(agent = %agent.info.id, "console login");
     let secure = state.config.public_url.starts_with("https://");
-    Ok((jar.add(auth::session_cookie(token, secure)), Json(Me { agent: agent.info })))
+    Ok((auth::set_cookie_headers(auth::session_cookies(&token, secure)), Json(Me { agent: agent.info })))
 }
 
 /// Ends the session and closes every console it opened.
-pub async fn logout(State(state): State<AppState>, _: FromConsole, jar: CookieJar) -> Result<(CookieJar, StatusCode), Refusal> {
+pub async fn logout(State(state): State<AppState>, _: FromConsole, jar: CookieJar) -> Result<impl IntoResponse, Refusal> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let key = state.store.delete_session(cookie.value()).await?;
         state.hub.sign_out_session(&key).await;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((auth::set_cookie_headers(auth::expired_session_cookies()), StatusCode::NO_CONTENT))
 }
 
 pub async fn me(SignedIn(session): SignedIn) -> Json<Me> {

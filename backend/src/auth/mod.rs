@@ -17,10 +17,38 @@ use crate::store::SessionRecord;
 
 pub const SESSION_COOKIE: &str = "rapport_session";
 
-/// The session cookie: HttpOnly (no script reads it), SameSite=Strict (no
-/// other site's request carries it), Secure when served over HTTPS.
-pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token)).http_only(true).same_site(SameSite::Strict).secure(secure).path("/").build()
+/// The paths the session cookie is sent to: the REST API and the agent's
+/// socket. Nothing else needs it, and files (`/files/`) must not get it.
+pub const SESSION_PATHS: [&str; 2] = ["/api", "/ws"];
+
+/// The session cookie, once per path in [`SESSION_PATHS`]: HttpOnly (no
+/// script reads it), SameSite=Strict (no other site's request carries
+/// it), Secure when served over HTTPS.
+pub fn session_cookies(token: &str, secure: bool) -> Vec<Cookie<'static>> {
+    SESSION_PATHS
+        .iter()
+        .map(|path| Cookie::build((SESSION_COOKIE, token.to_string())).http_only(true).same_site(SameSite::Strict).secure(secure).path(*path).build())
+        .collect()
+}
+
+/// What ends the session cookie on every path it was set for (and on `/`,
+/// where releases before files set it).
+pub fn expired_session_cookies() -> Vec<Cookie<'static>> {
+    SESSION_PATHS
+        .iter()
+        .chain(&["/"])
+        .map(|path| {
+            let mut cookie = Cookie::build((SESSION_COOKIE, "")).path(*path).build();
+            cookie.make_removal();
+            cookie
+        })
+        .collect()
+}
+
+/// The cookies as `Set-Cookie` headers (one jar holds one cookie per name,
+/// so the paths' twins are written out here).
+pub fn set_cookie_headers(cookies: Vec<Cookie<'static>>) -> axum::response::AppendHeaders<Vec<(axum::http::HeaderName, String)>> {
+    axum::response::AppendHeaders(cookies.into_iter().map(|c| (axum::http::header::SET_COOKIE, c.to_string())).collect())
 }
 
 /// The agent whose live session cookie came with the request. Handlers that

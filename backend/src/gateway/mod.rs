@@ -16,6 +16,7 @@ mod visitor;
 pub use agent::agent_ws;
 pub use socket::parse_frame;
 pub use typing::TypingGate;
+pub(crate) use visitor::visitor_author_name;
 pub use visitor::visitor_ws;
 
 use protocol::visitor::PageInfo;

@@ -64,11 +64,12 @@ struct Current {
 
 impl Current {
     fn of(c: &ConversationRecord) -> Self {
-        Self { id: c.id, status: c.status, agent: c.agent_id, author_name: author_name(&c.prechat) }
+        Self { id: c.id, status: c.status, agent: c.agent_id, author_name: visitor_author_name(&c.prechat) }
     }
 }
 
-fn author_name(prechat: &PreChat) -> String {
+/// The name a visitor's messages carry: the pre-chat name, or "Visitor".
+pub(crate) fn visitor_author_name(prechat: &PreChat) -> String {
     if prechat.name.is_empty() {
         "Visitor".to_string()
     } else {
@@ -286,7 +287,7 @@ impl VisitorEndpoint {
         let same = self.current.as_ref().is_some_and(|c| c.id == conversation.id && c.status == conversation.status);
         if !same {
             self.span.record("conversation", conversation.id.get());
-            self.current = Some(Current { id: conversation.id, status: conversation.status, agent: None, author_name: author_name(&conversation.prechat) });
+            self.current = Some(Current { id: conversation.id, status: conversation.status, agent: None, author_name: visitor_author_name(&conversation.prechat) });
         }
     }
 
@@ -367,7 +368,7 @@ impl VisitorEndpoint {
             return Ok(());
         }
         let mut c = self.target().await?;
-        let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text };
+        let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text, file: None };
         let appended = match self.state.store.append_message(message.clone()).await {
             // It ended since this connection last heard: start afresh.
             Err(StoreError::ConversationEnded) => {

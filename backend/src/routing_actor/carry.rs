@@ -228,7 +228,7 @@ impl Actor {
     /// Writes a line of the server's into the conversation, for both sides.
     async fn system_message(&self, c: &ConversationRecord, text: &str) -> Result<()> {
         let (Ok(client_id), Ok(text)) = (ClientId::parse(format!("sys-{}", self.now())), MessageText::parse(text)) else { return Ok(()) };
-        let message = NewMessage { conversation_id: c.id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text };
+        let message = NewMessage { conversation_id: c.id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text, file: None };
         let appended = self.store.append_message(message).await?;
         self.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message }).await;
         Ok(())

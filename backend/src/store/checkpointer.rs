@@ -82,6 +82,7 @@ mod tests {
                 author_name: "V".into(),
                 agent_id: None,
                 text,
+                file: None,
             };
             store.append_message(message).await.unwrap();
         }

@@ -2,7 +2,8 @@
 //! (through the writer), and reads a page at a time.
 
 use super::db::on_db;
-use super::{unsigned, ConversationRecord, Result, Store, StoreError};
+use super::{now_ms, unsigned, ConversationRecord, Result, Store, StoreError};
+use protocol::files::Attachment;
 use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationId, MessageText, Seq, VisitorId, HISTORY_PAGE};
 
 /// A message to store. Its text and client id were checked where they
@@ -15,6 +16,8 @@ pub struct NewMessage {
     pub author_name: String,
     pub agent_id: Option<AgentId>,
     pub text: MessageText,
+    /// The file this message shows (its link is left empty here).
+    pub file: Option<Attachment>,
 }
 
 /// A stored message, and whether this call stored it (false: the client id
@@ -25,7 +28,7 @@ pub struct Appended {
     pub is_new: bool,
 }
 
-pub(super) const MESSAGE_COLUMNS: &str = "seq, client_id, author, author_name, text, sent_at";
+pub(super) const MESSAGE_COLUMNS: &str = "seq, client_id, author, author_name, text, sent_at, file";
 
 /// One row of [`MESSAGE_COLUMNS`].
 #[derive(sqlx::FromRow)]
@@ -36,6 +39,13 @@ pub(super) struct MessageRow {
     author_name: String,
     text: String,
     sent_at: i64,
+    file: Option<String>,
+}
+
+/// A message's file as its row keeps it: the description without a link
+/// (links are signed as messages leave, and expire).
+pub(super) fn stored_file(file: &Attachment) -> String {
+    serde_json::to_string(&Attachment { url: String::new(), ..file.clone() }).unwrap_or_default()
 }
 
 impl MessageRow {
@@ -47,6 +57,7 @@ impl MessageRow {
             author_name: self.author_name,
             text: self.text,
             sent_at_ms: self.sent_at,
+            file: self.file.map(|f| serde_json::from_str(&f).map_err(|e| StoreError::Corrupt(format!("message file: {e}")))).transpose()?,
         })
     }
 }
@@ -58,7 +69,8 @@ impl Store {
     /// at its message limit refuses with [`StoreError::ConversationFull`].
     pub async fn append_message(&self, message: NewMessage) -> Result<Appended> {
         let started = std::time::Instant::now();
-        let appended = self.writer.append(message).await?;
+        let mut appended = self.writer.append(message).await?;
+        appended.message = self.signed(appended.message);
         // From handing the message over to its commit: queueing included.
         metrics::histogram!("rapport_database_message_write_seconds").record(started.elapsed().as_secs_f64());
         if appended.is_new {
@@ -78,7 +90,15 @@ impl Store {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let rows: Vec<MessageRow> =
             on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).bind(after).bind(limit as i64).fetch_all(pool).await?);
-        rows.into_iter().map(MessageRow::into_message).collect()
+        rows.into_iter().map(|r| r.into_message().map(|m| self.signed(m))).collect()
+    }
+
+    /// A message as it leaves the store: its file's link signed for now.
+    fn signed(&self, mut message: ChatMessage) -> ChatMessage {
+        if let Some(file) = &mut message.file {
+            self.links.sign(file, now_ms() / 1000);
+        }
+        message
     }
 
     /// The message the visitor sent as `client_id`, in whichever of their
@@ -90,7 +110,7 @@ impl Store {
              AND conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) LIMIT 1"
         );
         let row: Option<MessageRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).bind(client_id.as_str()).fetch_optional(pool).await?);
-        row.map(MessageRow::into_message).transpose()
+        row.map(|r| r.into_message().map(|m| self.signed(m))).transpose()
     }
 
     /// Up to `limit` messages just before `before` (all of the newest when
@@ -100,7 +120,7 @@ impl Store {
         let before = i64::try_from(before).unwrap_or(i64::MAX);
         let rows: Vec<MessageRow> =
             on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).bind(before).bind(limit as i64).fetch_all(pool).await?);
-        let mut messages = rows.into_iter().map(MessageRow::into_message).collect::<Result<Vec<_>>>()?;
+        let mut messages = rows.into_iter().map(|r| r.into_message().map(|m| self.signed(m))).collect::<Result<Vec<_>>>()?;
         messages.reverse();
         Ok(messages)
     }
@@ -150,6 +170,7 @@ mod tests {
             author_name: "V".into(),
             agent_id: None,
             text: MessageText::parse(text).unwrap(),
+            file: None,
         }
     }
 

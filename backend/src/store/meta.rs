@@ -1,10 +1,26 @@
 //! What the database says about itself. Today: whether it was created for
 //! the demo, which is what lets demo accounts (with public passwords) in.
 
-use super::db::on_db;
-use super::{Result, Store};
+use super::db::{on_db, Db};
+use super::{Result, Store, StoreError};
 
 const DEMO: &str = "demo";
+/// The key links to files are signed with (hex), made once by whichever
+/// node opens the database first, then read by all.
+const LINK_KEY: &str = "file_link_key";
+
+/// The link key, made now if the database has none yet.
+pub(super) async fn link_key(db: &Db) -> Result<[u8; 32]> {
+    let insert = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    let fresh = super::new_token();
+    on_db!(db, pool => sqlx::query(insert).bind(LINK_KEY).bind(&fresh).execute(pool).await?.rows_affected());
+    let hex: String = on_db!(db, pool => sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(LINK_KEY).fetch_one(pool).await?);
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| StoreError::Corrupt("the file link key".into()))?;
+    }
+    Ok(key)
+}
 
 impl Store {
     /// Whether the database holds no sites and no agents yet.

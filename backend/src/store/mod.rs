@@ -19,6 +19,7 @@ mod checkpointer;
 mod conversations;
 mod db;
 mod deliveries;
+mod files;
 mod history;
 pub mod leases;
 mod left_messages;
@@ -43,7 +44,9 @@ pub use conversations::{ConversationRecord, EndReason, Entry, Reader, Started, S
 pub use deliveries::DueDelivery;
 pub use messages::{Appended, NewMessage};
 pub use sessions::{SessionKey, SessionRecord};
-pub use sites::SiteRecord;
+pub use files::StoredFile;
+use crate::files::links::Links;
+pub use sites::{FileLimits, SiteRecord};
 pub use visitors::VisitorRecord;
 
 use crate::config::{DatabaseLocation, Synchronous};
@@ -107,6 +110,8 @@ impl StoreOptions {
 pub struct Store {
     db: Db,
     writer: writer::Writer,
+    /// Signs the links to files in the messages that leave the store.
+    links: Links,
     /// SQLite only: PostgreSQL checkpoints by itself.
     checkpointer: Option<background::Background>,
 }
@@ -120,7 +125,13 @@ impl Store {
             None => None,
         };
         let writer = writer::Writer::start(writer_target, options.messages_per_conversation).await?;
-        Ok(Self { db, writer, checkpointer })
+        let links = Links::new(meta::link_key(&db).await?);
+        Ok(Self { db, writer, links, checkpointer })
+    }
+
+    /// The signer of links to files, for the download to check them.
+    pub fn links(&self) -> &Links {
+        &self.links
     }
 
     /// Which database this is, for the few places that must know.
@@ -160,7 +171,7 @@ pub fn hash_token(token: &str) -> String {
     to_hex(&Sha256::digest(token.as_bytes()))
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -14,6 +14,16 @@ pub struct SiteRecord {
     pub settings: WidgetSettings,
     /// Where messages left are emailed; empty: nowhere.
     pub team_email: String,
+    /// What one file, and all files of one conversation, may weigh; 0
+    /// turns files off.
+    pub files: FileLimits,
+}
+
+/// A site's limits on files, in megabytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileLimits {
+    pub file_mb: u32,
+    pub conversation_mb: u32,
 }
 
 impl SiteRecord {
@@ -32,6 +42,8 @@ struct SiteRow {
     allowed_origins: String,
     settings: String,
     team_email: String,
+    file_max_mb: i64,
+    conversation_files_max_mb: i64,
 }
 
 impl SiteRow {
@@ -43,25 +55,31 @@ impl SiteRow {
             allowed_origins: serde_json::from_str(&self.allowed_origins).map_err(|e| StoreError::Corrupt(format!("site origins: {e}")))?,
             settings: serde_json::from_str(&self.settings).map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?,
             team_email: self.team_email,
+            files: FileLimits {
+                file_mb: u32::try_from(self.file_max_mb).unwrap_or(0),
+                conversation_mb: u32::try_from(self.conversation_files_max_mb).unwrap_or(0),
+            },
         })
     }
 }
 
 impl Store {
     pub async fn site_by_key(&self, key: &str) -> Result<Option<SiteRecord>> {
-        let sql = "SELECT id, key, name, allowed_origins, settings, team_email FROM sites WHERE key = $1";
+        let sql = "SELECT id, key, name, allowed_origins, settings, team_email, file_max_mb, conversation_files_max_mb FROM sites WHERE key = $1";
         let row: Option<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(key).fetch_optional(pool).await?);
         row.map(SiteRow::into_record).transpose()
     }
 
-    /// Sets where a site's messages left are emailed.
-    pub async fn set_team_email(&self, id: SiteId, email: &str) -> Result<()> {
-        on_db!(&self.db, pool => sqlx::query("UPDATE sites SET team_email = $1 WHERE id = $2").bind(email).bind(id.get()).execute(pool).await?.rows_affected());
+    /// Sets where a site's messages left are emailed, and its limits on
+    /// files: what an admin sets beside the widget's settings.
+    pub async fn set_site_extras(&self, id: SiteId, email: &str, files: FileLimits) -> Result<()> {
+        let sql = "UPDATE sites SET team_email = $1, file_max_mb = $2, conversation_files_max_mb = $3 WHERE id = $4";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(email).bind(i64::from(files.file_mb)).bind(i64::from(files.conversation_mb)).bind(id.get()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
-        let sql = "SELECT id, key, name, allowed_origins, settings, team_email FROM sites ORDER BY id";
+        let sql = "SELECT id, key, name, allowed_origins, settings, team_email, file_max_mb, conversation_files_max_mb FROM sites ORDER BY id";
         let rows: Vec<SiteRow> = on_db!(&self.db, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(SiteRow::into_record).collect()
     }

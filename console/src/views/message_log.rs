@@ -227,6 +227,7 @@ mod tests {
             author_name: "V".into(),
             text: "<img src=x onerror=alert(1)>".into(),
             sent_at_ms: 1,
+            file: None,
         });
         chat.outbox.push(Pending { client_id: ClientId::parse("a1").unwrap(), text: protocol::MessageText::parse("hi").unwrap(), created_ms: 2 });
         let before = rows(chat, "Ada");

@@ -225,6 +225,7 @@ mod tests {
             author_name: "Mei".into(),
             text: "你好\n<b>".into(),
             sent_at_ms: 1_763_000_000_000,
+            file: None,
         }
     }
 

@@ -45,6 +45,7 @@ pub async fn older_messages_load_as_the_reader_scrolls_up(world: &World) -> Resu
             author_name: VISITOR_NAME.into(),
             agent_id: None,
             text: MessageText::parse(line(n))?,
+            file: None,
         };
         store.append_message(message).await?;
     }

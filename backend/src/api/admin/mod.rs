@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for Admin {
 
 impl Admin {
     /// Writes the change to the audit log.
-    async fn audit(&self, state: &AppState, action: &str, subject: &str, detail: &str) -> Result<(), Refusal> {
+    pub(crate) async fn audit(&self, state: &AppState, action: &str, subject: &str, detail: &str) -> Result<(), Refusal> {
         state.store.audit(Some(self.0.agent.info.id), action, subject, detail).await?;
         tracing::info!(by = %self.0.agent.info.id, action, subject, "administration changed");
         Ok(())

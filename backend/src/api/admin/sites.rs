@@ -6,15 +6,24 @@ use axum::Json;
 use protocol::admin::{Site, SiteConfig};
 use protocol::appearance::{self, AppearanceError};
 use protocol::visitor::WidgetSettings;
+use protocol::files::MAX_FILE_MB;
 use protocol::{ErrorCode, SiteId};
 
 use super::{name, Admin};
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::SiteRecord;
+use crate::store::{FileLimits, SiteRecord};
 
 fn site(r: SiteRecord) -> Site {
-    Site { id: r.id, key: r.key, config: SiteConfig { name: r.name, allowed_origins: r.allowed_origins, settings: r.settings, team_email: r.team_email } }
+    let config = SiteConfig {
+        name: r.name,
+        allowed_origins: r.allowed_origins,
+        settings: r.settings,
+        team_email: r.team_email,
+        file_max_mb: r.files.file_mb,
+        conversation_files_max_mb: r.files.conversation_mb,
+    };
+    Site { id: r.id, key: r.key, config }
 }
 
 /// Origins are `scheme://host[:port]` (or `*`), as browsers send them.
@@ -58,15 +67,28 @@ fn team_email(config: &SiteConfig) -> Result<String, Refusal> {
     Ok(email.to_string())
 }
 
+/// The site's limits on files: one file within what the server reads at
+/// most, and a conversation's total at least one file.
+fn file_limits(config: &SiteConfig) -> Result<FileLimits, Refusal> {
+    let limits = FileLimits { file_mb: config.file_max_mb, conversation_mb: config.conversation_files_max_mb };
+    if limits.file_mb > MAX_FILE_MB {
+        return Err(Refusal::new(ErrorCode::Invalid, format!("a file may weigh at most {MAX_FILE_MB} MB on this server")));
+    }
+    if limits.conversation_mb < limits.file_mb {
+        return Err(Refusal::new(ErrorCode::Invalid, "a conversation's files must be allowed at least as much as one file"));
+    }
+    Ok(limits)
+}
+
 pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Site>>, Refusal> {
     Ok(Json(state.store.sites().await?.into_iter().map(site).collect()))
 }
 
 pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o, s, e) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?);
+    let (n, o, s, e, f) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?, file_limits(&c)?);
     let mut created = state.store.create_site(&n, &o, &s).await?;
-    state.store.set_team_email(created.id, &e).await?;
-    created.team_email = e;
+    state.store.set_site_extras(created.id, &e, f).await?;
+    (created.team_email, created.files) = (e, f);
     // Admins serve every site.
     for id in state.store.admin_ids().await? {
         state.store.add_agent_to_site(id, created.id).await?;
@@ -77,8 +99,8 @@ pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): J
 }
 
 pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
-    let (n, o, s, e) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?);
-    state.store.set_team_email(SiteId(id), &e).await?;
+    let (n, o, s, e, f) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?, file_limits(&c)?);
+    state.store.set_site_extras(SiteId(id), &e, f).await?;
     let updated = state.store.update_site(SiteId(id), &n, &o, &s).await?;
     admin.audit(&state, "update site", &n, &o.join(" ")).await?;
     Ok(Json(site(updated)))

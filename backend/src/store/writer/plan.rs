@@ -65,6 +65,7 @@ pub(super) fn plan(
                 author_name: m.author_name.clone(),
                 text: m.text.as_str().to_owned(),
                 sent_at_ms: now_ms,
+                file: m.file.clone(),
             };
             stored.insert(key, message.clone());
             Outcome::New(message)
@@ -86,6 +87,7 @@ mod tests {
             author_name: "V".into(),
             agent_id: None,
             text: MessageText::parse(format!("text of {client_id}")).unwrap(),
+            file: None,
         }
     }
 
@@ -125,6 +127,7 @@ mod tests {
             author_name: "V".into(),
             text: "first words".into(),
             sent_at_ms: 1,
+            file: None,
         };
         let stored = HashMap::from([((c, earlier.client_id.clone()), earlier.clone())]);
         let batch = [new(1, "x"), new(1, "old"), new(1, "x")];

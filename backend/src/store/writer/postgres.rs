@@ -11,7 +11,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use super::plan::{plan, ConversationState, Outcome};
 use super::StoredRow;
-use crate::store::messages::{NewMessage, MESSAGE_COLUMNS};
+use crate::store::messages::{stored_file, NewMessage, MESSAGE_COLUMNS};
 use crate::store::{unsigned, Result};
 
 pub(super) async fn write_batch(pool: &PgPool, messages: &[NewMessage], cap: u32, now_ms: i64) -> Result<Vec<Outcome>> {
@@ -72,8 +72,8 @@ async fn insert_new(tx: &mut Transaction<'_, Postgres>, messages: &[NewMessage],
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at)
-         SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[], $8::BIGINT[])",
+        "INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at, file)
+         SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[])",
     )
     .bind(&columns.conversation_id)
     .bind(&columns.seq)
@@ -83,6 +83,7 @@ async fn insert_new(tx: &mut Transaction<'_, Postgres>, messages: &[NewMessage],
     .bind(&columns.agent_id)
     .bind(&columns.text)
     .bind(&columns.sent_at)
+    .bind(&columns.file)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -99,6 +100,7 @@ struct Columns {
     agent_id: Vec<Option<i64>>,
     text: Vec<String>,
     sent_at: Vec<i64>,
+    file: Vec<Option<String>>,
 }
 
 impl Columns {
@@ -111,5 +113,6 @@ impl Columns {
         self.agent_id.push(m.agent_id.map(|a| a.get()));
         self.text.push(m.text.as_str().to_owned());
         self.sent_at.push(stored.sent_at_ms);
+        self.file.push(m.file.as_ref().map(stored_file));
     }
 }

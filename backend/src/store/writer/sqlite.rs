@@ -10,7 +10,7 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::plan::{plan, ConversationState, Outcome};
 use super::StoredRow;
-use crate::store::messages::{NewMessage, MESSAGE_COLUMNS};
+use crate::store::messages::{stored_file, NewMessage, MESSAGE_COLUMNS};
 use crate::store::{unsigned, Result};
 
 /// The writer connection's page cache: it touches a page of every busy
@@ -82,7 +82,7 @@ async fn insert_new(conn: &mut SqliteConnection, messages: &[NewMessage], outcom
     if new.is_empty() {
         return Ok(());
     }
-    let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at) ");
+    let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO messages (conversation_id, seq, client_id, author, author_name, agent_id, text, sent_at, file) ");
     query.push_values(new, |mut row, (m, stored)| {
         row.push_bind(m.conversation_id.get())
             .push_bind(i64::try_from(stored.seq).unwrap_or(i64::MAX))
@@ -91,7 +91,8 @@ async fn insert_new(conn: &mut SqliteConnection, messages: &[NewMessage], outcom
             .push_bind(m.author_name.clone())
             .push_bind(m.agent_id.map(|a| a.get()))
             .push_bind(m.text.as_str().to_owned())
-            .push_bind(stored.sent_at_ms);
+            .push_bind(stored.sent_at_ms)
+            .push_bind(m.file.as_ref().map(stored_file));
     });
     query.build().execute(&mut *conn).await?;
     Ok(())

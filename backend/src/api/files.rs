@@ -1,0 +1,174 @@
+//! Files over HTTP: the widget's and the console's uploads, the download
+//! behind a signed link, and an admin's erasure of a conversation.
+//!
+//! The download lives under `/files/`, outside `/api` and `/ws`, the only
+//! paths the console's session cookie is sent to, so fetching a file never
+//! carries a session; and it is always served so that no browser renders
+//! it as a page of ours (see [`download`]).
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::files::{is_inline_image, FILE_NAME_HEADER};
+use protocol::{ChatMessage, ClientId, ConversationId, ErrorCode};
+use serde::Deserialize;
+
+use super::admin::Admin;
+use crate::auth::SignedIn;
+use crate::extract::{origin, AllowedSite, FromConsole};
+use crate::files::{self, Sender};
+use crate::refusal::Refusal;
+use crate::state::AppState;
+use crate::store::{now_ms, FileLimits};
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    /// The visitor's conversation (the console names it in the path).
+    #[serde(default)]
+    conversation: Option<i64>,
+    client_id: String,
+}
+
+/// The file's name from its header, percent-decoded (the header can carry
+/// only ASCII, names are often Chinese).
+fn file_name(headers: &HeaderMap) -> String {
+    let raw = headers.get(FILE_NAME_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    url::form_urlencoded::parse(format!("n={}", raw.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+/// Reads the body, refusing at once when it says it is larger than the
+/// site allows, and as soon as it proves to be.
+async fn read_body(headers: &HeaderMap, body: Body, limits: FileLimits) -> Result<Bytes, Refusal> {
+    let limit = files::byte_limit(limits);
+    let too_large = || Refusal::new(ErrorCode::TooLarge, format!("a file may weigh at most {} MB", limit / 1_000_000));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if limits.file_mb > 0 && declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await.map_err(|_| too_large())
+}
+
+fn client_id(q: &UploadQuery) -> Result<ClientId, Refusal> {
+    ClientId::parse(q.client_id.clone()).map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))
+}
+
+/// What the widget's page may send across origins: the answer carries its
+/// origin back, as the boot data's does.
+fn allow_origin(headers: &HeaderMap, mut response: Response) -> Response {
+    if let Some(value) = origin(headers).and_then(|o| HeaderValue::from_str(o).ok()) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// The preflight a browser sends before the widget's upload: the site's
+/// own origins only, POST with the visitor's token and the file's name.
+pub async fn visitor_upload_preflight(AllowedSite(_): AllowedSite, headers: HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type, x-file-name"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    allow_origin(&headers, response)
+}
+
+/// `POST /api/v1/sites/{key}/files?conversation=&client_id=`, from the
+/// widget: the visitor's token as a bearer, the file's bytes as the body.
+pub async fn visitor_upload(State(state): State<AppState>, site: AllowedSite, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
+    let answer = visitor_upload_inner(&state, site, q, &headers, body).await;
+    allow_origin(&headers, answer.into_response())
+}
+
+async fn visitor_upload_inner(state: &AppState, AllowedSite(site): AllowedSite, q: UploadQuery, headers: &HeaderMap, body: Body) -> Result<Json<ChatMessage>, Refusal> {
+    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let visitor = state.store.visitor_by_token(site.id, token).await?.ok_or_else(|| Refusal::unauthorized("an unknown visitor"))?;
+    let client_id = client_id(&q)?;
+    let id = ConversationId(q.conversation.ok_or_else(|| Refusal::new(ErrorCode::Invalid, "which conversation? (conversation=)"))?);
+    let c = state
+        .store
+        .conversation(id)
+        .await?
+        .filter(|c| c.visitor_id == visitor.id && c.site_id == site.id)
+        .ok_or_else(|| Refusal::new(ErrorCode::NoConversation, "no such conversation is yours"))?;
+    if let Some(refusal) = files::refuse_conversation(&c, &Sender::Visitor) {
+        return Err(refusal);
+    }
+    let bytes = read_body(headers, body, site.files).await?;
+    Ok(Json(files::upload(state, &c, site.files, Sender::Visitor, client_id, &file_name(headers), bytes).await?))
+}
+
+/// `POST /api/v1/conversations/{id}/files?client_id=`, from the console.
+pub async fn agent_upload(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ChatMessage>, Refusal> {
+    let client_id = client_id(&q)?;
+    let agent = session.agent.info;
+    let c = state.store.conversation(ConversationId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NoConversation, "no such chat is assigned to you"))?;
+    let sender = Sender::Agent { id: agent.id, name: agent.name };
+    if let Some(refusal) = files::refuse_conversation(&c, &sender) {
+        return Err(refusal);
+    }
+    let site = state.store.site(c.site_id).await?.ok_or_else(|| Refusal::new(ErrorCode::UnknownSite, "the chat's site is gone"))?;
+    let bytes = read_body(&headers, body, site.files).await?;
+    Ok(Json(files::upload(&state, &c, site.files, sender, client_id, &file_name(&headers), bytes).await?))
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    e: i64,
+    s: String,
+}
+
+/// `GET /files/{id}?e=&s=`: the file, when the link is this server's and
+/// has not expired. Pictures are served inline (for thumbnails); anything
+/// else as a download. Every answer has `nosniff` (from the headers layer)
+/// and a policy that sandboxes it and lets it load nothing, so not even a
+/// file that got past the type check could run as a page of ours.
+pub async fn download(State(state): State<AppState>, Path(id): Path<i64>, Query(link): Query<LinkQuery>) -> Result<Response, Refusal> {
+    let gone = || Refusal::new(ErrorCode::NotFound, "this link has expired or is not valid; reopen the chat for a fresh one");
+    if !state.store.links().verify(id, link.e, &link.s, now_ms() / 1000) {
+        return Err(gone());
+    }
+    let file = state.store.file(id).await?.ok_or_else(gone)?;
+    let blob = state.files.blobs.open(&file.sha256).await.map_err(Refusal::internal)?.ok_or_else(gone)?;
+    let a = file.attachment;
+    let inline = is_inline_image(&a.mime);
+    let disposition = format!(
+        "{}; filename=\"{}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        a.name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect::<String>(),
+        url::form_urlencoded::byte_serialize(a.name.as_bytes()).collect::<String>().replace('+', "%20"),
+    );
+    let content_type = if inline { a.mime.as_str() } else { "application/octet-stream" };
+    let mut response = Body::from_stream(blob.stream).into_response();
+    let h = response.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).map_err(Refusal::internal);
+    h.insert(header::CONTENT_TYPE, value(content_type)?);
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(blob.len));
+    h.insert(header::CONTENT_DISPOSITION, value(&disposition)?);
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    // The widget shows pictures on the customer's page, another origin.
+    h.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    Ok(response)
+}
+
+/// `DELETE /api/v1/conversations/{id}`: erases an ended conversation's
+/// messages, files and pre-chat answers (an admin's answer to "delete what
+/// I sent you"); what routing recorded stays for the reports.
+pub async fn erase_conversation(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<StatusCode, Refusal> {
+    let c = state.store.conversation(ConversationId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such conversation"))?;
+    files::erase(&state, &c).await?;
+    admin.audit(&state, "erase conversation", &id.to_string(), "messages, files and pre-chat answers").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
