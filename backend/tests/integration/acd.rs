@@ -46,6 +46,11 @@ impl Rest {
         serde_json::from_str(if text.is_empty() { "null" } else { &text }).with_context(|| format!("{method} {path} answered {text}"))
     }
 
+    /// The session cookie, for requests this helper does not make.
+    pub fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.call(reqwest::Method::GET, path, None::<&()>).await
     }

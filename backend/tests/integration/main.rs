@@ -14,6 +14,7 @@ mod callbacks;
 mod canned;
 mod chat;
 mod email;
+mod files;
 mod headers;
 mod history;
 mod limits;
