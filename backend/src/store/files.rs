@@ -79,7 +79,8 @@ impl Store {
 
     /// What the conversation's files weigh together, in bytes.
     pub async fn conversation_file_bytes(&self, conversation: ConversationId) -> Result<u64> {
-        let sql = "SELECT COALESCE(SUM(bytes), 0) FROM files WHERE conversation_id = $1";
+        // PostgreSQL sums BIGINTs into a NUMERIC; the cast makes both databases answer an integer.
+        let sql = "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM files WHERE conversation_id = $1";
         let total: i64 = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(conversation.get()).fetch_one(pool).await?);
         Ok(unsigned(total))
     }
