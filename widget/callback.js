@@ -11,6 +11,12 @@
 //
 // Country names and times come from the browser's Intl, in the visitor's
 // language and time zone, so the module carries no tables of its own.
+//
+// It also carries the file uploads (`files.js`): a visitor who attaches a
+// file loads this one module for everything beyond chat.
+
+import { el, adopt, fill } from './dom.js'
+import { uploads } from './files.js'
 
 var WORDS = {
   en: {
@@ -73,25 +79,6 @@ function words(lang) {
   return WORDS[lang] || WORDS.en
 }
 
-function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? '' : String(values[k]) })
-}
-
-// Builds an element: el('p', { class: 'x' }, [children or text]).
-function el(tag, attrs, children) {
-  var node = document.createElement(tag)
-  for (var k in attrs || {}) {
-    if (attrs[k] === false || attrs[k] == null) continue
-    if (k.slice(0, 2) === 'on') node.addEventListener(k.slice(2), attrs[k])
-    else if (k === 'value') node.value = attrs[k]
-    else node.setAttribute(k, attrs[k] === true ? '' : attrs[k])
-  }
-  ;[].concat(children == null ? [] : children).forEach(function (c) {
-    node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c)
-  })
-  return node
-}
-
 // The region of the browser's own language (en-GB: GB), when it names one
 // the server offers: it says more about where a visitor dials from than the
 // page's language does.
@@ -109,12 +96,8 @@ export function start(options) {
   var lang = options.lang
   var send = options.send
   var w = words(lang)
-  var root = mount.getRootNode()
-  if (root && 'adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function') {
-    var sheet = new CSSStyleSheet()
-    sheet.replaceSync(CSS)
-    root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet])
-  }
+  adopt(mount.getRootNode(), CSS)
+  var files = null // the uploads, drawn the first time a file is sent
   var regionName = null
   try { regionName = new Intl.DisplayNames([lang], { type: 'region' }) } catch (e) {}
   var when = new Intl.DateTimeFormat(lang, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
@@ -292,6 +275,11 @@ export function start(options) {
   }
 
   return {
+    // Files the visitor attached: { files, url, headers, mount }.
+    files: function (a) {
+      files = files || uploads(a.mount, lang)
+      files.add(a.files, a.url, a.headers)
+    },
     // Opens the form (a new request, or a new time for the open one).
     open: function (prefill) {
       if (prefill) {

@@ -5,6 +5,7 @@
 //! the agent WebSocket, `api` holds the REST calls and `views` draws it all.
 
 pub mod api;
+pub mod files;
 pub mod i18n;
 pub mod live;
 pub mod notify;

@@ -22,10 +22,12 @@ enum State {
     Ready(JsValue),
 }
 
-/// Something for the module: a server event, or "open the form".
+/// Something for the module: a server event, "open the form", or files
+/// to send.
 enum Call {
     Event(JsValue),
     Open(JsValue),
+    Files(JsValue),
 }
 
 pub struct CallbackLink {
@@ -37,7 +39,7 @@ pub struct CallbackLink {
     state: RefCell<State>,
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
@@ -91,6 +93,11 @@ impl CallbackLink {
         self.call(Call::Open(prefill.into()));
     }
 
+    /// Sends files the visitor attached: `{ files, url, headers, mount }`.
+    pub fn files(&self, upload: JsValue) {
+        self.call(Call::Files(upload));
+    }
+
     fn call(&self, call: Call) {
         let mut state = self.state.borrow_mut();
         match &mut *state {
@@ -137,6 +144,7 @@ fn deliver(module: &JsValue, call: Call) {
     let (name, argument) = match call {
         Call::Event(event) => ("event", event),
         Call::Open(prefill) => ("open", prefill),
+        Call::Files(upload) => ("files", upload),
     };
     if let Some(f) = Reflect::get(module, &JsValue::from_str(name)).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
         let _ = f.call1(module, &argument);

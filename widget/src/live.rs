@@ -53,6 +53,11 @@ struct Live {
     last_unread: Cell<usize>,
     callback: CallbackLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
+    /// The backend's origin, for links to files.
+    base: String,
+    /// Where the visitor's files are uploaded (the conversation is added).
+    files_url: String,
+    app: web_sys::HtmlElement,
 }
 
 thread_local! {
@@ -94,8 +99,11 @@ pub fn start(options: Options) -> Signals {
         draft: RefCell::new(String::new()),
         typing_timer: RefCell::new(None),
         last_unread: Cell::new(usize::MAX),
-        callback: CallbackLink::new(options.callback_import, options.app, options.lang.tag()),
+        callback: CallbackLink::new(options.callback_import, options.app.clone(), options.lang.tag()),
         _listeners: RefCell::new(Vec::new()),
+        files_url: format!("{}/api/v1/sites/{}/files?conversation=", options.base, webclient::url::encode_query_value(&options.site)),
+        base: options.base.clone(),
+        app: options.app,
     });
     LIVE.with(|s| *s.borrow_mut() = Some(live.clone()));
 
@@ -318,6 +326,28 @@ pub fn load_older() {
             s.send(&frame);
         }
     });
+}
+
+/// Files the visitor attached (with the button, by pasting or dropping),
+/// sent into the open conversation by the uploads in the callback module.
+pub fn attach(files: JsValue) {
+    with(|s| {
+        let open = s.signals.state.with_untracked(|c| c.conversation.as_ref().filter(|v| v.status != protocol::ConversationStatus::Ended).map(|v| v.id));
+        let (Some(id), Some(token)) = (open, s.saved.token()) else { return };
+        let upload = js_sys::Object::new();
+        let headers = js_sys::Object::new();
+        crate::callback::set(&headers, "authorization", &JsValue::from_str(&format!("Bearer {token}")));
+        crate::callback::set(&upload, "files", &files);
+        crate::callback::set(&upload, "url", &JsValue::from_str(&format!("{}{}", s.files_url, id.0)));
+        crate::callback::set(&upload, "headers", &headers);
+        crate::callback::set(&upload, "mount", &s.app.query_selector(".rp-uploads").ok().flatten().into());
+        s.callback.files(upload.into());
+    });
+}
+
+/// A file's link as the server wrote it, on the backend's origin.
+pub fn file_url(url: &str) -> String {
+    with(|s| format!("{}{url}", s.base)).unwrap_or_default()
 }
 
 /// Opens the callback form (loading its module the first time).

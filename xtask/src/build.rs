@@ -47,8 +47,12 @@ pub struct Dist {
     pub console: Bundle,
     pub loader: PathBuf,
     pub console_page: PathBuf,
-    /// The callback module, loaded by the widget when first needed.
+    /// The callback module (with the file uploads), loaded by the widget
+    /// when first needed.
     pub callback: PathBuf,
+    /// The file uploads alone, loaded by the console when an agent first
+    /// attaches a file.
+    pub files: PathBuf,
 }
 
 /// The hand-written inputs, read before the slow compile so that a missing
@@ -57,7 +61,9 @@ struct Sources {
     widget_css: String,
     console_css: String,
     loader: String,
-    callback: String,
+    /// Entry points of the lazily loaded modules, bundled by esbuild.
+    callback: PathBuf,
+    files: PathBuf,
     console_page: String,
 }
 
@@ -102,11 +108,17 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
 
 fn read_sources(ws: &Workspace) -> Result<Sources> {
     let text = |path: &str| std::fs::read_to_string(ws.path(path)).with_context(|| format!("reading {path}"));
+    let entry = |path: &str| {
+        let file = ws.path(path);
+        anyhow::ensure!(file.is_file(), "{path} is missing");
+        Ok(file)
+    };
     Ok(Sources {
         widget_css: text("widget/style.css")?,
         console_css: text("console/style.css")?,
         loader: text("widget/loader.js")?,
-        callback: text("widget/callback.js")?,
+        callback: entry("widget/callback.js")?,
+        files: entry("widget/files.js")?,
         console_page: text("console/index.html")?,
     })
 }
@@ -187,28 +199,39 @@ fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle, extra: &[(&st
 
 fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
     let console_page = dist.join("console.html");
-    let boot_url = write_console_boot(dist, &console)?;
+    let (files, files_name) = write_module(dist, tools, "files", &sources.files)?;
+    let boot_url = write_console_boot(dist, &console, &files_name)?;
     write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
-    let callback_js = esbuild::minify(&tools.esbuild, &sources.callback, Kind::Module).context("minifying widget/callback.js")?;
-    let callback_name = format!("callback-{}.js", content_hash(&[callback_js.as_bytes()]));
-    let callback = dist.join("assets").join(&callback_name);
-    write(&callback, &callback_js)?;
+    let (callback, callback_name) = write_module(dist, tools, "callback", &sources.callback)?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = esbuild::minify(&tools.esbuild, &sources.loader, Kind::Script).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
     let callback_url = format!("/assets/{callback_name}");
     write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[("CALLBACK", &callback_url)]))?;
-    Ok(Dist { widget, console, loader, console_page, callback })
+    Ok(Dist { widget, console, loader, console_page, callback, files })
 }
 
 /// Writes the console's one-line start module next to its hashed glue and
 /// returns its URL path. It is a file rather than an inline script so that
 /// `/console` can keep a Content Security Policy without `'unsafe-inline'`
 /// or hashes to keep in step; the glue already names the hashed Wasm.
-fn write_console_boot(dist: &Path, console: &Bundle) -> Result<String> {
+/// Bundles a lazily loaded module into `assets/<name>-<hash>.js`; returns
+/// its path and file name.
+fn write_module(dist: &Path, tools: &Tools, name: &str, entry: &Path) -> Result<(PathBuf, String)> {
+    let js = esbuild::bundle(&tools.esbuild, entry).with_context(|| format!("bundling {}", entry.display()))?;
+    let file_name = format!("{name}-{}.js", content_hash(&[js.as_bytes()]));
+    let path = dist.join("assets").join(&file_name);
+    write(&path, &js)?;
+    Ok((path, file_name))
+}
+
+/// The boot module also hands the console the way to import the uploads
+/// module, whose hashed name only the build knows.
+fn write_console_boot(dist: &Path, console: &Bundle, files_module: &str) -> Result<String> {
     let glue = console.js.file.file_name().and_then(|n| n.to_str()).context("the console glue has no file name")?;
     let name = format!("console-{}-boot.js", console.hash);
-    write(&dist.join("assets").join(&name), format!("import init from \"./{glue}\";\ninit();\n"))?;
+    let boot = format!("import init, {{ files_module }} from \"./{glue}\";\nawait init();\nfiles_module(() => import(\"./{files_module}\"));\n");
+    write(&dist.join("assets").join(&name), boot)?;
     Ok(format!("/assets/{name}"))
 }
 
@@ -225,7 +248,7 @@ fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
 
 fn print_summary(dist_dir: &Path, dist: &Dist, compressed: usize) -> Result<()> {
     println!("built {} (each of {compressed} files also as .br and .gz):", dist_dir.display());
-    let files = [&dist.loader, &dist.console_page, &dist.callback, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file].into_iter().chain([
+    let files = [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file].into_iter().chain([
         &dist.console.js.file,
         &dist.console.wasm.file,
         &dist.console.css.file,

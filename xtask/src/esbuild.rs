@@ -19,6 +19,20 @@ pub enum Kind {
     Css,
 }
 
+/// Bundles an ES module and what it imports (the lazily loaded modules
+/// share `widget/dom.js`) into one minified module.
+pub fn bundle(esbuild: &Path, entry: &Path) -> Result<String> {
+    let out = Command::new(esbuild)
+        .arg(entry)
+        .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--log-level=warning"])
+        .output()
+        .with_context(|| format!("starting {}", esbuild.display()))?;
+    if !out.status.success() {
+        bail!("esbuild failed on {} ({}): {}", entry.display(), out.status, String::from_utf8_lossy(&out.stderr));
+    }
+    String::from_utf8(out.stdout).context("esbuild wrote something that is not UTF-8")
+}
+
 pub fn minify(esbuild: &Path, source: &str, kind: Kind) -> Result<String> {
     let mut cmd = Command::new(esbuild);
     cmd.arg("--minify").arg("--log-level=warning");

@@ -20,11 +20,16 @@ const LOADER_GZIP_BUDGET: u64 = 2_298;
 /// callback feature was allowed for its link to the callback module, the
 /// header's call button and the suggestion to be called (it took 2,964):
 /// the chat download must not grow; anything beyond chat loads as its own
-/// module when first used.
-const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829 + 3_072;
-/// The callback module (form and status card), fetched only by visitors
-/// who ask for a call.
-const CALLBACK_MODULE_GZIP_BUDGET: u64 = 6 * 1024;
+/// module when first used. Files were allowed 3 KB more (3,072) for the
+/// attach button, paste and drop, and showing pictures and files in the
+/// log; the uploads themselves are in the callback module.
+const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829 + 3_072 + 3_072;
+/// The callback module (form and status card, the transcript's form, and
+/// the file uploads), fetched only by visitors who ask for a call, finish
+/// a chat or attach a file.
+const CALLBACK_MODULE_GZIP_BUDGET: u64 = 8 * 1024;
+/// The file uploads alone, as the console loads them.
+const FILES_MODULE_GZIP_BUDGET: u64 = 3 * 1024;
 /// The agent console (Wasm + JS + CSS), admin and report screens included.
 const CONSOLE_TOTAL_GZIP_BUDGET: u64 = 300 * 1024;
 
@@ -49,6 +54,7 @@ pub fn measure(dist: &Dist) -> Result<Vec<Figure>> {
         figure("widget_css_gzip", widget.css_gzip),
         figure("widget_total_gzip", widget.total_gzip()),
         figure("callback_module_gzip", size(&dist.callback, ".gz")?),
+        figure("files_module_gzip", size(&dist.files, ".gz")?),
         figure("console_total_gzip", console.total_gzip()),
     ])
 }
@@ -97,6 +103,7 @@ pub fn overruns(figures: &[Figure]) -> Vec<String> {
         ("loader_gzip", LOADER_GZIP_BUDGET),
         ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET),
         ("callback_module_gzip", CALLBACK_MODULE_GZIP_BUDGET),
+        ("files_module_gzip", FILES_MODULE_GZIP_BUDGET),
         ("console_total_gzip", CONSOLE_TOTAL_GZIP_BUDGET),
     ];
     budgets
@@ -118,7 +125,7 @@ pub fn check(dist: &Dist) -> Result<()> {
         bail!("size budget exceeded:\n  {}", over.join("\n  "));
     }
     println!(
-        "size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes, callback_module_gzip <= {CALLBACK_MODULE_GZIP_BUDGET} bytes, console_total_gzip <= {CONSOLE_TOTAL_GZIP_BUDGET} bytes)"
+        "size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes, callback_module_gzip <= {CALLBACK_MODULE_GZIP_BUDGET} bytes, files_module_gzip <= {FILES_MODULE_GZIP_BUDGET} bytes, console_total_gzip <= {CONSOLE_TOTAL_GZIP_BUDGET} bytes)"
     );
     Ok(())
 }

@@ -118,6 +118,20 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         typed.set(shortcut);
         c.live.set_draft(id, text);
     };
+    let uploads = NodeRef::<html::Div>::new();
+    let picker = NodeRef::<html::Input>::new();
+    let attach = move |files: wasm_bindgen::JsValue| {
+        if let Some(mount) = uploads.get_untracked() {
+            crate::files::attach(id, files, mount.into(), c.lang.get_untracked().tag());
+        }
+    };
+    let on_pick = move |_| {
+        let Some(input) = picker.get_untracked() else { return };
+        if let Some(files) = crate::files::files_of(&input, "") {
+            attach(files);
+        }
+        input.set_value("");
+    };
     let option_id = |i: usize| format!("canned-{i}");
     let list = move || {
         let list = suggestions.get()?;
@@ -143,10 +157,22 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         Some(view! { <ul id="canned-list" class="canned-list" role="listbox" aria-label=word(A::SavedReplies)>{items}</ul> })
     };
     view! {
-        <form class="composer" on:submit=move |ev| {
-            ev.prevent_default();
-            submit();
-        }>
+        <form class="composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }
+            // Files dropped on the composer are sent; the browser must not
+            // open them instead.
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev| {
+                if let Some(files) = crate::files::files_of(&ev, "dataTransfer") {
+                    ev.prevent_default();
+                    attach(files);
+                }
+            }
+        >
+            <div class="uploads" tabindex="-1" node_ref=uploads></div>
             {list}
             <label for="composer" class="visually-hidden">{say(Key::Composer)}</label>
             <textarea
@@ -161,9 +187,20 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
                 prop:value=initial_draft
                 on:keydown=on_keydown
                 on:input=on_input
+                on:paste=move |ev| {
+                    if let Some(files) = crate::files::files_of(&ev, "clipboardData") {
+                        ev.prevent_default();
+                        attach(files);
+                    }
+                }
                 node_ref=composer
             ></textarea>
             <div class="composer-bar">
+                <button type="button" id="attach" class="btn btn-ghost" disabled=move || ended.get()
+                    on:click=move |_| { if let Some(p) = picker.get_untracked() { p.click(); } }>
+                    {say(Key::Attach)}
+                </button>
+                <input id="file-picker" type="file" multiple hidden tabindex="-1" aria-hidden="true" node_ref=picker on:change=on_pick />
                 <span id="composer-hint" class="composer-hint muted">{say(Key::ComposerHint)}</span>
                 <button type="submit" id="send" class="btn btn-primary" disabled=move || ended.get()>
                     {say(Key::Send)}

@@ -5,6 +5,7 @@
 use super::say;
 use leptos::html;
 use leptos::prelude::*;
+use protocol::files::{size_text, Attachment};
 use protocol::{Author, ClientId, ConversationId};
 
 use super::ctx;
@@ -23,6 +24,7 @@ pub struct Row {
     pub at_ms: i64,
     /// For the agent's own messages: the id to look the delivery mark up by.
     pub client_id: Option<ClientId>,
+    pub file: Option<Attachment>,
 }
 
 /// The message list of a chat: stored messages, then the outbox.
@@ -37,6 +39,7 @@ pub fn rows(chat: &Conversation, agent_name: &str) -> Vec<Row> {
         text: m.text.clone(),
         at_ms: m.sent_at_ms,
         client_id: (m.author == Author::Agent).then(|| m.client_id.clone()),
+        file: m.file.clone(),
     });
     let pending = chat.outbox.iter().map(|p| Row {
         key: format!("c{}", p.client_id),
@@ -45,8 +48,32 @@ pub fn rows(chat: &Conversation, agent_name: &str) -> Vec<Row> {
         text: p.text.to_string(),
         at_ms: p.created_ms,
         client_id: Some(p.client_id.clone()),
+        file: None,
     });
     stored.chain(pending).collect()
+}
+
+/// A file in the chat: a picture as a thumbnail that opens full size in a
+/// new tab, anything else as a link that downloads it, with its size.
+fn file_view(file: Attachment) -> AnyView {
+    if file.is_image() {
+        let src = file.url.clone();
+        view! {
+            <a class="msg-file-img" href=file.url target="_blank" rel="noopener">
+                <img src=src alt=file.name width=file.width height=file.height />
+            </a>
+        }
+        .into_any()
+    } else {
+        let name = file.name.clone();
+        view! {
+            <a class="msg-file" href=file.url download=name>
+                <span class="msg-file-name">{file.name}</span>
+                <span class="muted">{size_text(file.bytes)}</span>
+            </a>
+        }
+        .into_any()
+    }
 }
 
 /// How close to an edge of the message list counts as being at it, in px.
@@ -185,7 +212,10 @@ fn Message(id: ConversationId, row: Row) -> impl IntoView {
                 })}
             // Plain text, never markup: a visitor's "<img onerror>" must show
             // as those characters.
-            <p class="msg-text">{row.text}</p>
+            {match row.file {
+                Some(file) => file_view(file),
+                None => view! { <p class="msg-text">{row.text}</p> }.into_any(),
+            }}
             {status}
         </li>
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 use protocol::visitor::Unavailable;
+use protocol::files::{size_text, Attachment};
 use protocol::{Author, ConversationStatus};
 
 use crate::i18n::{self, t, Key, Lang};
@@ -139,7 +140,33 @@ fn row_key(row: &Row) -> String {
     }
 }
 
+/// A file in the log: a picture as a thumbnail that opens full size in a
+/// new tab, anything else as a link that downloads it, with its size.
+fn file_view(file: Attachment) -> AnyView {
+    let url = live::file_url(&file.url);
+    if file.is_image() {
+        let src = url.clone();
+        view! {
+            <a class="rp-file-img" href=url target="_blank" rel="noopener">
+                <img src=src alt=file.name width=file.width height=file.height />
+            </a>
+        }
+        .into_any()
+    } else {
+        let name = file.name.clone();
+        view! {
+            <a class="rp-file" href=url download=name>
+                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 2h8l5 5v15H6zM14 2v5h5"/></svg>
+                <span class="rp-file-name">{file.name}</span>
+                <span class="rp-file-size">{size_text(file.bytes)}</span>
+            </a>
+        }
+        .into_any()
+    }
+}
+
 fn render_row(lang: Lang, row: Row) -> impl IntoView {
+    let mut file = None;
     let (class, author, text, time, status) = match row {
         Row::Message { message, seen } => {
             let class = match message.author {
@@ -149,6 +176,7 @@ fn render_row(lang: Lang, row: Row) -> impl IntoView {
             };
             let status = (message.author == Author::Visitor).then(|| t(lang, if seen { Key::Seen } else { Key::Sent }));
             let author = (message.author == Author::Agent).then_some(message.author_name);
+            file = message.file;
             (class, author, message.text, webclient::time::clock(message.sent_at_ms), status)
         }
         Row::Pending(p) => ("rp-msg rp-msg-visitor rp-pending", None, p.text.into_string(), webclient::time::clock(p.at_ms), Some(t(lang, Key::Sending))),
@@ -156,7 +184,10 @@ fn render_row(lang: Lang, row: Row) -> impl IntoView {
     view! {
         <li class=class>
             {author.map(|a| view! { <span class="rp-author">{a}</span> })}
-            <p class="rp-text">{text}</p>
+            {match file {
+                Some(file) => file_view(file),
+                None => view! { <p class="rp-text">{text}</p> }.into_any(),
+            }}
             <span class="rp-meta">
                 <time>{time}</time>
                 {status.map(|s| view! { <span class="rp-status">{s}</span> })}
