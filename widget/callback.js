@@ -96,7 +96,8 @@ export function start(options) {
   var lang = options.lang
   var send = options.send
   var w = words(lang)
-  adopt(mount.getRootNode(), CSS)
+  var root = mount.getRootNode()
+  adopt(root, CSS)
   var files = null // the uploads, drawn the first time a file is sent
   var regionName = null
   try { regionName = new Intl.DisplayNames([lang], { type: 'region' }) } catch (e) {}
@@ -275,10 +276,12 @@ export function start(options) {
   }
 
   return {
-    // Files the visitor attached: { files, url, headers, mount }.
+    // Files the visitor attached: [files, conversation id, visitor
+    // token], drawn into the widget's .rp-uploads and sent to the server
+    // this module came from.
     files: function (a) {
-      files = files || uploads(a.mount, lang)
-      files.add(a.files, a.url, a.headers)
+      files = files || uploads(root.querySelector('.rp-uploads'), lang)
+      files.add(a[0], new URL('../api/v1/files?conversation=' + a[1], import.meta.url).href, { authorization: 'Bearer ' + a[2] })
     },
     // Opens the form (a new request, or a new time for the open one).
     open: function (prefill) {

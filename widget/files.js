@@ -85,14 +85,13 @@ export function uploads(mount, lang) {
       children.forEach(function (c) { row.appendChild(c) })
     }
 
-    function done(focusNext) {
+    function done() {
       row.remove()
-      if (focusNext && mount.getRootNode().activeElement == null) mount.focus()
     }
 
     function failed(code) {
       var text = fill(w[code] || w.failed, { name: file.name })
-      var buttons = [el('button', { type: 'button', onclick: function () { done(true) } }, w.dismiss)]
+      var buttons = [el('button', { type: 'button', onclick: function () { done() } }, w.dismiss)]
       if (retryable(code)) buttons.unshift(el('button', { type: 'button', onclick: send }, w.retry))
       draw([el('span', { class: 'rp-up-name' }, file.name)].concat(buttons, [el('p', { class: 'rp-up-error', role: 'alert' }, text)]))
     }
@@ -101,7 +100,7 @@ export function uploads(mount, lang) {
       var bar = el('progress', { max: '100', value: '0', 'aria-label': fill(w.sending, { name: file.name }) })
       draw([
         el('span', { class: 'rp-up-name' }, file.name),
-        el('button', { type: 'button', onclick: function () { if (xhr) xhr.abort(); done(true) } }, w.cancel),
+        el('button', { type: 'button', onclick: function () { if (xhr) xhr.abort(); done() } }, w.cancel),
         bar
       ])
       xhr = new XMLHttpRequest()
@@ -112,7 +111,7 @@ export function uploads(mount, lang) {
         if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100)
       }
       xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) done(false)
+        if (xhr.status >= 200 && xhr.status < 300) done()
         else failed(errorCode(xhr))
       }
       xhr.onerror = function () { failed('') }

@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/queues", get(admin::list_queues).post(admin::create_queue))
         .route("/api/v1/admin/queues/{id}", put(admin::update_queue).delete(admin::delete_queue))
         .route("/api/v1/sites/{key}/widget", get(api::widget_boot))
-        .route("/api/v1/sites/{key}/files", post(api::visitor_upload).options(api::visitor_upload_preflight))
+        .route("/api/v1/files", post(api::visitor_upload).options(api::visitor_upload_preflight))
         .route("/api/v1/conversations/{id}/files", post(api::agent_upload))
         .route("/api/v1/conversations/{id}", delete(api::erase_conversation))
         .route("/files/{id}", get(api::download))

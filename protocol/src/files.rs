@@ -39,8 +39,8 @@ pub struct Attachment {
     pub width: u32,
     #[serde(default)]
     pub height: u32,
-    /// The signed, expiring address to fetch it from, relative to the
-    /// server's origin; empty in storage.
+    /// The signed, expiring address to fetch it from (absolute, on the
+    /// server's public origin); empty in storage.
     #[serde(default)]
     pub url: String,
 }

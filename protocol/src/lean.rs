@@ -156,9 +156,11 @@ fn attachment<S: Source>(s: &S) -> Option<Attachment> {
         name: string(s, "name")?,
         mime: string(s, "mime")?,
         bytes: int(s, "bytes")?,
-        width: optional(s, "width", |v| u32::try_from(int_of(v)?).ok())?.unwrap_or(0),
-        height: optional(s, "height", |v| u32::try_from(int_of(v)?).ok())?.unwrap_or(0),
-        url: optional(s, "url", Source::as_str)?.unwrap_or_default(),
+        // Absent (or not a whole number) reads as 0 and "", as serde's
+        // defaults; no clamping code, since every byte here is downloaded.
+        width: int(s, "width").unwrap_or(0),
+        height: int(s, "height").unwrap_or(0),
+        url: string(s, "url").unwrap_or_default(),
     })
 }
 

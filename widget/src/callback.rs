@@ -39,7 +39,7 @@ pub struct CallbackLink {
     state: RefCell<State>,
 }
 
-pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
+fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
@@ -93,7 +93,7 @@ impl CallbackLink {
         self.call(Call::Open(prefill.into()));
     }
 
-    /// Sends files the visitor attached: `{ files, url, headers, mount }`.
+    /// Sends files the visitor attached: `[files, conversation id, token]`.
     pub fn files(&self, upload: JsValue) {
         self.call(Call::Files(upload));
     }

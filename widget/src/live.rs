@@ -53,10 +53,6 @@ struct Live {
     last_unread: Cell<usize>,
     callback: CallbackLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
-    /// The backend's origin, for links to files.
-    base: String,
-    /// Where the visitor's files are uploaded (the conversation is added).
-    files_url: String,
     app: web_sys::HtmlElement,
 }
 
@@ -101,8 +97,6 @@ pub fn start(options: Options) -> Signals {
         last_unread: Cell::new(usize::MAX),
         callback: CallbackLink::new(options.callback_import, options.app.clone(), options.lang.tag()),
         _listeners: RefCell::new(Vec::new()),
-        files_url: format!("{}/api/v1/sites/{}/files?conversation=", options.base, webclient::url::encode_query_value(&options.site)),
-        base: options.base.clone(),
         app: options.app,
     });
     LIVE.with(|s| *s.borrow_mut() = Some(live.clone()));
@@ -126,6 +120,7 @@ pub fn start(options: Options) -> Signals {
     );
     *live.socket.borrow_mut() = Some(socket);
     live.listen_to_window();
+    live.listen_for_files();
     if live.saved.was_open() {
         set_open(true);
     }
@@ -245,6 +240,35 @@ impl Live {
 
     /// Page changes in single-page apps, tab visibility (for read
     /// receipts) and the network coming back.
+    /// Files come in through the attach button's input, a paste or a drop
+    /// anywhere in the panel: one plain listener on the app for all four
+    /// events (each of Leptos's typed handlers costs the widget a
+    /// kilobyte). The browser must not open a dropped file itself.
+    fn listen_for_files(&self) {
+        let on_files = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+            let kind = ev.type_();
+            if kind == "dragover" {
+                ev.prevent_default();
+                return;
+            }
+            let (source, holder) = match kind.as_str() {
+                "paste" => (JsValue::from(ev.clone()), "clipboardData"),
+                "drop" => (JsValue::from(ev.clone()), "dataTransfer"),
+                _ => (ev.target().map(JsValue::from).unwrap_or(JsValue::NULL), ""),
+            };
+            if let Some(files) = files_of(&source, holder) {
+                ev.prevent_default();
+                attach(files);
+                // The same file can be chosen again (to send it twice).
+                let _ = js_sys::Reflect::set(&source, &"value".into(), &"".into());
+            }
+        });
+        for name in ["paste", "drop", "dragover", "change"] {
+            let _ = self.app.add_event_listener_with_callback(name, on_files.as_ref().unchecked_ref());
+        }
+        self._listeners.borrow_mut().push(on_files);
+    }
+
     fn listen_to_window(&self) {
         let Some(window) = web_sys::window() else { return };
         let mut listeners = self._listeners.borrow_mut();
@@ -334,20 +358,19 @@ pub fn attach(files: JsValue) {
     with(|s| {
         let open = s.signals.state.with_untracked(|c| c.conversation.as_ref().filter(|v| v.status != protocol::ConversationStatus::Ended).map(|v| v.id));
         let (Some(id), Some(token)) = (open, s.saved.token()) else { return };
-        let upload = js_sys::Object::new();
-        let headers = js_sys::Object::new();
-        crate::callback::set(&headers, "authorization", &JsValue::from_str(&format!("Bearer {token}")));
-        crate::callback::set(&upload, "files", &files);
-        crate::callback::set(&upload, "url", &JsValue::from_str(&format!("{}{}", s.files_url, id.0)));
-        crate::callback::set(&upload, "headers", &headers);
-        crate::callback::set(&upload, "mount", &s.app.query_selector(".rp-uploads").ok().flatten().into());
-        s.callback.files(upload.into());
+        s.callback.files(js_sys::Array::of3(&files, &JsValue::from_f64(id.0 as f64), &token.into()).into());
     });
 }
 
-/// A file's link as the server wrote it, on the backend's origin.
-pub fn file_url(url: &str) -> String {
-    with(|s| format!("{}{url}", s.base)).unwrap_or_default()
+/// The files an event or an input holds: `holder` names the event's
+/// `clipboardData` or `dataTransfer`, or is empty for a file input itself.
+/// None when there are none (text was pasted or dragged, or another input
+/// changed).
+fn files_of(source: &JsValue, holder: &str) -> Option<JsValue> {
+    use js_sys::Reflect;
+    let holder = if holder.is_empty() { source.clone() } else { Reflect::get(source, &holder.into()).ok()? };
+    let files = Reflect::get(&holder, &"files".into()).ok()?;
+    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then_some(files)
 }
 
 /// Opens the callback form (loading its module the first time).

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::admin::Admin;
 use crate::auth::SignedIn;
-use crate::extract::{origin, AllowedSite, FromConsole};
+use crate::extract::{origin, FromConsole};
 use crate::files::{self, Sender};
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -65,9 +65,11 @@ fn allow_origin(headers: &HeaderMap, mut response: Response) -> Response {
     response
 }
 
-/// The preflight a browser sends before the widget's upload: the site's
-/// own origins only, POST with the visitor's token and the file's name.
-pub async fn visitor_upload_preflight(AllowedSite(_): AllowedSite, headers: HeaderMap) -> Response {
+/// The preflight a browser sends before the widget's upload: POST with the
+/// visitor's token and the file's name. It carries no token, so which site
+/// is asked is not known yet; the upload itself checks the origin against
+/// the site of the conversation.
+pub async fn visitor_upload_preflight(headers: HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
@@ -76,24 +78,29 @@ pub async fn visitor_upload_preflight(AllowedSite(_): AllowedSite, headers: Head
     allow_origin(&headers, response)
 }
 
-/// `POST /api/v1/sites/{key}/files?conversation=&client_id=`, from the
-/// widget: the visitor's token as a bearer, the file's bytes as the body.
-pub async fn visitor_upload(State(state): State<AppState>, site: AllowedSite, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
-    let answer = visitor_upload_inner(&state, site, q, &headers, body).await;
+/// `POST /api/v1/files?conversation=&client_id=`, from the widget: the
+/// visitor's token as a bearer, the file's bytes as the body, from a page
+/// on one of the conversation's site's origins. (The widget's uploads
+/// module finds this path next to its own, so it needs no site key.)
+pub async fn visitor_upload(State(state): State<AppState>, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
+    let answer = visitor_upload_inner(&state, q, &headers, body).await;
     allow_origin(&headers, answer.into_response())
 }
 
-async fn visitor_upload_inner(state: &AppState, AllowedSite(site): AllowedSite, q: UploadQuery, headers: &HeaderMap, body: Body) -> Result<Json<ChatMessage>, Refusal> {
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
-    let visitor = state.store.visitor_by_token(site.id, token).await?.ok_or_else(|| Refusal::unauthorized("an unknown visitor"))?;
+async fn visitor_upload_inner(state: &AppState, q: UploadQuery, headers: &HeaderMap, body: Body) -> Result<Json<ChatMessage>, Refusal> {
     let client_id = client_id(&q)?;
     let id = ConversationId(q.conversation.ok_or_else(|| Refusal::new(ErrorCode::Invalid, "which conversation? (conversation=)"))?);
-    let c = state
-        .store
-        .conversation(id)
-        .await?
-        .filter(|c| c.visitor_id == visitor.id && c.site_id == site.id)
-        .ok_or_else(|| Refusal::new(ErrorCode::NoConversation, "no such conversation is yours"))?;
+    let not_yours = || Refusal::new(ErrorCode::NoConversation, "no such conversation is yours");
+    let c = state.store.conversation(id).await?.ok_or_else(not_yours)?;
+    let site = state.store.site(c.site_id).await?.ok_or_else(not_yours)?;
+    if !site.allows_origin(origin(headers).unwrap_or("")) {
+        return Err(Refusal::new(ErrorCode::BadOrigin, "this page's origin may not use the site's widget"));
+    }
+    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let visitor = state.store.visitor_by_token(site.id, token).await?.ok_or_else(|| Refusal::unauthorized("an unknown visitor"))?;
+    if c.visitor_id != visitor.id {
+        return Err(not_yours());
+    }
     if let Some(refusal) = files::refuse_conversation(&c, &Sender::Visitor) {
         return Err(refusal);
     }

@@ -20,6 +20,9 @@ const SIGNATURE_CHARS: usize = 32;
 #[derive(Clone)]
 pub struct Links {
     key: [u8; 32],
+    /// The server's public origin: links are absolute, so the widget on a
+    /// customer's page uses them as they are.
+    origin: String,
 }
 
 impl std::fmt::Debug for Links {
@@ -29,8 +32,8 @@ impl std::fmt::Debug for Links {
 }
 
 impl Links {
-    pub fn new(key: [u8; 32]) -> Self {
-        Self { key }
+    pub fn new(key: [u8; 32], origin: &str) -> Self {
+        Self { key, origin: origin.trim_end_matches('/').to_string() }
     }
 
     fn signature(&self, id: i64, expires: i64) -> String {
@@ -45,7 +48,7 @@ impl Links {
     /// [`LINK_HOURS`] hours at least.
     pub fn url(&self, id: i64, now_s: i64) -> String {
         let expires = (now_s / 3600 + 1 + LINK_HOURS) * 3600;
-        format!("/files/{id}?e={expires}&s={}", self.signature(id, expires))
+        format!("{}/files/{id}?e={expires}&s={}", self.origin, self.signature(id, expires))
     }
 
     /// Fills in the attachment's link.
@@ -71,7 +74,7 @@ mod tests {
 
     fn parts(url: &str) -> (i64, i64, String) {
         let (path, query) = url.split_once('?').unwrap();
-        let id = path.trim_start_matches("/files/").parse().unwrap();
+        let id = path.strip_prefix("https://chat.example/files/").unwrap().parse().unwrap();
         let mut e = 0;
         let mut s = String::new();
         for pair in query.split('&') {
@@ -86,7 +89,7 @@ mod tests {
 
     #[test]
     fn a_link_opens_its_file_until_it_expires() {
-        let links = Links::new([7; 32]);
+        let links = Links::new([7; 32], "https://chat.example");
         let now = 1_764_600_000;
         let (id, e, s) = parts(&links.url(42, now));
         assert_eq!(id, 42);
@@ -98,7 +101,7 @@ mod tests {
 
     #[test]
     fn a_link_is_stable_within_the_hour() {
-        let links = Links::new([7; 32]);
+        let links = Links::new([7; 32], "https://chat.example");
         let hour = 1_764_597_600;
         assert_eq!(links.url(1, hour), links.url(1, hour + 3599));
         assert_ne!(links.url(1, hour), links.url(1, hour + 3600));
@@ -106,12 +109,12 @@ mod tests {
 
     #[test]
     fn another_file_time_or_key_is_refused() {
-        let links = Links::new([7; 32]);
+        let links = Links::new([7; 32], "https://chat.example");
         let now = 1_764_600_000;
         let (_, e, s) = parts(&links.url(42, now));
         assert!(!links.verify(43, e, &s, now), "another file");
         assert!(!links.verify(42, e + 3600, &s, now), "a later expiry");
-        assert!(!Links::new([8; 32]).verify(42, e, &s, now), "another server's key");
+        assert!(!Links::new([8; 32], "https://chat.example").verify(42, e, &s, now), "another server's key");
         assert!(!links.verify(42, e, "", now));
         assert!(!links.verify(42, e, &s[..31], now));
     }

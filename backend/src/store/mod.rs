@@ -81,17 +81,19 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// How the store is opened.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct StoreOptions {
     pub synchronous: Synchronous,
     /// Messages one conversation may hold; a send beyond is refused.
     pub messages_per_conversation: u32,
     pub max_connections: u32,
+    /// The origin links to files are written on (`public_url`).
+    pub public_url: String,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { synchronous: Synchronous::Full, messages_per_conversation: 5_000, max_connections: 16 }
+        Self { synchronous: Synchronous::Full, messages_per_conversation: 5_000, max_connections: 16, public_url: String::new() }
     }
 }
 
@@ -101,6 +103,7 @@ impl StoreOptions {
             synchronous: config.database.synchronous,
             messages_per_conversation: config.limits.messages_per_conversation,
             max_connections: config.database.max_connections,
+            public_url: config.public_url.clone(),
         }
     }
 }
@@ -125,7 +128,7 @@ impl Store {
             None => None,
         };
         let writer = writer::Writer::start(writer_target, options.messages_per_conversation).await?;
-        let links = Links::new(meta::link_key(&db).await?);
+        let links = Links::new(meta::link_key(&db).await?, &options.public_url);
         Ok(Self { db, writer, links, checkpointer })
     }
 

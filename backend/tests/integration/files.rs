@@ -66,7 +66,7 @@ struct Upload<'a> {
 
 /// Sends a file as the widget does: the visitor's token, the shop's origin.
 async fn visitor_upload(server: &TestServer, token: &str, c: &Chat, up: Upload<'_>) -> anyhow::Result<(u16, String)> {
-    let url = server.http_url(&format!("/api/v1/sites/{SITE}/files?conversation={}&client_id={}", c.conversation.0, up.client_id));
+    let url = server.http_url(&format!("/api/v1/files?conversation={}&client_id={}", c.conversation.0, up.client_id));
     let response = reqwest::Client::new()
         .post(url)
         .header("origin", server.shop_origin())
@@ -92,7 +92,8 @@ fn refusal(answer: &(u16, String)) -> ErrorCode {
 }
 
 async fn fetch(server: &TestServer, url: &str) -> anyhow::Result<(u16, HeaderMap, Vec<u8>)> {
-    let response = reqwest::get(server.http_url(url)).await?;
+    assert!(url.starts_with(&server.http_url("/files/")), "{url}");
+    let response = reqwest::get(url).await?;
     Ok((response.status().as_u16(), response.headers().clone(), response.bytes().await?.to_vec()))
 }
 
@@ -169,7 +170,7 @@ async fn files_go_both_ways_checked_cleaned_and_behind_signed_links() -> anyhow:
     let theirs = visitor_upload(&server, &welcome.token, &c, Upload { name: "a.txt", client_id: "f5", bytes: b"hi".to_vec() }).await?;
     assert_eq!(theirs.0, 404);
     let foreign = reqwest::Client::new()
-        .post(server.http_url(&format!("/api/v1/sites/{SITE}/files?conversation={}&client_id=f6", c.conversation.0)))
+        .post(server.http_url(&format!("/api/v1/files?conversation={}&client_id=f6", c.conversation.0)))
         .header("origin", "https://evil.example")
         .header("authorization", format!("Bearer {token}"))
         .body("hi")
@@ -179,7 +180,7 @@ async fn files_go_both_ways_checked_cleaned_and_behind_signed_links() -> anyhow:
 
     // The browser's preflight is answered for the shop's origin.
     let preflight = reqwest::Client::new()
-        .request(reqwest::Method::OPTIONS, server.http_url(&format!("/api/v1/sites/{SITE}/files")))
+        .request(reqwest::Method::OPTIONS, server.http_url("/api/v1/files"))
         .header("origin", server.shop_origin())
         .header("access-control-request-method", "POST")
         .header("access-control-request-headers", "authorization, x-file-name")

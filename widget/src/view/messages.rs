@@ -140,28 +140,21 @@ fn row_key(row: &Row) -> String {
     }
 }
 
-/// A file in the log: a picture as a thumbnail that opens full size in a
-/// new tab, anything else as a link that downloads it, with its size.
-fn file_view(file: Attachment) -> AnyView {
-    let url = live::file_url(&file.url);
-    if file.is_image() {
-        let src = url.clone();
-        view! {
-            <a class="rp-file-img" href=url target="_blank" rel="noopener">
-                <img src=src alt=file.name width=file.width height=file.height />
-            </a>
-        }
-        .into_any()
-    } else {
-        let name = file.name.clone();
-        view! {
-            <a class="rp-file" href=url download=name>
-                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 2h8l5 5v15H6zM14 2v5h5"/></svg>
-                <span class="rp-file-name">{file.name}</span>
-                <span class="rp-file-size">{size_text(file.bytes)}</span>
-            </a>
-        }
-        .into_any()
+/// A file in the log, one template for both kinds: a picture shows as a
+/// thumbnail above its name, anything else as its name and size (the
+/// picture's `src` is empty, which fetches nothing, and CSS hides it).
+/// Either opens in a new tab: a picture full size, anything else as a
+/// download (the server sends it as an attachment).
+fn file_view(file: Attachment) -> impl IntoView {
+    let image = file.is_image();
+    let url = file.url;
+    let (class, thumbnail) = if image { ("rp-file rp-file-img", url.clone()) } else { ("rp-file", String::new()) };
+    view! {
+        <a class=class href=url target="_blank">
+            <img src=thumbnail alt="" />
+            <span class="rp-file-name">{file.name}</span>
+            <span class="rp-file-size">{size_text(file.bytes)}</span>
+        </a>
     }
 }
 
@@ -176,18 +169,18 @@ fn render_row(lang: Lang, row: Row) -> impl IntoView {
             };
             let status = (message.author == Author::Visitor).then(|| t(lang, if seen { Key::Seen } else { Key::Sent }));
             let author = (message.author == Author::Agent).then_some(message.author_name);
+            // A file's message says its name, which the file shows already.
+            let text = if message.file.is_some() { String::new() } else { message.text };
             file = message.file;
-            (class, author, message.text, webclient::time::clock(message.sent_at_ms), status)
+            (class, author, text, webclient::time::clock(message.sent_at_ms), status)
         }
         Row::Pending(p) => ("rp-msg rp-msg-visitor rp-pending", None, p.text.into_string(), webclient::time::clock(p.at_ms), Some(t(lang, Key::Sending))),
     };
     view! {
         <li class=class>
             {author.map(|a| view! { <span class="rp-author">{a}</span> })}
-            {match file {
-                Some(file) => file_view(file),
-                None => view! { <p class="rp-text">{text}</p> }.into_any(),
-            }}
+            {file.map(file_view)}
+            <p class="rp-text">{text}</p>
             <span class="rp-meta">
                 <time>{time}</time>
                 {status.map(|s| view! { <span class="rp-status">{s}</span> })}

@@ -49,15 +49,6 @@ pub fn panel(s: Signals) -> impl IntoView {
             hidden=move || !s.open.get()
             node_ref=panel_ref
             on:keydown=on_keydown
-            // Files dropped anywhere on the panel are sent; the browser
-            // must not open them instead.
-            on:dragover=move |ev| ev.prevent_default()
-            on:drop=move |ev| {
-                if let Some(files) = composer::files_of(&ev, "dataTransfer") {
-                    ev.prevent_default();
-                    live::attach(files);
-                }
-            }
         >
             <header class="rp-header">
                 <div class="rp-heading">
@@ -77,7 +68,7 @@ pub fn panel(s: Signals) -> impl IntoView {
                 {t(lang, Key::SuggestCall)}
             </button>
             {messages::log(s)}
-            <div class="rp-uploads" tabindex="-1"></div>
+            <div class="rp-uploads"></div>
             {move || if prechat_shown.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>
     }
