@@ -52,6 +52,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Where this browser saves downloads.
+    pub fn downloads(&self) -> std::path::PathBuf {
+        self._profile.path().join("downloads")
+    }
+
     pub async fn new() -> Result<Self> {
         let chromium = find_program("CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"], &["chromium", "chromium-browser", "google-chrome"])
             .context("Chromium is not installed: run `cargo xtask setup` (or set CHROMIUM to its path)")?;
@@ -101,7 +106,10 @@ impl Browser {
         ];
         let mut capabilities = Capabilities::new();
         capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": chromium, "args": args }));
+        // Downloads land in the profile, without asking, where a test can
+        // look for them (`Browser::downloads`).
+        let prefs = json!({ "download.default_directory": profile.path().join("downloads"), "download.prompt_for_download": false });
+        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": chromium, "args": args, "prefs": prefs }));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))

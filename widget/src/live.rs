@@ -370,7 +370,9 @@ fn files_of(source: &JsValue, holder: &str) -> Option<JsValue> {
     use js_sys::Reflect;
     let holder = if holder.is_empty() { source.clone() } else { Reflect::get(source, &holder.into()).ok()? };
     let files = Reflect::get(&holder, &"files".into()).ok()?;
-    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then_some(files)
+    // Copied out: an input's list empties when the input is cleared,
+    // which happens before an upload that waits for its module starts.
+    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then(|| js_sys::Array::from(&files).into())
 }
 
 /// Opens the callback form (loading its module the first time).

@@ -11,6 +11,7 @@ mod callbacks;
 mod chat;
 mod cluster;
 mod everyday;
+mod files;
 mod history;
 mod hostile;
 mod support;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         e2e::scenario!(acd::a_declined_offer_goes_to_the_other_agent_and_a_transfer_carries_the_note),
         e2e::scenario!(acd::with_capacity_one_a_second_visitor_waits_in_line_with_an_estimate),
         e2e::scenario!(acd::in_a_manual_queue_the_agent_picks_the_visitor_from_the_shared_list),
+        e2e::scenario!(files::a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_refused),
         e2e::scenario!(everyday::an_admin_restyles_the_widget_and_a_fresh_page_shows_it),
         e2e::scenario!(everyday::an_agent_with_the_chat_off_screen_is_notified_and_titles_count_unread),
         e2e::scenario!(everyday::after_the_chat_the_visitor_gets_the_transcript_by_email),
