@@ -60,6 +60,7 @@ pub struct Admission {
     conversations_by_ip: Bucket<IpAddr>,
     conversations_by_visitor: Bucket<VisitorId>,
     logins: Bucket<IpAddr>,
+    uploads: Bucket<IpAddr>,
 }
 
 /// An open connection counted against its address; giving it back (by
@@ -94,6 +95,7 @@ impl Admission {
             conversations_by_ip: Bucket::per_hour(limits.new_conversations_per_ip_per_hour),
             conversations_by_visitor: Bucket::per_hour(limits.new_conversations_per_visitor_per_hour),
             logins: Bucket::per_minute(limits.logins_per_ip_per_minute),
+            uploads: Bucket::per_minute(limits.uploads_per_ip_per_minute),
         })
     }
 
@@ -121,6 +123,11 @@ impl Admission {
 
     pub fn login_attempt(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.logins.take(&ip).map_err(|wait| Refusal::new(ErrorCode::RateLimited, "too many login attempts; wait a moment").retry_after(wait))
+    }
+
+    /// A file is uploaded from `ip`.
+    pub fn upload(&self, ip: IpAddr) -> Result<(), Refusal> {
+        self.uploads.take(&ip).map_err(|wait| too_many("too many files from your address; wait a moment", wait))
     }
 
     pub fn limits(&self) -> &Limits {

@@ -128,6 +128,8 @@ pub struct Limits {
     pub messages_per_conversation: u32,
     /// Login attempts one IP address may make per minute.
     pub logins_per_ip_per_minute: u32,
+    /// Files one IP address may upload per minute (visitors and agents).
+    pub uploads_per_ip_per_minute: u32,
     /// Password checks (argon2, about 19 MiB each) running at once.
     pub password_checks_at_once: u32,
 }
@@ -274,6 +276,7 @@ impl Default for Limits {
             callbacks_per_site_per_hour: 200,
             messages_per_conversation: 5_000,
             logins_per_ip_per_minute: 10,
+            uploads_per_ip_per_minute: 30,
             password_checks_at_once: 2,
         }
     }

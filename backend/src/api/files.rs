@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::admin::Admin;
 use crate::auth::SignedIn;
-use crate::extract::{origin, FromConsole};
+use crate::extract::{origin, ClientIp, FromConsole};
 use crate::files::{self, Sender};
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -82,8 +82,11 @@ pub async fn visitor_upload_preflight(headers: HeaderMap) -> Response {
 /// visitor's token as a bearer, the file's bytes as the body, from a page
 /// on one of the conversation's site's origins. (The widget's uploads
 /// module finds this path next to its own, so it needs no site key.)
-pub async fn visitor_upload(State(state): State<AppState>, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
-    let answer = visitor_upload_inner(&state, q, &headers, body).await;
+pub async fn visitor_upload(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
+    let answer = match state.admission.upload(ip) {
+        Ok(()) => visitor_upload_inner(&state, q, &headers, body).await,
+        Err(refusal) => Err(refusal),
+    };
     allow_origin(&headers, answer.into_response())
 }
 
@@ -112,12 +115,14 @@ async fn visitor_upload_inner(state: &AppState, q: UploadQuery, headers: &Header
 pub async fn agent_upload(
     State(state): State<AppState>,
     _: FromConsole,
+    ClientIp(ip): ClientIp,
     SignedIn(session): SignedIn,
     Path(id): Path<i64>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ChatMessage>, Refusal> {
+    state.admission.upload(ip)?;
     let client_id = client_id(&q)?;
     let agent = session.agent.info;
     let c = state.store.conversation(ConversationId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NoConversation, "no such chat is assigned to you"))?;

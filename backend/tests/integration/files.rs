@@ -256,3 +256,16 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
 }
+
+#[tokio::test]
+async fn uploads_from_one_address_are_rate_limited() -> anyhow::Result<()> {
+    let server = TestServer::start_with(|c| c.limits.uploads_per_ip_per_minute = 2).await?;
+    let c = chat(&server).await?;
+    let token = c.token.clone();
+    for (i, expected) in [200, 200, 429].into_iter().enumerate() {
+        let id = format!("r{i}");
+        let answer = visitor_upload(&server, &token, &c, Upload { name: "note.txt", client_id: &id, bytes: b"hello".to_vec() }).await?;
+        assert_eq!(answer.0, expected, "upload {i}: {}", answer.1);
+    }
+    Ok(())
+}
