@@ -218,6 +218,8 @@ pub static SITES: Resource = Resource {
         Field::new("name", "name", A::Name, Kind::Text),
         Field::new("origins", "allowed_origins", A::Origins, Kind::Lines),
         Field::new("team-email", "team_email", A::TeamEmail, Kind::Text),
+        Field::new("file-max", "file_max_mb", A::FileMax, Kind::Whole).or("10"),
+        Field::new("chat-files-max", "conversation_files_max_mb", A::ChatFilesMax, Kind::Whole).or("50"),
         Field::new("title", "settings.title", A::WidgetTitle, Kind::Text),
         Field::new("accent", "settings.accent", A::Accent, Kind::Text).or("#2f6fed"),
         Field::new("side", "settings.side", A::Side, Kind::Choice(SIDES)).or("right"),
@@ -368,7 +370,7 @@ mod tests {
         let site = Site {
             id: SiteId(1),
             key: "demo".into(),
-            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default(), team_email: String::new() },
+            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default(), team_email: String::new(), file_max_mb: 10, conversation_files_max_mb: 50 },
         };
         check(&SITES, serde_json::to_value(site).unwrap());
         let reply = protocol::canned::CannedReply {
