@@ -10,8 +10,8 @@
 
 pub mod agent;
 
-use crate::visitor::{PageInfo, PreChatField, Resume, Side, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use crate::files::Attachment;
+use crate::visitor::{PageInfo, PreChatField, Resume, Side, Unavailable, VisitorConversation, VisitorEvent, VisitorFrame, WidgetBoot, WidgetSettings};
 use crate::{Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, PreChat};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the widget, a

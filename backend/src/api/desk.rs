@@ -97,8 +97,15 @@ pub async fn answer_left_message(
     };
     let client_id = ClientId::parse(format!("left-{id}")).map_err(Refusal::internal)?;
     let text = MessageText::parse(message.text.clone()).map_err(Refusal::internal)?;
-    let new =
-        NewMessage { conversation_id: conversation, client_id, author: protocol::Author::Visitor, author_name: message.name.clone(), agent_id: None, text, file: None };
+    let new = NewMessage {
+        conversation_id: conversation,
+        client_id,
+        author: protocol::Author::Visitor,
+        author_name: message.name.clone(),
+        agent_id: None,
+        text,
+        file: None,
+    };
     state.store.append_message(new).await?;
     state.routing.send(RoutingInput::Adopt { conversation, agent }).await?;
     if let Some(c) = state.store.conversation(conversation).await? {

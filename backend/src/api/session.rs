@@ -17,12 +17,7 @@ use crate::state::AppState;
 /// Throttled per address (a token bucket) and per account (backoff after
 /// repeated failures); the password check itself waits for one of a few
 /// slots, so a flood cannot exhaust memory.
-pub async fn login(
-    State(state): State<AppState>,
-    _: FromConsole,
-    ClientIp(ip): ClientIp,
-    Json(req): Json<LoginRequest>,
-) -> Result<impl IntoResponse, Refusal> {
+pub async fn login(State(state): State<AppState>, _: FromConsole, ClientIp(ip): ClientIp, Json(req): Json<LoginRequest>) -> Result<impl IntoResponse, Refusal> {
     state.admission.login_attempt(ip)?;
     state.lockout.check(&req.email, Instant::now())?;
     let agent = state.store.agent_by_email(&req.email).await?.filter(|a| !a.disabled);

@@ -103,7 +103,15 @@ mod tests {
     use protocol::ClientId;
 
     fn msg(author: Author, name: &str, text: &str) -> ChatMessage {
-        ChatMessage { seq: 1, client_id: ClientId::parse("c1").unwrap(), author, author_name: name.into(), text: text.into(), sent_at_ms: 1_764_597_900_000, file: None }
+        ChatMessage {
+            seq: 1,
+            client_id: ClientId::parse("c1").unwrap(),
+            author,
+            author_name: name.into(),
+            text: text.into(),
+            sent_at_ms: 1_764_597_900_000,
+            file: None,
+        }
     }
 
     #[test]

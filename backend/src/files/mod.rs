@@ -19,9 +19,9 @@ mod strip;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use protocol::agent::AgentEvent;
 use protocol::files::{clean_file_name, is_inline_image, Attachment};
 use protocol::visitor::VisitorEvent;
-use protocol::agent::AgentEvent;
 use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationStatus, ErrorCode, MessageText};
 use tokio::sync::Mutex;
 

@@ -188,8 +188,15 @@ impl AgentEndpoint {
             return Err(Refusal::new(ErrorCode::InvalidState, "a callback has no chat to write in"));
         }
         let agent = &self.session.agent;
-        let message =
-            NewMessage { conversation_id: id, client_id, author: Author::Agent, author_name: agent.info.name.clone(), agent_id: Some(agent.info.id), text, file: None };
+        let message = NewMessage {
+            conversation_id: id,
+            client_id,
+            author: Author::Agent,
+            author_name: agent.info.name.clone(),
+            agent_id: Some(agent.info.id),
+            text,
+            file: None,
+        };
         let appended = self.state.store.append_message(message).await?;
         replies.push(AgentEvent::Ack { conversation_id: id, client_id: appended.message.client_id.clone(), seq: appended.message.seq });
         if appended.is_new {

@@ -287,7 +287,8 @@ impl VisitorEndpoint {
         let same = self.current.as_ref().is_some_and(|c| c.id == conversation.id && c.status == conversation.status);
         if !same {
             self.span.record("conversation", conversation.id.get());
-            self.current = Some(Current { id: conversation.id, status: conversation.status, agent: None, author_name: visitor_author_name(&conversation.prechat) });
+            self.current =
+                Some(Current { id: conversation.id, status: conversation.status, agent: None, author_name: visitor_author_name(&conversation.prechat) });
         }
     }
 
@@ -368,7 +369,8 @@ impl VisitorEndpoint {
             return Ok(());
         }
         let mut c = self.target().await?;
-        let message = NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text, file: None };
+        let message =
+            NewMessage { conversation_id: c.id, client_id, author: Author::Visitor, author_name: c.author_name.clone(), agent_id: None, text, file: None };
         let appended = match self.state.store.append_message(message.clone()).await {
             // It ended since this connection last heard: start afresh.
             Err(StoreError::ConversationEnded) => {

@@ -36,16 +36,16 @@ mod writer;
 
 use sha2::{Digest, Sha256};
 
+use crate::files::links::Links;
 pub use admin::{AgentChange, INVITATION_MS};
 pub use agents::{AgentRecord, NewAgent};
 pub use audit::AgentState;
 pub use callbacks::{after_attempt, AfterAttempt, CallbackRecord, NewCallback};
 pub use conversations::{ConversationRecord, EndReason, Entry, Reader, Started, Step};
 pub use deliveries::DueDelivery;
+pub use files::StoredFile;
 pub use messages::{Appended, NewMessage};
 pub use sessions::{SessionKey, SessionRecord};
-pub use files::StoredFile;
-use crate::files::links::Links;
 pub use sites::{FileLimits, SiteRecord};
 pub use visitors::VisitorRecord;
 

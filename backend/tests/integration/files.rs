@@ -110,7 +110,10 @@ async fn files_go_both_ways_checked_cleaned_and_behind_signed_links() -> anyhow:
     // The visitor sends a photo; both sides get the message with its file.
     let sent = message(&visitor_upload(&server, &token, &c, Upload { name: "收據 receipt.png", client_id: "f1", bytes: png_with_location() }).await?);
     let file = sent.file.clone().expect("a file");
-    assert_eq!((sent.text.as_str(), file.name.as_str(), file.mime.as_str(), file.width, file.height), ("收據 receipt.png", "收據 receipt.png", "image/png", 8, 6));
+    assert_eq!(
+        (sent.text.as_str(), file.name.as_str(), file.mime.as_str(), file.width, file.height),
+        ("收據 receipt.png", "收據 receipt.png", "image/png", 8, 6)
+    );
     let seen = c.agent.recv_until("the photo", |e| matches!(e, AgentEvent::Message { message, .. } if message.file.is_some())).await?;
     let AgentEvent::Message { message: at_agent, .. } = seen else { unreachable!() };
     assert_eq!(at_agent.file.as_ref().map(|f| f.id), Some(file.id));

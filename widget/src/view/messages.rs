@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
-use protocol::visitor::Unavailable;
 use protocol::files::{size_text, Attachment};
+use protocol::visitor::Unavailable;
 use protocol::{Author, ConversationStatus};
 
 use crate::i18n::{self, t, Key, Lang};

@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use protocol::admin::{Site, SiteConfig};
 use protocol::appearance::{self, AppearanceError};
-use protocol::visitor::WidgetSettings;
 use protocol::files::MAX_FILE_MB;
+use protocol::visitor::WidgetSettings;
 use protocol::{ErrorCode, SiteId};
 
 use super::{name, Admin};

@@ -370,7 +370,14 @@ mod tests {
         let site = Site {
             id: SiteId(1),
             key: "demo".into(),
-            config: SiteConfig { name: "Demo".into(), allowed_origins: vec![], settings: WidgetSettings::default(), team_email: String::new(), file_max_mb: 10, conversation_files_max_mb: 50 },
+            config: SiteConfig {
+                name: "Demo".into(),
+                allowed_origins: vec![],
+                settings: WidgetSettings::default(),
+                team_email: String::new(),
+                file_max_mb: 10,
+                conversation_files_max_mb: 50,
+            },
         };
         check(&SITES, serde_json::to_value(site).unwrap());
         let reply = protocol::canned::CannedReply {
