@@ -146,7 +146,7 @@ fn message<S: Source>(s: &S) -> Option<ChatMessage> {
         author_name: string(s, "author_name")?,
         text: string(s, "text")?,
         sent_at_ms: int(s, "sent_at_ms")?,
-        file: optional(s, "file", attachment)?,
+        file: optional(s, "file", attachment)?.map(Box::new),
     })
 }
 
@@ -327,14 +327,16 @@ mod tests {
             text: "<img src=x onerror=alert(1)> \"q\"\n你好".into(),
             sent_at_ms: 1_763_000_000_123,
             // Every other message carries a file, so both shapes are checked.
-            file: (seq % 2 == 0).then(|| Attachment {
-                id: 7,
-                name: "收據 receipt.png".into(),
-                mime: "image/png".into(),
-                bytes: 12_345,
-                width: 640,
-                height: 480,
-                url: "/files/7/x?e=1&s=ab".into(),
+            file: seq.is_multiple_of(2).then(|| {
+                Box::new(Attachment {
+                    id: 7,
+                    name: "收據 receipt.png".into(),
+                    mime: "image/png".into(),
+                    bytes: 12_345,
+                    width: 640,
+                    height: 480,
+                    url: "https://chat.example/files/7?e=1&s=ab".into(),
+                })
             }),
         }
     }

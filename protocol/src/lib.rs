@@ -97,8 +97,10 @@ pub struct ChatMessage {
     /// Milliseconds since the Unix epoch, server clock.
     pub sent_at_ms: i64,
     /// The file this message carries; its text is then the file's name.
+    /// Boxed: most messages have none, and every event holding a message
+    /// would otherwise carry its room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<files::Attachment>,
+    pub file: Option<Box<files::Attachment>>,
 }
 
 /// The kinds of conversation agents handle: a chat, or one attempt at a

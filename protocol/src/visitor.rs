@@ -62,6 +62,9 @@ pub struct PageInfo {
 }
 
 /// Frames the backend sends to the widget.
+// `Welcome` is the large one, sent once per connection: boxing it would
+// save nothing that matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorEvent {

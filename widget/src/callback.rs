@@ -105,7 +105,7 @@ impl CallbackLink {
             State::Loading(waiting) => waiting.push(call),
             State::Idle => {
                 let Some(import) = &self.import else { return };
-                let Ok(promise) = import.call0(&JsValue::NULL).and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from)) else { return };
+                let Ok(promise) = import.call0(&JsValue::NULL).and_then(|p| p.dyn_into::<Promise>()) else { return };
                 *state = State::Loading(vec![call]);
                 let loaded = Closure::<dyn FnMut(JsValue)>::new(crate::live::callback_module_loaded);
                 let failed = Closure::<dyn FnMut(JsValue)>::new(|_| crate::live::callback_module_failed());

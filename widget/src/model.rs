@@ -321,7 +321,7 @@ mod tests {
     }
 
     fn msg(seq: Seq, author: Author, text: &str) -> ChatMessage {
-        ChatMessage { seq, client_id: id(&format!("c{seq}")), author, author_name: "x".into(), text: text.into(), sent_at_ms: 0 }
+        ChatMessage { seq, client_id: id(&format!("c{seq}")), author, author_name: "x".into(), text: text.into(), sent_at_ms: 0, file: None }
     }
 
     fn welcome(c: Option<VisitorConversation>) -> VisitorEvent {

@@ -112,6 +112,8 @@ async fn visitor_upload_inner(state: &AppState, q: UploadQuery, headers: &Header
 }
 
 /// `POST /api/v1/conversations/{id}/files?client_id=`, from the console.
+// Each argument is an axum extractor; grouping them would only hide which.
+#[allow(clippy::too_many_arguments)]
 pub async fn agent_upload(
     State(state): State<AppState>,
     _: FromConsole,

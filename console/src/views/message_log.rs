@@ -39,7 +39,7 @@ pub fn rows(chat: &Conversation, agent_name: &str) -> Vec<Row> {
         text: m.text.clone(),
         at_ms: m.sent_at_ms,
         client_id: (m.author == Author::Agent).then(|| m.client_id.clone()),
-        file: m.file.clone(),
+        file: m.file.as_deref().cloned(),
     });
     let pending = chat.outbox.iter().map(|p| Row {
         key: format!("c{}", p.client_id),

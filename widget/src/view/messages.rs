@@ -179,7 +179,7 @@ fn render_row(lang: Lang, row: Row) -> impl IntoView {
     view! {
         <li class=class>
             {author.map(|a| view! { <span class="rp-author">{a}</span> })}
-            {file.map(file_view)}
+            {file.map(|f| file_view(*f))}
             <p class="rp-text">{text}</p>
             <span class="rp-meta">
                 <time>{time}</time>

@@ -65,7 +65,7 @@ pub(super) fn plan(
                 author_name: m.author_name.clone(),
                 text: m.text.as_str().to_owned(),
                 sent_at_ms: now_ms,
-                file: m.file.clone(),
+                file: m.file.clone().map(Box::new),
             };
             stored.insert(key, message.clone());
             Outcome::New(message)

@@ -61,6 +61,9 @@ pub fn cell(record: &Doc, column: &Column, lang: Lang) -> String {
     }
 }
 
+/// Draws a live preview of a form from its fields' current values.
+pub type Preview = fn(&[(&'static str, Value)]) -> leptos::prelude::AnyView;
+
 /// One kind of record an admin manages.
 pub struct Resource {
     /// Element ids start with it: `new-queue`, `queue-name`, `save-queue`.
@@ -83,7 +86,7 @@ pub struct Resource {
     pub below: Option<fn(i64) -> leptos::prelude::AnyView>,
     /// Drawn inside the form from the fields' live values (a site's
     /// appearance), by field key.
-    pub preview: Option<fn(&[(&'static str, Value)]) -> leptos::prelude::AnyView>,
+    pub preview: Option<Preview>,
 }
 
 pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
