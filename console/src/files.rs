@@ -22,17 +22,6 @@ pub fn files_module(import: Function) {
     IMPORT.with(|i| *i.borrow_mut() = Some(import));
 }
 
-/// The files an event or an input holds: `holder` names the event's
-/// `clipboardData` or `dataTransfer`, or is empty for a file input itself.
-/// None when there are none (text was pasted or dragged).
-pub fn files_of(source: &JsValue, holder: &str) -> Option<JsValue> {
-    let holder = if holder.is_empty() { source.clone() } else { Reflect::get(source, &holder.into()).ok()? };
-    let files = Reflect::get(&holder, &"files".into()).ok()?;
-    // Copied out: an input's list empties when the input is cleared,
-    // which happens before an upload that waits for its module starts.
-    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then(|| js_sys::Array::from(&files).into())
-}
-
 async fn module() -> Option<JsValue> {
     if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
         return Some(module);

@@ -6,6 +6,7 @@
 //! browser.
 
 pub mod backoff;
+pub mod files;
 pub mod ids;
 pub mod json;
 pub mod socket;

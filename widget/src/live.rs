@@ -256,7 +256,7 @@ impl Live {
                 "drop" => (JsValue::from(ev.clone()), "dataTransfer"),
                 _ => (ev.target().map(JsValue::from).unwrap_or(JsValue::NULL), ""),
             };
-            if let Some(files) = files_of(&source, holder) {
+            if let Some(files) = webclient::files::files_of(&source, holder) {
                 ev.prevent_default();
                 attach(files);
                 // The same file can be chosen again (to send it twice).
@@ -360,19 +360,6 @@ pub fn attach(files: JsValue) {
         let (Some(id), Some(token)) = (open, s.saved.token()) else { return };
         s.callback.files(js_sys::Array::of3(&files, &JsValue::from_f64(id.0 as f64), &token.into()).into());
     });
-}
-
-/// The files an event or an input holds: `holder` names the event's
-/// `clipboardData` or `dataTransfer`, or is empty for a file input itself.
-/// None when there are none (text was pasted or dragged, or another input
-/// changed).
-fn files_of(source: &JsValue, holder: &str) -> Option<JsValue> {
-    use js_sys::Reflect;
-    let holder = if holder.is_empty() { source.clone() } else { Reflect::get(source, &holder.into()).ok()? };
-    let files = Reflect::get(&holder, &"files".into()).ok()?;
-    // Copied out: an input's list empties when the input is cleared,
-    // which happens before an upload that waits for its module starts.
-    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then(|| js_sys::Array::from(&files).into())
 }
 
 /// Opens the callback form (loading its module the first time).

@@ -127,7 +127,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
     };
     let on_pick = move |_| {
         let Some(input) = picker.get_untracked() else { return };
-        if let Some(files) = crate::files::files_of(&input, "") {
+        if let Some(files) = webclient::files::files_of(&input, "") {
             attach(files);
         }
         input.set_value("");
@@ -166,7 +166,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
             // open them instead.
             on:dragover=move |ev| ev.prevent_default()
             on:drop=move |ev| {
-                if let Some(files) = crate::files::files_of(&ev, "dataTransfer") {
+                if let Some(files) = webclient::files::files_of(&ev, "dataTransfer") {
                     ev.prevent_default();
                     attach(files);
                 }
@@ -188,7 +188,7 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
                 on:keydown=on_keydown
                 on:input=on_input
                 on:paste=move |ev| {
-                    if let Some(files) = crate::files::files_of(&ev, "clipboardData") {
+                    if let Some(files) = webclient::files::files_of(&ev, "clipboardData") {
                         ev.prevent_default();
                         attach(files);
                     }

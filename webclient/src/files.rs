@@ -1,0 +1,18 @@
+//! Files a person hands the page: from a file input, a paste or a drop.
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::JsValue;
+
+/// The files an event or an input holds, as an array: `holder` names the
+/// event's `clipboardData` (a paste) or `dataTransfer` (a drop), or is
+/// empty for a file input itself. None when there are none (text was
+/// pasted or dragged, or another kind of input changed).
+///
+/// The files are copied out because an input's list empties when the
+/// input is cleared, which happens before an upload that waits for its
+/// module has started.
+pub fn files_of(source: &JsValue, holder: &str) -> Option<JsValue> {
+    let holder = if holder.is_empty() { source.clone() } else { Reflect::get(source, &holder.into()).ok()? };
+    let files = Reflect::get(&holder, &"files".into()).ok()?;
+    (Reflect::get(&files, &"length".into()).ok()?.as_f64()? > 0.0).then(|| Array::from(&files).into())
+}
