@@ -59,17 +59,66 @@ pub fn is_inline_image(mime: &str) -> bool {
     matches!(mime, "image/png" | "image/jpeg" | "image/gif" | "image/webp")
 }
 
+/// Characters that change how text around them shows without showing
+/// themselves: direction overrides (which make `photo\u{202E}gnp.js` read
+/// "photosj.png"), zero-width spaces and joiners, the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// A file name as the server keeps it: the last path segment, without
-/// control characters or quotes, trimmed and cut to
-/// [`MAX_FILE_NAME_CHARS`]; "file" when nothing is left.
+/// control or invisible formatting characters or quotes, trimmed and cut
+/// to [`MAX_FILE_NAME_CHARS`]; "file" when nothing is left.
 pub fn clean_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let kept: String = last.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>')).take(MAX_FILE_NAME_CHARS).collect();
+    let kept: String =
+        last.chars().filter(|c| !c.is_control() && !is_invisible_format(*c) && !matches!(c, '"' | '<' | '>')).take(MAX_FILE_NAME_CHARS).collect();
     let kept = kept.trim().trim_start_matches('.').trim();
     if kept.is_empty() {
         "file".into()
     } else {
         kept.into()
+    }
+}
+
+/// The file name extensions that fit a type, the usual one first.
+fn extensions(mime: &str) -> &'static [&'static str] {
+    match mime {
+        "image/png" => &["png"],
+        "image/jpeg" => &["jpg", "jpeg"],
+        "image/gif" => &["gif"],
+        "image/webp" => &["webp"],
+        "application/pdf" => &["pdf"],
+        "text/plain" => &["txt", "csv", "log"],
+        "application/msword" => &["doc"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => &["docx"],
+        "application/vnd.ms-excel" => &["xls"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => &["xlsx"],
+        "application/vnd.ms-powerpoint" => &["ppt"],
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => &["pptx"],
+        "application/vnd.oasis.opendocument.text" => &["odt"],
+        "application/vnd.oasis.opendocument.spreadsheet" => &["ods"],
+        "application/vnd.oasis.opendocument.presentation" => &["odp"],
+        "application/rtf" => &["rtf"],
+        _ => &[],
+    }
+}
+
+/// The name a file is offered under: its cleaned name, with the usual
+/// extension of the type found in its content added unless it already
+/// ends in one. So text called `invoice.bat` is saved as
+/// `invoice.bat.txt`, and nothing is opened by a program its content is
+/// not for.
+pub fn name_for_type(raw: &str, mime: &str) -> String {
+    let name = clean_file_name(raw);
+    let fits = name.rsplit_once('.').is_some_and(|(_, ext)| extensions(mime).iter().any(|e| e.eq_ignore_ascii_case(ext)));
+    match extensions(mime).first() {
+        Some(ext) if !fits => {
+            // Cut first, so the extension itself is never what is cut.
+            let stem: String = name.chars().take(MAX_FILE_NAME_CHARS - ext.len() - 1).collect();
+            format!("{stem}.{ext}")
+        }
+        _ => name,
     }
 }
 
@@ -97,6 +146,26 @@ mod tests {
         assert_eq!(clean_file_name("  .hidden "), "hidden");
         assert_eq!(clean_file_name("///"), "file");
         assert_eq!(clean_file_name(&"x".repeat(500)).chars().count(), MAX_FILE_NAME_CHARS);
+    }
+
+    #[test]
+    fn invisible_direction_marks_are_dropped() {
+        assert_eq!(clean_file_name("photo\u{202E}gnp.js"), "photognp.js");
+        assert_eq!(clean_file_name("a\u{200B}b\u{FEFF}.txt"), "ab.txt");
+    }
+
+    #[test]
+    fn a_name_gets_the_extension_of_what_the_file_is() {
+        assert_eq!(name_for_type("receipt.PNG", "image/png"), "receipt.PNG");
+        assert_eq!(name_for_type("photo.jpeg", "image/jpeg"), "photo.jpeg");
+        assert_eq!(name_for_type("orders.csv", "text/plain"), "orders.csv");
+        assert_eq!(name_for_type("invoice.bat", "text/plain"), "invoice.bat.txt");
+        assert_eq!(name_for_type("page.html", "text/plain"), "page.html.txt");
+        assert_eq!(name_for_type("photo.png", "application/pdf"), "photo.png.pdf");
+        assert_eq!(name_for_type("image", "image/png"), "image.png");
+        assert_eq!(name_for_type("photo\u{202E}gnp.js", "text/plain"), "photognp.js.txt");
+        let long = name_for_type(&"x".repeat(500), "application/pdf");
+        assert!(long.ends_with(".pdf") && long.chars().count() == MAX_FILE_NAME_CHARS);
     }
 
     #[test]

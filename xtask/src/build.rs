@@ -229,8 +229,10 @@ fn write_module(dist: &Path, tools: &Tools, name: &str, entry: &Path) -> Result<
 /// module, whose hashed name only the build knows.
 fn write_console_boot(dist: &Path, console: &Bundle, files_module: &str) -> Result<String> {
     let glue = console.js.file.file_name().and_then(|n| n.to_str()).context("the console glue has no file name")?;
-    let name = format!("console-{}-boot.js", console.hash);
     let boot = format!("import init, {{ files_module }} from \"./{glue}\";\nawait init();\nfiles_module(() => import(\"./{files_module}\"));\n");
+    // Named by its own content: it names the uploads module, which can
+    // change while the console does not, and assets are cached for a year.
+    let name = format!("console-{}-boot.js", content_hash(&[boot.as_bytes()]));
     write(&dist.join("assets").join(&name), boot)?;
     Ok(format!("/assets/{name}"))
 }

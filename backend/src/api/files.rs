@@ -6,6 +6,8 @@
 //! carries a session; and it is always served so that no browser renders
 //! it as a page of ours (see [`download`]).
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -38,16 +40,29 @@ fn file_name(headers: &HeaderMap) -> String {
     url::form_urlencoded::parse(format!("n={}", raw.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
-/// Reads the body, refusing at once when it says it is larger than the
-/// site allows, and as soon as it proves to be.
-async fn read_body(headers: &HeaderMap, body: Body, limits: FileLimits) -> Result<Bytes, Refusal> {
+/// How long an upload's body may take to arrive (25 MB at about 400 kbit/s).
+const READ_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Reads the body, refusing at once when the site takes no files or the
+/// body says it is larger than the site allows, and as soon as it proves
+/// to be. At most `Files::reading` bodies are read at once per node.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body, limits: FileLimits) -> Result<Bytes, Refusal> {
+    if limits.file_mb == 0 {
+        return Err(Refusal::new(ErrorCode::Forbidden, "this site does not take files"));
+    }
     let limit = files::byte_limit(limits);
     let too_large = || Refusal::new(ErrorCode::TooLarge, format!("a file may weigh at most {} MB", limit / 1_000_000));
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if limits.file_mb > 0 && declared.is_some_and(|n| n > limit) {
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await.map_err(|_| too_large())
+    let _turn = state.files.reading.acquire().await.map_err(Refusal::internal)?;
+    let read = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX));
+    match tokio::time::timeout(READ_TIMEOUT, read).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(Refusal::new(ErrorCode::Invalid, "the file took too long to arrive")),
+    }
 }
 
 fn client_id(q: &UploadQuery) -> Result<ClientId, Refusal> {
@@ -93,21 +108,23 @@ pub async fn visitor_upload(State(state): State<AppState>, ClientIp(ip): ClientI
 async fn visitor_upload_inner(state: &AppState, q: UploadQuery, headers: &HeaderMap, body: Body) -> Result<Json<ChatMessage>, Refusal> {
     let client_id = client_id(&q)?;
     let id = ConversationId(q.conversation.ok_or_else(|| Refusal::new(ErrorCode::Invalid, "which conversation? (conversation=)"))?);
-    let not_yours = || Refusal::new(ErrorCode::NoConversation, "no such conversation is yours");
-    let c = state.store.conversation(id).await?.ok_or_else(not_yours)?;
-    let site = state.store.site(c.site_id).await?.ok_or_else(not_yours)?;
+    // An unknown conversation and a wrong token answer alike, so no one
+    // without a token learns which conversations exist, or whose they are.
+    let unknown = || Refusal::unauthorized("an unknown visitor or conversation");
+    let c = state.store.conversation(id).await?.ok_or_else(unknown)?;
+    let site = state.store.site(c.site_id).await?.ok_or_else(unknown)?;
+    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let visitor = state.store.visitor_by_token(site.id, token).await?.ok_or_else(unknown)?;
     if !site.allows_origin(origin(headers).unwrap_or("")) {
         return Err(Refusal::new(ErrorCode::BadOrigin, "this page's origin may not use the site's widget"));
     }
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
-    let visitor = state.store.visitor_by_token(site.id, token).await?.ok_or_else(|| Refusal::unauthorized("an unknown visitor"))?;
     if c.visitor_id != visitor.id {
-        return Err(not_yours());
+        return Err(Refusal::new(ErrorCode::NoConversation, "no such conversation is yours"));
     }
     if let Some(refusal) = files::refuse_conversation(&c, &Sender::Visitor) {
         return Err(refusal);
     }
-    let bytes = read_body(headers, body, site.files).await?;
+    let bytes = read_body(state, headers, body, site.files).await?;
     Ok(Json(files::upload(state, &c, site.files, Sender::Visitor, client_id, &file_name(headers), bytes).await?))
 }
 
@@ -133,7 +150,7 @@ pub async fn agent_upload(
         return Err(refusal);
     }
     let site = state.store.site(c.site_id).await?.ok_or_else(|| Refusal::new(ErrorCode::UnknownSite, "the chat's site is gone"))?;
-    let bytes = read_body(&headers, body, site.files).await?;
+    let bytes = read_body(&state, &headers, body, site.files).await?;
     Ok(Json(files::upload(&state, &c, site.files, sender, client_id, &file_name(&headers), bytes).await?))
 }
 
@@ -157,12 +174,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<i64>, Query(
     let blob = state.files.blobs.open(&file.sha256).await.map_err(Refusal::internal)?.ok_or_else(gone)?;
     let a = file.attachment;
     let inline = is_inline_image(&a.mime);
-    let disposition = format!(
-        "{}; filename=\"{}\"; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        a.name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect::<String>(),
-        url::form_urlencoded::byte_serialize(a.name.as_bytes()).collect::<String>().replace('+', "%20"),
-    );
+    let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &a.name);
     let content_type = if inline { a.mime.as_str() } else { "application/octet-stream" };
     let mut response = Body::from_stream(blob.stream).into_response();
     let h = response.headers_mut();
@@ -177,6 +189,22 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<i64>, Query(
     Ok(response)
 }
 
+/// `Content-Disposition` with the file's name twice (RFC 6266): plain
+/// ASCII for old clients, anything else as `_`; and percent-encoded UTF-8
+/// in `filename*`, every byte encoded except RFC 8187's `attr-char`s.
+fn content_disposition(kind: &str, name: &str) -> String {
+    let plain: String = name.chars().map(|c| if c == ' ' || (c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';')) { c } else { '_' }).collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+}
+
 /// `DELETE /api/v1/conversations/{id}`: erases an ended conversation's
 /// messages, files and pre-chat answers (an admin's answer to "delete what
 /// I sent you"); what routing recorded stays for the reports.
@@ -185,4 +213,17 @@ pub async fn erase_conversation(State(state): State<AppState>, admin: Admin, Pat
     files::erase(&state, &c).await?;
     admin.audit(&state, "erase conversation", &id.to_string(), "messages, files and pre-chat answers").await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_quoted_and_encoded_for_the_header() {
+        assert_eq!(content_disposition("attachment", "退貨 1.pdf"), "attachment; filename=\"__ 1.pdf\"; filename*=UTF-8''%E9%80%80%E8%B2%A8%201.pdf");
+        let hostile = content_disposition("inline", "a\";b%c*.png");
+        assert_eq!(hostile, "inline; filename=\"a__b_c*.png\"; filename*=UTF-8''a%22%3Bb%25c%2A.png");
+        assert!(HeaderValue::from_str(&hostile).is_ok());
+    }
 }

@@ -3,13 +3,12 @@
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use axum_extra::extract::CookieJar;
 use protocol::rest::{LoginRequest, Me};
 
-use crate::auth::{self, SignedIn, SESSION_COOKIE};
+use crate::auth::{self, SignedIn};
 use crate::extract::{ClientIp, FromConsole};
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -31,13 +30,15 @@ pub async fn login(State(state): State<AppState>, _: FromConsole, ClientIp(ip): 
     let token = state.store.create_session(agent.info.id).await?;
     tracing::info!(agent = %agent.info.id, "console login");
     let secure = state.config.public_url.starts_with("https://");
-    Ok((auth::set_cookie_headers(auth::session_cookies(&token, secure)), Json(Me { agent: agent.info })))
+    let mut cookies = auth::session_cookies(&token, secure);
+    cookies.extend(auth::expired_session_cookies().into_iter().filter(|c| c.path() == Some("/")));
+    Ok((auth::set_cookie_headers(cookies), Json(Me { agent: agent.info })))
 }
 
 /// Ends the session and closes every console it opened.
-pub async fn logout(State(state): State<AppState>, _: FromConsole, jar: CookieJar) -> Result<impl IntoResponse, Refusal> {
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        let key = state.store.delete_session(cookie.value()).await?;
+pub async fn logout(State(state): State<AppState>, _: FromConsole, headers: HeaderMap) -> Result<impl IntoResponse, Refusal> {
+    for token in auth::session_tokens(&headers) {
+        let key = state.store.delete_session(&token).await?;
         state.hub.sign_out_session(&key).await;
     }
     Ok((auth::set_cookie_headers(auth::expired_session_cookies()), StatusCode::NO_CONTENT))

@@ -7,7 +7,6 @@ pub mod password;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use axum_extra::extract::CookieJar;
 
 pub use password::{hash_password, verify_password, PasswordChecker};
 
@@ -32,7 +31,8 @@ pub fn session_cookies(token: &str, secure: bool) -> Vec<Cookie<'static>> {
 }
 
 /// What ends the session cookie on every path it was set for (and on `/`,
-/// where releases before files set it).
+/// where releases before files set it: login sends this one too, so an
+/// old cookie neither outlives the new session nor reaches `/files/`).
 pub fn expired_session_cookies() -> Vec<Cookie<'static>> {
     SESSION_PATHS
         .iter()
@@ -51,6 +51,24 @@ pub fn set_cookie_headers(cookies: Vec<Cookie<'static>>) -> axum::response::Appe
     axum::response::AppendHeaders(cookies.into_iter().map(|c| (axum::http::header::SET_COOKIE, c.to_string())).collect())
 }
 
+/// Every session cookie the request carries, most specific path first as
+/// browsers send them: a cookie set on `/` by an older release can ride
+/// along beside the current one, and a jar keyed by name would keep only
+/// one of them. At most a few are read.
+pub fn session_tokens(headers: &axum::http::HeaderMap) -> Vec<String> {
+    let prefix = format!("{SESSION_COOKIE}=");
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().strip_prefix(prefix.as_str()))
+        .filter(|token| !token.is_empty())
+        .take(3)
+        .map(str::to_string)
+        .collect()
+}
+
 /// The agent whose live session cookie came with the request. Handlers that
 /// take it never run for anybody else.
 pub struct SignedIn(pub SessionRecord);
@@ -59,16 +77,16 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        let tokens = session_tokens(&parts.headers);
+        if tokens.is_empty() {
             return Err(Refusal::unauthorized("log in first"));
-        };
-        match state.store.session(cookie.value()).await? {
-            Some(session) => {
-                tracing::Span::current().record("agent", session.agent.info.id.get());
-                Ok(SignedIn(session))
-            }
-            None => Err(Refusal::unauthorized("your session has expired; log in again")),
         }
+        for token in tokens {
+            if let Some(session) = state.store.session(&token).await? {
+                tracing::Span::current().record("agent", session.agent.info.id.get());
+                return Ok(SignedIn(session));
+            }
+        }
+        Err(Refusal::unauthorized("your session has expired; log in again"))
     }
 }

@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use protocol::agent::AgentEvent;
-use protocol::files::{clean_file_name, is_inline_image, Attachment};
+use protocol::files::{is_inline_image, name_for_type, Attachment};
 use protocol::visitor::VisitorEvent;
 use protocol::{AgentId, Author, ChatMessage, ClientId, ConversationStatus, ErrorCode, MessageText};
-use tokio::sync::Mutex;
+use tokio::sync::{RwLock, Semaphore};
 
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -37,17 +37,23 @@ const MB: u64 = 1_000_000;
 #[derive(Clone)]
 pub struct Files {
     pub blobs: Arc<dyn BlobStore>,
-    /// Held while a blob is stored and recorded, and while an erasure
-    /// deletes the blobs nothing names any more: without it an upload of
-    /// the same bytes could be recorded just as its blob is deleted. (Per
-    /// node: a cluster that keeps blobs on a shared disk shares this gap;
-    /// see ARCHITECTURE.md.)
-    blob_lock: Arc<Mutex<()>>,
+    /// Uploads hold it shared while they store and record a blob; an
+    /// erasure holds it alone while it deletes the blobs nothing names any
+    /// more, so an upload of the same bytes is never recorded just as its
+    /// blob goes. (Per node: a cluster that keeps blobs on a shared disk
+    /// shares this gap; see ARCHITECTURE.md.)
+    blob_lock: Arc<RwLock<()>>,
+    /// Uploads being read at once on this node: each holds its body in
+    /// memory (up to `MAX_FILE_MB`), so they are bounded.
+    pub reading: Arc<Semaphore>,
 }
+
+/// Uploads read at once per node; more wait their turn.
+const READING_AT_ONCE: usize = 8;
 
 impl Files {
     pub fn new(blobs: Arc<dyn BlobStore>) -> Self {
-        Self { blobs, blob_lock: Arc::new(Mutex::new(())) }
+        Self { blobs, blob_lock: Arc::new(RwLock::new(())), reading: Arc::new(Semaphore::new(READING_AT_ONCE)) }
     }
 }
 
@@ -133,8 +139,8 @@ async fn store_new(state: &AppState, c: &ConversationRecord, limits: FileLimits,
         (body, 0, 0)
     };
     let sha256 = blobs::key_of(&bytes);
-    let file = Attachment { id: 0, name: clean_file_name(name), mime: kind.mime.into(), bytes: bytes.len() as u64, width, height, url: String::new() };
-    let _held = state.files.blob_lock.lock().await;
+    let file = Attachment { id: 0, name: name_for_type(name, kind.mime), mime: kind.mime.into(), bytes: bytes.len() as u64, width, height, url: String::new() };
+    let _held = state.files.blob_lock.read().await;
     state.files.blobs.put(&sha256, bytes).await.map_err(|e| {
         tracing::error!(error = %e, "storing a file's bytes");
         Refusal::new(ErrorCode::Internal, "the file could not be stored")
@@ -159,7 +165,7 @@ pub async fn erase(state: &AppState, c: &ConversationRecord) -> Result<(), Refus
     if c.is_open() {
         return Err(Refusal::new(ErrorCode::InvalidState, "end the conversation before erasing it"));
     }
-    let _held = state.files.blob_lock.lock().await;
+    let _held = state.files.blob_lock.write().await;
     for sha256 in state.store.erase_conversation(c.id).await? {
         if let Err(e) = state.files.blobs.delete(&sha256).await {
             // The records are gone, so nobody can fetch it; the bytes stay

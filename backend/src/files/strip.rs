@@ -3,12 +3,15 @@
 //! serial, times), XMP and IPTC blocks and text chunks. Nothing is
 //! decoded or re-encoded, so the pixels and colour profile are untouched.
 //!
+//! JPEG is walked here, marker by marker (see `clean_jpeg`); PNG and WebP
+//! chunks through `img-parts`.
+//!
 //! One thing from EXIF is kept: the orientation, which a phone writes
 //! instead of turning the pixels; without it the photo would show on its
 //! side. It is written back as an EXIF block holding that tag alone.
 
 use bytes::Bytes;
-use img_parts::jpeg::{markers, Jpeg, JpegSegment};
+use img_parts::jpeg::markers;
 use img_parts::png::Png;
 use img_parts::webp::WebP;
 use img_parts::ImageEXIF;
@@ -35,7 +38,7 @@ const PNG_DROPPED: [&[u8; 4]; 5] = [b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"]
 /// Removes location and camera metadata from a PNG, JPEG, WebP or GIF.
 pub fn clean_image(mime: &str, bytes: Bytes) -> Result<Cleaned, BadImage> {
     let (cleaned, turned) = match mime {
-        "image/jpeg" => clean_jpeg(bytes)?,
+        "image/jpeg" => clean_jpeg(&bytes)?,
         "image/png" => {
             let mut png = Png::from_bytes(bytes).map_err(|_| BadImage)?;
             png.chunks_mut().retain(|c| !PNG_DROPPED.contains(&&c.kind()));
@@ -56,30 +59,88 @@ pub fn clean_image(mime: &str, bytes: Bytes) -> Result<Cleaned, BadImage> {
     Ok(Cleaned { bytes: cleaned, width, height })
 }
 
-/// Keeps the segments a decoder needs (JFIF, the ICC profile, Adobe's
-/// colour transform, tables and frames) and drops every other application
-/// segment and comment. True when the orientation turns the picture by a
-/// quarter, so its width and height swap on screen.
-fn clean_jpeg(bytes: Bytes) -> Result<(Bytes, bool), BadImage> {
-    let mut jpeg = Jpeg::from_bytes(bytes).map_err(|_| BadImage)?;
-    let orientation = jpeg.exif().and_then(|exif| orientation(&exif)).filter(|o| (2..=8).contains(o));
-    jpeg.segments_mut().retain(|s| {
-        let m = s.marker();
-        let app = (markers::APP0..=markers::APP15).contains(&m);
-        !(m == markers::COM || app && !matches!(m, markers::APP0 | markers::APP2 | markers::APP14))
-    });
-    if let Some(o) = orientation {
-        // Right after JFIF's APP0 (where EXIF belongs), not where
-        // `set_exif` would put it, which is after the frame in a file
-        // this short.
-        let at = usize::from(jpeg.segments().first().is_some_and(|s| s.marker() == markers::APP0));
-        let contents = [&b"Exif\0\0"[..], &orientation_only(o)].concat();
-        jpeg.segments_mut().insert(at, JpegSegment::new_with_contents(markers::APP1, Bytes::from(contents)));
+/// Walks the JPEG marker by marker and keeps what a decoder needs: JFIF
+/// (APP0), the colour profile (APP2 `ICC_PROFILE`), Adobe's colour
+/// transform (APP14), tables, frames and every scan's data. Every other
+/// application segment and comment goes, wherever it is (between the
+/// scans of a progressive JPEG too), and so does everything after the
+/// end-of-image marker: phones append more images there (Multi-Picture
+/// Format), each with its own EXIF. True when the kept orientation turns
+/// the picture by a quarter, so its width and height swap on screen.
+fn clean_jpeg(bytes: &[u8]) -> Result<(Bytes, bool), BadImage> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Err(BadImage);
     }
-    Ok((jpeg.encoder().bytes(), orientation.is_some_and(|o| o >= 5)))
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut orientation = None;
+    let mut exif_at = 2;
+    let mut i = 2;
+    loop {
+        // A marker: 0xFF (perhaps several, as fill), then its code.
+        if bytes.get(i) != Some(&0xFF) {
+            return Err(BadImage);
+        }
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *bytes.get(i).ok_or(BadImage)?;
+        i += 1;
+        match marker {
+            markers::EOI => break,
+            0xD0..=0xD7 | 0x01 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                continue;
+            }
+            _ => {}
+        }
+        let length = usize::from(u16::from_be_bytes([*bytes.get(i).ok_or(BadImage)?, *bytes.get(i + 1).ok_or(BadImage)?]));
+        let end = i + length;
+        let body = bytes.get(i + 2..end).filter(|_| length >= 2).ok_or(BadImage)?;
+        let keep = match marker {
+            markers::APP0 | markers::APP14 => true,
+            markers::APP2 => body.starts_with(b"ICC_PROFILE\0"),
+            markers::APP1 => {
+                if let Some(exif) = body.strip_prefix(b"Exif\0\0") {
+                    orientation = orientation.or_else(|| read_orientation(exif));
+                }
+                false
+            }
+            markers::APP3..=markers::APP15 | markers::COM => false,
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(&bytes[i..end]);
+            if marker == markers::APP0 && exif_at == 2 {
+                exif_at = out.len();
+            }
+        }
+        i = end;
+        if marker == markers::SOS {
+            // The scan's data runs to the next marker: a 0xFF that is not
+            // a stuffed 0xFF00 or a restart marker.
+            let start = i;
+            while i < bytes.len() && !(bytes[i] == 0xFF && bytes.get(i + 1).is_some_and(|m| !matches!(m, 0x00 | 0xD0..=0xD7))) {
+                i += 1;
+            }
+            out.extend_from_slice(&bytes[start..i]);
+            // A file cut short after its data still shows; it is ended here.
+            if i >= bytes.len() {
+                break;
+            }
+        }
+    }
+    out.extend_from_slice(&[0xFF, markers::EOI]);
+    let orientation = orientation.filter(|o| (2..=8).contains(o));
+    if let Some(o) = orientation {
+        let segment = [&[0xFF, markers::APP1][..], &u16::try_from(2 + 6 + 26).unwrap_or(0).to_be_bytes(), b"Exif\0\0", &orientation_only(o)].concat();
+        out.splice(exif_at..exif_at, segment);
+    }
+    Ok((Bytes::from(out), orientation.is_some_and(|o| o >= 5)))
 }
 
-fn orientation(exif: &[u8]) -> Option<u16> {
+fn read_orientation(exif: &[u8]) -> Option<u16> {
     let exif = exif::Reader::new().read_raw(exif.to_vec()).ok()?;
     let field = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?;
     field.value.get_uint(0).and_then(|v| u16::try_from(v).ok())
@@ -101,6 +162,7 @@ fn orientation_only(value: u16) -> Bytes {
 mod tests {
     use exif::experimental::Writer;
     use exif::{Field, In, Rational, Tag, Value};
+    use img_parts::jpeg::{Jpeg, JpegSegment};
     use img_parts::png::PngChunk;
 
     use super::*;
@@ -165,12 +227,28 @@ mod tests {
             assert!(!contains(&cleaned.bytes, secret), "{} survived", String::from_utf8_lossy(secret));
         }
         let kept = Jpeg::from_bytes(cleaned.bytes.clone()).unwrap().exif().unwrap();
-        assert_eq!(orientation(&kept), Some(6));
+        assert_eq!(read_orientation(&kept), Some(6));
         let exif = exif::Reader::new().read_raw(kept.to_vec()).unwrap();
         assert!(exif.get_field(Tag::GPSLatitude, In::PRIMARY).is_none());
         assert_eq!(exif.fields().count(), 1, "orientation alone");
         // Turned a quarter: 8 by 6 in pixels, 6 by 8 on screen.
         assert_eq!((cleaned.width, cleaned.height), (6, 8));
+    }
+
+    #[test]
+    fn images_appended_after_the_end_and_their_index_are_dropped() {
+        let mut second = Jpeg::from_bytes(jpeg(vec![])).unwrap();
+        second.set_exif(Some(phone_exif(1)));
+        let mpf_index = JpegSegment::new_with_contents(markers::APP2, Bytes::from_static(b"MPF\0index of the pictures after the end"));
+        let icc = JpegSegment::new_with_contents(markers::APP2, Bytes::from_static(b"ICC_PROFILE\0\x01\x01profile"));
+        let first = jpeg(vec![icc, mpf_index]);
+        let phone = [&first[..], &second.encoder().bytes()[..]].concat();
+        assert!(contains(&phone, b"PhoneMaker"));
+        let cleaned = clean_image("image/jpeg", Bytes::from(phone)).unwrap();
+        assert!(!contains(&cleaned.bytes, b"PhoneMaker"), "the appended picture's EXIF survived");
+        assert!(!contains(&cleaned.bytes, b"index of the pictures"), "the picture index survived");
+        assert!(contains(&cleaned.bytes, b"ICC_PROFILE"), "the colour profile was dropped");
+        assert!(cleaned.bytes.ends_with(&[0x12, 0x34, 0xFF, 0xD9]), "the first picture's data and end are kept");
     }
 
     #[test]

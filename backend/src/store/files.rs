@@ -93,8 +93,9 @@ impl Store {
     }
 
     /// Erases what people wrote and sent in a conversation: its messages,
-    /// its files' records, its pre-chat answers and the emails waiting
-    /// with its transcript, in one transaction. What routing recorded
+    /// its files' records, its pre-chat answers, the message left in it
+    /// and the emails waiting with its transcript, in one transaction.
+    /// (A callback asked for from the chat is a request of its own, kept.) What routing recorded
     /// (times, queues, agents) stays, so reports still add up. Returns the
     /// blobs no file names any more, for the caller to delete.
     pub async fn erase_conversation(&self, conversation: ConversationId) -> Result<Vec<String>> {
@@ -105,6 +106,7 @@ impl Store {
             sqlx::query("DELETE FROM files WHERE conversation_id = $1").bind(id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM webhook_deliveries WHERE conversation_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE left_messages SET name = '', email = '', text = '' WHERE conversation_id = $1").bind(id).execute(&mut *tx).await?;
             sqlx::query("UPDATE conversations SET prechat_name = '', prechat_email = '', prechat_topic = '' WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let mut orphans = Vec::new();
             for sha in shas {

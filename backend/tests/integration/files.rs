@@ -75,6 +75,9 @@ async fn visitor_upload(server: &TestServer, token: &str, c: &Chat, up: Upload<'
         .body(up.bytes)
         .send()
         .await?;
+    // Whatever the answer, the shop's page may read it (the widget shows why).
+    let allowed = response.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert_eq!(allowed, server.shop_origin(), "the answer is not readable by the shop's page");
     Ok((response.status().as_u16(), response.text().await?))
 }
 
@@ -132,6 +135,10 @@ async fn files_go_both_ways_checked_cleaned_and_behind_signed_links() -> anyhow:
     // A retry of the same upload is the same message, not a second one.
     let again = message(&visitor_upload(&server, &token, &c, Upload { name: "收據 receipt.png", client_id: "f1", bytes: png_with_location() }).await?);
     assert_eq!((again.seq, again.file.map(|f| f.id)), (sent.seq, Some(file.id)));
+
+    // Text is offered as text, whatever it was called.
+    let script = message(&visitor_upload(&server, &token, &c, Upload { name: "invoice.bat", client_id: "t1", bytes: b"del /q *.*".to_vec() }).await?);
+    assert_eq!(script.file.map(|f| (f.name, f.mime)), Some(("invoice.bat.txt".to_string(), "text/plain".to_string())));
 
     // HTML called photo.png is refused, and so is an SVG.
     let html = b"<!doctype html><script>alert(document.cookie)</script>".to_vec();
@@ -204,14 +211,32 @@ async fn the_session_cookie_never_reaches_the_files_path() -> anyhow::Result<()>
         .json(&serde_json::json!({ "email": AGENT_EMAIL, "password": AGENT_PASSWORD }))
         .send()
         .await?;
-    let paths: Vec<String> = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').map(str::trim).find_map(|p| p.strip_prefix("Path=")).map(str::to_string))
-        .collect();
-    assert_eq!(paths, ["/api", "/ws"]);
+    let cookies: Vec<String> = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect();
+    let path = |c: &str| c.split(';').map(str::trim).find_map(|p| p.strip_prefix("Path=")).unwrap_or("").to_string();
+    assert_eq!(cookies.iter().map(|c| path(c)).collect::<Vec<_>>(), ["/api", "/ws", "/"]);
+    // The one on "/" (set by releases before files) is ended, not set.
+    assert!(cookies[2].contains("Max-Age=0"), "{}", cookies[2]);
+    let new = cookies[0].split(';').next().unwrap_or("").to_string();
+
+    // A browser that still holds an old cookie on "/" sends both, the
+    // current one first; whichever order, the live session counts.
+    for pair in [format!("{new}; rapport_session=expired-long-ago"), format!("rapport_session=expired-long-ago; {new}")] {
+        let me = reqwest::Client::new().get(server.http_url("/api/v1/me")).header("cookie", &pair).send().await?;
+        assert_eq!(me.status().as_u16(), 200, "with {pair}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_site_that_takes_no_files_says_so() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let mut site = admin.demo_site().await?;
+    site.config.file_max_mb = 0;
+    let _: serde_json::Value = admin.put(&format!("/api/v1/admin/sites/{}", site.id.0), &site.config).await?;
+    let c = chat(&server).await?;
+    let answer = visitor_upload(&server, &c.token.clone(), &c, Upload { name: "a.txt", client_id: "n1", bytes: b"hello".to_vec() }).await?;
+    assert_eq!((answer.0, refusal(&answer)), (403, ErrorCode::Forbidden));
     Ok(())
 }
 
