@@ -15,16 +15,19 @@ import { el, adopt, fill } from './dom.js'
 var WORDS = {
   en: {
     uploads: 'Files being sent', sending: 'Sending {name}', cancel: 'Cancel', retry: 'Try again', dismiss: 'Dismiss',
+    cancelName: 'Cancel sending {name}', retryName: 'Try sending {name} again', dismissName: 'Dismiss {name}',
     too_large: '{name} is larger than this chat accepts.', file_type: '{name} cannot be sent: only pictures, PDF, text and office documents can.',
     limit_reached: 'This chat cannot take more files.', forbidden: 'Files cannot be sent here.', invalid_state: 'This chat has ended.', failed: '{name} could not be sent.'
   },
   'zh-Hant': {
     uploads: '正在傳送的檔案', sending: '正在傳送 {name}', cancel: '取消', retry: '重試', dismiss: '關閉',
+    cancelName: '取消傳送 {name}', retryName: '重新傳送 {name}', dismissName: '關閉 {name}',
     too_large: '{name} 超過此對話允許的大小。', file_type: '無法傳送 {name}：只能傳送圖片、PDF、文字檔與 Office 文件。',
     limit_reached: '此對話無法再接收更多檔案。', forbidden: '此處無法傳送檔案。', invalid_state: '此對話已結束。', failed: '{name} 傳送失敗。'
   },
   'zh-Hans': {
     uploads: '正在发送的文件', sending: '正在发送 {name}', cancel: '取消', retry: '重试', dismiss: '关闭',
+    cancelName: '取消发送 {name}', retryName: '重新发送 {name}', dismissName: '关闭 {name}',
     too_large: '{name} 超过此对话允许的大小。', file_type: '无法发送 {name}：只能发送图片、PDF、文本文件和 Office 文档。',
     limit_reached: '此对话无法再接收更多文件。', forbidden: '此处无法发送文件。', invalid_state: '此对话已结束。', failed: '{name} 发送失败。'
   }
@@ -80,19 +83,39 @@ export function uploads(mount, lang) {
     var xhr = null
     list.appendChild(row)
 
-    function draw(children) {
-      row.textContent = ''
-      children.forEach(function (c) { row.appendChild(c) })
+    // Whether the keyboard focus is in this row (in the page or in the
+    // widget's shadow root).
+    function focused() {
+      return row.contains(mount.getRootNode().activeElement)
     }
 
+    // Redraws the row; focus that was on a button in it stays in it.
+    function draw(children) {
+      var had = focused()
+      row.textContent = ''
+      children.forEach(function (c) { row.appendChild(c) })
+      var button = row.querySelector('button')
+      if (had && button) button.focus()
+    }
+
+    // Removes the row; focus that was in it goes to the next upload's
+    // first button, or back to the composer.
     function done() {
+      var had = focused()
+      var next = row.nextElementSibling || row.previousElementSibling
       row.remove()
+      var target = (next && next.querySelector('button')) || mount.parentNode.querySelector('textarea')
+      if (had && target) target.focus()
+    }
+
+    function button(text, label, onclick) {
+      return el('button', { type: 'button', 'aria-label': fill(label, { name: file.name }), onclick: onclick }, text)
     }
 
     function failed(code) {
       var text = fill(w[code] || w.failed, { name: file.name })
-      var buttons = [el('button', { type: 'button', onclick: function () { done() } }, w.dismiss)]
-      if (retryable(code)) buttons.unshift(el('button', { type: 'button', onclick: send }, w.retry))
+      var buttons = [button(w.dismiss, w.dismissName, done)]
+      if (retryable(code)) buttons.unshift(button(w.retry, w.retryName, send))
       draw([el('span', { class: 'rp-up-name' }, file.name)].concat(buttons, [el('p', { class: 'rp-up-error', role: 'alert' }, text)]))
     }
 
@@ -100,7 +123,8 @@ export function uploads(mount, lang) {
       var bar = el('progress', { max: '100', value: '0', 'aria-label': fill(w.sending, { name: file.name }) })
       draw([
         el('span', { class: 'rp-up-name' }, file.name),
-        el('button', { type: 'button', onclick: function () { if (xhr) xhr.abort(); done() } }, w.cancel),
+        // Stops sending. A file whose bytes had all gone may still arrive.
+        button(w.cancel, w.cancelName, function () { if (xhr) xhr.abort(); done() }),
         bar
       ])
       xhr = new XMLHttpRequest()
