@@ -10,6 +10,7 @@ pub mod axe;
 mod browser;
 mod cluster_stack;
 mod dom;
+pub mod files;
 pub mod keys;
 mod paths;
 pub mod scenario;

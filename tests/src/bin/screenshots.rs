@@ -63,6 +63,17 @@ async fn main() -> Result<()> {
     composer.send_keys(&fantoccini::key::Key::Escape.to_string()).await?;
     composer.clear().await?;
     composer.send_keys("Anything else I can help with?").await?;
+    // A picture pasted by the visitor, a PDF sent by Mei.
+    e2e::files::paste_picture(&visitor).await?;
+    let pdf = dir.join("退貨說明 returns.pdf");
+    std::fs::write(&pdf, e2e::files::PDF)?;
+    agent.find(Locator::Css("#file-picker")).await?.send_keys(&pdf.display().to_string()).await?;
+    wait_for("the files in the widget", async || {
+        anyhow::ensure!(e2e::widget_count(&visitor, ".rp-file").await? == 2, "not yet");
+        Ok(())
+    })
+    .await;
+    std::fs::remove_file(&pdf)?;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     shot(&visitor, &dir, "widget-chat-desktop", DESKTOP).await?;
     shot(&visitor, &dir, "widget-chat-phone", PHONE).await?;

@@ -10,32 +10,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-/// What a screenshot tool puts on the clipboard: a PNG, drawn here on a
-/// canvas, pasted into the widget's composer. (WebDriver cannot write the
-/// system clipboard of a headless browser, so the paste event is made in
-/// the page, with a real PNG file in its clipboard data.)
-const PASTE_A_PICTURE: &str = "
-    const done = arguments[0];
-    const root = document.querySelector('rapport-widget').shadowRoot;
-    const composer = root.querySelector('textarea.rp-input');
-    const canvas = document.createElement('canvas');
-    canvas.width = 160; canvas.height = 100;
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#2f6fed'; g.fillRect(0, 0, 160, 100);
-    g.fillStyle = '#ffffff'; g.fillRect(20, 20, 120, 60);
-    canvas.toBlob((blob) => {
-        const data = new DataTransfer();
-        data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
-        composer.focus();
-        const pasted = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true, cancelable: true });
-        composer.dispatchEvent(pasted);
-        done(pasted.defaultPrevented);
-    }, 'image/png');
-";
-
-/// A one-page PDF, as small as a valid one gets.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-
 const PDF_NAME: &str = "退貨說明 returns.pdf";
 
 pub async fn a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_refused(world: &World) -> Result<()> {
@@ -53,8 +27,7 @@ pub async fn a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_re
     .await;
 
     // The visitor pastes a picture; the agent sees its thumbnail load.
-    let taken = visitor.execute_async(PASTE_A_PICTURE, vec![]).await?;
-    ensure!(taken == json!(true), "the widget left the paste to the browser");
+    ensure!(e2e::files::paste_picture(visitor).await?, "the widget left the paste to the browser");
     wait_for("the picture in the widget", async || {
         ensure!(e2e::widget_count(visitor, ".rp-file-img img").await? == 1, "not yet");
         Ok(())
@@ -90,7 +63,7 @@ pub async fn a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_re
     // The agent sends a PDF with the attach button; the visitor downloads it.
     let dir = tempfile::tempdir()?;
     let pdf = dir.path().join(PDF_NAME);
-    std::fs::write(&pdf, PDF)?;
+    std::fs::write(&pdf, e2e::files::PDF)?;
     agent.find(Locator::Css("#file-picker")).await?.send_keys(&pdf.display().to_string()).await?;
     let link = wait_for("the PDF in the widget", async || {
         let names = e2e::widget_texts(visitor, ".rp-file:not(.rp-file-img) .rp-file-name").await?;
@@ -109,7 +82,7 @@ pub async fn a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_re
         Ok(done[0].clone())
     })
     .await;
-    ensure!(std::fs::read(&saved)? == PDF, "the download is not the PDF that was sent");
+    ensure!(std::fs::read(&saved)? == e2e::files::PDF, "the download is not the PDF that was sent");
     ensure!(saved.file_name().and_then(|n| n.to_str()) == Some(PDF_NAME), "saved as {saved:?}");
     // The download may have opened a tab of its own; the shop stays.
     for tab in visitor.windows().await? {
