@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bus;
 pub mod callbacks;
 pub mod config;
+pub mod contacts;
 pub mod demo;
 pub mod email;
 pub mod entry;

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/callbacks/{id}/dial", post(api::dial))
         .route("/api/v1/admin/sites", get(admin::list_sites).post(admin::create_site))
         .route("/api/v1/admin/sites/{id}", put(admin::update_site))
+        .route("/api/v1/admin/sites/{id}/identity-secret", post(admin::rotate_identity_secret))
         .route("/api/v1/admin/sites/{id}/entry-rules", get(admin::entry_rules).put(admin::set_entry_rules))
         .route("/api/v1/admin/agents", get(admin::list_agents).post(admin::create_agent))
         .route("/api/v1/admin/agents/{id}", put(admin::update_agent))

@@ -266,6 +266,11 @@ pub struct Site {
     pub id: SiteId,
     pub key: String,
     pub config: SiteConfig,
+    /// The key of `Rapport.identify`'s `user_hash` (HMAC-SHA256 of the
+    /// customer's id), for the site's server; shown to admins only, and
+    /// changed with `POST /api/v1/admin/sites/{id}/identity-secret`.
+    #[serde(default)]
+    pub identity_secret: String,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -179,7 +179,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LeaveMessage { .. } => "leave_message",
         // The callback module (widget/callback.js) writes its own frames,
         // the transcript's too; the widget's Wasm carries no code for them.
+        // `identify` is the page's own object, stringified by the browser
+        // into the frame (`widget::live::identify`).
         VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
         | VisitorFrame::CancelCallback { .. }
@@ -231,6 +234,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
             w.key("text").string(text.as_str());
         }
         VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
         | VisitorFrame::CancelCallback { .. }

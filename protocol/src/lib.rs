@@ -15,6 +15,7 @@ pub mod appearance;
 pub mod callback;
 pub mod canned;
 pub mod cluster;
+pub mod contact;
 pub mod files;
 pub mod history;
 mod ids;

@@ -45,6 +45,10 @@ pub enum VisitorFrame {
     /// `transcript_queued`, or an error (no such chat, an address it cannot
     /// use, too many asked).
     EmailTranscript { conversation_id: ConversationId, email: String },
+    /// `Rapport.identify({...})`: who the visitor is, as the site's page
+    /// says. The widget passes the page's object as it is; the server
+    /// checks it (`Identity::checked`) and verifies `user_hash`.
+    Identify { identity: crate::contact::Identity },
 }
 
 /// Where a client left off in a conversation.

@@ -10,6 +10,7 @@ use protocol::admin::Queue;
 use protocol::agent::AgentEvent;
 use protocol::callback::{CallbackRefusal, CallbackRequest, VisitorCallback};
 use protocol::cluster::RoutingInput;
+use protocol::contact::Identity;
 use protocol::visitor::{PageInfo, Resume, VisitorConversation, VisitorEvent, VisitorFrame};
 use protocol::{
     AgentId, Author, ChatMessage, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText, PreChat, Seq, VisitorId, HISTORY_PAGE, PROTOCOL_VERSION,
@@ -21,6 +22,7 @@ use super::typing::Side;
 use super::{clip, clip_page};
 use crate::admission::ConnectionPermit;
 use crate::callbacks::{self, CallbackError};
+use crate::contacts;
 use crate::email;
 use crate::extract::{AllowedSite, ClientIp};
 use crate::hub::ConnectionId;
@@ -129,6 +131,7 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
             VisitorFrame::CallbackOptions => self.callback_options(replies).await,
             VisitorFrame::EmailTranscript { conversation_id, email } => self.email_transcript(conversation_id, &email, replies).await,
+            VisitorFrame::Identify { identity } => self.identify_contact(identity).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
                 let me = self.me()?.clone();
@@ -328,6 +331,8 @@ impl VisitorEndpoint {
             return Ok((c, false));
         }
         self.state.admission.new_conversation(self.ip, me.id)?;
+        // A visitor who writes is a contact from then on.
+        self.state.store.visitor_contact(me.id).await?;
         let entry = self.entry(&me, prechat).await?;
         let started = self.state.store.start_conversation(self.site.id, me.id, prechat, entry).await?;
         let c = started.conversation;
@@ -347,6 +352,32 @@ impl VisitorEndpoint {
         let default = self.state.store.default_queue(self.site.id).await?;
         let facts = entry::Facts { url: &me.page.url, topic: &prechat.topic, locale: &me.locale, tier: &me.tier, country: &me.country };
         Ok(Entry { queue: entry::choose_queue(&rules, default, &facts), priority: entry::priority_for(&me.tier) })
+    }
+
+    /// `Rapport.identify`: a verified identity makes the visitor the site's
+    /// contact for that customer (and lets their tier and country reach
+    /// routing); anything else is recorded as a claim on their own contact.
+    async fn identify_contact(&mut self, identity: Identity) -> Result<(), Refusal> {
+        let identity = identity.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+        let me = self.me()?.clone();
+        let verified = !identity.user_id.is_empty() && {
+            let secret = self.state.store.site_identity_secret(self.site.id).await?;
+            contacts::identity::verify(&secret, &identity.user_id, &identity.user_hash)
+        };
+        if !verified {
+            self.state.store.identify_claimed(me.id, &identity).await?;
+            return Ok(());
+        }
+        let contact = self.state.store.identify_verified(me.id, self.site.id, &identity).await?;
+        let country = identity.attributes.get("country").cloned().unwrap_or_else(|| me.country.clone());
+        if contact.tier != me.tier || country != me.country {
+            self.state.store.set_visitor_attributes(me.id, &contact.tier, &country).await?;
+            if let Some(me) = self.me.as_mut() {
+                (me.tier, me.country) = (contact.tier.clone(), country);
+            }
+        }
+        tracing::info!(contact = contact.id, "visitor identified");
+        Ok(())
     }
 
     async fn start_chat(&mut self, prechat: PreChat) -> Result<(), Refusal> {

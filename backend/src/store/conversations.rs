@@ -290,8 +290,8 @@ impl Store {
             return Ok(Started { conversation, created: false });
         }
         let sql =
-            "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at, queue_id, priority, entered_at)
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $6) RETURNING id";
+            "INSERT INTO conversations (site_id, visitor_id, status, prechat_name, prechat_email, prechat_topic, created_at, queue_id, priority, entered_at, contact_id)
+             VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $6, (SELECT contact_id FROM visitors WHERE id = $2)) RETURNING id";
         let inserted: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => {
             sqlx::query_scalar(sql)
                 .bind(site.get())

@@ -18,20 +18,26 @@ pub struct VisitorRecord {
     pub country: String,
 }
 
+const VISITOR_COLUMNS: &str = "id, site_id, locale, page_url, page_title, tier, country";
+
+type VisitorRow = (i64, i64, String, String, String, String, String);
+
+fn visitor_record((id, site_id, locale, url, title, tier, country): VisitorRow) -> VisitorRecord {
+    VisitorRecord { id: VisitorId(id), site_id: SiteId(site_id), locale, page: PageInfo { url, title }, tier, country }
+}
+
 impl Store {
     /// The visitor holding `token` on this site.
     pub async fn visitor_by_token(&self, site: SiteId, token: &str) -> Result<Option<VisitorRecord>> {
-        let sql = "SELECT id, site_id, locale, page_url, page_title, tier, country FROM visitors WHERE token_hash = $1 AND site_id = $2";
-        let row: Option<(i64, i64, String, String, String, String, String)> =
-            on_db!(&self.db, pool => sqlx::query_as(sql).bind(hash_token(token)).bind(site.get()).fetch_optional(pool).await?);
-        Ok(row.map(|(id, site_id, locale, url, title, tier, country)| VisitorRecord {
-            id: VisitorId(id),
-            site_id: SiteId(site_id),
-            locale,
-            page: PageInfo { url, title },
-            tier,
-            country,
-        }))
+        let sql = format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE token_hash = $1 AND site_id = $2");
+        let row: Option<VisitorRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(hash_token(token)).bind(site.get()).fetch_optional(pool).await?);
+        Ok(row.map(visitor_record))
+    }
+
+    pub async fn visitor(&self, id: VisitorId) -> Result<Option<VisitorRecord>> {
+        let sql = format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE id = $1");
+        let row: Option<VisitorRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id.get()).fetch_optional(pool).await?);
+        Ok(row.map(visitor_record))
     }
 
     /// A new visitor and the token that identifies them from now on.

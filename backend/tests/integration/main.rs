@@ -13,6 +13,7 @@ mod binary;
 mod callbacks;
 mod canned;
 mod chat;
+mod contacts;
 mod email;
 mod files;
 mod headers;

@@ -12,7 +12,7 @@ pub use people::{
     update_team,
 };
 pub use queues::{create_queue, delete_queue, entry_rules, list_queues, set_entry_rules, update_queue};
-pub use sites::{create_site, list_sites, update_site};
+pub use sites::{create_site, list_sites, rotate_identity_secret, update_site};
 
 use axum::extract::FromRequestParts;
 use axum::extract::State;

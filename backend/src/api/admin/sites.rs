@@ -14,7 +14,7 @@ use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::{FileLimits, SiteRecord};
 
-fn site(r: SiteRecord) -> Site {
+fn site(r: SiteRecord, identity_secret: String) -> Site {
     let config = SiteConfig {
         name: r.name,
         allowed_origins: r.allowed_origins,
@@ -23,7 +23,13 @@ fn site(r: SiteRecord) -> Site {
         file_max_mb: r.files.file_mb,
         conversation_files_max_mb: r.files.conversation_mb,
     };
-    Site { id: r.id, key: r.key, config }
+    Site { id: r.id, key: r.key, config, identity_secret }
+}
+
+/// The site as admins see it, its identity secret made if it had none.
+async fn shown(state: &AppState, r: SiteRecord) -> Result<Site, Refusal> {
+    let secret = state.store.site_identity_secret(r.id).await?;
+    Ok(site(r, secret))
 }
 
 /// Origins are `scheme://host[:port]` (or `*`), as browsers send them.
@@ -81,7 +87,11 @@ fn file_limits(config: &SiteConfig) -> Result<FileLimits, Refusal> {
 }
 
 pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Site>>, Refusal> {
-    Ok(Json(state.store.sites().await?.into_iter().map(site).collect()))
+    let mut sites = Vec::new();
+    for r in state.store.sites().await? {
+        sites.push(shown(&state, r).await?);
+    }
+    Ok(Json(sites))
 }
 
 pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
@@ -95,7 +105,7 @@ pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): J
     }
     admin.audit(&state, "create site", &n, &created.key).await?;
     state.routing.reconfigure().await;
-    Ok(Json(site(created)))
+    Ok(Json(shown(&state, created).await?))
 }
 
 pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
@@ -103,5 +113,14 @@ pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): 
     state.store.set_site_extras(SiteId(id), &e, f).await?;
     let updated = state.store.update_site(SiteId(id), &n, &o, &s).await?;
     admin.audit(&state, "update site", &n, &o.join(" ")).await?;
-    Ok(Json(site(updated)))
+    Ok(Json(shown(&state, updated).await?))
+}
+
+/// `POST /api/v1/admin/sites/{id}/identity-secret`: a new secret; hashes
+/// made with the old one stop verifying at once.
+pub async fn rotate_identity_secret(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Json<Site>, Refusal> {
+    let r = state.store.site(SiteId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such site"))?;
+    let secret = state.store.rotate_identity_secret(r.id).await?;
+    admin.audit(&state, "rotate identity secret", &r.name, "").await?;
+    Ok(Json(site(r, secret)))
 }

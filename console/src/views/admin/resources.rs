@@ -373,6 +373,7 @@ mod tests {
         let site = Site {
             id: SiteId(1),
             key: "demo".into(),
+            identity_secret: String::new(),
             config: SiteConfig {
                 name: "Demo".into(),
                 allowed_origins: vec![],

@@ -1,0 +1,260 @@
+//! Contacts: the people behind visitors. A visitor who writes becomes an
+//! anonymous contact; a verified identity makes it (or joins it to) the
+//! site's contact for that customer id, across browsers; an unverified
+//! one is recorded as a claim on the visitor's own contact and never
+//! joins anything. Merging moves a contact's visitors and conversations to
+//! the survivor, which is what "history" is here.
+
+use std::collections::BTreeMap;
+
+use protocol::contact::Identity;
+use protocol::{SiteId, VisitorId};
+
+use super::db::on_db;
+use super::{is_unique_violation, new_token, now_ms, Result, Store, StoreError};
+
+/// One contact as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub id: i64,
+    pub site_id: SiteId,
+    /// The site's own id for a verified customer; None while anonymous.
+    pub external_id: Option<String>,
+    /// What an unverified identity said its id was (never trusted).
+    pub claimed_id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub tier: String,
+    pub attributes: BTreeMap<String, String>,
+    pub merged_into: Option<i64>,
+}
+
+impl ContactRecord {
+    pub fn is_verified(&self) -> bool {
+        self.external_id.is_some()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: i64,
+    site_id: i64,
+    external_id: Option<String>,
+    claimed_id: String,
+    name: String,
+    email: String,
+    phone: String,
+    tier: String,
+    attributes: String,
+    merged_into: Option<i64>,
+}
+
+impl ContactRow {
+    fn into_record(self) -> Result<ContactRecord> {
+        Ok(ContactRecord {
+            id: self.id,
+            site_id: SiteId(self.site_id),
+            external_id: self.external_id,
+            claimed_id: self.claimed_id,
+            name: self.name,
+            email: self.email,
+            phone: self.phone,
+            tier: self.tier,
+            attributes: serde_json::from_str(&self.attributes).map_err(|e| StoreError::Corrupt(format!("contact attributes: {e}")))?,
+            merged_into: self.merged_into,
+        })
+    }
+}
+
+const CONTACT_COLUMNS: &str = "id, site_id, external_id, claimed_id, name, email, phone, tier, attributes, merged_into";
+
+/// What an identity changes on a contact: the fields it gives (empty ones
+/// leave what is there) and its attributes over the old ones.
+fn merged_fields(c: &ContactRecord, identity: &Identity, verified: bool) -> ContactRecord {
+    let pick = |new: &str, old: &str| if new.is_empty() { old.to_string() } else { new.to_string() };
+    let mut attributes = c.attributes.clone();
+    attributes.extend(identity.attributes.clone());
+    ContactRecord {
+        name: pick(&identity.name, &c.name),
+        email: pick(&identity.email, &c.email),
+        phone: pick(&identity.phone, &c.phone),
+        // Only a verified identity may set the tier routing reads.
+        tier: if verified { identity.attributes.get("tier").cloned().unwrap_or_else(|| c.tier.clone()) } else { c.tier.clone() },
+        claimed_id: if verified { String::new() } else { pick(&identity.user_id, &c.claimed_id) },
+        attributes,
+        ..c.clone()
+    }
+}
+
+impl Store {
+    pub async fn contact(&self, id: i64) -> Result<Option<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1");
+        let row: Option<ContactRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+        row.map(ContactRow::into_record).transpose()
+    }
+
+    pub async fn contact_by_external_id(&self, site: SiteId, external_id: &str) -> Result<Option<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE site_id = $1 AND external_id = $2");
+        let row: Option<ContactRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(site.get()).bind(external_id).fetch_optional(pool).await?);
+        row.map(ContactRow::into_record).transpose()
+    }
+
+    /// The visitor's contact, made now (anonymous) if they have none yet.
+    /// Two tabs asking at once get the same one.
+    pub async fn visitor_contact(&self, visitor: VisitorId) -> Result<ContactRecord> {
+        let current = "SELECT contact_id FROM visitors WHERE id = $1";
+        let existing: Option<Option<i64>> = on_db!(&self.db, pool => sqlx::query_scalar(current).bind(visitor.get()).fetch_optional(pool).await?);
+        let existing = existing.ok_or(StoreError::NotFound("visitor"))?;
+        if let Some(contact) = existing {
+            return self.contact(contact).await?.ok_or_else(|| StoreError::Corrupt("a visitor's contact is gone".into()));
+        }
+        let now = now_ms();
+        let insert = "INSERT INTO contacts (site_id, created_at, updated_at) SELECT site_id, $2, $2 FROM visitors WHERE id = $1 RETURNING id";
+        let made: i64 = on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(visitor.get()).bind(now).fetch_one(pool).await?);
+        let link = "UPDATE visitors SET contact_id = $1 WHERE id = $2 AND contact_id IS NULL";
+        let linked = on_db!(&self.db, pool => sqlx::query(link).bind(made).bind(visitor.get()).execute(pool).await?.rows_affected());
+        if linked == 0 {
+            // Another tab linked one first: that one it is.
+            on_db!(&self.db, pool => sqlx::query("DELETE FROM contacts WHERE id = $1").bind(made).execute(pool).await?.rows_affected());
+            return Box::pin(self.visitor_contact(visitor)).await;
+        }
+        self.contact(made).await?.ok_or_else(|| StoreError::Corrupt("a new contact is gone".into()))
+    }
+
+    async fn save_contact(&self, c: &ContactRecord) -> Result<()> {
+        let attributes = serde_json::to_string(&c.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = "UPDATE contacts SET external_id = $1, claimed_id = $2, name = $3, email = $4, phone = $5, tier = $6, attributes = $7, updated_at = $8 WHERE id = $9";
+        on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(&c.external_id).bind(&c.claimed_id).bind(&c.name).bind(&c.email).bind(&c.phone).bind(&c.tier).bind(&attributes).bind(now_ms()).bind(c.id)
+            .execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// An identity the site vouched for (its `user_hash` was right): the
+    /// visitor becomes the site's contact for `user_id`. Their anonymous
+    /// contact, if they had one, is merged into it (or becomes it, when
+    /// there was none yet); a contact of another verified customer (a
+    /// shared computer) keeps its history, and the visitor moves on.
+    /// Returns the contact the visitor now is.
+    pub async fn identify_verified(&self, visitor: VisitorId, site: SiteId, identity: &Identity) -> Result<ContactRecord> {
+        let current = self.visitor_contact(visitor).await?;
+        let survivor = match self.contact_by_external_id(site, &identity.user_id).await? {
+            Some(known) if known.id == current.id => known,
+            Some(known) => {
+                if !current.is_verified() {
+                    self.merge_contacts(current.id, known.id).await?;
+                } else {
+                    self.link_visitor(visitor, known.id).await?;
+                }
+                known
+            }
+            None if !current.is_verified() => {
+                // The fields go in the same write, so nobody reads a
+                // verified contact without them.
+                let promoted = merged_fields(&ContactRecord { external_id: Some(identity.user_id.clone()), ..current }, identity, true);
+                match self.save_contact(&promoted).await {
+                    Ok(()) => return Ok(promoted),
+                    // The same customer was verified in another browser
+                    // meanwhile: join that contact instead.
+                    Err(StoreError::Database(e)) if is_unique_violation(&e) => return Box::pin(self.identify_verified(visitor, site, identity)).await,
+                    Err(e) => return Err(e),
+                }
+            }
+            None => {
+                let now = now_ms();
+                let insert = "INSERT INTO contacts (site_id, external_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id";
+                let made: std::result::Result<i64, sqlx::Error> =
+                    on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(site.get()).bind(&identity.user_id).bind(now).fetch_one(pool).await);
+                let id = match made {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => return Box::pin(self.identify_verified(visitor, site, identity)).await,
+                    Err(e) => return Err(e.into()),
+                };
+                self.link_visitor(visitor, id).await?;
+                self.contact(id).await?.ok_or_else(|| StoreError::Corrupt("a new contact is gone".into()))?
+            }
+        };
+        let updated = merged_fields(&survivor, identity, true);
+        self.save_contact(&updated).await?;
+        Ok(updated)
+    }
+
+    /// An identity nobody vouched for: what it says is kept on the
+    /// visitor's own contact as their claim, unless that contact is a
+    /// verified customer's, whose record a claim never changes.
+    pub async fn identify_claimed(&self, visitor: VisitorId, identity: &Identity) -> Result<ContactRecord> {
+        let current = self.visitor_contact(visitor).await?;
+        if current.is_verified() {
+            return Ok(current);
+        }
+        let updated = merged_fields(&current, identity, false);
+        self.save_contact(&updated).await?;
+        Ok(updated)
+    }
+
+    async fn link_visitor(&self, visitor: VisitorId, contact: i64) -> Result<()> {
+        let sql = "UPDATE visitors SET contact_id = $1 WHERE id = $2";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(contact).bind(visitor.get()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Moves everything of `loser` to `survivor` (visitors, conversations,
+    /// contacts merged into the loser before) and marks the loser merged.
+    /// The survivor keeps its own fields and takes the loser's where its
+    /// own are empty. One transaction.
+    pub async fn merge_contacts(&self, loser: i64, survivor: i64) -> Result<()> {
+        if loser == survivor {
+            return Ok(());
+        }
+        let fill = "UPDATE contacts SET
+                name = CASE WHEN name = '' THEN (SELECT name FROM contacts WHERE id = $1) ELSE name END,
+                email = CASE WHEN email = '' THEN (SELECT email FROM contacts WHERE id = $1) ELSE email END,
+                phone = CASE WHEN phone = '' THEN (SELECT phone FROM contacts WHERE id = $1) ELSE phone END,
+                updated_at = $3
+             WHERE id = $2";
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+            sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+            sqlx::query("UPDATE contacts SET merged_into = $2 WHERE merged_into = $1 OR id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+            sqlx::query(fill).bind(loser).bind(survivor).bind(now_ms()).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The conversations of a contact, newest first (its history, for the
+    /// timeline).
+    pub async fn contact_conversations(&self, contact: i64) -> Result<Vec<protocol::ConversationId>> {
+        let sql = "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC";
+        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(contact).fetch_all(pool).await?);
+        Ok(ids.into_iter().map(protocol::ConversationId).collect())
+    }
+
+    /// The site's identity secret (the key of `user_hash`), made the first
+    /// time it is asked for.
+    pub async fn site_identity_secret(&self, site: SiteId) -> Result<String> {
+        let read = "SELECT identity_secret FROM sites WHERE id = $1";
+        let secret: Option<String> = on_db!(&self.db, pool => sqlx::query_scalar(read).bind(site.get()).fetch_optional(pool).await?);
+        match secret {
+            None => Err(StoreError::NotFound("site")),
+            Some(s) if !s.is_empty() => Ok(s),
+            Some(_) => {
+                let make = "UPDATE sites SET identity_secret = $1 WHERE id = $2 AND identity_secret = ''";
+                on_db!(&self.db, pool => sqlx::query(make).bind(new_token()).bind(site.get()).execute(pool).await?.rows_affected());
+                let secret: String = on_db!(&self.db, pool => sqlx::query_scalar(read).bind(site.get()).fetch_one(pool).await?);
+                Ok(secret)
+            }
+        }
+    }
+
+    /// A new identity secret for the site; hashes made with the old one
+    /// stop verifying at once.
+    pub async fn rotate_identity_secret(&self, site: SiteId) -> Result<String> {
+        let secret = new_token();
+        let sql = "UPDATE sites SET identity_secret = $1 WHERE id = $2";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(&secret).bind(site.get()).execute(pool).await?.rows_affected());
+        Ok(secret)
+    }
+}

@@ -1,0 +1,139 @@
+//! Contacts and identity: a visitor who writes is a contact; a verified
+//! `Rapport.identify` joins the site's contact for that customer across
+//! browsers, moving the anonymous history to it; an unverified one (a
+//! wrong hash, another site's secret, another customer's hash) is only a
+//! claim and never merges or raises priority.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use protocol::contact::Identity;
+use protocol::visitor::VisitorFrame;
+use rapport::contacts::identity::user_hash;
+use rapport::store::ContactRecord;
+
+use crate::acd::{Rest, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::common::*;
+
+async fn secret(server: &TestServer) -> anyhow::Result<String> {
+    let admin = Rest::sign_in(server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let site = admin.demo_site().await?;
+    anyhow::ensure!(site.identity_secret.len() == 64, "the secret shown to admins: {:?}", site.identity_secret);
+    Ok(site.identity_secret)
+}
+
+fn identity(user_id: &str, hash: String, name: &str) -> Identity {
+    let attributes = BTreeMap::from([("tier".to_string(), "vip".to_string()), ("plan".to_string(), "gold".to_string())]);
+    Identity { user_id: user_id.into(), name: name.into(), email: "mei@example.tw".into(), attributes, user_hash: hash, ..Default::default() }
+}
+
+/// A visitor in their own browser who has started a chat.
+struct Browser {
+    client: VisitorClient,
+    visitor: protocol::VisitorId,
+}
+
+async fn browser(server: &TestServer) -> anyhow::Result<Browser> {
+    let (mut client, welcome) = connect_visitor(server, None, None).await?;
+    start_chat(&mut client, prechat()).await?;
+    let site = server.store().site_by_key(SITE).await?.expect("the demo site");
+    let visitor = server.store().visitor_by_token(site.id, &welcome.token).await?.expect("the visitor").id;
+    Ok(Browser { client, visitor })
+}
+
+/// The visitor's contact once `done` holds (the identify frame has no
+/// answer of its own).
+async fn contact_when(server: &TestServer, b: &Browser, done: impl Fn(&ContactRecord) -> bool) -> anyhow::Result<ContactRecord> {
+    for _ in 0..100 {
+        let c = server.store().visitor_contact(b.visitor).await?;
+        if done(&c) {
+            return Ok(c);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    anyhow::bail!("the contact never changed: {:?}", server.store().visitor_contact(b.visitor).await?)
+}
+
+#[tokio::test]
+async fn a_verified_customer_is_one_contact_across_browsers() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let secret = secret(&server).await?;
+    let mut laptop = browser(&server).await?;
+    let anonymous = server.store().visitor_contact(laptop.visitor).await?;
+    assert!(!anonymous.is_verified(), "a visitor who writes is an anonymous contact");
+
+    laptop.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "林美 Mei") }).await?;
+    let mei = contact_when(&server, &laptop, |c| c.is_verified()).await?;
+    assert_eq!(mei.id, anonymous.id, "the anonymous contact becomes the customer's");
+    assert_eq!((mei.external_id.as_deref(), mei.name.as_str(), mei.tier.as_str()), (Some("cust-7"), "林美 Mei", "vip"));
+    assert_eq!(mei.attributes.get("plan").map(String::as_str), Some("gold"));
+    let site = server.store().site_by_key(SITE).await?.expect("the demo site");
+    assert_eq!(server.store().visitor(laptop.visitor).await?.map(|v| v.tier), Some("vip".to_string()), "routing reads a verified tier");
+
+    // Her phone: another anonymous contact, merged into hers on identify.
+    let mut phone = browser(&server).await?;
+    let phone_contact = server.store().visitor_contact(phone.visitor).await?;
+    assert_ne!(phone_contact.id, mei.id);
+    phone.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "") }).await?;
+    let joined = contact_when(&server, &phone, |c| c.id == mei.id).await?;
+    assert_eq!(joined.name, "林美 Mei", "an empty name leaves hers");
+    let merged = server.store().contact(phone_contact.id).await?.expect("the merged contact");
+    assert_eq!(merged.merged_into, Some(mei.id));
+    assert_eq!(server.store().contact_conversations(mei.id).await?.len(), 2, "both chats are her history now");
+    assert!(server.store().contact_conversations(phone_contact.id).await?.is_empty());
+    assert_eq!(server.store().contact_by_external_id(site.id, "cust-7").await?.map(|c| c.id), Some(mei.id));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_identity_nobody_vouched_for_is_only_a_claim() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let secret = secret(&server).await?;
+    let mut mei = browser(&server).await?;
+    mei.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "Mei") }).await?;
+    let verified = contact_when(&server, &mei, |c| c.is_verified()).await?;
+
+    let attempts = [
+        ("a wrong hash", identity("cust-7", "0".repeat(64), "Mallory")),
+        ("another site's secret", identity("cust-7", user_hash("another site's secret", "cust-7"), "Mallory")),
+        ("another customer's hash", identity("cust-7", user_hash(&secret, "cust-8"), "Mallory")),
+        ("no hash", identity("cust-7", String::new(), "Mallory")),
+    ];
+    for (what, claim) in attempts {
+        let mut mallory = browser(&server).await?;
+        mallory.client.send(&VisitorFrame::Identify { identity: claim }).await?;
+        let theirs = contact_when(&server, &mallory, |c| c.claimed_id == "cust-7").await?;
+        assert!(!theirs.is_verified(), "{what}: verified");
+        assert_ne!(theirs.id, verified.id, "{what}: merged with the customer");
+        assert_eq!((theirs.name.as_str(), theirs.tier.as_str()), ("Mallory", ""), "{what}: a claim sets no tier");
+        assert_eq!(server.store().visitor(mallory.visitor).await?.map(|v| v.tier), Some(String::new()), "{what}: routing saw a tier");
+    }
+    let still = server.store().contact(verified.id).await?.expect("the customer");
+    assert_eq!((still.name.as_str(), server.store().contact_conversations(verified.id).await?.len()), ("Mei", 1), "the customer's record is untouched");
+
+    // A claim on a verified visitor changes nothing of the record.
+    mei.client.send(&VisitorFrame::Identify { identity: identity("cust-9", String::new(), "Someone else") }).await?;
+    mei.client.send(&VisitorFrame::Page { page: protocol::visitor::PageInfo::default() }).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(server.store().visitor_contact(mei.visitor).await?.name, "Mei");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rotated_secret_stops_old_hashes() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let old = secret(&server).await?;
+    let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let site = admin.demo_site().await?;
+    let rotated: protocol::admin::Site = admin.post(&format!("/api/v1/admin/sites/{}/identity-secret", site.id.0), &()).await?;
+    assert_ne!(rotated.identity_secret, old);
+    let mut b = browser(&server).await?;
+    b.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&old, "cust-7"), "Mei") }).await?;
+    assert!(!contact_when(&server, &b, |c| c.claimed_id == "cust-7").await?.is_verified());
+    b.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&rotated.identity_secret, "cust-7"), "Mei") }).await?;
+    contact_when(&server, &b, |c| c.is_verified()).await?;
+    // Agents are not admins: they never see the secret.
+    let agent = Rest::sign_in(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+    assert_eq!(agent.status(reqwest::Method::GET, "/api/v1/admin/sites", &()).await?, 403);
+    Ok(())
+}
