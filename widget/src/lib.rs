@@ -35,10 +35,12 @@ impl Widget {
         live::toggle();
     }
 
-    /// `Rapport.identify({ name, email })`: fills the pre-chat form.
+    /// `Rapport.identify({ user_id, user_hash, name, email, phone,
+    /// attributes })`: fills the pre-chat form and tells the server who
+    /// the visitor is.
     pub fn identify(&self, who: JsValue) {
         let field = |name: &str| js_sys::Reflect::get(&who, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).unwrap_or_default();
-        live::identify(field("name"), field("email"));
+        live::identify(field("name"), field("email"), who);
     }
 }
 

@@ -53,6 +53,8 @@ struct Live {
     last_unread: Cell<usize>,
     callback: CallbackLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
+    /// The last `identify` frame, sent again after each hello.
+    identity_frame: RefCell<Option<String>>,
     app: web_sys::HtmlElement,
 }
 
@@ -97,6 +99,7 @@ pub fn start(options: Options) -> Signals {
         last_unread: Cell::new(usize::MAX),
         callback: CallbackLink::new(options.callback_import, options.app.clone(), options.lang.tag()),
         _listeners: RefCell::new(Vec::new()),
+        identity_frame: RefCell::new(None),
         app: options.app,
     });
     LIVE.with(|s| *s.borrow_mut() = Some(live.clone()));
@@ -142,6 +145,9 @@ impl Live {
             page: current_page(),
             locale: self.signals.lang.tag().to_string(),
         });
+        if let (Some(frame), Some(socket)) = (self.identity_frame.borrow().as_ref(), self.socket.borrow().as_ref()) {
+            socket.send(frame);
+        }
     }
 
     /// The callback form, with the name and topic the visitor gave already.
@@ -328,8 +334,19 @@ pub fn toggle() {
     set_open(!open);
 }
 
-pub fn identify(name: String, email: String) {
-    with(|s| s.signals.identity.set((name, email)));
+/// `Rapport.identify`: the name and email fill the pre-chat form, and the
+/// page's object goes to the server as it is (the server checks it and
+/// verifies its `user_hash`), now and after every reconnect.
+pub fn identify(name: String, email: String, identity: JsValue) {
+    let frame = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&frame, &"type".into(), &"identify".into());
+    let _ = js_sys::Reflect::set(&frame, &"identity".into(), &identity);
+    let Some(frame) = js_sys::JSON::stringify(&frame).ok().and_then(|j| j.as_string()) else { return };
+    with(|s| {
+        s.signals.identity.set((name, email));
+        s.socket.borrow().as_ref().map(|socket| socket.send(&frame));
+        *s.identity_frame.borrow_mut() = Some(frame);
+    });
 }
 
 /// What the visitor has typed and not sent.

@@ -358,7 +358,15 @@ impl VisitorEndpoint {
     /// contact for that customer (and lets their tier and country reach
     /// routing); anything else is recorded as a claim on their own contact.
     async fn identify_contact(&mut self, identity: Identity) -> Result<(), Refusal> {
-        let identity = identity.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+        // The page's mistake is not the visitor's to read: it is logged
+        // for the site's developers, and the chat goes on.
+        let identity = match identity.checked() {
+            Ok(identity) => identity,
+            Err(e) => {
+                tracing::warn!(error = %e, "Rapport.identify was given an identity that breaks the limits; ignored");
+                return Ok(());
+            }
+        };
         let me = self.me()?.clone();
         let verified = !identity.user_id.is_empty() && {
             let secret = self.state.store.site_identity_secret(self.site.id).await?;
@@ -369,7 +377,7 @@ impl VisitorEndpoint {
             return Ok(());
         }
         let contact = self.state.store.identify_verified(me.id, self.site.id, &identity).await?;
-        let country = identity.attributes.get("country").cloned().unwrap_or_else(|| me.country.clone());
+        let country = identity.attributes.get("country").map_or_else(|| me.country.clone(), str::to_string);
         if contact.tier != me.tier || country != me.country {
             self.state.store.set_visitor_attributes(me.id, &contact.tier, &country).await?;
             if let Some(me) = self.me.as_mut() {

@@ -74,13 +74,13 @@ const CONTACT_COLUMNS: &str = "id, site_id, external_id, claimed_id, name, email
 fn merged_fields(c: &ContactRecord, identity: &Identity, verified: bool) -> ContactRecord {
     let pick = |new: &str, old: &str| if new.is_empty() { old.to_string() } else { new.to_string() };
     let mut attributes = c.attributes.clone();
-    attributes.extend(identity.attributes.clone());
+    attributes.extend(identity.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
     ContactRecord {
         name: pick(&identity.name, &c.name),
         email: pick(&identity.email, &c.email),
         phone: pick(&identity.phone, &c.phone),
         // Only a verified identity may set the tier routing reads.
-        tier: if verified { identity.attributes.get("tier").cloned().unwrap_or_else(|| c.tier.clone()) } else { c.tier.clone() },
+        tier: if verified { identity.attributes.get("tier").map_or_else(|| c.tier.clone(), str::to_string) } else { c.tier.clone() },
         claimed_id: if verified { String::new() } else { pick(&identity.user_id, &c.claimed_id) },
         attributes,
         ..c.clone()

@@ -4,7 +4,6 @@
 //! wrong hash, another site's secret, another customer's hash) is only a
 //! claim and never merges or raises priority.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use protocol::contact::Identity;
@@ -23,7 +22,7 @@ async fn secret(server: &TestServer) -> anyhow::Result<String> {
 }
 
 fn identity(user_id: &str, hash: String, name: &str) -> Identity {
-    let attributes = BTreeMap::from([("tier".to_string(), "vip".to_string()), ("plan".to_string(), "gold".to_string())]);
+    let attributes = [("tier", "vip"), ("plan", "gold")].into_iter().collect();
     Identity { user_id: user_id.into(), name: name.into(), email: "mei@example.tw".into(), attributes, user_hash: hash, ..Default::default() }
 }
 

@@ -16,16 +16,17 @@ const TOPICS: [(Key, &str); 4] =
 pub fn form(s: Signals) -> impl IntoView {
     let lang = s.lang;
     let fields = s.state.with_untracked(|c| c.settings.prechat_fields.clone());
-    let (known_name, known_email) = s.identity.get_untracked();
-    let name = RwSignal::new(known_name);
-    let email = RwSignal::new(known_email);
+    // The fields are the identity `Rapport.identify` gives (often after
+    // this form was drawn, the call having waited for the widget to load),
+    // edited by the visitor: one signal, so either fills the form.
+    let identity = s.identity;
     let topic = RwSignal::new(String::new());
     let errors = RwSignal::new((None::<&'static str>, None::<&'static str>));
     let connected = move || s.state.with(|c| c.connected);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (n, e) = (name.get_untracked().trim().to_string(), email.get_untracked().trim().to_string());
+        let (n, e) = identity.with_untracked(|(n, e)| (n.trim().to_string(), e.trim().to_string()));
         let name_error = (fields.contains(&PreChatField::Name) && n.is_empty()).then(|| t(lang, Key::Required));
         let email_error = (fields.contains(&PreChatField::Email) && !looks_like_email(&e)).then(|| t(lang, Key::InvalidEmail));
         errors.set((name_error, email_error));
@@ -43,8 +44,8 @@ pub fn form(s: Signals) -> impl IntoView {
                     <input name="name" type="text" autocomplete="name" required=true maxlength=PreChat::MAX_NAME_CHARS
                         aria-invalid=move || errors.with(|e| e.0.is_some()).to_string()
                         aria-describedby="rp-name-error"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev)) />
+                        prop:value=move || identity.with(|i| i.0.clone())
+                        on:input=move |ev| identity.update(|i| i.0 = event_target_value(&ev)) />
                     <span id="rp-name-error" class="rp-error">{move || errors.with(|e| e.0)}</span>
                 </label>
             })}
@@ -54,8 +55,8 @@ pub fn form(s: Signals) -> impl IntoView {
                     <input name="email" type="email" autocomplete="email" required=true maxlength=PreChat::MAX_EMAIL_CHARS
                         aria-invalid=move || errors.with(|e| e.1.is_some()).to_string()
                         aria-describedby="rp-email-error"
-                        prop:value=move || email.get()
-                        on:input=move |ev| email.set(event_target_value(&ev)) />
+                        prop:value=move || identity.with(|i| i.1.clone())
+                        on:input=move |ev| identity.update(|i| i.1 = event_target_value(&ev)) />
                     <span id="rp-email-error" class="rp-error">{move || errors.with(|e| e.1)}</span>
                 </label>
             })}
