@@ -21,16 +21,19 @@ pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 500;
 /// A SHA-256 HMAC in hex.
 pub const USER_HASH_CHARS: usize = 64;
 
-/// What `Rapport.identify({...})` says. Every field may be left out.
+/// What `Rapport.identify({...})` says. Every field may be left out, and
+/// is read leniently: a page's number, yes/no or null is taken as text
+/// (or nothing), because a page's mistake must not become an error the
+/// visitor reads.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub user_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub email: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub phone: String,
     /// The site's own facts about the customer (`plan`, `tier`,
     /// `country`…), as text (numbers and booleans are taken as their
@@ -38,17 +41,34 @@ pub struct Identity {
     /// verified identity.
     #[serde(default)]
     pub attributes: Attributes,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub user_hash: String,
 }
 
-/// A page's attribute values: text, a number or a yes/no, kept as text.
+/// A page's value: text, a number or a yes/no, kept as text; anything
+/// else (null, a list, an object) as nothing.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Scalar {
     Text(String),
     Number(f64),
     Flag(bool),
+    Other(serde::de::IgnoredAny),
+}
+
+impl Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Flag(b) => b.to_string(),
+            Scalar::Other(_) => String::new(),
+        }
+    }
+}
+
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Scalar::deserialize(d)?.into_text())
 }
 
 /// An identity's attributes: name and text, each name once, in name
@@ -94,17 +114,7 @@ impl Serialize for Attributes {
 impl<'de> Deserialize<'de> for Attributes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = BTreeMap::<String, Scalar>::deserialize(d)?;
-        Ok(raw
-            .into_iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Scalar::Text(s) => s,
-                    Scalar::Number(n) => n.to_string(),
-                    Scalar::Flag(b) => b.to_string(),
-                };
-                (k, text)
-            })
-            .collect())
+        Ok(raw.into_iter().map(|(k, v)| (k, v.into_text())).collect())
     }
 }
 
@@ -188,10 +198,13 @@ mod tests {
         assert_eq!(long.checked(), Err(BadIdentity::TooLong("name")));
         let bad = Identity { email: "not an address".into(), ..Default::default() };
         assert_eq!(bad.checked(), Err(BadIdentity::BadEmail));
-        let page: Identity = serde_json::from_str(r#"{"user_id":"u1","attributes":{"plan":"gold","seats":12,"trial":false}}"#).unwrap();
+        let page: Identity =
+            serde_json::from_str(r#"{"user_id":1042,"name":null,"attributes":{"plan":"gold","seats":12,"trial":false,"tags":["a"],"none":null}}"#).unwrap();
+        assert_eq!((page.user_id.as_str(), page.name.as_str()), ("1042", ""));
         assert_eq!(page.attributes.get("seats"), Some("12"));
         assert_eq!(page.attributes.get("trial"), Some("false"));
-        assert_eq!(serde_json::to_string(&page.attributes).unwrap(), r#"{"plan":"gold","seats":"12","trial":"false"}"#);
+        assert_eq!(page.checked().unwrap().attributes.0.len(), 3, "empty values are dropped");
+        assert_eq!(serde_json::to_string(&page.checked().unwrap().attributes).unwrap(), r#"{"plan":"gold","seats":"12","trial":"false"}"#);
         let many = Identity { attributes: (0..=MAX_ATTRIBUTES).map(|i| (format!("k{i}"), "v")).collect(), ..Default::default() };
         assert_eq!(many.checked(), Err(BadIdentity::TooManyAttributes));
     }

@@ -343,7 +343,16 @@ pub fn identify(name: String, email: String, identity: JsValue) {
     let _ = js_sys::Reflect::set(&frame, &"identity".into(), &identity);
     let Some(frame) = js_sys::JSON::stringify(&frame).ok().and_then(|j| j.as_string()) else { return };
     with(|s| {
-        s.signals.identity.set((name, email));
+        // Only what it gives: a later call with an id alone (a page change
+        // in a single-page shop) leaves what the visitor typed.
+        s.signals.identity.update(|(n, e)| {
+            if !name.is_empty() {
+                *n = name;
+            }
+            if !email.is_empty() {
+                *e = email;
+            }
+        });
         s.socket.borrow().as_ref().map(|socket| socket.send(&frame));
         *s.identity_frame.borrow_mut() = Some(frame);
     });

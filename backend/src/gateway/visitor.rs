@@ -372,19 +372,24 @@ impl VisitorEndpoint {
             let secret = self.state.store.site_identity_secret(self.site.id).await?;
             contacts::identity::verify(&secret, &identity.user_id, &identity.user_hash)
         };
-        if !verified {
-            self.state.store.identify_claimed(me.id, &identity).await?;
-            return Ok(());
-        }
-        let contact = self.state.store.identify_verified(me.id, self.site.id, &identity).await?;
-        let country = identity.attributes.get("country").map_or_else(|| me.country.clone(), str::to_string);
+        let (contact, country) = if verified {
+            let contact = self.state.store.identify_verified(me.id, self.site.id, &identity).await?;
+            let country = identity.attributes.get("country").map_or_else(|| me.country.clone(), str::to_string);
+            (contact, country)
+        } else {
+            // A claim sets nothing routing reads, and a browser that moved
+            // off a verified customer's contact loses their tier.
+            let contact = self.state.store.identify_claimed(me.id, &identity).await?;
+            let country = if contact.is_verified() { me.country.clone() } else { String::new() };
+            (contact, country)
+        };
         if contact.tier != me.tier || country != me.country {
             self.state.store.set_visitor_attributes(me.id, &contact.tier, &country).await?;
             if let Some(me) = self.me.as_mut() {
                 (me.tier, me.country) = (contact.tier.clone(), country);
             }
         }
-        tracing::info!(contact = contact.id, "visitor identified");
+        tracing::info!(contact = contact.id, verified, "visitor identified");
         Ok(())
     }
 

@@ -248,8 +248,8 @@ impl Store {
             "UPDATE callbacks SET status = 'waiting' WHERE id = $1 AND status = 'scheduled' AND due_at <= $2 AND {}",
             fence_condition(&self.db, fence, 3)
         );
-        let insert = "INSERT INTO conversations (site_id, visitor_id, status, channel, prechat_name, prechat_topic, created_at, queue_id, priority, entered_at)
-                      VALUES ($1, $2, 'queued', 'callback', $3, $4, $5, $6, 0, $5) RETURNING id";
+        let insert = "INSERT INTO conversations (site_id, visitor_id, status, channel, prechat_name, prechat_topic, created_at, queue_id, priority, entered_at, contact_id)
+                      VALUES ($1, $2, 'queued', 'callback', $3, $4, $5, $6, 0, $5, (SELECT contact_id FROM visitors WHERE id = $2)) RETURNING id";
         let link = "UPDATE callbacks SET conversation_id = $1, queue_id = $2 WHERE id = $3";
         let opened: Option<i64> = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;

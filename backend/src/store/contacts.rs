@@ -70,22 +70,32 @@ impl ContactRow {
 const CONTACT_COLUMNS: &str = "id, site_id, external_id, claimed_id, name, email, phone, tier, attributes, merged_into";
 
 /// What an identity changes on a contact: the fields it gives (empty ones
-/// leave what is there) and its attributes over the old ones.
+/// leave what is there) and its attributes over the old ones. A contact
+/// becoming verified starts from nothing: what it held was only claimed.
 fn merged_fields(c: &ContactRecord, identity: &Identity, verified: bool) -> ContactRecord {
+    let base = if verified && !c.is_verified() {
+        ContactRecord { name: String::new(), email: String::new(), phone: String::new(), tier: String::new(), attributes: BTreeMap::new(), ..c.clone() }
+    } else {
+        c.clone()
+    };
     let pick = |new: &str, old: &str| if new.is_empty() { old.to_string() } else { new.to_string() };
-    let mut attributes = c.attributes.clone();
+    let mut attributes = base.attributes.clone();
     attributes.extend(identity.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
     ContactRecord {
-        name: pick(&identity.name, &c.name),
-        email: pick(&identity.email, &c.email),
-        phone: pick(&identity.phone, &c.phone),
+        name: pick(&identity.name, &base.name),
+        email: pick(&identity.email, &base.email),
+        phone: pick(&identity.phone, &base.phone),
         // Only a verified identity may set the tier routing reads.
-        tier: if verified { identity.attributes.get("tier").map_or_else(|| c.tier.clone(), str::to_string) } else { c.tier.clone() },
-        claimed_id: if verified { String::new() } else { pick(&identity.user_id, &c.claimed_id) },
+        tier: if verified { identity.attributes.get("tier").map_or_else(|| base.tier.clone(), str::to_string) } else { base.tier.clone() },
+        claimed_id: if verified { String::new() } else { pick(&identity.user_id, &base.claimed_id) },
         attributes,
-        ..c.clone()
+        ..base
     }
 }
+
+/// How often a verified identify starts over after losing a race (another
+/// browser verifying the same customer at the same moment).
+const IDENTIFY_ATTEMPTS: u32 = 3;
 
 impl Store {
     pub async fn contact(&self, id: i64) -> Result<Option<ContactRecord>> {
@@ -95,7 +105,7 @@ impl Store {
     }
 
     pub async fn contact_by_external_id(&self, site: SiteId, external_id: &str) -> Result<Option<ContactRecord>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE site_id = $1 AND external_id = $2");
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE site_id = $1 AND external_id = $2 AND merged_into IS NULL");
         let row: Option<ContactRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(site.get()).bind(external_id).fetch_optional(pool).await?);
         row.map(ContactRow::into_record).transpose()
     }
@@ -138,13 +148,24 @@ impl Store {
     /// shared computer) keeps its history, and the visitor moves on.
     /// Returns the contact the visitor now is.
     pub async fn identify_verified(&self, visitor: VisitorId, site: SiteId, identity: &Identity) -> Result<ContactRecord> {
+        for _ in 0..IDENTIFY_ATTEMPTS {
+            if let Some(contact) = self.try_identify_verified(visitor, site, identity).await? {
+                return Ok(contact);
+            }
+        }
+        Err(StoreError::Corrupt(format!("identifying a visitor as a customer lost {IDENTIFY_ATTEMPTS} races in a row")))
+    }
+
+    /// One attempt; None when another writer changed a contact it read
+    /// (the caller starts over).
+    async fn try_identify_verified(&self, visitor: VisitorId, site: SiteId, identity: &Identity) -> Result<Option<ContactRecord>> {
         let current = self.visitor_contact(visitor).await?;
         let survivor = match self.contact_by_external_id(site, &identity.user_id).await? {
             Some(known) if known.id == current.id => known,
             Some(known) => {
-                if !current.is_verified() {
-                    self.merge_contacts(current.id, known.id).await?;
-                } else {
+                // Only an anonymous contact is merged; one that became
+                // someone meanwhile is left as it is, and the visitor moves.
+                if current.is_verified() || !self.merge_anonymous_into(current.id, known.id).await? {
                     self.link_visitor(visitor, known.id).await?;
                 }
                 known
@@ -152,14 +173,14 @@ impl Store {
             None if !current.is_verified() => {
                 // The fields go in the same write, so nobody reads a
                 // verified contact without them.
-                let promoted = merged_fields(&ContactRecord { external_id: Some(identity.user_id.clone()), ..current }, identity, true);
-                match self.save_contact(&promoted).await {
-                    Ok(()) => return Ok(promoted),
-                    // The same customer was verified in another browser
-                    // meanwhile: join that contact instead.
-                    Err(StoreError::Database(e)) if is_unique_violation(&e) => return Box::pin(self.identify_verified(visitor, site, identity)).await,
-                    Err(e) => return Err(e),
-                }
+                let promoted = ContactRecord { external_id: Some(identity.user_id.clone()), ..merged_fields(&current, identity, true) };
+                return match self.promote(&current, &promoted).await {
+                    Ok(true) => Ok(Some(promoted)),
+                    Ok(false) => Ok(None),
+                    // The same customer was verified in another browser.
+                    Err(StoreError::Database(e)) if is_unique_violation(&e) => Ok(None),
+                    Err(e) => Err(e),
+                };
             }
             None => {
                 let now = now_ms();
@@ -168,7 +189,7 @@ impl Store {
                     on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(site.get()).bind(&identity.user_id).bind(now).fetch_one(pool).await);
                 let id = match made {
                     Ok(id) => id,
-                    Err(e) if is_unique_violation(&e) => return Box::pin(self.identify_verified(visitor, site, identity)).await,
+                    Err(e) if is_unique_violation(&e) => return Ok(None),
                     Err(e) => return Err(e.into()),
                 };
                 self.link_visitor(visitor, id).await?;
@@ -177,16 +198,37 @@ impl Store {
         };
         let updated = merged_fields(&survivor, identity, true);
         self.save_contact(&updated).await?;
-        Ok(updated)
+        Ok(Some(updated))
+    }
+
+    /// Writes `promoted` over `was`, an anonymous contact, if it still is
+    /// one (not verified or merged by another writer meanwhile).
+    async fn promote(&self, was: &ContactRecord, promoted: &ContactRecord) -> Result<bool> {
+        let attributes = serde_json::to_string(&promoted.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = "UPDATE contacts SET external_id = $1, claimed_id = '', name = $2, email = $3, phone = $4, tier = $5, attributes = $6, updated_at = $7
+                   WHERE id = $8 AND external_id IS NULL AND merged_into IS NULL";
+        let n = on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(&promoted.external_id).bind(&promoted.name).bind(&promoted.email).bind(&promoted.phone).bind(&promoted.tier).bind(&attributes).bind(now_ms()).bind(was.id)
+            .execute(pool).await?.rows_affected());
+        Ok(n == 1)
     }
 
     /// An identity nobody vouched for: what it says is kept on the
     /// visitor's own contact as their claim, unless that contact is a
     /// verified customer's, whose record a claim never changes.
+    ///
+    /// A claim naming another customer on a browser that was a verified
+    /// customer's (a shared computer, the first one signed out) starts a
+    /// fresh anonymous contact: the next person neither files their chats
+    /// under the first nor inherits their priority.
     pub async fn identify_claimed(&self, visitor: VisitorId, identity: &Identity) -> Result<ContactRecord> {
-        let current = self.visitor_contact(visitor).await?;
+        let mut current = self.visitor_contact(visitor).await?;
         if current.is_verified() {
-            return Ok(current);
+            if identity.user_id.is_empty() || current.external_id.as_deref() == Some(identity.user_id.as_str()) {
+                return Ok(current);
+            }
+            on_db!(&self.db, pool => sqlx::query("UPDATE visitors SET contact_id = NULL WHERE id = $1").bind(visitor.get()).execute(pool).await?.rows_affected());
+            current = self.visitor_contact(visitor).await?;
         }
         let updated = merged_fields(&current, identity, false);
         self.save_contact(&updated).await?;
@@ -199,29 +241,29 @@ impl Store {
         Ok(())
     }
 
-    /// Moves everything of `loser` to `survivor` (visitors, conversations,
-    /// contacts merged into the loser before) and marks the loser merged.
-    /// The survivor keeps its own fields and takes the loser's where its
-    /// own are empty. One transaction.
-    pub async fn merge_contacts(&self, loser: i64, survivor: i64) -> Result<()> {
+    /// Moves everything of the anonymous contact `loser` to `survivor`
+    /// (its visitors, and their conversations, those made before contacts
+    /// existed too) and marks it merged, in one transaction. Its fields
+    /// were only ever claims, so none is carried over. False, with nothing
+    /// changed, when `loser` is no longer anonymous or is merged already.
+    pub async fn merge_anonymous_into(&self, loser: i64, survivor: i64) -> Result<bool> {
         if loser == survivor {
-            return Ok(());
+            return Ok(false);
         }
-        let fill = "UPDATE contacts SET
-                name = CASE WHEN name = '' THEN (SELECT name FROM contacts WHERE id = $1) ELSE name END,
-                email = CASE WHEN email = '' THEN (SELECT email FROM contacts WHERE id = $1) ELSE email END,
-                phone = CASE WHEN phone = '' THEN (SELECT phone FROM contacts WHERE id = $1) ELSE phone END,
-                updated_at = $3
-             WHERE id = $2";
-        on_db!(&self.db, pool => {
+        let mark = "UPDATE contacts SET merged_into = $2, updated_at = $3 WHERE id = $1 AND external_id IS NULL AND merged_into IS NULL";
+        let orphans = "UPDATE conversations SET contact_id = $2 WHERE contact_id IS NULL AND visitor_id IN (SELECT id FROM visitors WHERE contact_id = $1)";
+        let merged = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
-            sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
-            sqlx::query("UPDATE contacts SET merged_into = $2 WHERE merged_into = $1 OR id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
-            sqlx::query(fill).bind(loser).bind(survivor).bind(now_ms()).execute(&mut *tx).await?;
-            tx.commit().await?;
+            let marked = sqlx::query(mark).bind(loser).bind(survivor).bind(now_ms()).execute(&mut *tx).await?.rows_affected();
+            if marked == 1 {
+                sqlx::query(orphans).bind(loser).bind(survivor).execute(&mut *tx).await?;
+                sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+                sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            marked == 1
         });
-        Ok(())
+        Ok(merged)
     }
 
     /// The conversations of a contact, newest first (its history, for the
@@ -256,5 +298,38 @@ impl Store {
         let sql = "UPDATE sites SET identity_secret = $1 WHERE id = $2";
         on_db!(&self.db, pool => sqlx::query(sql).bind(&secret).bind(site.get()).execute(pool).await?.rows_affected());
         Ok(secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::visitor::{PageInfo, WidgetSettings};
+
+    use super::*;
+    use crate::store::temp_store;
+
+    #[tokio::test]
+    async fn only_an_anonymous_contact_is_merged_and_only_once() {
+        let (store, _dir) = temp_store().await;
+        let site = store.upsert_site("k", "Shop", &["http://a".into()], &WidgetSettings::default()).await.unwrap();
+        let (a, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
+        let (b, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
+        let customer = Identity { user_id: "cust-1".into(), name: "Mei".into(), ..Default::default() };
+        let verified = store.identify_verified(a.id, site.id, &customer).await.unwrap();
+        let other = Identity { user_id: "cust-2".into(), ..Default::default() };
+        let second = store.identify_verified(b.id, site.id, &other).await.unwrap();
+
+        // A verified contact is never merged into another customer's.
+        assert!(!store.merge_anonymous_into(verified.id, second.id).await.unwrap());
+        assert_eq!(store.contact(verified.id).await.unwrap(), Some(verified.clone()));
+        assert_eq!(store.visitor_contact(a.id).await.unwrap().id, verified.id);
+
+        // An anonymous one is, once; a second attempt changes nothing.
+        let (c, _) = store.create_visitor(site.id, "en", &PageInfo::default()).await.unwrap();
+        let anonymous = store.visitor_contact(c.id).await.unwrap();
+        assert!(store.merge_anonymous_into(anonymous.id, verified.id).await.unwrap());
+        assert!(!store.merge_anonymous_into(anonymous.id, second.id).await.unwrap());
+        assert_eq!(store.visitor_contact(c.id).await.unwrap().id, verified.id);
+        assert_eq!(store.contact(anonymous.id).await.unwrap().and_then(|x| x.merged_into), Some(verified.id));
     }
 }

@@ -113,8 +113,8 @@ impl Store {
     ) -> Result<ConversationId> {
         let now = now_ms();
         let sql =
-            "INSERT INTO conversations (site_id, visitor_id, status, agent_id, prechat_name, prechat_email, created_at, answered_at, queue_id, entered_at)
-                   VALUES ($1, $2, 'active', $3, $4, $5, $6, $6, $7, $6) RETURNING id";
+            "INSERT INTO conversations (site_id, visitor_id, status, agent_id, prechat_name, prechat_email, created_at, answered_at, queue_id, entered_at, contact_id)
+                   VALUES ($1, $2, 'active', $3, $4, $5, $6, $6, $7, $6, (SELECT contact_id FROM visitors WHERE id = $2)) RETURNING id";
         let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
             .bind(site.get())
             .bind(visitor.get())

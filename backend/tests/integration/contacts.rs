@@ -40,6 +40,19 @@ async fn browser(server: &TestServer) -> anyhow::Result<Browser> {
     Ok(Browser { client, visitor })
 }
 
+/// Waits until the server has handled every frame sent before: frames are
+/// handled in order, and this one is answered.
+async fn handled(b: &mut Browser) -> anyhow::Result<()> {
+    b.client.send(&VisitorFrame::CallbackOptions).await?;
+    b.client.recv_until("the answer after the identify", |e| matches!(e, protocol::visitor::VisitorEvent::CallbackOptions { .. })).await?;
+    Ok(())
+}
+
+fn claim(user_id: &str, name: &str) -> Identity {
+    let attributes = [("tier", "vip"), ("claimed", "yes")].into_iter().collect();
+    Identity { user_id: user_id.into(), name: name.into(), attributes, ..Default::default() }
+}
+
 /// The visitor's contact once `done` holds (the identify frame has no
 /// answer of its own).
 async fn contact_when(server: &TestServer, b: &Browser, done: impl Fn(&ContactRecord) -> bool) -> anyhow::Result<ContactRecord> {
@@ -60,22 +73,30 @@ async fn a_verified_customer_is_one_contact_across_browsers() -> anyhow::Result<
     let mut laptop = browser(&server).await?;
     let anonymous = server.store().visitor_contact(laptop.visitor).await?;
     assert!(!anonymous.is_verified(), "a visitor who writes is an anonymous contact");
+    // What the page said before the customer signed in is only a claim,
+    // and none of it is carried into their verified record.
+    laptop.client.send(&VisitorFrame::Identify { identity: claim("", "Claimed Name") }).await?;
+    handled(&mut laptop).await?;
 
     laptop.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "林美 Mei") }).await?;
     let mei = contact_when(&server, &laptop, |c| c.is_verified()).await?;
     assert_eq!(mei.id, anonymous.id, "the anonymous contact becomes the customer's");
     assert_eq!((mei.external_id.as_deref(), mei.name.as_str(), mei.tier.as_str()), (Some("cust-7"), "林美 Mei", "vip"));
     assert_eq!(mei.attributes.get("plan").map(String::as_str), Some("gold"));
+    assert_eq!(mei.attributes.get("claimed"), None, "a claim's attribute was carried in");
     let site = server.store().site_by_key(SITE).await?.expect("the demo site");
     assert_eq!(server.store().visitor(laptop.visitor).await?.map(|v| v.tier), Some("vip".to_string()), "routing reads a verified tier");
 
     // Her phone: another anonymous contact, merged into hers on identify.
     let mut phone = browser(&server).await?;
+    phone.client.send(&VisitorFrame::Identify { identity: claim("", "Phone Claim") }).await?;
+    handled(&mut phone).await?;
     let phone_contact = server.store().visitor_contact(phone.visitor).await?;
     assert_ne!(phone_contact.id, mei.id);
     phone.client.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "") }).await?;
     let joined = contact_when(&server, &phone, |c| c.id == mei.id).await?;
     assert_eq!(joined.name, "林美 Mei", "an empty name leaves hers");
+    assert_eq!(joined.attributes.get("claimed"), None, "the merged contact's claims were carried in");
     let merged = server.store().contact(phone_contact.id).await?.expect("the merged contact");
     assert_eq!(merged.merged_into, Some(mei.id));
     assert_eq!(server.store().contact_conversations(mei.id).await?.len(), 2, "both chats are her history now");
@@ -110,11 +131,20 @@ async fn an_identity_nobody_vouched_for_is_only_a_claim() -> anyhow::Result<()> 
     let still = server.store().contact(verified.id).await?.expect("the customer");
     assert_eq!((still.name.as_str(), server.store().contact_conversations(verified.id).await?.len()), ("Mei", 1), "the customer's record is untouched");
 
-    // A claim on a verified visitor changes nothing of the record.
-    mei.client.send(&VisitorFrame::Identify { identity: identity("cust-9", String::new(), "Someone else") }).await?;
-    mei.client.send(&VisitorFrame::Page { page: protocol::visitor::PageInfo::default() }).await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(server.store().visitor_contact(mei.visitor).await?.name, "Mei");
+    // A claim of the same customer without a hash changes nothing.
+    mei.client.send(&VisitorFrame::Identify { identity: identity("cust-7", String::new(), "Someone else") }).await?;
+    handled(&mut mei).await?;
+    assert_eq!(server.store().visitor_contact(mei.visitor).await?, verified);
+    assert_eq!(server.store().visitor(mei.visitor).await?.map(|v| v.tier), Some("vip".to_string()));
+
+    // Another customer on the same browser (the first signed out): a fresh
+    // contact, no tier, and the first customer's record as it was.
+    mei.client.send(&VisitorFrame::Identify { identity: claim("cust-8", "Next Person") }).await?;
+    handled(&mut mei).await?;
+    let next = server.store().visitor_contact(mei.visitor).await?;
+    assert!(next.id != verified.id && !next.is_verified(), "{next:?}");
+    assert_eq!(server.store().visitor(mei.visitor).await?.map(|v| v.tier), Some(String::new()), "the next person kept the VIP tier");
+    assert_eq!(server.store().contact(verified.id).await?, Some(verified));
     Ok(())
 }
 
