@@ -25,9 +25,7 @@ pub fn verify(secret: &str, user_id: &str, hash: &str) -> bool {
     if secret.is_empty() || user_id.is_empty() || hash.len() != 64 {
         return false;
     }
-    let Some(bytes) = (0..32).map(|i| hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect::<Option<Vec<u8>>>() else {
-        return false;
-    };
+    let Some(bytes) = crate::store::from_hex(hash) else { return false };
     mac(secret, user_id).is_some_and(|m| m.verify_slice(&bytes).is_ok())
 }
 

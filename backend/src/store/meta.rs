@@ -15,11 +15,7 @@ pub(super) async fn link_key(db: &Db) -> Result<[u8; 32]> {
     let fresh = super::new_token();
     on_db!(db, pool => sqlx::query(insert).bind(LINK_KEY).bind(&fresh).execute(pool).await?.rows_affected());
     let hex: String = on_db!(db, pool => sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(LINK_KEY).fetch_one(pool).await?);
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| StoreError::Corrupt("the file link key".into()))?;
-    }
-    Ok(key)
+    super::from_hex(&hex).and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()).ok_or_else(|| StoreError::Corrupt("the file link key".into()))
 }
 
 impl Store {

@@ -42,9 +42,7 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
 /// time) and the timestamp is within the replay window of `now_secs`.
 pub fn verify(secret: &str, timestamp: i64, body: &str, signature: &str, now_secs: i64) -> bool {
     let Some(hex) = signature.strip_prefix("v1=") else { return false };
-    let Some(given) = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect::<Option<Vec<u8>>>() else {
-        return false;
-    };
+    let Some(given) = crate::store::from_hex(hex) else { return false };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
