@@ -7,8 +7,14 @@ use std::process::{Command, ExitStatus};
 use anyhow::{bail, Context, Result};
 
 /// The cargo that started us, so nested builds use the same toolchain.
+/// In CI, where every build starts from nothing and happens once,
+/// incremental compilation only fills the disk, so it is turned off.
 pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    if std::env::var_os("CI").is_some() {
+        cargo.env("CARGO_INCREMENTAL", "0");
+    }
+    cargo
 }
 
 /// A readable rendering of a command for messages.

@@ -11,6 +11,13 @@ use crate::setup;
 use crate::weight;
 use crate::workspace::Workspace;
 
+/// The packages every host build selects. Cargo unifies dependencies'
+/// features over the packages a command selects, so `-p rapport` alone
+/// would build `syn` with other features than `--workspace` does, and with
+/// it every proc macro and everything they touch: a second full build, in
+/// time and on disk (it filled CI's disk once). One selection, one build.
+const HOST_PACKAGES: &[&str] = &["--workspace", "--exclude", "widget", "--exclude", "console"];
+
 pub fn test(ws: &Workspace) -> Result<()> {
     // Each step says when it started, so a slow or stuck CI run shows where.
     let started = std::time::Instant::now();
@@ -27,7 +34,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
 
     step("workspace tests (host, SQLite)");
     let mut host = process::cargo();
-    host.current_dir(&ws.root).args(["test", "--workspace", "--exclude", "widget", "--exclude", "console"]);
+    host.current_dir(&ws.root).arg("test").args(HOST_PACKAGES);
     process::env_default(&mut host, "RAPPORT_DIST", ws.dist());
     process::env_default(&mut host, "RAPPORT_DEMO_DIR", ws.path("demo-site"));
     host.env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
@@ -35,7 +42,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
 
     step("backend integration tests (PostgreSQL)");
     let mut on_postgres = process::cargo();
-    on_postgres.current_dir(&ws.root).args(["test", "-p", "rapport", "--test", "integration"]);
+    on_postgres.current_dir(&ws.root).arg("test").args(HOST_PACKAGES).args(["--test", "integration"]);
     on_postgres.env("RAPPORT_TEST_DATABASE", "postgres").env("RAPPORT_TEST_POSTGRES", postgres.admin_url());
     process::run(&mut on_postgres).context("test step `backend integration tests on PostgreSQL` failed")?;
 
@@ -47,8 +54,7 @@ pub fn test(ws: &Workspace) -> Result<()> {
 
     // The short chaos run, against the debug server the suites above built.
     step("chaos (short)");
-    process::run(process::cargo().current_dir(&ws.root).args(["build", "-p", "rapport", "-p", "loadgen", "--bins"]))
-        .context("test step `chaos` failed to build")?;
+    process::run(process::cargo().current_dir(&ws.root).arg("build").args(HOST_PACKAGES).arg("--bins")).context("test step `chaos` failed to build")?;
     let debug = ws.target.join("debug");
     process::run(std::process::Command::new(debug.join("chaos")).arg("--quick").arg("--server-bin").arg(debug.join("rapport")))
         .context("test step `chaos` failed")?;
