@@ -61,6 +61,7 @@ pub struct Admission {
     conversations_by_visitor: Bucket<VisitorId>,
     logins: Bucket<IpAddr>,
     uploads: Bucket<IpAddr>,
+    article_lookups: Bucket<IpAddr>,
 }
 
 /// An open connection counted against its address; giving it back (by
@@ -96,6 +97,7 @@ impl Admission {
             conversations_by_visitor: Bucket::per_hour(limits.new_conversations_per_visitor_per_hour),
             logins: Bucket::per_minute(limits.logins_per_ip_per_minute),
             uploads: Bucket::per_minute(limits.uploads_per_ip_per_minute),
+            article_lookups: Bucket::per_minute(limits.article_lookups_per_ip_per_minute),
         })
     }
 
@@ -128,6 +130,12 @@ impl Admission {
     /// A file is uploaded from `ip`.
     pub fn upload(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.uploads.take(&ip).map_err(|wait| too_many("too many files from your address; wait a moment", wait))
+    }
+
+    /// The widget asks the knowledge base from `ip` (a search, an
+    /// article, an answer).
+    pub fn article_lookup(&self, ip: IpAddr) -> Result<(), Refusal> {
+        self.article_lookups.take(&ip).map_err(|wait| too_many("too many article searches from your address; wait a moment", wait))
     }
 
     pub fn limits(&self) -> &Limits {

@@ -130,6 +130,9 @@ pub struct Limits {
     pub logins_per_ip_per_minute: u32,
     /// Files one IP address may upload per minute (visitors and agents).
     pub uploads_per_ip_per_minute: u32,
+    /// Knowledge-base searches, articles read and answers one IP address
+    /// may ask per minute from the widget.
+    pub article_lookups_per_ip_per_minute: u32,
     /// Password checks (argon2, about 19 MiB each) running at once.
     pub password_checks_at_once: u32,
 }
@@ -277,6 +280,7 @@ impl Default for Limits {
             messages_per_conversation: 5_000,
             logins_per_ip_per_minute: 10,
             uploads_per_ip_per_minute: 30,
+            article_lookups_per_ip_per_minute: 120,
             password_checks_at_once: 2,
         }
     }

@@ -19,6 +19,7 @@ pub mod gateway;
 pub mod headers;
 pub mod hours;
 pub mod hub;
+pub mod knowledge;
 pub mod notices;
 pub mod refusal;
 pub mod routing_actor;

@@ -1,12 +1,13 @@
 //! The demo data `cargo xtask run` starts with: the demo shop's site, the
-//! three agents who serve it and the team's saved replies. Idempotent: run at every start, it changes
+//! three agents who serve it, the team's saved replies and the shop's
+//! knowledge base. Idempotent: run at every start, it changes
 //! nothing twice. It only ever writes into an empty database or one it
 //! created, because the demo passwords are public.
 
 use anyhow::bail;
 use protocol::agent::Role;
 use protocol::canned::CannedConfig;
-use protocol::visitor::WidgetSettings;
+use protocol::visitor::{PreChatField, WidgetSettings};
 
 use crate::auth::hash_password;
 use crate::store::{NewAgent, Store, StoreError};
@@ -36,7 +37,11 @@ pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], c
         }
         store.mark_demo().await?;
     }
-    let settings = WidgetSettings { title: "Northwind Tea Co.".into(), accent: "#1f6f5c".into(), greeting: String::new(), ..WidgetSettings::default() };
+    // The demo asks for the question with the visitor's details, so the
+    // knowledge base can answer it before anyone is queued.
+    let prechat_fields = vec![PreChatField::Name, PreChatField::Email, PreChatField::Topic, PreChatField::Question];
+    let settings =
+        WidgetSettings { title: "Northwind Tea Co.".into(), accent: "#1f6f5c".into(), greeting: String::new(), prechat_fields, ..WidgetSettings::default() };
     let site = store.upsert_site(site_key, "Northwind Tea Co. (demo)", demo_origins, &settings).await?;
     for a in &DEMO_AGENTS {
         if let Some(existing) = store.agent_by_email(a.email).await? {
@@ -49,6 +54,7 @@ pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], c
             Err(e) => return Err(e.into()),
         }
     }
+    seed_articles(store, site.id).await?;
     for (shortcut, language, text) in DEMO_REPLIES {
         let reply = CannedConfig { shortcut: shortcut.into(), language: language.into(), text: text.into(), personal: false };
         match store.create_canned(None, &reply).await {
@@ -76,4 +82,67 @@ const DEMO_REPLIES: [(&str, &str, &str); 5] = [
 pub async fn demo_accounts(store: &Store) -> anyhow::Result<usize> {
     let emails: Vec<&str> = DEMO_AGENTS.iter().map(|a| a.email).collect();
     Ok(store.agents_with_emails(&emails).await?)
+}
+
+/// The demo shop's knowledge base: what its visitors ask most, in its
+/// three languages, published so the widget suggests them.
+const DEMO_ARTICLES: [(&str, &str, &str, &str); 6] = [
+    (
+        "How refunds work",
+        "Refunds go back to the card or account you paid with, within **five working days** of our receiving the tea.\n\nTo ask for one, open your order and choose *Request a refund*. Unopened tins can be returned within 30 days.",
+        "en",
+        "Orders",
+    ),
+    (
+        "Shipping times",
+        "Orders placed before 2 pm ship the same working day. Delivery takes 2–3 working days in Taiwan and 5–8 abroad.\n\nYou get a tracking link by email as soon as the parcel leaves.",
+        "en",
+        "Shipping",
+    ),
+    (
+        "Keeping your tea fresh",
+        "Keep tea sealed, cool and dark, away from strong smells. Green and oolong teas keep their aroma best in the fridge once opened; bring the tin to room temperature before opening it.",
+        "en",
+        "Tea",
+    ),
+    (
+        "如何申請退款",
+        "退款會在我們收到商品後的**五個工作天**內，退回您原本的付款方式。\n\n請在訂單頁面按「申請退款」。未開封的茶罐可在 30 天內退貨。",
+        "zh-Hant",
+        "訂單",
+    ),
+    (
+        "運送時間",
+        "下午兩點前完成的訂單，當個工作天出貨。台灣本島約 2–3 個工作天送達，海外約 5–8 個工作天。\n\n包裹寄出後，您會收到附有追蹤連結的電子郵件。",
+        "zh-Hant",
+        "運送",
+    ),
+    (
+        "如何申请退款",
+        "退款会在我们收到商品后的**五个工作日**内，退回您原来的付款方式。\n\n请在订单页面点击“申请退款”。未开封的茶罐可在 30 天内退货。",
+        "zh-Hans",
+        "订单",
+    ),
+];
+
+/// Writes the demo articles into a site that has none yet.
+async fn seed_articles(store: &Store, site: protocol::SiteId) -> anyhow::Result<()> {
+    use protocol::articles::{ArticleConfig, ArticleFormat, ArticleStatus};
+    let filter = crate::store::ArticleFilter { site: Some(site), ..Default::default() };
+    if !store.articles(&filter).await?.is_empty() {
+        return Ok(());
+    }
+    for (title, body, language, category) in DEMO_ARTICLES {
+        let article = ArticleConfig {
+            site_id: site,
+            title: title.into(),
+            body: body.into(),
+            format: ArticleFormat::Markdown,
+            language: language.into(),
+            category: category.into(),
+            status: ArticleStatus::Published,
+        };
+        store.create_article(None, &article).await?;
+    }
+    Ok(())
 }

@@ -102,7 +102,7 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
 
 pub fn decode_widget_boot<S: Source>(s: &S) -> Option<WidgetBoot> {
     // The appearance's CSS is the loader's; the Wasm never reads it.
-    Some(WidgetBoot { settings: settings(&s.field("settings")?)?, agents_online: boolean(s, "agents_online")?, css: String::new() })
+    Some(WidgetBoot { settings: settings(&s.field("settings")?)?, agents_online: boolean(s, "agents_online")?, css: String::new(), articles: false })
 }
 
 fn settings<S: Source>(s: &S) -> Option<WidgetSettings> {
@@ -489,7 +489,7 @@ mod tests {
 
     #[test]
     fn reads_the_boot_document() {
-        let boot = WidgetBoot { settings: WidgetSettings::default(), agents_online: true, css: String::new() };
+        let boot = WidgetBoot { settings: WidgetSettings::default(), agents_online: true, css: String::new(), articles: false };
         assert_eq!(decode_widget_boot(&serde_json::to_value(&boot).unwrap()), Some(boot));
     }
 }

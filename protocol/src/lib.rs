@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod agent;
 pub mod appearance;
+pub mod articles;
 pub mod callback;
 pub mod canned;
 pub mod cluster;

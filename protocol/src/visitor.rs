@@ -239,6 +239,9 @@ pub enum PreChatField {
     Name,
     Email,
     Topic,
+    /// The visitor's question, sent as the chat's first message; while it
+    /// is typed, the knowledge base may answer it.
+    Question,
 }
 
 /// What `GET /api/v1/sites/{key}/widget` returns to the loader: enough to
@@ -250,6 +253,7 @@ impl PreChatField {
             "name" => Some(Self::Name),
             "email" => Some(Self::Email),
             "topic" => Some(Self::Topic),
+            "question" => Some(Self::Question),
             _ => None,
         }
     }
@@ -264,6 +268,10 @@ pub struct WidgetBoot {
     /// loader, which every page carries, only has to adopt it.
     #[serde(default)]
     pub css: String,
+    /// The site has published articles, so the loader offers the widget
+    /// the articles module (the Wasm never reads this).
+    #[serde(default)]
+    pub articles: bool,
 }
 
 #[cfg(test)]

@@ -172,7 +172,9 @@ fn seeds() -> Vec<String> {
     out.extend(visitor_frames.iter().map(encode_visitor_frame));
     out.extend(agent_events.iter().map(|e| serde_json::to_string(e).expect("encodes")));
     out.extend(agent_frames.iter().map(|f| serde_json::to_string(f).expect("encodes")));
-    out.push(serde_json::to_string(&WidgetBoot { settings: WidgetSettings::default(), agents_online: false, css: String::new() }).expect("encodes"));
+    out.push(
+        serde_json::to_string(&WidgetBoot { settings: WidgetSettings::default(), agents_online: false, css: String::new(), articles: false }).expect("encodes"),
+    );
     out
 }
 

@@ -71,7 +71,7 @@ fn client_id(q: &UploadQuery) -> Result<ClientId, Refusal> {
 
 /// What the widget's page may send across origins: the answer carries its
 /// origin back, as the boot data's does.
-fn allow_origin(headers: &HeaderMap, mut response: Response) -> Response {
+pub(super) fn allow_origin(headers: &HeaderMap, mut response: Response) -> Response {
     if let Some(value) = origin(headers).and_then(|o| HeaderValue::from_str(o).ok()) {
         let h = response.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);

@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod agents;
+mod articles;
 mod callbacks;
 mod canned;
 mod desk;
@@ -17,6 +18,7 @@ mod supervisor;
 mod widget;
 
 pub use agents::disable_agent;
+pub use articles::{answer_article, create_article, delete_article, get_article, list_articles, read_article, site_names, suggest_articles, update_article};
 pub use callbacks::{callback_details, dial, dispose, offer_callback};
 pub use canned::{create_canned, delete_canned, list_canned, update_canned};
 pub use desk::{answer_left_message, directory, left_messages, shared_list};

@@ -14,7 +14,10 @@ use crate::state::AppState;
 pub async fn widget_boot(State(state): State<AppState>, AllowedSite(site): AllowedSite, headers: HeaderMap) -> Response {
     let agents_online = state.routing.agents_online(site.id);
     let css = crate::appearance::stylesheet(&site.settings);
-    let mut response = Json(WidgetBoot { settings: site.settings, agents_online, css }).into_response();
+    // A site without articles never loads the articles module; should the
+    // database fail here, the chat still opens, without suggestions.
+    let articles = state.store.site_has_articles(site.id).await.unwrap_or(false);
+    let mut response = Json(WidgetBoot { settings: site.settings, agents_online, css, articles }).into_response();
     if let Some(value) = origin(&headers).and_then(|o| HeaderValue::from_str(o).ok()) {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value.clone());

@@ -11,6 +11,7 @@
 
 mod admin;
 mod agents;
+mod articles;
 mod audit;
 mod background;
 mod callbacks;
@@ -40,6 +41,7 @@ use sha2::{Digest, Sha256};
 use crate::files::links::Links;
 pub use admin::{AgentChange, INVITATION_MS};
 pub use agents::{AgentRecord, NewAgent};
+pub use articles::{ArticleEvent, ArticleFilter};
 pub use audit::AgentState;
 pub use callbacks::{after_attempt, AfterAttempt, CallbackRecord, NewCallback};
 pub use contacts::ContactRecord;

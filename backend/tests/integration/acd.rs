@@ -69,6 +69,18 @@ impl Rest {
         Ok(request.send().await?.status().as_u16())
     }
 
+    /// The status a raw body answers (for bodies no type can express).
+    pub async fn raw_status(&self, method: reqwest::Method, path: &str, body: &str) -> anyhow::Result<u16> {
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("origin", &self.origin)
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        Ok(request.send().await?.status().as_u16())
+    }
+
     pub async fn demo_site(&self) -> anyhow::Result<Site> {
         let sites: Vec<Site> = self.get("/api/v1/admin/sites").await?;
         sites.into_iter().find(|s| s.key == SITE).context("the demo site")

@@ -18,6 +18,7 @@ mod email;
 mod files;
 mod headers;
 mod history;
+mod knowledge;
 mod limits;
 mod liveness;
 mod metrics;
