@@ -130,7 +130,7 @@
       return import(base + '__WIDGET_JS__')
     }).then(function (m) {
       return m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(function () {
-        app = m.start({ mount: root.querySelector('.rp-app'), site: site, base: base, lang: lang, boot: boot, notify: emit, launcher: launcher, callback: function () { return import(base + '__WIDGET_CALLBACK__') } })
+        app = m.start({ mount: root.querySelector('.rp-app'), site: site, base: base, lang: lang, boot: boot, notify: emit, launcher: launcher, callback: function () { return import(base + '__WIDGET_CALLBACK__') }, articles: boot.articles && function () { return import(base + '__WIDGET_ARTICLES__') } })
         queue.forEach(function (c) { app[c[0]] && app[c[0]].apply(app, c[1]) })
         queue = []
         emit('ready')

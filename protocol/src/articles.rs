@@ -46,15 +46,17 @@ impl ArticleStatus {
     }
 }
 
-/// How an article's body is written.
+/// How an article's body is written. Markdown unless said otherwise:
+/// plain paragraphs read the same in it (line breaks are kept), and the
+/// console's form offers no choice.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleFormat {
-    /// Paragraphs separated by blank lines, shown as written.
-    #[default]
+    /// Shown exactly as written: paragraphs at blank lines.
     Text,
     /// CommonMark; raw HTML in it is shown as text, and links go only to
     /// web and mail addresses.
+    #[default]
     Markdown,
 }
 

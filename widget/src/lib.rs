@@ -7,6 +7,7 @@ mod callback;
 pub mod i18n;
 mod live;
 pub mod model;
+mod modules;
 mod options;
 mod storage;
 mod view;
@@ -59,6 +60,7 @@ pub fn start(options: JsValue) -> Result<Widget, JsValue> {
         launcher: options.launcher,
         app: options.mount.clone(),
         callback_import: options.callback,
+        articles_import: options.articles,
     });
     leptos::mount::mount_to(options.mount, move || view::panel(signals)).forget();
     Ok(Widget { _private: () })

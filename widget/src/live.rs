@@ -18,9 +18,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use webclient::{Socket, SocketHandlers};
 
-use crate::callback::CallbackLink;
+use crate::callback;
 use crate::i18n::Lang;
 use crate::model::{Effects, WidgetState};
+use crate::modules::{ModuleLink, Which};
 use crate::storage::Saved;
 
 /// How often "still typing" is repeated, and how long after the last key
@@ -51,7 +52,8 @@ struct Live {
     draft: RefCell<String>,
     typing_timer: RefCell<Option<webclient::Timer>>,
     last_unread: Cell<usize>,
-    callback: CallbackLink,
+    callback: ModuleLink,
+    articles: ModuleLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
     /// The last `identify` frame, sent again after each hello.
     identity_frame: RefCell<Option<String>>,
@@ -76,11 +78,13 @@ pub struct Options {
     pub launcher: Option<web_sys::HtmlElement>,
     pub app: web_sys::HtmlElement,
     pub callback_import: Option<js_sys::Function>,
+    pub articles_import: Option<js_sys::Function>,
 }
 
 /// Creates the live link and connects. Returns the signals for the views.
 pub fn start(options: Options) -> Signals {
     let saved = Saved::new(&options.site);
+    let articles = articles_link(&options);
     let signals = Signals {
         state: RwSignal::new(options.state),
         open: RwSignal::new(false),
@@ -97,7 +101,8 @@ pub fn start(options: Options) -> Signals {
         draft: RefCell::new(String::new()),
         typing_timer: RefCell::new(None),
         last_unread: Cell::new(usize::MAX),
-        callback: CallbackLink::new(options.callback_import, options.app.clone(), options.lang.tag()),
+        callback: callback::link(options.callback_import, options.app.clone(), options.lang.tag()),
+        articles,
         _listeners: RefCell::new(Vec::new()),
         identity_frame: RefCell::new(None),
         app: options.app,
@@ -157,7 +162,7 @@ impl Live {
         if name.is_empty() {
             name = self.signals.identity.with_untracked(|(n, _)| n.clone());
         }
-        self.callback.open(&name, &topic);
+        callback::open(&self.callback, &name, &topic);
     }
 
     fn receive(&self, text: &str) {
@@ -173,20 +178,20 @@ impl Live {
                 return;
             }
             Some(t) if t.starts_with("callback") || t == "transcript_queued" => {
-                self.callback.event(value.0);
+                callback::event(&self.callback, value.0);
                 return;
             }
             // A chat that ends while the visitor is here offers its
             // transcript by email, drawn by the same module (which also
             // hears when a new chat replaces it). A welcome does not: the
             // latest chat may have ended weeks ago.
-            Some("conversation") => self.callback.conversation(&value),
+            Some("conversation") => callback::conversation(&self.callback, &value),
             // A refusal may answer the module's own request.
-            Some("error") => self.callback.error(&value.0),
+            Some("error") => self.callback.call_if_ready("event", &value.0),
             _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
-            self.callback.welcome(callback.0);
+            callback::welcome(&self.callback, callback.0);
         }
         let Some(event) = protocol::lean::decode_visitor_event(&value) else { return };
         if let VisitorEvent::Reconnect { after_ms } = event {
@@ -384,7 +389,7 @@ pub fn attach(files: JsValue) {
     with(|s| {
         let open = s.signals.state.with_untracked(|c| c.conversation.as_ref().filter(|v| v.status != protocol::ConversationStatus::Ended).map(|v| v.id));
         let (Some(id), Some(token)) = (open, s.saved.token()) else { return };
-        s.callback.files(js_sys::Array::of3(&files, &JsValue::from_f64(id.0 as f64), &token.into()).into());
+        s.callback.call("files", js_sys::Array::of3(&files, &JsValue::from_f64(id.0 as f64), &token.into()).into());
     });
 }
 
@@ -393,15 +398,38 @@ pub fn open_callback() {
     with(|s| s.open_callback());
 }
 
-/// The callback module arrived: it sends its frames through this socket.
-pub(crate) fn callback_module_loaded(module: JsValue) {
-    let send =
-        Closure::<dyn Fn(String) -> bool>::new(|text: String| with(|s| s.socket.borrow().as_ref().is_some_and(|socket| socket.send(&text))).unwrap_or(false));
-    with(|s| s.callback.loaded(module, &send.into_js_value()));
+fn link(s: &Live, which: Which) -> &ModuleLink {
+    match which {
+        Which::Callback => &s.callback,
+        Which::Articles => &s.articles,
+    }
 }
 
-pub(crate) fn callback_module_failed() {
-    with(|s| s.callback.failed());
+/// The articles module's link: it is started with where to ask.
+fn articles_link(options: &Options) -> ModuleLink {
+    let start = js_sys::Object::new();
+    for (key, value) in [("lang", options.lang.tag()), ("base", options.base.as_str()), ("site", options.site.as_str())] {
+        crate::modules::set(&start, key, &JsValue::from_str(value));
+    }
+    ModuleLink::new(Which::Articles, options.articles_import.clone(), options.app.clone(), ".rp-articles", start)
+}
+
+/// A module arrived: it sends its frames through this socket.
+pub(crate) fn module_loaded(which: Which, module: JsValue) {
+    let send =
+        Closure::<dyn Fn(String) -> bool>::new(|text: String| with(|s| s.socket.borrow().as_ref().is_some_and(|socket| socket.send(&text))).unwrap_or(false));
+    with(|s| link(s, which).loaded(module, &send.into_js_value()));
+}
+
+pub(crate) fn module_failed(which: Which) {
+    with(|s| link(s, which).failed());
+}
+
+/// The visitor's first question so far, for the knowledge base's
+/// suggestions (typed in the composer, or in the pre-chat form's question
+/// field); empty puts them away.
+pub fn question_typed(text: &str) {
+    with(|s| s.articles.call("suggest", JsValue::from_str(text)));
 }
 
 pub fn start_chat(prechat: PreChat) -> bool {
@@ -412,6 +440,11 @@ pub fn start_chat(prechat: PreChat) -> bool {
 pub fn compose(text: MessageText) {
     with(|s| {
         stop_typing(s);
+        // Asked: the suggestions for the question go (also when the module
+        // is still loading, or a queued search would bring them back).
+        if s.articles.started() {
+            s.articles.call("suggest", JsValue::from_str(""));
+        }
         let mut effects = Effects::default();
         let id = webclient::ids::new_client_id();
         s.signals.state.update(|c| effects = c.compose(id, text, webclient::time::now_ms()));
@@ -422,6 +455,9 @@ pub fn compose(text: MessageText) {
 /// The visitor pressed a key in the composer.
 pub fn typed() {
     with(|s| {
+        if s.signals.state.with_untracked(WidgetState::before_first_message) {
+            s.articles.call("suggest", JsValue::from_str(&s.draft.borrow()));
+        }
         let now = js_sys::Date::now();
         if now - s.typing_sent_at.get() > TYPING_REPEAT_MS && s.send(&VisitorFrame::Typing { on: true }) {
             s.typing_sent_at.set(now);

@@ -90,10 +90,13 @@ impl WidgetState {
     /// The pre-chat form is shown before a first conversation (or after an
     /// ended one) when the site asks for any field.
     pub fn needs_prechat(&self) -> bool {
-        !self.settings.prechat_fields.is_empty()
-            && self.outbox.is_empty()
-            && matches!(self.status(), None | Some(ConversationStatus::Ended))
-            && !self.leaving_message()
+        !self.settings.prechat_fields.is_empty() && self.before_first_message() && !self.leaving_message()
+    }
+
+    /// No chat is open and nothing is on its way: what the visitor types
+    /// now is their first question (the knowledge base may answer it).
+    pub fn before_first_message(&self) -> bool {
+        self.outbox.is_empty() && matches!(self.status(), None | Some(ConversationStatus::Ended))
     }
 
     /// Nobody could answer (closed or busy), or the wait ahead is long: the

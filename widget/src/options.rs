@@ -15,6 +15,8 @@ pub struct Options {
     pub launcher: Option<web_sys::HtmlElement>,
     /// `() => import(callback module)`.
     pub callback: Option<js_sys::Function>,
+    /// `() => import(articles module)`, on sites with articles to suggest.
+    pub articles: Option<js_sys::Function>,
 }
 
 fn get(options: &JsValue, name: &str) -> JsValue {
@@ -41,6 +43,7 @@ impl Options {
             notify,
             launcher: get(options, "launcher").dyn_into::<web_sys::HtmlElement>().ok(),
             callback: get(options, "callback").dyn_into::<js_sys::Function>().ok(),
+            articles: get(options, "articles").dyn_into::<js_sys::Function>().ok(),
         })
     }
 }

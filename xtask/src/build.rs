@@ -53,6 +53,9 @@ pub struct Dist {
     /// The file uploads alone, loaded by the console when an agent first
     /// attaches a file.
     pub files: PathBuf,
+    /// The knowledge base's suggestions, loaded by the widget when a
+    /// visitor first types a question on a site that has articles.
+    pub articles: PathBuf,
 }
 
 /// The hand-written inputs, read before the slow compile so that a missing
@@ -64,6 +67,7 @@ struct Sources {
     /// Entry points of the lazily loaded modules, bundled by esbuild.
     callback: PathBuf,
     files: PathBuf,
+    articles: PathBuf,
     console_page: String,
 }
 
@@ -119,6 +123,7 @@ fn read_sources(ws: &Workspace) -> Result<Sources> {
         loader: text("widget/loader.js")?,
         callback: entry("widget/callback.js")?,
         files: entry("widget/files.js")?,
+        articles: entry("widget/articles.js")?,
         console_page: text("console/index.html")?,
     })
 }
@@ -203,12 +208,14 @@ fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, co
     let boot_url = write_console_boot(dist, &console, &files_name)?;
     write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
     let (callback, callback_name) = write_module(dist, tools, "callback", &sources.callback)?;
+    let (articles, articles_name) = write_module(dist, tools, "articles", &sources.articles)?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = esbuild::minify(&tools.esbuild, &sources.loader, Kind::Script).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
     let callback_url = format!("/assets/{callback_name}");
-    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[("CALLBACK", &callback_url)]))?;
-    Ok(Dist { widget, console, loader, console_page, callback, files })
+    let articles_url = format!("/assets/{articles_name}");
+    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[("CALLBACK", &callback_url), ("ARTICLES", &articles_url)]))?;
+    Ok(Dist { widget, console, loader, console_page, callback, files, articles })
 }
 
 /// Writes the console's one-line start module next to its hashed glue and
@@ -250,9 +257,10 @@ fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
 
 fn print_summary(dist_dir: &Path, dist: &Dist, compressed: usize) -> Result<()> {
     println!("built {} (each of {compressed} files also as .br and .gz):", dist_dir.display());
-    let files = [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file]
-        .into_iter()
-        .chain([&dist.console.js.file, &dist.console.wasm.file, &dist.console.css.file]);
+    let files =
+        [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.articles, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file]
+            .into_iter()
+            .chain([&dist.console.js.file, &dist.console.wasm.file, &dist.console.css.file]);
     for file in files {
         let size = |suffix: &str| -> Result<u64> {
             let mut name = file.as_os_str().to_owned();

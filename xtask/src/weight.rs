@@ -22,14 +22,19 @@ const LOADER_GZIP_BUDGET: u64 = 2_298;
 /// the chat download must not grow; anything beyond chat loads as its own
 /// module when first used. Files were allowed 3 KB more (3,072) for the
 /// attach button, paste and drop, and showing pictures and files in the
-/// log; the uploads themselves are in the callback module.
-const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829 + 3_072 + 3_072;
+/// log; the uploads themselves are in the callback module. The knowledge
+/// base was allowed 3 KB more (3,072) for its link to the articles module
+/// and the place its suggestions are drawn.
+const WIDGET_TOTAL_GZIP_BUDGET: u64 = 118_829 + 3_072 + 3_072 + 3_072;
 /// The callback module (form and status card, the transcript's form, and
 /// the file uploads), fetched only by visitors who ask for a call, finish
 /// a chat or attach a file.
 const CALLBACK_MODULE_GZIP_BUDGET: u64 = 8 * 1024;
 /// The file uploads alone, as the console loads them.
 const FILES_MODULE_GZIP_BUDGET: u64 = 3 * 1024;
+/// The knowledge base's suggestions, fetched by visitors who type a
+/// question on a site with published articles.
+const ARTICLES_MODULE_GZIP_BUDGET: u64 = 3 * 1024;
 /// The agent console (Wasm + JS + CSS), admin and report screens included.
 const CONSOLE_TOTAL_GZIP_BUDGET: u64 = 300 * 1024;
 
@@ -55,6 +60,7 @@ pub fn measure(dist: &Dist) -> Result<Vec<Figure>> {
         figure("widget_total_gzip", widget.total_gzip()),
         figure("callback_module_gzip", size(&dist.callback, ".gz")?),
         figure("files_module_gzip", size(&dist.files, ".gz")?),
+        figure("articles_module_gzip", size(&dist.articles, ".gz")?),
         figure("console_total_gzip", console.total_gzip()),
     ])
 }
@@ -97,16 +103,19 @@ pub fn print(figures: &[Figure]) {
     }
 }
 
+/// Every budget: (figure, most bytes).
+const BUDGETS: [(&str, u64); 6] = [
+    ("loader_gzip", LOADER_GZIP_BUDGET),
+    ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET),
+    ("callback_module_gzip", CALLBACK_MODULE_GZIP_BUDGET),
+    ("files_module_gzip", FILES_MODULE_GZIP_BUDGET),
+    ("articles_module_gzip", ARTICLES_MODULE_GZIP_BUDGET),
+    ("console_total_gzip", CONSOLE_TOTAL_GZIP_BUDGET),
+];
+
 /// Budget overruns, one message each, empty when everything fits.
 pub fn overruns(figures: &[Figure]) -> Vec<String> {
-    let budgets = [
-        ("loader_gzip", LOADER_GZIP_BUDGET),
-        ("widget_total_gzip", WIDGET_TOTAL_GZIP_BUDGET),
-        ("callback_module_gzip", CALLBACK_MODULE_GZIP_BUDGET),
-        ("files_module_gzip", FILES_MODULE_GZIP_BUDGET),
-        ("console_total_gzip", CONSOLE_TOTAL_GZIP_BUDGET),
-    ];
-    budgets
+    BUDGETS
         .iter()
         .filter_map(|&(name, budget)| {
             let actual = figures.iter().find(|f| f.name == name)?.bytes;
@@ -124,9 +133,8 @@ pub fn check(dist: &Dist) -> Result<()> {
     if !over.is_empty() {
         bail!("size budget exceeded:\n  {}", over.join("\n  "));
     }
-    println!(
-        "size budgets: ok (loader_gzip <= {LOADER_GZIP_BUDGET} bytes, widget_total_gzip <= {WIDGET_TOTAL_GZIP_BUDGET} bytes, callback_module_gzip <= {CALLBACK_MODULE_GZIP_BUDGET} bytes, files_module_gzip <= {FILES_MODULE_GZIP_BUDGET} bytes, console_total_gzip <= {CONSOLE_TOTAL_GZIP_BUDGET} bytes)"
-    );
+    let within: Vec<String> = BUDGETS.iter().map(|(name, budget)| format!("{name} <= {budget} bytes")).collect();
+    println!("size budgets: ok ({})", within.join(", "));
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::agent::Role;
 use protocol::articles::{Article, ArticleAnswer, ArticleConfig, ArticlePage, ArticleStatus, ArticleTitle, SiteName, MAX_QUERY_CHARS, SUGGESTED};
-use protocol::{ErrorCode, SiteId};
+use protocol::{ConversationId, ErrorCode, SiteId};
 use serde::Deserialize;
 
 use super::files::allow_origin;
@@ -36,6 +36,10 @@ pub struct ListQuery {
     site: Option<i64>,
     #[serde(default)]
     status: Option<String>,
+    /// Only the articles of this conversation's site (searched from a
+    /// chat's composer).
+    #[serde(default)]
+    conversation: Option<i64>,
 }
 
 fn cut(text: &str) -> String {
@@ -61,7 +65,12 @@ pub async fn list_articles(State(state): State<AppState>, SignedIn(_): SignedIn,
         Some(s) => Some(ArticleStatus::parse(s).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "status is draft, published or archived"))?),
         None => None,
     };
-    let filter = ArticleFilter { site: q.site.map(SiteId), status, query: cut(&q.q) };
+    let mut site = q.site.map(SiteId);
+    if let Some(id) = q.conversation {
+        let conversation = state.store.conversation(ConversationId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such conversation"))?;
+        site = Some(conversation.site_id);
+    }
+    let filter = ArticleFilter { site, status, query: cut(&q.q) };
     Ok(Json(state.store.articles(&filter).await?))
 }
 

@@ -45,6 +45,9 @@ fn markdown_html(body: &str) -> String {
     let events = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
         // Raw HTML is shown, never run.
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        // A line break in the text stays one, as people who write help
+        // articles expect (and as plain text would show it).
+        Event::SoftBreak => Some(Event::HardBreak),
         Event::Start(Tag::Link { link_type, dest_url, .. }) => {
             // An e-mail autolink (<help@shop.example>) comes without its
             // scheme.

@@ -5,7 +5,7 @@ use super::say;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::admin::resources::CANNED;
+use super::admin::resources::{ARTICLES, CANNED};
 use super::admin::screen::ResourceScreen;
 use super::admin::AdminScreen;
 use super::chat::ChatArea;
@@ -135,6 +135,7 @@ fn Inbox() -> impl IntoView {
                 Section::Admin => view! { <main class="page"><AdminScreen/></main> }.into_any(),
                 Section::History => view! { <main class="page"><super::history::History/></main> }.into_any(),
                 Section::Replies => view! { <main class="page"><ResourceScreen resource=&CANNED/></main> }.into_any(),
+                Section::Knowledge => view! { <main class="page"><ResourceScreen resource=&ARTICLES/></main> }.into_any(),
             }}
         </div>
     }

@@ -1,8 +1,10 @@
 //! The agent's composer: Enter sends, Shift+Enter breaks the line, an input
 //! method's Enter (choosing Chinese characters) is left alone, and the
 //! draft of each chat is kept while the agent looks at another. Typing `/`
-//! opens the saved replies whose shortcut starts with what follows; Enter
-//! or Tab puts the chosen one in the composer with its variables filled in.
+//! opens the saved replies whose shortcut starts with what follows, and `?`
+//! searches the knowledge base's published articles for the words that
+//! follow (Chinese too); Enter or Tab puts the chosen one in the composer,
+//! a reply with its variables filled in.
 
 use super::say;
 use leptos::html;
@@ -24,30 +26,52 @@ pub struct SavedReplies(pub RwSignal<Vec<CannedReply>>);
 /// The most suggestions shown at once.
 const SHOWN: usize = 8;
 
-fn load(into: RwSignal<Vec<CannedReply>>) {
+thread_local! {
+    /// Fetches started, so that only the latest one's answer is shown.
+    static FETCHES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Fetches the saved replies (`/api/v1/canned`, named by `shortcut`) or a
+/// search of the chat's site's published articles (named by `title`, their
+/// text inserted) into `into`, as replies; an answer to an older fetch is
+/// dropped. One function for both keeps the console's Wasm small.
+fn fetch(path: String, name: &'static str, into: RwSignal<Vec<CannedReply>>) {
+    let mine = FETCHES.with(|f| f.replace(f.get() + 1)) + 1;
     leptos::task::spawn_local(async move {
-        let Some(list) = api::call("GET", "/api/v1/canned", None).await.ok().and_then(|t| Doc::parse(&t)) else { return };
+        let Some(list) = api::call("GET", &path, None).await.ok().and_then(|t| Doc::parse(&t)) else { return };
         let replies = list
             .items()
             .iter()
             .map(|r| CannedReply {
                 id: r.get("id").int().unwrap_or_default(),
                 config: CannedConfig {
-                    shortcut: r.get("shortcut").str(),
+                    shortcut: r.get(name).str(),
                     language: r.get("language").str(),
                     text: r.get("text").str(),
                     personal: r.get("personal").truthy(),
                 },
             })
             .collect();
-        into.set(replies);
+        if FETCHES.with(std::cell::Cell::get) == mine {
+            into.set(replies);
+        }
     });
 }
 
-/// What `/…` the composer holds, while it is a shortcut being typed.
-fn shortcut_typed(text: &str) -> Option<String> {
-    let rest = text.strip_prefix('/')?;
-    (!rest.contains(char::is_whitespace)).then(|| rest.to_string())
+/// What the composer holds while it is a lookup being typed: `/shortcut`
+/// (saved replies) or `?words` (articles), with its first character, which
+/// says which. (A plain string: another signal type would cost the
+/// console's Wasm about a kilobyte.)
+fn lookup_typed(text: &str) -> Option<String> {
+    match text.as_bytes().first() {
+        Some(b'?') => Some(text.to_string()),
+        Some(b'/') if !text.contains(char::is_whitespace) => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+fn is_search(typed: &Option<String>) -> bool {
+    typed.as_deref().is_some_and(|t| t.as_bytes().first() == Some(&b'?'))
 }
 
 #[component]
@@ -57,12 +81,18 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
     let composer = NodeRef::<html::Textarea>::new();
     let initial_draft = c.live.draft(id);
     let typed = RwSignal::new(None::<String>);
+    let found = RwSignal::new(Vec::<CannedReply>::new());
     let active = RwSignal::new(0usize);
     let suggestions = Memo::new(move |_| {
         let typed = typed.get()?;
+        let (kind, words) = typed.split_at(1);
+        if kind == "?" {
+            return (!words.trim().is_empty()).then(|| found.with(|f| f.iter().take(SHOWN).cloned().collect()));
+        }
         let language = c.live.state.with(|s| s.conversation(id).map(|c| reply_language(&c.summary.visitor.locale)).unwrap_or("en"));
-        Some(saved.with(|all| matching(all, &typed, language).into_iter().take(SHOWN).cloned().collect::<Vec<_>>()))
+        Some(saved.with(|all| matching(all, words, language).into_iter().take(SHOWN).cloned().collect::<Vec<_>>()))
     });
+    let articles = move || typed.with(is_search);
     let submit = move || {
         let Some(area) = composer.get_untracked() else { return };
         if c.live.send_message(id, &area.value()) {
@@ -78,7 +108,12 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         let (name, email) = c.live.state.with_untracked(|s| {
             s.conversation(id).map(|c| (c.summary.visitor.prechat.name.clone(), c.summary.visitor.prechat.email.clone())).unwrap_or_default()
         });
-        let text = fill(&reply.config.text, &Variables { visitor_name: &name, visitor_email: &email, agent_name: &agent });
+        // An article goes in as written; a saved reply with its variables.
+        let text = if articles() {
+            reply.config.text.clone()
+        } else {
+            fill(&reply.config.text, &Variables { visitor_name: &name, visitor_email: &email, agent_name: &agent })
+        };
         area.set_value(&text);
         c.live.set_draft(id, text.clone());
         c.live.typed(id, text.trim().is_empty());
@@ -108,14 +143,19 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         c.live.typed(id, text.trim().is_empty());
-        let shortcut = shortcut_typed(&text);
-        // Fetched afresh whenever a reply is started, so one saved a minute
-        // ago (in this tab or another) is there.
-        if shortcut.as_deref() == Some("") || (shortcut.is_some() && saved.with_untracked(Vec::is_empty)) {
-            load(saved);
+        let lookup = lookup_typed(&text);
+        match lookup.as_deref().map(|t| t.split_at(1)) {
+            Some(("?", words)) if !words.trim().is_empty() => {
+                let words = String::from(js_sys::encode_uri_component(words));
+                fetch(format!("/api/v1/articles?status=published&conversation={}&q={words}", id.0), "title", found);
+            }
+            // Fetched afresh whenever a reply is started, so one saved a
+            // minute ago (in this tab or another) is there.
+            Some(("/", s)) if s.is_empty() || saved.with_untracked(Vec::is_empty) => fetch("/api/v1/canned".into(), "shortcut", saved),
+            _ => {}
         }
         active.set(0);
-        typed.set(shortcut);
+        typed.set(lookup);
         c.live.set_draft(id, text);
     };
     let uploads = NodeRef::<html::Div>::new();
@@ -138,10 +178,11 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
         let items = if list.is_empty() {
             view! { <li class="canned-none muted">{word(A::NoReplyMatches)}</li> }.into_any()
         } else {
+            let slash = if articles() { "" } else { "/" };
             list.into_iter()
                 .enumerate()
                 .map(|(i, reply)| {
-                    let shortcut = format!("/{}", reply.config.shortcut);
+                    let shortcut = format!("{slash}{}", reply.config.shortcut);
                     let text = reply.config.text.clone();
                     view! {
                         <li id=option_id(i) role="option" class="canned-option" aria-selected=move || (active.get() == i).to_string()
@@ -154,7 +195,9 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
                 .collect_view()
                 .into_any()
         };
-        Some(view! { <ul id="canned-list" class="canned-list" role="listbox" aria-label=word(A::SavedReplies)>{items}</ul> })
+        Some(
+            view! { <ul id="canned-list" class="canned-list" role="listbox" aria-label=word(if articles() { A::Knowledge } else { A::SavedReplies })>{items}</ul> },
+        )
     };
     view! {
         <form class="composer"

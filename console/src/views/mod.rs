@@ -48,6 +48,8 @@ pub enum Section {
     Admin,
     /// Everyone: saved replies, the agent's own and the team's.
     Replies,
+    /// Everyone: the knowledge base's articles.
+    Knowledge,
     /// Everyone: past conversations, searched and opened.
     History,
 }

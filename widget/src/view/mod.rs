@@ -69,6 +69,8 @@ pub fn panel(s: Signals) -> impl IntoView {
             </button>
             {messages::log(s)}
             <div class="rp-uploads"></div>
+            // The articles module's suggestions for a first question.
+            <div class="rp-articles"></div>
             {move || if prechat_shown.get() { prechat::form(s).into_any() } else { composer::composer(s).into_any() }}
         </div>
     }

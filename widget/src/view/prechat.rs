@@ -1,9 +1,11 @@
 //! The pre-chat form, with only the fields the site asks for. Errors are
-//! tied to their fields for screen readers.
+//! tied to their fields for screen readers. The question, when asked, is
+//! the chat's first message; while it is typed, the knowledge base may
+//! suggest articles that answer it before anyone is queued.
 
 use leptos::prelude::*;
 use protocol::visitor::PreChatField;
-use protocol::{looks_like_email, PreChat};
+use protocol::{looks_like_email, MessageText, PreChat};
 
 use crate::i18n::{t, Key, Lang};
 use crate::live::{self, Signals};
@@ -21,6 +23,7 @@ pub fn form(s: Signals) -> impl IntoView {
     // edited by the visitor: one signal, so either fills the form.
     let identity = s.identity;
     let topic = RwSignal::new(String::new());
+    let question = RwSignal::new(String::new());
     let errors = RwSignal::new((None::<&'static str>, None::<&'static str>));
     let connected = move || s.state.with(|c| c.connected);
 
@@ -31,7 +34,13 @@ pub fn form(s: Signals) -> impl IntoView {
         let email_error = (fields.contains(&PreChatField::Email) && !looks_like_email(&e)).then(|| t(lang, Key::InvalidEmail));
         errors.set((name_error, email_error));
         if name_error.is_none() && email_error.is_none() {
-            live::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() });
+            if live::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() }) {
+                // An empty or overlong question is simply not sent; the
+                // composer is there for what comes next.
+                if let Ok(text) = MessageText::parse(protocol::without_controls(question.get_untracked().trim())) {
+                    live::compose(text);
+                }
+            }
         }
     };
 
@@ -61,6 +70,17 @@ pub fn form(s: Signals) -> impl IntoView {
                 </label>
             })}
             {has(PreChatField::Topic).then(|| topic_select(lang, topic))}
+            {has(PreChatField::Question).then(|| view! {
+                <label class="rp-field">
+                    <span>{t(lang, Key::Question)}</span>
+                    <textarea name="question" rows="2" maxlength=protocol::MAX_MESSAGE_CHARS
+                        on:input=move |ev| {
+                            let text = event_target_value(&ev);
+                            live::question_typed(&text);
+                            question.set(text);
+                        }></textarea>
+                </label>
+            })}
             <button class="rp-start" type="submit" disabled=move || !connected()>{t(lang, Key::StartChat)}</button>
         </form>
     }

@@ -91,7 +91,9 @@ pub struct Resource {
 
 pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
 pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupervisor), ("admin", A::RoleAdmin)];
-pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic)];
+pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic), ("question", A::Question)];
+pub const ARTICLE_STATUSES: Choices = &[("draft", A::Draft), ("published", A::Published), ("archived", A::Archived)];
+pub const ARTICLE_LANGUAGES: Choices = &[("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
 pub const WEBHOOKS: Choices = &[
     (protocol::callback::DIAL_EVENT, A::DialerCall),
@@ -236,6 +238,35 @@ pub static SITES: Resource = Resource {
     deletable: false,
     below: Some(entry_rules),
     preview: Some(super::appearance::preview),
+};
+
+/// The knowledge base: articles agents insert into chats (typed as
+/// `?words` in the composer) and the widget suggests to visitors. Agents
+/// keep drafts; supervisors and admins publish (the server checks).
+pub static ARTICLES: Resource = Resource {
+    key: "article",
+    title: A::Knowledge,
+    new: Some(A::NewArticle),
+    path: "/api/v1/articles",
+    body_at: "",
+    columns: &[
+        col(A::ArticleTitle, "title", Show::Text),
+        col(A::Status, "status", Show::Choice(ARTICLE_STATUSES)),
+        col(A::Opened, "opened", Show::Text),
+        col(A::ArticleAnswered, "answered", Show::Text),
+    ],
+    fields: &[
+        Field::new("site", "site_id", A::Site, Kind::Pick { from: "/api/v1/sites", label: "name", none: None }),
+        Field::new("title", "title", A::ArticleTitle, Kind::Text),
+        Field::new("body", "body", A::ArticleBody, Kind::Paragraph),
+        Field::new("language", "language", A::Language, Kind::Choice(ARTICLE_LANGUAGES)).or("en"),
+        Field::new("category", "category", A::Category, Kind::Text),
+        Field::new("status", "status", A::Status, Kind::Choice(ARTICLE_STATUSES)).or("draft"),
+    ],
+    muted: "",
+    deletable: true,
+    below: None,
+    preview: None,
 };
 
 /// Saved replies, typed in a chat as `/shortcut`: the agent's own and the
@@ -389,6 +420,23 @@ mod tests {
             config: protocol::canned::CannedConfig { shortcut: "refund".into(), language: "en".into(), text: "Hi".into(), personal: true },
         };
         check(&CANNED, serde_json::to_value(reply).unwrap());
+        let article = protocol::articles::Article {
+            id: 1,
+            config: protocol::articles::ArticleConfig {
+                site_id: SiteId(1),
+                title: "Refunds".into(),
+                body: "Five days.".into(),
+                format: protocol::articles::ArticleFormat::Text,
+                language: "en".into(),
+                category: String::new(),
+                status: protocol::articles::ArticleStatus::Draft,
+            },
+            updated_at_ms: 0,
+            opened: 0,
+            answered: 0,
+            not_answered: 0,
+        };
+        check(&ARTICLES, serde_json::to_value(article).unwrap());
         let entry = AuditEntry { at_ms: 1, agent_name: "Ada".into(), action: "create queue".into(), subject: "Billing".into(), detail: String::new() };
         check(&AUDIT, serde_json::to_value(entry).unwrap());
         let delivery = protocol::admin::Delivery {
@@ -412,6 +460,7 @@ mod tests {
         assert_eq!(ROLES.len(), Role::ALL.len());
         assert!(ROLES.iter().all(|(w, _)| Role::parse(w).is_some()));
         assert!(PRECHAT.iter().all(|(w, _)| PreChatField::parse(w).is_some()));
+        assert!(ARTICLE_STATUSES.iter().all(|(w, _)| protocol::articles::ArticleStatus::parse(w).is_some()));
         assert!(SIDES.iter().all(|(w, _)| protocol::visitor::Side::parse(w).is_some()));
         assert_eq!(DELIVERY_STATUSES.iter().map(|(w, _)| *w).collect::<Vec<_>>(), protocol::admin::DELIVERY_STATUSES);
     }
