@@ -432,6 +432,8 @@ mod tests {
                 status: protocol::articles::ArticleStatus::Draft,
             },
             updated_at_ms: 0,
+            author_id: None,
+            text: String::new(),
             opened: 0,
             answered: 0,
             not_answered: 0,
