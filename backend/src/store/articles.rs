@@ -204,9 +204,10 @@ impl Store {
     }
 
     /// What the widget suggests for a visitor's first question: up to
-    /// `limit` published articles of the site that share enough with it;
-    /// only those in the visitor's language when there are any (a shop
-    /// writes the same article in both Chinese scripts).
+    /// `limit` published articles of the site that share enough with it,
+    /// all in one language: the visitor's when any match, else that of the
+    /// best match (a shop writes the same article in both Chinese scripts,
+    /// and a visitor on an English page may ask in Chinese).
     pub async fn suggest_articles(&self, site: SiteId, question: &str, language: &str, limit: usize) -> Result<Vec<ArticleTitle>> {
         let query = terms::query_terms(question);
         if query.is_empty() {
@@ -214,9 +215,11 @@ impl Store {
         }
         let ids = self.search_articles(Some(site.get()), Some(ArticleStatus::Published.as_str()), query, None, limit * 3).await?;
         let mut found = self.articles_by_ids(&ids).await?;
-        if found.iter().any(|a| a.config.language == language) {
-            found.retain(|a| a.config.language == language);
-        }
+        let chosen = match found.iter().find(|a| a.config.language == language).or(found.first()) {
+            Some(a) => a.config.language.clone(),
+            None => return Ok(Vec::new()),
+        };
+        found.retain(|a| a.config.language == chosen);
         Ok(found.into_iter().take(limit).map(|a| ArticleTitle { id: a.id, title: a.config.title }).collect())
     }
 

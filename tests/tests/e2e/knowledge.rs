@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use e2e::scenario::World;
 use e2e::{axe, texts, wait_for, widget, widget_texts, Stack};
 use fantoccini::{Client, Locator};
@@ -22,9 +22,9 @@ async fn visitor_opens_the_form(visitor: &Client, stack: &Stack, name: &str) -> 
     visitor.goto(&stack.demo_url("")).await?;
     e2e::open_widget_panel(visitor).await;
     wait_for("the pre-chat form", async || widget(visitor, "form.rp-prechat textarea[name=question]").await).await;
-    widget(visitor, "form.rp-prechat input[name=name]").await?.send_keys(name).await?;
-    widget(visitor, "form.rp-prechat input[name=email]").await?.send_keys(VISITOR_EMAIL).await?;
-    widget(visitor, "form.rp-prechat textarea[name=question]").await?.click().await?;
+    widget(visitor, "form.rp-prechat input[name=name]").await?.send_keys(name).await.context("typing the name")?;
+    widget(visitor, "form.rp-prechat input[name=email]").await?.send_keys(VISITOR_EMAIL).await.context("typing the email")?;
+    widget(visitor, "form.rp-prechat textarea[name=question]").await?.click().await.context("clicking the question")?;
     Ok(())
 }
 
@@ -47,7 +47,7 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     // Typing the question in the form, key by key, brings the shop's
     // article on refunds; nothing is queued yet.
     visitor_opens_the_form(visitor, &stack, VISITOR_NAME).await?;
-    e2e::keys::type_at(visitor, "我想申請退款，錢多久會退回？", PACE).await?;
+    e2e::keys::type_at(visitor, "我想申請退款，錢多久會退回？", PACE).await.context("typing the question")?;
     suggested(visitor, "the refund article suggested", &["如何申請退款"]).await;
     ensure!(e2e::count(agent, ".offer[data-conversation]").await? == 0, "an offer reached the agent before the visitor asked");
     axe::check(visitor, "the widget's article suggestions", WIDGET).await?;
@@ -104,7 +104,8 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     ensure!(!inserted.starts_with('?'), "the search words stayed in the composer");
 
     // An admin publishes a new article in the console.
-    agent.delete_all_cookies().await?;
+    click(agent, "#logout").await?;
+    wait_for("the login form after logging out", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
     console_login(agent, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
     click(agent, "#nav-knowledge").await?;
     wait_for("the demo's articles listed", async || {
@@ -113,7 +114,7 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     })
     .await;
     click(agent, "#new-article").await?;
-    fill(agent, "#article-title", "茶葉開封後的保存方式").await?;
+    fill(agent, "#article-heading", "茶葉開封後的保存方式").await?;
     fill(agent, "#article-body", "開封後請將茶葉密封，放入冰箱冷藏，三個月內飲用完畢。").await?;
     agent.find(Locator::Css("#article-language")).await?.select_by_value("zh-Hant").await?;
     agent.find(Locator::Css("#article-status")).await?.select_by_value("published").await?;

@@ -257,7 +257,8 @@ pub static ARTICLES: Resource = Resource {
     ],
     fields: &[
         Field::new("site", "site_id", A::Site, Kind::Pick { from: "/api/v1/sites", label: "name", none: None }),
-        Field::new("title", "title", A::ArticleTitle, Kind::Text),
+        // Not "title": `article-title` is the screen heading's id.
+        Field::new("heading", "title", A::ArticleTitle, Kind::Text),
         Field::new("body", "body", A::ArticleBody, Kind::Paragraph),
         Field::new("language", "language", A::Language, Kind::Choice(ARTICLE_LANGUAGES)).or("en"),
         Field::new("category", "category", A::Category, Kind::Text),
