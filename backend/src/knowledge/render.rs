@@ -56,7 +56,7 @@ fn markdown_html(body: &str) -> String {
             open_links.push(allowed);
             allowed.then(|| Event::Html(CowStr::from(format!("<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">", escape(&url)))))
         }
-        Event::End(TagEnd::Link) => open_links.pop().unwrap_or(false).then(|| Event::Html(CowStr::Borrowed("</a>"))),
+        Event::End(TagEnd::Link) => open_links.pop().unwrap_or(false).then_some(Event::Html(CowStr::Borrowed("</a>"))),
         // A picture from anywhere but https would show the visitor's
         // address to whoever serves it over plain HTTP; those become their
         // description.

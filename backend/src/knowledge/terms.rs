@@ -149,6 +149,10 @@ pub fn tsvector(title: &[String], body: &[String]) -> String {
     positions.into_iter().map(|(term, at)| format!("'{}':{}", term.replace('\\', "\\\\").replace('\'', "''"), at.join(","))).collect::<Vec<_>>().join(" ")
 }
 
+/// A question of at most this many terms is short: one of them in an
+/// article's title is enough.
+const SHORT_QUESTION: usize = 4;
+
 /// Decides which candidates share enough with a question, and orders them.
 pub struct Relevance {
     query: Vec<String>,
@@ -189,11 +193,17 @@ impl Relevance {
     }
 
     /// The indexes of the candidates that share at least `needed` terms,
-    /// best first: more terms shared, then more in the title, then as the
-    /// database ranked them.
+    /// or, for a short question, one with the title ("How long does a
+    /// refund take?" and "How refunds work"); best first: more terms
+    /// shared, then more in the title, then as the database ranked them.
     pub fn order(&self, candidates: &[Candidate], needed: usize) -> Vec<usize> {
-        let mut kept: Vec<(usize, (usize, usize))> =
-            candidates.iter().enumerate().map(|(i, c)| (i, self.shared(c))).filter(|(_, (_, all))| *all >= needed.max(1)).collect();
+        let short = self.query.len() <= SHORT_QUESTION;
+        let mut kept: Vec<(usize, (usize, usize))> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, self.shared(c)))
+            .filter(|(_, (title, all))| *all >= needed.max(1) || (short && *title >= 1))
+            .collect();
         kept.sort_by(|(a, (at, aa)), (b, (bt, ba))| ba.cmp(aa).then(bt.cmp(at)).then(a.cmp(b)));
         kept.into_iter().map(|(i, _)| i).collect()
     }
@@ -253,6 +263,15 @@ mod tests {
         let unrelated = Candidate { title_terms: &joined(&t("更改送貨地址")), body_terms: &joined(&t("在訂單頁面可以更改地址。")) };
         let question = Relevance::new(query_terms("我想申請退款，錢多久會退回？"));
         assert_eq!(question.order(&[unrelated, article], question.needed()), [1]);
+    }
+
+    #[test]
+    fn in_a_short_question_one_word_of_the_title_is_enough() {
+        let title = Candidate { title_terms: "refund work", body_terms: "card" };
+        let body = Candidate { title_terms: "shipping", body_terms: "refund" };
+        let q = Relevance::new(query_terms("How long does a refund take?"));
+        assert_eq!(q.needed(), 2);
+        assert_eq!(q.order(&[body, title], q.needed()), [1]);
     }
 
     #[test]

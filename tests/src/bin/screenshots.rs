@@ -43,6 +43,15 @@ async fn main() -> Result<()> {
     shot(&visitor, &dir, "widget-prechat-desktop", DESKTOP).await?;
     widget(&visitor, "input[name=name]").await?.send_keys("Ada Lovelace").await?;
     widget(&visitor, "input[name=email]").await?.send_keys("ada@example.com").await?;
+    // The question typed before anyone is queued brings an article.
+    widget(&visitor, "textarea[name=question]").await?.send_keys("How long does a refund take?").await?;
+    wait_for("an article suggested", async || widget(&visitor, ".rp-kb-article").await).await;
+    shot(&visitor, &dir, "widget-articles-desktop", DESKTOP).await?;
+    shot(&visitor, &dir, "widget-articles-phone", PHONE).await?;
+    widget(&visitor, ".rp-kb-article").await?.click().await?;
+    wait_for("the article", async || widget(&visitor, ".rp-kb-body").await).await;
+    shot(&visitor, &dir, "widget-article-open-desktop", DESKTOP).await?;
+    widget(&visitor, ".rp-kb-no").await?.click().await?;
     widget(&visitor, "button.rp-start").await?.click().await?;
     let input = wait_for("the composer", async || widget(&visitor, "textarea.rp-input").await).await;
     input.send_keys(&format!("你好，我想問訂單{}", Key::Enter)).await?;
@@ -60,6 +69,12 @@ async fn main() -> Result<()> {
     composer.send_keys("/").await?;
     wait_for("the saved replies", async || Ok(agent.find(Locator::Css("#canned-list")).await?)).await;
     shot(&agent, &dir, "console-saved-replies-desktop", DESKTOP).await?;
+    composer.send_keys(&fantoccini::key::Key::Escape.to_string()).await?;
+    composer.clear().await?;
+    // Articles offered as Mei types ?refund.
+    composer.send_keys("?refund").await?;
+    wait_for("the articles", async || Ok(agent.find(Locator::Css("#canned-list .canned-option")).await?)).await;
+    shot(&agent, &dir, "console-articles-search-desktop", DESKTOP).await?;
     composer.send_keys(&fantoccini::key::Key::Escape.to_string()).await?;
     composer.clear().await?;
     composer.send_keys("Anything else I can help with?").await?;
@@ -149,6 +164,12 @@ async fn main() -> Result<()> {
     agent.find(Locator::Css("#nav-floor")).await?.click().await?;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     shot(&agent, &dir, "console-floor-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#nav-knowledge")).await?.click().await?;
+    wait_for("the articles", async || Ok(agent.find(Locator::Css("#new-article")).await?)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    shot(&agent, &dir, "console-knowledge-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#new-article")).await?.click().await?;
+    shot(&agent, &dir, "console-knowledge-form-desktop", DESKTOP).await?;
 
     visitor.close().await;
     agent.close().await;

@@ -33,13 +33,11 @@ pub fn form(s: Signals) -> impl IntoView {
         let name_error = (fields.contains(&PreChatField::Name) && n.is_empty()).then(|| t(lang, Key::Required));
         let email_error = (fields.contains(&PreChatField::Email) && !looks_like_email(&e)).then(|| t(lang, Key::InvalidEmail));
         errors.set((name_error, email_error));
-        if name_error.is_none() && email_error.is_none() {
-            if live::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() }) {
-                // An empty or overlong question is simply not sent; the
-                // composer is there for what comes next.
-                if let Ok(text) = MessageText::parse(protocol::without_controls(question.get_untracked().trim())) {
-                    live::compose(text);
-                }
+        // An empty or overlong question is simply not sent; the composer
+        // is there for what comes next.
+        if name_error.is_none() && email_error.is_none() && live::start_chat(PreChat { name: n, email: e, topic: topic.get_untracked() }) {
+            if let Ok(text) = MessageText::parse(protocol::without_controls(question.get_untracked().trim())) {
+                live::compose(text);
             }
         }
     };
