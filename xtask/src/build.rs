@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compress;
 use crate::esbuild::{self, Kind};
+use crate::glue;
 use crate::setup::{self, Tools};
 use crate::wasm;
 use crate::workspace::Workspace;
@@ -92,6 +93,7 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
     let mut bundles = Vec::new();
     for ((name, output), css) in CRATES.iter().zip(&outputs).zip([&sources.widget_css, &sources.console_css]) {
         let glue = std::fs::read_to_string(&output.js).with_context(|| format!("reading {}", output.js.display()))?;
+        let glue = glue::without_stream_adapters(&glue, name);
         let js = esbuild::minify(&tools.esbuild, &glue, Kind::Module).with_context(|| format!("minifying {name}'s glue"))?.into_bytes();
         let css = esbuild::minify(&tools.esbuild, css, Kind::Css).with_context(|| format!("minifying {name}'s style sheet"))?;
         let files = CrateFiles { name, js, wasm: read(&output.wasm)?, css: css.as_bytes() };

@@ -6,6 +6,7 @@
 mod build;
 mod compress;
 mod esbuild;
+mod glue;
 mod lockfile;
 mod process;
 mod run;
