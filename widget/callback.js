@@ -1,7 +1,7 @@
 // The callback module: the form a visitor asks for a call with, and the
 // card that shows how their callback stands; also, once a chat has ended,
-// the offer to email its transcript (the other thing a visitor may want
-// after the chat, and as rarely). It is loaded by the widget the
+// the request to rate it and the offer to email its transcript (the other
+// things a visitor may want after the chat, and as rarely). It is loaded by the widget the
 // first time it is needed (the visitor opens the form, the agent offers a
 // call, or the server says there is a callback), so the chat download does
 // not carry it. It draws into a mount point inside the widget's shadow root
@@ -29,7 +29,8 @@ var WORDS = {
     calling: 'An agent is calling you now at {phone}.', completed: 'Your callback is done. Thank you!',
     failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…',
     transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.',
-    transcriptLimit: 'This conversation was already sent as often as it can be.', transcriptFailed: 'It could not be sent. Please check the address.'
+    transcriptLimit: 'This conversation was already sent as often as it can be.', transcriptFailed: 'It could not be sent. Please check the address.',
+    rate: 'How was this chat?', star: '{n} of 5', comment: 'Anything to add? (optional)', rateSend: 'Send rating', rated: 'Thank you for rating this chat!', rateFailed: 'Your rating could not be sent.'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -41,7 +42,8 @@ var WORDS = {
     calling: '客服人員正在致電 {phone}。', completed: '回電已完成，謝謝！',
     failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…',
     transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。',
-    transcriptLimit: '這段對話的寄送次數已達上限。', transcriptFailed: '無法寄送，請檢查電子郵件地址。'
+    transcriptLimit: '這段對話的寄送次數已達上限。', transcriptFailed: '無法寄送，請檢查電子郵件地址。',
+    rate: '這次對話的體驗如何？', star: '{n} 分（滿分 5 分）', comment: '還有什麼想告訴我們的嗎？（選填）', rateSend: '送出評分', rated: '感謝您的評分！', rateFailed: '評分未能送出。'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -53,7 +55,8 @@ var WORDS = {
     calling: '客服人员正在致电 {phone}。', completed: '回电已完成，谢谢！',
     failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…',
     transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。',
-    transcriptLimit: '这段对话的发送次数已达上限。', transcriptFailed: '无法发送，请检查电子邮箱地址。'
+    transcriptLimit: '这段对话的发送次数已达上限。', transcriptFailed: '无法发送，请检查电子邮箱地址。',
+    rate: '这次对话的体验如何？', star: '{n} 分（满分 5 分）', comment: '还有什么想告诉我们的吗？（选填）', rateSend: '提交评分', rated: '感谢您的评分！', rateFailed: '评分未能提交。'
   }
 }
 
@@ -72,7 +75,10 @@ var CSS = [
   '.rp-cb-phone{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:8px}',
   '.rp-cb-error{color:#b91c1c;font-size:13px;margin:0}',
   '.rp-tr input{flex:1;min-width:0;font:inherit;font-size:13px;padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1}',
-  '.rp-tr label{font-weight:600;color:#374151}'
+  '.rp-tr label{font-weight:600;color:#374151}',
+  '.rp-rate-stars button{font-size:20px;line-height:1;padding:4px 8px;color:#b45309}',
+  '.rp-rate-stars button[aria-pressed=true]{background:#fef3c7;border-color:#b45309}',
+  '.rp-rate textarea{font:inherit;font-size:13px;padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1;resize:vertical}'
 ].join('')
 
 function words(lang) {
@@ -129,10 +135,11 @@ export function start(options) {
     mount.setAttribute('aria-live', form ? 'off' : 'polite')
     if (form) mount.appendChild(formView())
     else if (callback && !dismissed) mount.appendChild(card())
+    if (!form && ended) mount.appendChild(ratingView())
     if (!form && ended) mount.appendChild(transcriptView())
     // Focus goes into a form that opens, and stays in the module when what
     // held it was replaced (a sent form becomes the card).
-    var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && mount.querySelector('.rp-cb-card button,.rp-cb-status')
+    var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && (mount.querySelector('.rp-rate-stars [aria-pressed=true]') || mount.querySelector('.rp-cb-card button,.rp-cb-status'))
     if (target) target.focus()
   }
 
@@ -151,6 +158,27 @@ export function start(options) {
       el('label', { for: 'rp-tr-email' }, w.transcript),
       el('div', { class: 'rp-cb-actions' }, [input, el('button', { type: 'submit' }, w.transcriptSend)]),
       ended.error ? el('p', { class: 'rp-cb-error', role: 'alert' }, ended.error) : document.createTextNode('')
+    ])
+  }
+
+  // The ended chat's rating, 1 to 5 with an optional comment; asked once.
+  function ratingView() {
+    if (ended.rating) return el('p', { class: 'rp-cb-card rp-rated', role: 'status' }, w.rated)
+    var stars = [1, 2, 3, 4, 5].map(function (n) {
+      return el('button', { type: 'button', 'aria-pressed': String(ended.score === n), 'aria-label': fill(w.star, { n: n }), onclick: function () { ended.score = n; render() } }, n <= ended.score ? '★' : '☆')
+    })
+    var comment = el('textarea', { id: 'rp-rate-comment', rows: '2', maxlength: '1000', value: ended.comment, oninput: function (e) { ended.comment = e.target.value } })
+    var submit = function (e) {
+      e.preventDefault()
+      ended.rateError = ''
+      if (ended.score && frame({ type: 'rate', conversation_id: ended.id, score: ended.score, comment: comment.value })) ended.ratePending = true
+    }
+    return el('form', { class: 'rp-cb-card rp-rate', onsubmit: submit }, [
+      el('div', { class: 'rp-cb-actions rp-rate-stars', role: 'group', 'aria-label': w.rate }, [el('span', {}, w.rate)].concat(stars)),
+      el('label', { for: 'rp-rate-comment' }, w.comment),
+      comment,
+      el('div', { class: 'rp-cb-actions' }, [el('button', { type: 'submit', disabled: !ended.score }, w.rateSend)]),
+      ended.rateError ? el('p', { class: 'rp-cb-error', role: 'alert' }, ended.rateError) : document.createTextNode('')
     ])
   }
 
@@ -301,16 +329,24 @@ export function start(options) {
       if (ev.type === 'conversation') {
         var c = ev.conversation
         var over = c.status === 'ended' && !c.unavailable
-        ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: ended && ended.id === c.id ? ended.sentTo : '' } : null
+        var same = ended && ended.id === c.id
+        ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: same ? ended.sentTo : '', rating: c.rating || (same && ended.rating) || 0, score: same ? ended.score : 0, comment: same ? ended.comment : '' } : null
         render()
       } else if (ev.type === 'transcript_queued') {
         if (ended) ended.sentTo = ev.email
+        render()
+      } else if (ev.type === 'rated') {
+        if (ended) { ended.rating = ev.score; ended.ratePending = false }
         render()
       } else if (ev.type === 'error') {
         // Only the answer to the module's own request is its to show.
         if (ended && ended.pending) {
           ended.pending = false
           ended.error = ev.error.code === 'rate_limited' ? w.transcriptLimit : w.transcriptFailed
+          render()
+        } else if (ended && ended.ratePending) {
+          ended.ratePending = false
+          ended.rateError = w.rateFailed
           render()
         }
       } else if (ev.type === 'callback_options') {

@@ -196,6 +196,7 @@ pub enum A {
     Archived,
     Opened,
     ArticleAnswered,
+    Rating,
 }
 
 /// The word for `a` in `lang`.
@@ -403,6 +404,7 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::Archived => ("Archived", "已封存", "已归档"),
         A::Opened => ("Opened", "開啟", "打开"),
         A::ArticleAnswered => ("Answered", "已解答", "已解答"),
+        A::Rating => ("Visitors' rating", "訪客評分", "访客评分"),
     };
     match lang {
         Lang::En => en,

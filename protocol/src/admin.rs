@@ -226,6 +226,12 @@ pub struct AgentAdmin {
     pub capacity: u32,
     pub sites: Vec<SiteId>,
     pub skills: Vec<SkillLevel>,
+    /// How many of the chats they answered visitors rated...
+    #[serde(default)]
+    pub ratings: i64,
+    /// ...and the average, to one decimal ("4.6"); empty before the first.
+    #[serde(default)]
+    pub rating: String,
 }
 
 /// Changes to an agent; a new agent also needs `email` and either a

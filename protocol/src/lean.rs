@@ -131,6 +131,8 @@ fn conversation<S: Source>(s: &S) -> Option<VisitorConversation> {
         prechat: prechat(&s.field("prechat")?)?,
         estimated_wait_secs: optional(s, "estimated_wait_secs", |v| u32::try_from(int_of(v)?).ok())?,
         unavailable: optional(s, "unavailable", |v| Unavailable::parse(&v.as_str()?))?,
+        // The callback module reads the rating from the raw event.
+        rating: None,
     })
 }
 
@@ -182,6 +184,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         // `identify` is the page's own object, stringified by the browser
         // into the frame (`widget::live::identify`).
         VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::Rate { .. }
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
@@ -234,6 +237,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
             w.key("text").string(text.as_str());
         }
         VisitorFrame::EmailTranscript { .. }
+        | VisitorFrame::Rate { .. }
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
@@ -355,6 +359,7 @@ mod tests {
             prechat: PreChat { name: "Ada".into(), email: "ada@example.com".into(), topic: "Billing".into() },
             estimated_wait_secs: Some(90),
             unavailable: Some(Unavailable::Closed),
+            rating: None,
         }
     }
 

@@ -42,6 +42,9 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// the connection closed; anything smaller but invalid gets an error frame.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// Longest comment a visitor may leave with a rating, in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 1000;
+
 /// Longest client-generated message id.
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 

@@ -45,6 +45,15 @@ pub enum VisitorFrame {
     /// `transcript_queued`, or an error (no such chat, an address it cannot
     /// use, too many asked).
     EmailTranscript { conversation_id: ConversationId, email: String },
+    /// The visitor rates their chat, 1 to 5, with an optional comment: it
+    /// must be their latest, ended after an agent answered, and not rated
+    /// yet. The server answers `rated`, or an error.
+    Rate {
+        conversation_id: ConversationId,
+        score: u8,
+        #[serde(default)]
+        comment: String,
+    },
     /// `Rapport.identify({...})`: who the visitor is, as the site's page
     /// says. The widget passes the page's object as it is; the server
     /// checks it (`Identity::checked`) and verifies `user_hash`.
@@ -117,6 +126,8 @@ pub enum VisitorEvent {
     CallbackSuggested,
     /// The transcript is on its way to this address.
     TranscriptQueued { email: String },
+    /// The visitor's rating of the chat was stored.
+    Rated { score: u8 },
 }
 
 /// What the visitor sees of their conversation.
@@ -138,6 +149,9 @@ pub struct VisitorConversation {
     /// offers to leave a message.
     #[serde(default)]
     pub unavailable: Option<Unavailable>,
+    /// The visitor's rating, 1 to 5, once given (the widget asks once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 impl Unavailable {

@@ -177,7 +177,7 @@ impl Live {
                 self.open_callback();
                 return;
             }
-            Some(t) if t.starts_with("callback") || t == "transcript_queued" => {
+            Some(t) if t.starts_with("callback") || t == "transcript_queued" || t == "rated" => {
                 callback::event(&self.callback, value.0);
                 return;
             }

@@ -214,7 +214,8 @@ impl WidgetState {
             | VisitorEvent::Callback { .. }
             | VisitorEvent::CallbackRefused { .. }
             | VisitorEvent::CallbackSuggested
-            | VisitorEvent::TranscriptQueued { .. } => {}
+            | VisitorEvent::TranscriptQueued { .. }
+            | VisitorEvent::Rated { .. } => {}
         }
         fx
     }
@@ -320,6 +321,7 @@ mod tests {
             prechat: PreChat::default(),
             estimated_wait_secs: None,
             unavailable: None,
+            rating: None,
         }
     }
 

@@ -131,6 +131,7 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::LeaveMessage { text } => self.leave_message(text, replies).await,
             VisitorFrame::CallbackOptions => self.callback_options(replies).await,
             VisitorFrame::EmailTranscript { conversation_id, email } => self.email_transcript(conversation_id, &email, replies).await,
+            VisitorFrame::Rate { conversation_id, score, comment } => self.rate(conversation_id, score, &comment, replies).await,
             VisitorFrame::Identify { identity } => self.identify_contact(identity).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
@@ -503,6 +504,29 @@ impl VisitorEndpoint {
         }
         tracing::info!(conversation = %c.id, "the visitor asked for the transcript by email");
         replies.push(VisitorEvent::TranscriptQueued { email: to.to_string() });
+        Ok(())
+    }
+
+    /// Stores the visitor's rating of their latest chat, answered and
+    /// ended; once.
+    async fn rate(&mut self, id: ConversationId, score: u8, comment: &str, replies: &mut Vec<VisitorEvent>) -> Result<(), Refusal> {
+        let me = self.me()?.clone();
+        if !(1..=5).contains(&score) {
+            return Err(Refusal::new(ErrorCode::Invalid, "a rating is 1 to 5"));
+        }
+        let comment = protocol::without_controls(comment).trim().to_string();
+        if comment.chars().count() > protocol::MAX_RATING_COMMENT_CHARS {
+            return Err(Refusal::new(ErrorCode::TooLarge, "a rating's comment is at most 1000 characters"));
+        }
+        let c = self.state.store.latest_conversation(me.id).await?;
+        let Some(c) = c.filter(|c| c.id == id && c.is_chat() && c.status == ConversationStatus::Ended && c.agent_id.is_some()) else {
+            return Err(Refusal::new(ErrorCode::NoConversation, "only your latest chat, answered and ended, can be rated"));
+        };
+        if !self.state.store.rate_conversation(c.id, score, &comment).await? {
+            return Err(Refusal::new(ErrorCode::InvalidState, "this chat was rated already"));
+        }
+        tracing::info!(conversation = %c.id, score, "the visitor rated the chat");
+        replies.push(VisitorEvent::Rated { score });
         Ok(())
     }
 

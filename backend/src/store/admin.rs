@@ -35,7 +35,10 @@ impl Store {
         for row in rows {
             let agent = self.with_sites(row.into_record()?).await?;
             let skills = self.agent_skills(agent.info.id).await?;
+            let (ratings, average) = self.agent_rating(agent.info.id).await?;
             out.push(AgentAdmin {
+                ratings,
+                rating: average.map(|a| format!("{a:.1}")).unwrap_or_default(),
                 id: agent.info.id,
                 name: agent.info.name,
                 email: agent.info.email,

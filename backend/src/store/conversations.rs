@@ -33,6 +33,9 @@ pub struct ConversationRecord {
     pub end_reason: Option<EndReason>,
     /// A chat, or one attempt at a callback.
     pub channel: Channel,
+    /// The visitor's rating (1 to 5) and comment, once given.
+    pub rating: Option<u8>,
+    pub rating_comment: String,
 }
 
 impl ConversationRecord {
@@ -85,6 +88,7 @@ impl ConversationRecord {
                 Some(EndReason::Busy) => Some(Unavailable::Busy),
                 _ => None,
             },
+            rating: self.rating,
         }
     }
 }
@@ -141,6 +145,7 @@ impl EndReason {
 const SELECT: &str = "SELECT c.id, c.site_id, s.name AS site_name, c.visitor_id, c.status, c.agent_id, a.name AS agent_name,
         c.prechat_name, c.prechat_email, c.prechat_topic, v.locale, v.page_url, v.page_title,
         c.visitor_read_seq, c.agent_read_seq, c.created_at, c.queue_id, c.priority, c.entered_at, c.wrap_up_code, c.end_reason, c.channel,
+        c.rating, c.rating_comment,
         (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id) AS last_seq
     FROM conversations c
     JOIN visitors v ON v.id = c.visitor_id
@@ -172,6 +177,8 @@ struct ConversationRow {
     wrap_up_code: Option<String>,
     end_reason: Option<String>,
     channel: String,
+    rating: Option<i64>,
+    rating_comment: String,
     last_seq: i64,
 }
 
@@ -199,6 +206,8 @@ impl ConversationRow {
             wrap_up_code: self.wrap_up_code,
             end_reason: self.end_reason.as_deref().and_then(EndReason::parse),
             channel: Channel::parse(&self.channel).ok_or_else(|| StoreError::Corrupt(format!("conversation channel {}", self.channel)))?,
+            rating: self.rating.and_then(|r| u8::try_from(r).ok()),
+            rating_comment: self.rating_comment,
         })
     }
 }
@@ -235,6 +244,23 @@ impl Store {
     }
 
     /// The visitor's most recent chat, open or not.
+    /// Stores the visitor's rating of a conversation, once: false when it
+    /// was rated already.
+    pub async fn rate_conversation(&self, id: ConversationId, score: u8, comment: &str) -> Result<bool> {
+        let sql = "UPDATE conversations SET rating = $1, rating_comment = $2, rated_at = $3 WHERE id = $4 AND rating IS NULL";
+        let n =
+            on_db!(&self.db, pool => sqlx::query(sql).bind(i64::from(score)).bind(comment).bind(now_ms()).bind(id.get()).execute(pool).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// An agent's record: how many of their chats were rated, and the
+    /// average score.
+    pub async fn agent_rating(&self, agent: AgentId) -> Result<(i64, Option<f64>)> {
+        let sql = "SELECT COUNT(rating), AVG(CAST(rating AS DOUBLE PRECISION)) FROM conversations WHERE agent_id = $1 AND rating IS NOT NULL";
+        let (n, avg): (i64, Option<f64>) = on_db!(&self.db, pool => sqlx::query_as(sql).bind(agent.get()).fetch_one(pool).await?);
+        Ok((n, avg))
+    }
+
     pub async fn latest_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
         let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.channel = 'chat' ORDER BY c.id DESC LIMIT 1");
         let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);

@@ -23,6 +23,7 @@ mod limits;
 mod liveness;
 mod metrics;
 mod queue;
+mod ratings;
 mod resume;
 mod search;
 mod sessions;

@@ -331,5 +331,35 @@ pub async fn after_the_chat_the_visitor_gets_the_transcript_by_email(world: &Wor
     let html = parsed.body_html(0).map(|t| t.to_string()).unwrap_or_default();
     ensure!(plain.contains(FIRST) && plain.contains(REPLY), "the plain text: {plain}");
     ensure!(html.contains(FIRST) && html.contains(e2e::AGENT_NAME), "the HTML: {html}");
+
+    // The visitor rates the chat: four stars, a comment typed
+    // at a person's pace, and the thanks in place of the form.
+    let stars = e2e::widget_all(visitor, ".rp-rate-stars button").await?;
+    ensure!(stars.len() == 5, "{} stars", stars.len());
+    stars[3].click().await?;
+    wait_for("four stars chosen", async || {
+        let pressed = e2e::widget_all(visitor, ".rp-rate-stars button[aria-pressed=true]").await?;
+        ensure!(pressed.len() == 1 && pressed[0].attr("aria-label").await?.as_deref() == Some("4 of 5"), "not chosen");
+        Ok(())
+    })
+    .await;
+    axe::check(visitor, "the rating form", WIDGET).await?;
+    e2e::widget(visitor, "#rp-rate-comment").await?.click().await?;
+    e2e::keys::type_at(visitor, "Quick and kind 謝謝", std::time::Duration::from_millis(60)).await?;
+    e2e::widget(visitor, ".rp-rate button[type=submit]").await?.click().await?;
+    wait_for("the thanks for rating", async || {
+        ensure!(!e2e::widget_texts(visitor, ".rp-rated").await?.is_empty(), "no thanks");
+        Ok(())
+    })
+    .await;
+    let store = stack.store()?;
+    let rated = wait_for("the rating stored", async || {
+        let agents = store.agents_for_admin().await?;
+        let mei = agents.into_iter().find(|a| a.email == e2e::AGENT_EMAIL).ok_or_else(|| anyhow::anyhow!("no Mei"))?;
+        ensure!(mei.ratings == 1, "Mei has {} ratings", mei.ratings);
+        Ok(mei.rating)
+    })
+    .await;
+    ensure!(rated == "4.0", "Mei's rating reads {rated}");
     Ok(())
 }

@@ -162,6 +162,7 @@ pub static AGENTS: Resource = Resource {
         col(A::Role, "role", Show::Choice(ROLES)),
         col(A::Capacity, "capacity", Show::Text),
         col(A::Skills, "skills", Show::Count),
+        col(A::Rating, "rating", Show::Text),
     ],
     fields: &[
         Field::new("name", "name", A::Name, Kind::Text),
@@ -385,6 +386,8 @@ mod tests {
             capacity: 3,
             sites: vec![],
             skills: vec![],
+            ratings: 2,
+            rating: "4.5".into(),
         };
         check(&AGENTS, serde_json::to_value(&agent).unwrap());
         let config = AgentConfig {
