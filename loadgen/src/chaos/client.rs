@@ -291,7 +291,8 @@ impl Visitor {
             | VisitorEvent::Callback { .. }
             | VisitorEvent::CallbackRefused { .. }
             | VisitorEvent::CallbackSuggested
-            | VisitorEvent::TranscriptQueued { .. } => {}
+            | VisitorEvent::TranscriptQueued { .. }
+            | VisitorEvent::Rated { .. } => {}
         }
         Next::Continue
     }
