@@ -89,6 +89,7 @@ fn seeds() -> Vec<String> {
         prechat: PreChat::default(),
         estimated_wait_secs: Some(120),
         unavailable: None,
+        rating: None,
     };
     let visitor_events = vec![
         VisitorEvent::Welcome {
