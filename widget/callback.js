@@ -130,6 +130,8 @@ export function start(options) {
 
   function render() {
     var focused = mount.contains(document.activeElement) || (root.activeElement && mount.contains(root.activeElement))
+    // What had the focus comes back after the redraw, when it is drawn again.
+    var had = focused && root.activeElement && root.activeElement.id
     mount.textContent = ''
     // The card's changes are read out; the form's are the visitor's own.
     mount.setAttribute('aria-live', form ? 'off' : 'polite')
@@ -139,8 +141,10 @@ export function start(options) {
     if (!form && ended) mount.appendChild(transcriptView())
     // Focus goes into a form that opens, and stays in the module when what
     // held it was replaced (a sent form becomes the card).
-    var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && (mount.querySelector('.rp-rate-stars [aria-pressed=true]') || mount.querySelector('.rp-cb-card button,.rp-cb-status'))
-    if (target) target.focus()
+    var target = form ? (focused ? mount.querySelector('[aria-invalid=true]') : mount.querySelector('input,select,button')) : focused && mount.querySelector('.rp-cb-card:not(.rp-rate) button,.rp-cb-status')
+    var again = had && mount.querySelector('#' + had)
+    if (again) again.focus()
+    else if (target) target.focus()
   }
 
   // The ended chat's transcript by email, to the pre-chat address unless
@@ -165,7 +169,7 @@ export function start(options) {
   function ratingView() {
     if (ended.rating) return el('p', { class: 'rp-cb-card rp-rated', role: 'status' }, w.rated)
     var stars = [1, 2, 3, 4, 5].map(function (n) {
-      return el('button', { type: 'button', 'aria-pressed': String(ended.score === n), 'aria-label': fill(w.star, { n: n }), onclick: function () { ended.score = n; render() } }, n <= ended.score ? '★' : '☆')
+      return el('button', { type: 'button', id: 'rp-star-' + n, 'aria-pressed': String(ended.score === n), 'aria-label': fill(w.star, { n: n }), onclick: function () { ended.score = n; render() } }, n <= ended.score ? '★' : '☆')
     })
     var comment = el('textarea', { id: 'rp-rate-comment', rows: '2', maxlength: '1000', value: ended.comment, oninput: function (e) { ended.comment = e.target.value } })
     var submit = function (e) {
@@ -328,12 +332,13 @@ export function start(options) {
     event: function (ev) {
       if (ev.type === 'conversation') {
         var c = ev.conversation
-        var over = c.status === 'ended' && !c.unavailable
+        // Only a chat an agent answered can be rated or sent.
+        var over = c.status === 'ended' && !c.unavailable && !!c.agent_name
         var same = ended && ended.id === c.id
-        ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: same ? ended.sentTo : '', rating: c.rating || (same && ended.rating) || 0, score: same ? ended.score : 0, comment: same ? ended.comment : '' } : null
+        ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: same ? ended.sentTo : '', rating: c.rating || (same && ended.rating) || 0, score: same ? ended.score : 0, comment: same ? ended.comment : '', ratePending: same && ended.ratePending, rateError: same ? ended.rateError : '' } : null
         render()
       } else if (ev.type === 'transcript_queued') {
-        if (ended) ended.sentTo = ev.email
+        if (ended) { ended.sentTo = ev.email; ended.pending = false }
         render()
       } else if (ev.type === 'rated') {
         if (ended) { ended.rating = ev.score; ended.ratePending = false }

@@ -40,6 +40,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub cluster: ClusterConfig,
     pub dialer: DialerConfig,
+    /// Where case events (`case.escalated`) go, signed and retried as the
+    /// dialer's webhooks are; empty: nowhere.
+    pub events: DialerConfig,
     pub smtp: SmtpConfig,
 }
 
@@ -252,6 +255,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             cluster: ClusterConfig::default(),
             dialer: DialerConfig::default(),
+            events: DialerConfig::default(),
             smtp: SmtpConfig::default(),
         }
     }

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod bus;
 pub mod callbacks;
+pub mod cases;
 pub mod config;
 pub mod contacts;
 pub mod demo;

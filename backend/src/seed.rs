@@ -1,6 +1,6 @@
 //! The demo data `cargo xtask run` starts with: the demo shop's site, the
-//! three agents who serve it, the team's saved replies and the shop's
-//! knowledge base. Idempotent: run at every start, it changes
+//! three agents who serve it, the team's saved replies, the shop's
+//! knowledge base and its departments. Idempotent: run at every start, it changes
 //! nothing twice. It only ever writes into an empty database or one it
 //! created, because the demo passwords are public.
 
@@ -55,6 +55,7 @@ pub async fn seed_demo(store: &Store, site_key: &str, demo_origins: &[String], c
         }
     }
     seed_articles(store, site.id).await?;
+    seed_departments(store).await?;
     for (shortcut, language, text) in DEMO_REPLIES {
         let reply = CannedConfig { shortcut: shortcut.into(), language: language.into(), text: text.into(), personal: false };
         match store.create_canned(None, &reply).await {
@@ -143,6 +144,22 @@ async fn seed_articles(store: &Store, site: protocol::SiteId) -> anyhow::Result<
             status: ArticleStatus::Published,
         };
         store.create_article(None, &article).await?;
+    }
+    Ok(())
+}
+
+/// The demo's departments: returns are Sam's, tea advice Mei's.
+async fn seed_departments(store: &Store) -> anyhow::Result<()> {
+    if !store.departments().await?.is_empty() {
+        return Ok(());
+    }
+    for (name, email) in [("Returns", "sam@rapport.demo"), ("Tea advice", "mei@rapport.demo")] {
+        let members = store.agent_by_email(email).await?.map(|a| vec![a.info.id]).unwrap_or_default();
+        let department = protocol::cases::DepartmentConfig { name: name.into(), members };
+        match store.create_department(&department, crate::store::now_ms()).await {
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }

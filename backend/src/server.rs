@@ -52,6 +52,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/articles", get(api::list_articles).post(api::create_article))
         .route("/api/v1/articles/{id}", get(api::get_article).put(api::update_article).delete(api::delete_article))
         .route("/api/v1/sites", get(api::site_names))
+        .route("/api/v1/departments", get(api::list_departments))
+        .route("/api/v1/admin/departments", get(api::list_departments).post(api::create_department))
+        .route("/api/v1/admin/departments/{id}", put(api::update_department))
+        .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
+        .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case))
+        .route("/api/v1/cases/{id}/article", post(api::case_to_article))
         .route("/api/v1/callbacks/by-conversation/{id}", get(api::callback_details))
         .route("/api/v1/callbacks/{id}/disposition", post(api::dispose))
         .route("/api/v1/conversations/{id}/offer-callback", post(api::offer_callback))
@@ -209,8 +215,10 @@ impl Server {
             });
         }
         tasks.spawn(telemetry::probe(state.clone()));
-        // One task sends the outbox: the dialer's webhooks and email.
-        if !state.config.dialer.url.is_empty() || state.mailer.is_some() {
+        tasks.spawn(crate::cases::sweep(state.clone()));
+        // One task sends the outbox: webhooks (the dialer's, case events)
+        // and email.
+        if !state.config.dialer.url.is_empty() || !state.config.events.url.is_empty() || state.mailer.is_some() {
             tasks.spawn(webhooks::deliver(state.clone()));
         }
         tracing::info!(%addr, node = %state.node, metrics = ?metrics_addr, "rapport listening");

@@ -15,6 +15,7 @@ pub mod appearance;
 pub mod articles;
 pub mod callback;
 pub mod canned;
+pub mod cases;
 pub mod cluster;
 pub mod contact;
 pub mod files;

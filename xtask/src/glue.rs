@@ -27,7 +27,9 @@ pub fn without_stream_adapters(glue: &str, what: &str) -> String {
             continue;
         }
         let class = cut(&mut trimmed, &format!("export class {name} {{"), &format!("{name}.prototype[Symbol.dispose] = {name}.prototype.free;\n"));
-        let finalizer = cut(&mut trimmed, &format!("const {name}Finalization = "), ");\n");
+        // The finalizer ends where it frees its own kind, exactly; a
+        // looser end could cut whatever followed a changed shape.
+        let finalizer = cut(&mut trimmed, &format!("const {name}Finalization = "), &format!("__wbg_{}_free(ptr, 1));\n", name.to_lowercase()));
         if !(class && finalizer) {
             eprintln!("warning: {what}'s glue has {name} in an unexpected shape; it is left in");
             return glue.to_string();

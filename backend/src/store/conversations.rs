@@ -243,7 +243,6 @@ impl Store {
         row.map(ConversationRow::into_record).transpose()
     }
 
-    /// The visitor's most recent chat, open or not.
     /// Stores the visitor's rating of a conversation, once: false when it
     /// was rated already.
     pub async fn rate_conversation(&self, id: ConversationId, score: u8, comment: &str) -> Result<bool> {
@@ -261,6 +260,7 @@ impl Store {
         Ok((n, avg))
     }
 
+    /// The visitor's most recent chat, open or not.
     pub async fn latest_conversation(&self, visitor: VisitorId) -> Result<Option<ConversationRecord>> {
         let sql = format!("{SELECT} WHERE c.visitor_id = $1 AND c.channel = 'chat' ORDER BY c.id DESC LIMIT 1");
         let row: Option<ConversationRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(visitor.get()).fetch_optional(pool).await?);

@@ -16,6 +16,7 @@ mod audit;
 mod background;
 mod callbacks;
 mod canned;
+mod cases;
 mod checkpointer;
 mod contacts;
 mod conversations;

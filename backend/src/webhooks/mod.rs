@@ -69,7 +69,7 @@ pub async fn deliver(state: AppState) {
         }
         loop {
             let hold = (ATTEMPT_TIMEOUT + Duration::from_secs(5)).as_millis() as i64;
-            let (email, webhooks) = (state.mailer.is_some(), !state.config.dialer.url.is_empty());
+            let (email, webhooks) = (state.mailer.is_some(), !state.config.dialer.url.is_empty() || !state.config.events.url.is_empty());
             match state.store.claim_delivery(hold, email, webhooks).await {
                 Ok(Some(d)) => attempt(&state, &client, d).await,
                 Ok(None) => break,
@@ -86,7 +86,10 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
     if d.url.starts_with("mailto:") {
         return mail(state, d).await;
     }
-    let config = &state.config.dialer;
+    // Case events are signed with their own key; everything else is the
+    // dialer's.
+    let events = &state.config.events;
+    let config = if !events.url.is_empty() && d.url == events.url { events } else { &state.config.dialer };
     let timestamp = now_ms() / 1000;
     let signature = sign(&config.secret, timestamp, &d.body);
     let sent = client

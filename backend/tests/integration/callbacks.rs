@@ -186,12 +186,12 @@ async fn an_agent_offers_a_callback_from_a_chat_and_the_form_opens() -> anyhow::
 /// A stand-in for a telephony system: records every webhook it receives
 /// and refuses the first one with a 500, as a flaky receiver would.
 #[derive(Clone, Default)]
-struct Dialer {
+pub struct Dialer {
     received: std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
 }
 
 impl Dialer {
-    async fn start(&self) -> anyhow::Result<String> {
+    pub async fn start(&self) -> anyhow::Result<String> {
         let me = self.clone();
         let app = axum::Router::new().route(
             "/dial",
@@ -215,7 +215,7 @@ impl Dialer {
         Ok(url)
     }
 
-    fn received(&self) -> Vec<(String, String, String)> {
+    pub fn received(&self) -> Vec<(String, String, String)> {
         self.received.lock().expect("the dialer's log").clone()
     }
 }

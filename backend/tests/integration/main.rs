@@ -12,6 +12,7 @@ mod bad_frames;
 mod binary;
 mod callbacks;
 mod canned;
+mod cases;
 mod chat;
 mod contacts;
 mod email;

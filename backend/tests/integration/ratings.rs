@@ -38,6 +38,11 @@ async fn a_visitor_rates_their_ended_chat_once_and_the_agent_s_record_shows_it()
     refused(&mut c, rate(id, 4, &"好".repeat(1001)), ErrorCode::TooLarge).await?;
     refused(&mut c, rate(protocol::ConversationId(id.0 + 1000), 4, ""), ErrorCode::NoConversation).await?;
 
+    // Another visitor cannot rate this chat.
+    let (mut stranger, _) = connect_visitor(&server, None, None).await?;
+    stranger.send(&rate(id, 1, "")).await?;
+    stranger.recv_until("a refusal", |e| matches!(e, VisitorEvent::Error { error } if error.code == ErrorCode::NoConversation)).await?;
+
     c.visitor.send(&rate(id, 4, "  快又親切 \u{7} ")).await?;
     c.visitor.recv_until("rated", |e| matches!(e, VisitorEvent::Rated { score: 4 })).await?;
     // Once only.

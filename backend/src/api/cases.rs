@@ -1,0 +1,184 @@
+//! Departments and cases over REST.
+//!
+//! Admins keep departments and their members. Any agent opens a case, for
+//! any department (that is how a complaint is dispatched); a department's
+//! members, the case's assignee, supervisors and admins work it. A resolved
+//! case becomes a draft article in one step.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use protocol::agent::Role;
+use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus};
+use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig};
+use protocol::ErrorCode;
+
+use super::admin::Admin;
+use crate::auth::SignedIn;
+use crate::extract::FromConsole;
+use crate::refusal::Refusal;
+use crate::state::AppState;
+use crate::store::{now_ms, SessionRecord};
+
+fn is_lead(session: &SessionRecord) -> bool {
+    matches!(session.agent.info.role, Role::Supervisor | Role::Admin)
+}
+
+fn checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
+    c.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))
+}
+
+fn department_checked(c: DepartmentConfig) -> Result<DepartmentConfig, Refusal> {
+    let n = c.name.trim().chars().count();
+    if n == 0 || n > 80 {
+        return Err(Refusal::new(ErrorCode::Invalid, "a department's name is 1 to 80 characters"));
+    }
+    Ok(c)
+}
+
+/// A case marked assigned without an assignee is taken by whoever marked
+/// it (the console's form has no assignee field: an agent takes a case).
+fn taken(mut c: CaseConfig, session: &SessionRecord) -> CaseConfig {
+    if c.status == CaseStatus::Assigned && c.assignee_id.is_none() {
+        c.assignee_id = Some(session.agent.info.id);
+    }
+    c
+}
+
+/// `GET /api/v1/departments`: every department, for the case form.
+pub async fn list_departments(State(state): State<AppState>, SignedIn(_): SignedIn) -> Result<Json<Vec<Department>>, Refusal> {
+    Ok(Json(state.store.departments().await?))
+}
+
+/// `POST /api/v1/admin/departments`
+pub async fn create_department(State(state): State<AppState>, admin: Admin, Json(c): Json<DepartmentConfig>) -> Result<Json<Department>, Refusal> {
+    let c = department_checked(c)?;
+    let department = state.store.create_department(&c, now_ms()).await?;
+    admin.audit(&state, "department.create", &c.name, "").await?;
+    Ok(Json(department))
+}
+
+/// `PUT /api/v1/admin/departments/{id}`
+pub async fn update_department(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Json(c): Json<DepartmentConfig>,
+) -> Result<Json<Department>, Refusal> {
+    let c = department_checked(c)?;
+    state.store.update_department(id, &c).await?;
+    admin.audit(&state, "department.update", &c.name, "").await?;
+    Ok(Json(Department { id, config: c }))
+}
+
+/// `GET /api/v1/cases`: the cases this agent works (every case for
+/// supervisors and admins), open and most urgent first.
+pub async fn list_cases(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<Json<Vec<Case>>, Refusal> {
+    let agent = (!is_lead(&session)).then_some(session.agent.info.id);
+    Ok(Json(state.store.cases_for(agent).await?))
+}
+
+/// Whether `session` may work `case`: a member of its department, its
+/// assignee, or a lead. Others are told it does not exist.
+async fn may_work(state: &AppState, session: &SessionRecord, case: &Case) -> Result<(), Refusal> {
+    let me = session.agent.info.id;
+    if is_lead(session) || case.config.assignee_id == Some(me) || state.store.agent_departments(me).await?.contains(&case.config.department_id) {
+        Ok(())
+    } else {
+        Err(Refusal::new(ErrorCode::NotFound, "no such case"))
+    }
+}
+
+/// `GET /api/v1/cases/{id}`
+pub async fn get_case(State(state): State<AppState>, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<Case>, Refusal> {
+    let case = state.store.case(id).await?;
+    may_work(&state, &session, &case).await?;
+    Ok(Json(case))
+}
+
+/// `POST /api/v1/cases`: by hand, or from a chat or callback in one step
+/// (`conversation_id`).
+pub async fn create_case(State(state): State<AppState>, _: FromConsole, SignedIn(session): SignedIn, Json(c): Json<CaseConfig>) -> Result<Json<Case>, Refusal> {
+    let c = taken(checked(c)?, &session);
+    let case = state.store.create_case(session.agent.info.id, &c, now_ms()).await?;
+    tracing::info!(case = case.id, department = case.config.department_id, "a case was opened");
+    Ok(Json(case))
+}
+
+/// `PUT /api/v1/cases/{id}`
+pub async fn update_case(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    Json(c): Json<CaseConfig>,
+) -> Result<Json<Case>, Refusal> {
+    let c = taken(checked(c)?, &session);
+    let before = state.store.case(id).await?;
+    may_work(&state, &session, &before).await?;
+    Ok(Json(state.store.update_case(id, &c, now_ms()).await?))
+}
+
+/// The language an article written from a chat is in: the visitor's.
+fn article_language(locale: &str) -> &'static str {
+    let tag = locale.to_ascii_lowercase();
+    if !tag.starts_with("zh") {
+        "en"
+    } else if ["hant", "tw", "hk", "mo"].iter().any(|t| tag.split(['-', '_']).any(|p| p == *t)) {
+        "zh-Hant"
+    } else {
+        "zh-Hans"
+    }
+}
+
+/// `POST /api/v1/cases/{id}/article`: a resolved case becomes a draft
+/// article (its subject the title, its resolution the text), on the site
+/// and in the language of the chat it came from.
+pub async fn case_to_article(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<Article>, Refusal> {
+    let case = state.store.case(id).await?;
+    may_work(&state, &session, &case).await?;
+    if case.config.status != CaseStatus::Resolved && case.config.status != CaseStatus::Closed {
+        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case becomes an article"));
+    }
+    if case.config.resolution.trim().is_empty() {
+        return Err(Refusal::new(ErrorCode::Invalid, "write the resolution first: it becomes the article's text"));
+    }
+    let conversation = match case.config.conversation_id {
+        Some(id) => state.store.conversation(id).await?,
+        None => None,
+    };
+    let site = match &conversation {
+        Some(c) => c.site_id,
+        None => state.store.sites().await?.first().map(|s| s.id).ok_or_else(|| Refusal::new(ErrorCode::InvalidState, "there is no site"))?,
+    };
+    let article = ArticleConfig {
+        site_id: site,
+        title: case.config.subject.clone(),
+        body: case.config.resolution.clone(),
+        format: ArticleFormat::Markdown,
+        language: article_language(conversation.as_ref().map_or("", |c| c.visitor_locale.as_str())).to_string(),
+        category: case.department_name.clone(),
+        status: ArticleStatus::Draft,
+    }
+    .checked()
+    .map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
+    Ok(Json(state.store.create_article(Some(session.agent.info.id), &article).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_article_takes_the_visitor_s_chinese() {
+        assert_eq!(article_language("zh-TW"), "zh-Hant");
+        assert_eq!(article_language("zh-Hant-HK"), "zh-Hant");
+        assert_eq!(article_language("zh-CN"), "zh-Hans");
+        assert_eq!(article_language("en-GB"), "en");
+        assert_eq!(article_language(""), "en");
+    }
+}

@@ -1,0 +1,246 @@
+//! Departments and cases. Due times come from the severity
+//! (`Severity::due_ms`); `escalate_due` marks the cases past one, once each,
+//! for whichever node's sweep gets there first. Time is always an argument,
+//! so tests set the clock.
+
+use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig, Severity};
+use protocol::{AgentId, ConversationId};
+
+use super::db::on_db;
+use super::{is_unique_violation, Result, Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    subject: String,
+    description: String,
+    severity: String,
+    priority: i64,
+    status: String,
+    department_id: i64,
+    department_name: String,
+    assignee_id: Option<i64>,
+    conversation_id: Option<i64>,
+    resolution: String,
+    created_at: i64,
+    first_response_due: i64,
+    resolution_due: i64,
+    first_response_at: Option<i64>,
+    escalated_at: Option<i64>,
+}
+
+impl CaseRow {
+    fn case(self) -> Case {
+        Case {
+            id: self.id,
+            config: CaseConfig {
+                subject: self.subject,
+                description: self.description,
+                severity: Severity::parse(&self.severity).unwrap_or_default(),
+                priority: u8::try_from(self.priority).unwrap_or(3),
+                status: CaseStatus::parse(&self.status).unwrap_or_default(),
+                department_id: self.department_id,
+                assignee_id: self.assignee_id.map(AgentId),
+                conversation_id: self.conversation_id.map(ConversationId),
+                resolution: self.resolution,
+            },
+            department_name: self.department_name,
+            created_at_ms: self.created_at,
+            first_response_due_ms: self.first_response_due,
+            resolution_due_ms: self.resolution_due,
+            first_response_at_ms: self.first_response_at,
+            escalated_at_ms: self.escalated_at,
+            escalated: self.escalated_at.is_some(),
+        }
+    }
+}
+
+const CASE_COLUMNS: &str = "SELECT c.id, c.subject, c.description, c.severity, c.priority, c.status, c.department_id, d.name AS department_name,
+        c.assignee_id, c.conversation_id, c.resolution, c.created_at, c.first_response_due, c.resolution_due, c.first_response_at, c.escalated_at
+    FROM cases c JOIN departments d ON d.id = c.department_id";
+
+/// Open cases first, the most urgent first.
+const CASE_ORDER: &str = "ORDER BY CASE WHEN c.status IN ('resolved', 'closed') THEN 1 ELSE 0 END, c.priority, c.resolution_due, c.id";
+
+/// Whether `status` or `assignee` mean someone has acted on a case.
+fn responded(c: &CaseConfig) -> bool {
+    c.status != CaseStatus::New || c.assignee_id.is_some()
+}
+
+impl Store {
+    pub async fn departments(&self) -> Result<Vec<Department>> {
+        let rows: Vec<(i64, String)> = on_db!(&self.db, pool => sqlx::query_as("SELECT id, name FROM departments ORDER BY name, id").fetch_all(pool).await?);
+        let members: Vec<(i64, i64)> =
+            on_db!(&self.db, pool => sqlx::query_as("SELECT department_id, agent_id FROM department_members ORDER BY agent_id").fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| Department {
+                id,
+                config: DepartmentConfig { name, members: members.iter().filter(|(d, _)| *d == id).map(|(_, a)| AgentId(*a)).collect() },
+            })
+            .collect())
+    }
+
+    async fn set_members(&self, department: i64, members: &[AgentId]) -> Result<()> {
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM department_members WHERE department_id = $1").bind(department).execute(&mut *tx).await?;
+            for agent in members {
+                sqlx::query("INSERT INTO department_members (department_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(department)
+                    .bind(agent.get())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_department(&self, c: &DepartmentConfig, now: i64) -> Result<Department> {
+        let sql = "INSERT INTO departments (name, created_at) VALUES ($1, $2) RETURNING id";
+        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(c.name.trim()).bind(now).fetch_one(pool).await);
+        let id = match id {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a department with that name")),
+            Err(e) => return Err(e.into()),
+        };
+        self.set_members(id, &c.members).await?;
+        Ok(Department { id, config: DepartmentConfig { name: c.name.trim().to_string(), members: c.members.clone() } })
+    }
+
+    pub async fn update_department(&self, id: i64, c: &DepartmentConfig) -> Result<()> {
+        let n: std::result::Result<u64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query("UPDATE departments SET name = $1 WHERE id = $2")
+            .bind(c.name.trim())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        match n {
+            Ok(0) => return Err(StoreError::NotFound("department")),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a department with that name")),
+            Err(e) => return Err(e.into()),
+        }
+        self.set_members(id, &c.members).await
+    }
+
+    /// The departments `agent` is a member of.
+    pub async fn agent_departments(&self, agent: AgentId) -> Result<Vec<i64>> {
+        let sql = "SELECT department_id FROM department_members WHERE agent_id = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(agent.get()).fetch_all(pool).await?))
+    }
+
+    /// The cases `agent` works: their departments' and those assigned to
+    /// them; every case for `None` (supervisors and admins).
+    pub async fn cases_for(&self, agent: Option<AgentId>) -> Result<Vec<Case>> {
+        let rows: Vec<CaseRow> = match agent {
+            None => {
+                let sql = format!("{CASE_COLUMNS} {CASE_ORDER} LIMIT 500");
+                on_db!(&self.db, pool => sqlx::query_as(&sql).fetch_all(pool).await?)
+            }
+            Some(agent) => {
+                let sql = format!(
+                    "{CASE_COLUMNS} WHERE c.assignee_id = $1 OR c.department_id IN (SELECT department_id FROM department_members WHERE agent_id = $1)
+                     {CASE_ORDER} LIMIT 500"
+                );
+                on_db!(&self.db, pool => sqlx::query_as(&sql).bind(agent.get()).fetch_all(pool).await?)
+            }
+        };
+        Ok(rows.into_iter().map(CaseRow::case).collect())
+    }
+
+    pub async fn case(&self, id: i64) -> Result<Case> {
+        let sql = format!("{CASE_COLUMNS} WHERE c.id = $1");
+        let row: Option<CaseRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+        row.map(CaseRow::case).ok_or(StoreError::NotFound("case"))
+    }
+
+    /// Opens a case at `now`; its due times follow from the severity. A
+    /// case opened from a conversation records the conversation's contact.
+    pub async fn create_case(&self, by: AgentId, c: &CaseConfig, now: i64) -> Result<Case> {
+        let (first, resolve) = c.severity.due_ms();
+        let sql = "INSERT INTO cases (subject, description, severity, priority, status, department_id, assignee_id, conversation_id, contact_id,
+                resolution, opened_by, created_at, updated_at, first_response_due, resolution_due, first_response_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT contact_id FROM conversations WHERE id = $8), $9, $10, $11, $11, $12, $13, $14)
+             RETURNING id";
+        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
+            .bind(&c.subject)
+            .bind(&c.description)
+            .bind(c.severity.as_str())
+            .bind(i64::from(c.priority))
+            .bind(c.status.as_str())
+            .bind(c.department_id)
+            .bind(c.assignee_id.map(AgentId::get))
+            .bind(c.conversation_id.map(|id| id.get()))
+            .bind(&c.resolution)
+            .bind(by.get())
+            .bind(now)
+            .bind(now + first)
+            .bind(now + resolve)
+            .bind(responded(c).then_some(now))
+            .fetch_one(pool)
+            .await);
+        match id {
+            Ok(id) => self.case(id).await,
+            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(StoreError::NotFound("department, agent or conversation")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Changes a case at `now`: the first action on it is its first
+    /// response; a new severity sets new due times from when it opened.
+    pub async fn update_case(&self, id: i64, c: &CaseConfig, now: i64) -> Result<Case> {
+        let before = self.case(id).await?;
+        let (first, resolve) = c.severity.due_ms();
+        let sql = "UPDATE cases SET subject = $1, description = $2, severity = $3, priority = $4, status = $5, department_id = $6,
+                assignee_id = $7, conversation_id = $8, resolution = $9, updated_at = $10,
+                first_response_due = created_at + $11, resolution_due = created_at + $12,
+                first_response_at = COALESCE(first_response_at, $13),
+                resolved_at = CASE WHEN $14 THEN COALESCE(resolved_at, $10) ELSE NULL END
+             WHERE id = $15";
+        let changed: std::result::Result<u64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(&c.subject)
+            .bind(&c.description)
+            .bind(c.severity.as_str())
+            .bind(i64::from(c.priority))
+            .bind(c.status.as_str())
+            .bind(c.department_id)
+            .bind(c.assignee_id.map(AgentId::get))
+            .bind(c.conversation_id.map(|id| id.get()))
+            .bind(&c.resolution)
+            .bind(now)
+            .bind(first)
+            .bind(resolve)
+            .bind((responded(c) && before.first_response_at_ms.is_none()).then_some(now))
+            .bind(c.status.is_done())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        match changed {
+            Ok(0) => Err(StoreError::NotFound("case")),
+            Ok(_) => self.case(id).await,
+            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(StoreError::NotFound("department, agent or conversation")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks every open case that is past a due time it has not met as
+    /// escalated, at `now`, and returns them; each case once, whichever node
+    /// gets there first.
+    pub async fn escalate_due(&self, now: i64) -> Result<Vec<Case>> {
+        let sql = "SELECT id FROM cases WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'closed')
+             AND ((first_response_at IS NULL AND first_response_due <= $1) OR resolution_due <= $1) ORDER BY id LIMIT 200";
+        let due: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(now).fetch_all(pool).await?);
+        let mut escalated = Vec::new();
+        for id in due {
+            let mark = "UPDATE cases SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL";
+            let n = on_db!(&self.db, pool => sqlx::query(mark).bind(now).bind(id).execute(pool).await?.rows_affected());
+            if n == 1 {
+                escalated.push(self.case(id).await?);
+            }
+        }
+        Ok(escalated)
+    }
+}
