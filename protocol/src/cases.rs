@@ -128,6 +128,10 @@ pub struct CaseConfig {
     /// How it was resolved; becomes the draft article's text.
     #[serde(default)]
     pub resolution: String,
+    /// Asked with a change to a resolved case: also make a draft article
+    /// of it (as `POST /api/v1/cases/{id}/article` does). Never stored.
+    #[serde(default)]
+    pub make_article: bool,
 }
 
 fn default_priority() -> u8 {
@@ -225,6 +229,7 @@ mod tests {
             assignee_id: None,
             conversation_id: None,
             resolution: String::new(),
+            make_article: false,
         };
         assert_eq!(c.clone().checked().map(|c| c.subject), Ok("Tea arrived broken".into()));
         assert_eq!(CaseConfig { subject: " ".into(), ..c.clone() }.checked(), Err(CaseError::Subject));

@@ -115,7 +115,11 @@ pub async fn update_case(
     let c = taken(checked(c)?, &session);
     let before = state.store.case(id).await?;
     may_work(&state, &session, &before).await?;
-    Ok(Json(state.store.update_case(id, &c, now_ms()).await?))
+    let case = state.store.update_case(id, &c, now_ms()).await?;
+    if c.make_article {
+        draft_article(&state, &session, &case).await?;
+    }
+    Ok(Json(case))
 }
 
 /// The language an article written from a chat is in: the visitor's.
@@ -141,6 +145,11 @@ pub async fn case_to_article(
 ) -> Result<Json<Article>, Refusal> {
     let case = state.store.case(id).await?;
     may_work(&state, &session, &case).await?;
+    Ok(Json(draft_article(&state, &session, &case).await?))
+}
+
+/// A resolved case as a draft article.
+async fn draft_article(state: &AppState, session: &SessionRecord, case: &Case) -> Result<Article, Refusal> {
     if case.config.status != CaseStatus::Resolved && case.config.status != CaseStatus::Closed {
         return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case becomes an article"));
     }
@@ -166,7 +175,7 @@ pub async fn case_to_article(
     }
     .checked()
     .map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
-    Ok(Json(state.store.create_article(Some(session.agent.info.id), &article).await?))
+    Ok(state.store.create_article(Some(session.agent.info.id), &article).await?)
 }
 
 #[cfg(test)]

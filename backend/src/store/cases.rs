@@ -43,6 +43,7 @@ impl CaseRow {
                 assignee_id: self.assignee_id.map(AgentId),
                 conversation_id: self.conversation_id.map(ConversationId),
                 resolution: self.resolution,
+                make_article: false,
             },
             department_name: self.department_name,
             created_at_ms: self.created_at,

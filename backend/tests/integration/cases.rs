@@ -25,6 +25,7 @@ fn case(department: i64, subject: &str) -> CaseConfig {
         assignee_id: None,
         conversation_id: None,
         resolution: String::new(),
+        make_article: false,
     }
 }
 

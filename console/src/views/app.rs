@@ -5,7 +5,7 @@ use super::say;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::admin::resources::{ARTICLES, CANNED};
+use super::admin::resources::{ARTICLES, CANNED, CASES};
 use super::admin::screen::ResourceScreen;
 use super::admin::AdminScreen;
 use super::chat::ChatArea;
@@ -136,6 +136,7 @@ fn Inbox() -> impl IntoView {
                 Section::History => view! { <main class="page"><super::history::History/></main> }.into_any(),
                 Section::Replies => view! { <main class="page"><ResourceScreen resource=&CANNED/></main> }.into_any(),
                 Section::Knowledge => view! { <main class="page"><ResourceScreen resource=&ARTICLES/></main> }.into_any(),
+                Section::Cases => view! { <main class="page"><ResourceScreen resource=&CASES/></main> }.into_any(),
             }}
         </div>
     }

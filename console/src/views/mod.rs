@@ -50,6 +50,8 @@ pub enum Section {
     Replies,
     /// Everyone: the knowledge base's articles.
     Knowledge,
+    /// Everyone: their departments' cases.
+    Cases,
     /// Everyone: past conversations, searched and opened.
     History,
 }

@@ -30,6 +30,7 @@ pub fn Nav() -> impl IntoView {
             {tab(Section::LeftMessages, A::LeftMessages)}
             {tab(Section::History, A::PastConversations)}
             {tab(Section::Replies, A::SavedReplies)}
+            {tab(Section::Cases, A::Cases)}
             {tab(Section::Knowledge, A::Knowledge)}
             <Show when=move || role.get().is_some_and(Role::supervises)>{tab(Section::Floor, A::Floor)}</Show>
             <Show when=move || role.get() == Some(Role::Admin)>{tab(Section::Admin, A::Admin)}</Show>

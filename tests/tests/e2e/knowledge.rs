@@ -1,9 +1,10 @@
 //! The knowledge base answers first: a visitor typing their question in
 //! the pre-chat form is offered the shop's article on it before anyone is
 //! queued; the agent finds an answer by searching the knowledge base in
-//! Chinese from the chat and inserts it; an admin publishes a new article
-//! in the console, and the next visitor, asking the same thing in other
-//! words, sees it and says it answered them, which the console counts.
+//! Chinese from the chat and inserts it, then opens a case for the Returns
+//! department; Sam, its member, resolves it and makes it a draft article;
+//! an admin publishes it, and the next visitor, asking the same thing in
+//! other words, sees it and says it answered them, which the console counts.
 
 use std::time::Duration;
 
@@ -15,6 +16,23 @@ use fantoccini::{Client, Locator};
 use crate::support::*;
 
 const PACE: Duration = Duration::from_millis(80);
+const SAM_EMAIL: &str = "sam@rapport.demo";
+
+/// Logs the console out and in again as someone else, on the login form
+/// the console shows (reloading at once could cut the logout short).
+async fn log_in_as(agent: &Client, email: &str, password: &str) -> Result<()> {
+    click(agent, "#logout").await?;
+    let form = wait_for("the login form after logging out", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
+    form.find(Locator::Css("input[name=email]")).await?.send_keys(email).await?;
+    form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
+    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
+    wait_for(&format!("the console to log {email} in"), async || {
+        ensure!(e2e::count(agent, "select#presence").await? == 1, "not logged in yet");
+        Ok(())
+    })
+    .await;
+    Ok(())
+}
 
 /// The visitor opens the chat on a fresh page and fills in who they are,
 /// leaving the question for the caller to type.
@@ -103,31 +121,45 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     ensure!(widget_composer(visitor).await?.value == "訂單編號是 A1234", "the visitor's draft changed");
     ensure!(!inserted.starts_with('?'), "the search words stayed in the composer");
 
-    // An admin publishes a new article in the console.
-    click(agent, "#logout").await?;
-    wait_for("the login form after logging out", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
-    console_login(agent, &stack, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    // Mei opens a case for the Returns department...
+    click(agent, "#nav-cases").await?;
+    click(agent, "#new-case").await?;
+    fill(agent, "#case-subject", "茶葉開封後要怎麼保存").await?;
+    fill(agent, "#case-description", "客人問開封後的茶葉怎麼保存。").await?;
+    wait_for("the departments to choose from", async || Ok(agent.find(Locator::Css("#case-department option")).await?)).await;
+    agent.find(Locator::Css("#case-department")).await?.select_by_label("Returns").await?;
+    agent.find(Locator::Css("#case-severity")).await?.select_by_value("high").await?;
+    axe::check(agent, "the cases screen", None).await?;
+    click(agent, "#save-case").await?;
+    saved(agent, "the case").await;
+    log_in_as(agent, SAM_EMAIL, e2e::AGENT_PASSWORD).await?;
+
+    // ...where Sam, a member, finds it, resolves it and makes it a draft
+    // article.
+    click(agent, "#nav-cases").await?;
+    edit_row(agent, "茶葉開封後要怎麼保存").await?;
+    agent.find(Locator::Css("#case-status")).await?.select_by_value("resolved").await?;
+    fill(agent, "#case-resolution", "開封後請將茶葉密封，放入冰箱冷藏，三個月內飲用完畢。").await?;
+    click(agent, "#case-make-article").await?;
+    click(agent, "#save-case").await?;
+    saved(agent, "the resolution, and the draft made of it").await;
+
+    // An admin publishes it, in Traditional Chinese.
+    log_in_as(agent, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
     click(agent, "#nav-knowledge").await?;
-    wait_for("the demo's articles listed", async || {
-        ensure!(texts(agent, ".table tbody th").await?.iter().any(|t| t == "如何申請退款"), "not listed");
-        Ok(())
-    })
-    .await;
-    click(agent, "#new-article").await?;
-    fill(agent, "#article-heading", "茶葉開封後的保存方式").await?;
-    fill(agent, "#article-body", "開封後請將茶葉密封，放入冰箱冷藏，三個月內飲用完畢。").await?;
+    edit_row(agent, "茶葉開封後要怎麼保存").await?;
     agent.find(Locator::Css("#article-language")).await?.select_by_value("zh-Hant").await?;
     agent.find(Locator::Css("#article-status")).await?.select_by_value("published").await?;
     axe::check(agent, "the knowledge base screen", None).await?;
     click(agent, "#save-article").await?;
-    saved(agent, "the new article").await;
+    saved(agent, "the published article").await;
 
     // A new visitor asks the same in other words and is answered by it.
     visitor.delete_all_cookies().await?;
     visitor.execute("localStorage.clear(); sessionStorage.clear();", vec![]).await?;
     visitor_opens_the_form(visitor, &stack, "Bo Visitor").await?;
     e2e::keys::type_at(visitor, "茶葉打開以後要怎麼保存比較好", PACE).await?;
-    suggested(visitor, "the new article suggested", &["茶葉開封後的保存方式"]).await;
+    suggested(visitor, "the new article suggested", &["茶葉開封後要怎麼保存"]).await;
     widget(visitor, ".rp-articles button.rp-kb-article").await?.click().await?;
     wait_for("the new article opened", async || {
         ensure!(widget_texts(visitor, ".rp-kb-body").await?.iter().any(|t| t.contains("冰箱冷藏")), "not open");
@@ -145,7 +177,7 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     click(agent, "#nav-inbox").await?;
     click(agent, "#nav-knowledge").await?;
     wait_for("the answer counted", async || {
-        let script = "const row = [...document.querySelectorAll('.table tbody tr')].find(r => r.textContent.includes('茶葉開封後的保存方式')); \
+        let script = "const row = [...document.querySelectorAll('.table tbody tr')].find(r => r.textContent.includes('茶葉開封後要怎麼保存')); \
                       return row ? [...row.querySelectorAll('td')].map(td => td.textContent.trim()) : [];";
         let cells: Vec<String> = serde_json::from_value(agent.execute(script, vec![]).await?)?;
         // Status, opened, answered.

@@ -16,14 +16,14 @@ use leptos::prelude::*;
 
 use super::{ctx, word};
 use crate::words::A;
-use resources::{Resource, AGENTS, AUDIT, DELIVERIES, QUEUES, SITES, SKILLS, TEAMS};
+use resources::{Resource, AGENTS, AUDIT, DELIVERIES, DEPARTMENTS, QUEUES, SITES, SKILLS, TEAMS};
 use screen::ResourceScreen;
 
 /// The tabs: (id, label, the resources shown together).
 const TABS: [(&str, A, &[&Resource]); 5] = [
     ("admin-queues", A::Queues, &[&QUEUES]),
     ("admin-agents", A::Agents, &[&AGENTS]),
-    ("admin-skills", A::Skills, &[&SKILLS, &TEAMS]),
+    ("admin-skills", A::Skills, &[&SKILLS, &TEAMS, &DEPARTMENTS]),
     ("admin-sites", A::Sites, &[&SITES]),
     ("admin-audit", A::AuditLog, &[&AUDIT, &DELIVERIES]),
 ];

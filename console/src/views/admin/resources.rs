@@ -92,6 +92,9 @@ pub struct Resource {
 pub const STRATEGIES: Choices = &[("longest_idle", A::LongestIdle), ("round_robin", A::RoundRobin), ("least_busy", A::LeastBusy), ("manual", A::Manual)];
 pub const ROLES: Choices = &[("agent", A::RoleAgent), ("supervisor", A::RoleSupervisor), ("admin", A::RoleAdmin)];
 pub const PRECHAT: Choices = &[("name", A::Name), ("email", A::Email), ("topic", A::Topic), ("question", A::Question)];
+pub const SEVERITIES: Choices = &[("low", A::SevLow), ("normal", A::SevNormal), ("high", A::SevHigh), ("critical", A::SevCritical)];
+pub const CASE_STATUSES: Choices =
+    &[("new", A::CaseNew), ("assigned", A::CaseAssigned), ("pending", A::Pending), ("resolved", A::Resolved), ("closed", A::Closed)];
 pub const ARTICLE_STATUSES: Choices = &[("draft", A::Draft), ("published", A::Published), ("archived", A::Archived)];
 pub const ARTICLE_LANGUAGES: Choices = &[("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 pub const DELIVERY_STATUSES: Choices = &[("pending", A::Pending), ("delivered", A::Delivered), ("failed", A::CbFailed)];
@@ -239,6 +242,55 @@ pub static SITES: Resource = Resource {
     deletable: false,
     below: Some(entry_rules),
     preview: Some(super::appearance::preview),
+};
+
+/// Departments, which cases are dispatched to; their members see their
+/// queue.
+pub static DEPARTMENTS: Resource = Resource {
+    key: "department",
+    title: A::Departments,
+    new: Some(A::NewDepartment),
+    path: "/api/v1/admin/departments",
+    body_at: "",
+    columns: &[col(A::Name, "name", Show::Text), col(A::Members, "members", Show::Count)],
+    fields: &[Field::new("name", "name", A::Name, Kind::Text), Field::new("member", "members", A::Members, Kind::Many { from: AGENTS_LIST, label: "name" })],
+    muted: "",
+    deletable: false,
+    below: None,
+    preview: None,
+};
+
+/// Cases: an agent's departments' queues (every case for leads), open and
+/// most urgent first, overdue ones flagged.
+pub static CASES: Resource = Resource {
+    key: "case",
+    title: A::Cases,
+    new: Some(A::NewCase),
+    path: "/api/v1/cases",
+    body_at: "",
+    columns: &[
+        col(A::Subject, "subject", Show::Text),
+        col(A::Departments, "department_name", Show::Text),
+        col(A::Severity, "severity", Show::Choice(SEVERITIES)),
+        col(A::Status, "status", Show::Choice(CASE_STATUSES)),
+        col(A::Escalated, "escalated", Show::Flag),
+        col(A::DueBy, "resolution_due_ms", Show::Time),
+    ],
+    fields: &[
+        Field::new("subject", "subject", A::Subject, Kind::Text),
+        Field::new("description", "description", A::Description, Kind::Paragraph),
+        Field::new("department", "department_id", A::Departments, Kind::Pick { from: "/api/v1/departments", label: "name", none: None }),
+        Field::new("severity", "severity", A::Severity, Kind::Choice(SEVERITIES)).or("normal"),
+        Field::new("priority", "priority", A::Priority, Kind::Whole).or("3"),
+        Field::new("status", "status", A::Status, Kind::Choice(CASE_STATUSES)).or("new"),
+        Field::new("conversation", "conversation_id", A::FromChat, Kind::Optional),
+        Field::new("resolution", "resolution", A::Resolution, Kind::Paragraph),
+        Field::new("make-article", "make_article", A::MakeArticle, Kind::Check),
+    ],
+    muted: "",
+    deletable: false,
+    below: None,
+    preview: None,
 };
 
 /// The knowledge base: articles agents insert into chats (typed as
