@@ -170,6 +170,12 @@ async fn main() -> Result<()> {
     shot(&agent, &dir, "console-knowledge-desktop", DESKTOP).await?;
     agent.find(Locator::Css("#new-article")).await?.click().await?;
     shot(&agent, &dir, "console-knowledge-form-desktop", DESKTOP).await?;
+    agent.find(Locator::Css("#nav-cases")).await?.click().await?;
+    wait_for("the cases", async || Ok(agent.find(Locator::Css("#new-case")).await?)).await;
+    agent.find(Locator::Css("#new-case")).await?.click().await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    shot(&agent, &dir, "console-case-form-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-case-form-phone", PHONE).await?;
 
     visitor.close().await;
     agent.close().await;
