@@ -23,7 +23,10 @@ pub async fn escalate(state: &AppState, now: i64) -> Result<usize, StoreError> {
         let url = &state.config.events.url;
         if !url.is_empty() {
             let body = |delivery: i64| serde_json::json!({ "type": ESCALATED, "delivery": delivery, "case": case }).to_string();
-            state.store.queue_delivery(ESCALATED, url, body).await?;
+            // One failure must not keep the others' webhooks back.
+            if let Err(e) = state.store.queue_delivery(ESCALATED, url, body).await {
+                tracing::error!(case = case.id, error = %e, "could not queue the case.escalated webhook");
+            }
         }
     }
     Ok(cases.len())

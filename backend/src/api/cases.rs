@@ -8,7 +8,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use protocol::agent::Role;
-use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus};
+use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus, MAX_CATEGORY_CHARS};
 use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig};
 use protocol::ErrorCode;
 
@@ -28,11 +28,45 @@ fn checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
 }
 
 fn department_checked(c: DepartmentConfig) -> Result<DepartmentConfig, Refusal> {
+    // A department's name becomes its articles' category.
     let n = c.name.trim().chars().count();
-    if n == 0 || n > 80 {
-        return Err(Refusal::new(ErrorCode::Invalid, "a department's name is 1 to 80 characters"));
+    if n == 0 || n > MAX_CATEGORY_CHARS {
+        return Err(Refusal::new(ErrorCode::Invalid, "a department's name is 1 to 60 characters"));
     }
-    Ok(c)
+    Ok(DepartmentConfig { name: c.name.trim().to_string(), members: c.members })
+}
+
+/// What an agent (not a lead) may write into a case: a conversation of
+/// their own sites, and as assignee only themselves or whoever it was
+/// (`before`; none for a new case). Leads may do anything.
+async fn may_write(state: &AppState, session: &SessionRecord, c: &CaseConfig, before: Option<&Case>) -> Result<(), Refusal> {
+    if is_lead(session) {
+        return Ok(());
+    }
+    if let Some(id) = c.conversation_id {
+        let ours = state.store.conversation(id).await?.is_some_and(|conv| session.agent.sites.contains(&conv.site_id));
+        if !ours {
+            return Err(Refusal::new(ErrorCode::NotFound, "no such conversation"));
+        }
+    }
+    let me = session.agent.info.id;
+    let assignee_ok = c.assignee_id.is_none() || c.assignee_id == Some(me) || before.is_some_and(|b| b.config.assignee_id == c.assignee_id);
+    if !assignee_ok {
+        return Err(Refusal::new(ErrorCode::Forbidden, "agents take cases themselves; supervisors and admins assign them to others"));
+    }
+    Ok(())
+}
+
+/// Whether a case as it will be can be made an article, before anything
+/// is written.
+fn article_ready(c: &CaseConfig) -> Result<(), Refusal> {
+    if !c.status.is_done() {
+        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case becomes an article"));
+    }
+    if c.resolution.trim().is_empty() {
+        return Err(Refusal::new(ErrorCode::Invalid, "write the resolution first: it becomes the article's text"));
+    }
+    Ok(())
 }
 
 /// A case marked assigned without an assignee is taken by whoever marked
@@ -99,6 +133,7 @@ pub async fn get_case(State(state): State<AppState>, SignedIn(session): SignedIn
 /// (`conversation_id`).
 pub async fn create_case(State(state): State<AppState>, _: FromConsole, SignedIn(session): SignedIn, Json(c): Json<CaseConfig>) -> Result<Json<Case>, Refusal> {
     let c = taken(checked(c)?, &session);
+    may_write(&state, &session, &c, None).await?;
     let case = state.store.create_case(session.agent.info.id, &c, now_ms()).await?;
     tracing::info!(case = case.id, department = case.config.department_id, "a case was opened");
     Ok(Json(case))
@@ -115,6 +150,10 @@ pub async fn update_case(
     let c = taken(checked(c)?, &session);
     let before = state.store.case(id).await?;
     may_work(&state, &session, &before).await?;
+    may_write(&state, &session, &c, Some(&before)).await?;
+    if c.make_article {
+        article_ready(&c)?;
+    }
     let case = state.store.update_case(id, &c, now_ms()).await?;
     if c.make_article {
         draft_article(&state, &session, &case).await?;
@@ -150,12 +189,7 @@ pub async fn case_to_article(
 
 /// A resolved case as a draft article.
 async fn draft_article(state: &AppState, session: &SessionRecord, case: &Case) -> Result<Article, Refusal> {
-    if case.config.status != CaseStatus::Resolved && case.config.status != CaseStatus::Closed {
-        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case becomes an article"));
-    }
-    if case.config.resolution.trim().is_empty() {
-        return Err(Refusal::new(ErrorCode::Invalid, "write the resolution first: it becomes the article's text"));
-    }
+    article_ready(&case.config)?;
     let conversation = match case.config.conversation_id {
         Some(id) => state.store.conversation(id).await?,
         None => None,
@@ -175,7 +209,9 @@ async fn draft_article(state: &AppState, session: &SessionRecord, case: &Case) -
     }
     .checked()
     .map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))?;
-    Ok(state.store.create_article(Some(session.agent.info.id), &article).await?)
+    let made = state.store.create_article(Some(session.agent.info.id), &article).await?;
+    state.store.audit(Some(session.agent.info.id), "article.create", &format!("article {}", made.id), &format!("from case {}", case.id)).await?;
+    Ok(made)
 }
 
 #[cfg(test)]

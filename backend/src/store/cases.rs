@@ -82,48 +82,48 @@ impl Store {
             .collect())
     }
 
-    async fn set_members(&self, department: i64, members: &[AgentId]) -> Result<()> {
-        on_db!(&self.db, pool => {
+    /// Writes a department (a new one when `id` is none) and its members
+    /// in one transaction.
+    async fn write_department(&self, id: Option<i64>, c: &DepartmentConfig, now: i64) -> Result<i64> {
+        let name = c.name.trim();
+        let written: std::result::Result<Option<i64>, sqlx::Error> = on_db!(&self.db, pool => async {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM department_members WHERE department_id = $1").bind(department).execute(&mut *tx).await?;
-            for agent in members {
+            let id = match id {
+                None => Some(sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES ($1, $2) RETURNING id").bind(name).bind(now).fetch_one(&mut *tx).await?),
+                Some(id) => {
+                    let n = sqlx::query("UPDATE departments SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&mut *tx).await?.rows_affected();
+                    (n == 1).then_some(id)
+                }
+            };
+            let Some(id) = id else { return Ok(None) };
+            sqlx::query("DELETE FROM department_members WHERE department_id = $1").bind(id).execute(&mut *tx).await?;
+            for agent in &c.members {
                 sqlx::query("INSERT INTO department_members (department_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(department)
+                    .bind(id)
                     .bind(agent.get())
                     .execute(&mut *tx)
                     .await?;
             }
             tx.commit().await?;
-        });
-        Ok(())
+            Ok(Some(id))
+        }
+        .await);
+        match written {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(StoreError::NotFound("department")),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate("a department with that name")),
+            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(StoreError::NotFound("agent")),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn create_department(&self, c: &DepartmentConfig, now: i64) -> Result<Department> {
-        let sql = "INSERT INTO departments (name, created_at) VALUES ($1, $2) RETURNING id";
-        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(c.name.trim()).bind(now).fetch_one(pool).await);
-        let id = match id {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a department with that name")),
-            Err(e) => return Err(e.into()),
-        };
-        self.set_members(id, &c.members).await?;
+        let id = self.write_department(None, c, now).await?;
         Ok(Department { id, config: DepartmentConfig { name: c.name.trim().to_string(), members: c.members.clone() } })
     }
 
     pub async fn update_department(&self, id: i64, c: &DepartmentConfig) -> Result<()> {
-        let n: std::result::Result<u64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query("UPDATE departments SET name = $1 WHERE id = $2")
-            .bind(c.name.trim())
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()));
-        match n {
-            Ok(0) => return Err(StoreError::NotFound("department")),
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a department with that name")),
-            Err(e) => return Err(e.into()),
-        }
-        self.set_members(id, &c.members).await
+        self.write_department(Some(id), c, 0).await.map(|_| ())
     }
 
     /// The departments `agent` is a member of.
@@ -236,7 +236,10 @@ impl Store {
         let due: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(now).fetch_all(pool).await?);
         let mut escalated = Vec::new();
         for id in due {
-            let mark = "UPDATE cases SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL";
+            // The condition again: a case resolved or answered since the
+            // select is not escalated.
+            let mark = "UPDATE cases SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL AND status NOT IN ('resolved', 'closed')
+                 AND ((first_response_at IS NULL AND first_response_due <= $1) OR resolution_due <= $1)";
             let n = on_db!(&self.db, pool => sqlx::query(mark).bind(now).bind(id).execute(pool).await?.rows_affected());
             if n == 1 {
                 escalated.push(self.case(id).await?);

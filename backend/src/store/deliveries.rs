@@ -12,6 +12,7 @@ use super::{now_ms, unsigned, Result, Store};
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DueDelivery {
     pub id: i64,
+    pub kind: String,
     pub url: String,
     pub body: String,
     pub attempts: i64,
@@ -67,7 +68,7 @@ impl Store {
                                  AND (($3 AND url LIKE 'mailto:%') OR ($4 AND url NOT LIKE 'mailto:%'))
                                ORDER BY next_at, id LIMIT 1)
                    AND status = 'pending' AND next_at <= $2
-                   RETURNING id, url, body, attempts";
+                   RETURNING id, kind, url, body, attempts";
         Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(now + hold_ms).bind(now).bind(email).bind(webhooks).fetch_optional(pool).await?))
     }
 

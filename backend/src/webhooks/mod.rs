@@ -86,10 +86,9 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
     if d.url.starts_with("mailto:") {
         return mail(state, d).await;
     }
-    // Case events are signed with their own key; everything else is the
-    // dialer's.
-    let events = &state.config.events;
-    let config = if !events.url.is_empty() && d.url == events.url { events } else { &state.config.dialer };
+    // Case events are signed with their own key, whatever their address;
+    // everything else is the dialer's.
+    let config = if d.kind.starts_with("case.") { &state.config.events } else { &state.config.dialer };
     let timestamp = now_ms() / 1000;
     let signature = sign(&config.secret, timestamp, &d.body);
     let sent = client

@@ -116,6 +116,19 @@ async fn a_case_goes_to_its_department_escalates_when_due_and_becomes_an_article
     assert_eq!(article.config.category, "Breakages");
     assert!(article.config.body.contains("換貨"));
 
+    // Agents take cases themselves; only leads assign them to others. A
+    // department's name fits an article's category, and one with an
+    // unknown member is not half made.
+    let handed = CaseConfig { assignee_id: Some(sam_id), ..case(breakages.id, "For Sam") };
+    assert_eq!(mei.status(Method::POST, "/api/v1/cases", &handed).await?, 403);
+    let _: Case = admin.post("/api/v1/cases", &handed).await?;
+    let long = DepartmentConfig { name: "x".repeat(61), members: vec![] };
+    assert_eq!(admin.status(Method::POST, "/api/v1/admin/departments", &long).await?, 400);
+    let ghost = DepartmentConfig { name: "Ghosts".into(), members: vec![protocol::AgentId(424_242)] };
+    assert_eq!(admin.status(Method::POST, "/api/v1/admin/departments", &ghost).await?, 404);
+    let listed: Vec<Department> = admin.get("/api/v1/departments").await?;
+    assert!(listed.iter().all(|d| d.config.name != "Ghosts"), "a department half made");
+
     // Bodies that break the rules get a 4xx.
     for bad in [case(breakages.id, " "), CaseConfig { priority: 9, ..case(breakages.id, "x") }, case(424242, "no such department")] {
         let status = sam.status(Method::POST, "/api/v1/cases", &bad).await?;
