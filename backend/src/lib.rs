@@ -19,6 +19,7 @@ pub mod files;
 pub mod gateway;
 pub mod headers;
 pub mod hours;
+pub mod html;
 pub mod hub;
 pub mod knowledge;
 pub mod notices;

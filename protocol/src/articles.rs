@@ -168,7 +168,7 @@ impl std::fmt::Display for ArticleError {
 impl ArticleConfig {
     /// Checks the article, trimming its title and category.
     pub fn checked(mut self) -> Result<ArticleConfig, ArticleError> {
-        self.title = crate::without_controls(self.title.trim()).replace(['\n', '\r', '\t'], " ");
+        self.title = crate::one_line(&self.title);
         self.category = self.category.trim().to_string();
         if !(1..=MAX_TITLE_CHARS).contains(&self.title.chars().count()) {
             return Err(ArticleError::Title);

@@ -180,7 +180,7 @@ impl std::fmt::Display for CaseError {
 
 impl CaseConfig {
     pub fn checked(mut self) -> Result<CaseConfig, CaseError> {
-        self.subject = crate::without_controls(self.subject.trim()).replace(['\n', '\r', '\t'], " ");
+        self.subject = crate::one_line(&self.subject);
         if !(1..=MAX_SUBJECT_CHARS).contains(&self.subject.chars().count()) {
             return Err(CaseError::Subject);
         }

@@ -212,6 +212,11 @@ pub fn without_controls(text: &str) -> String {
     text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
 }
 
+/// A title or subject: trimmed, on one line, without control characters.
+pub fn one_line(text: &str) -> String {
+    without_controls(text.trim()).replace(['\n', '\r', '\t'], " ")
+}
+
 /// A light check: one '@' with something on both sides and a dot after it,
 /// no spaces. Real validation is sending mail; this catches typos. The
 /// widget checks before sending and the server checks again.

@@ -15,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::agent::Role;
 use protocol::articles::{Article, ArticleAnswer, ArticleConfig, ArticlePage, ArticleStatus, ArticleTitle, SiteName, MAX_QUERY_CHARS, SUGGESTED};
 use protocol::{ConversationId, ErrorCode, SiteId};
 use serde::Deserialize;
@@ -46,8 +45,9 @@ fn cut(text: &str) -> String {
     text.chars().take(MAX_QUERY_CHARS).collect()
 }
 
+/// Supervisors and admins.
 fn is_lead(session: &SessionRecord) -> bool {
-    matches!(session.agent.info.role, Role::Supervisor | Role::Admin)
+    session.agent.info.role.supervises()
 }
 
 fn checked(c: ArticleConfig) -> Result<ArticleConfig, Refusal> {

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use protocol::agent::Role;
 use protocol::canned::{CannedConfig, CannedReply};
 use protocol::ErrorCode;
 
@@ -22,7 +21,7 @@ fn may_change(session: &SessionRecord, owner: Option<protocol::AgentId>) -> Resu
     let me = &session.agent.info;
     let allowed = match owner {
         Some(agent) => agent == me.id,
-        None => matches!(me.role, Role::Supervisor | Role::Admin),
+        None => me.role.supervises(),
     };
     if allowed {
         Ok(())

@@ -7,8 +7,8 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use protocol::agent::Role;
 use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus, MAX_CATEGORY_CHARS};
+use protocol::canned::reply_language;
 use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig};
 use protocol::ErrorCode;
 
@@ -19,8 +19,9 @@ use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::{now_ms, SessionRecord};
 
+/// Supervisors and admins.
 fn is_lead(session: &SessionRecord) -> bool {
-    matches!(session.agent.info.role, Role::Supervisor | Role::Admin)
+    session.agent.info.role.supervises()
 }
 
 fn checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
@@ -161,18 +162,6 @@ pub async fn update_case(
     Ok(Json(case))
 }
 
-/// The language an article written from a chat is in: the visitor's.
-fn article_language(locale: &str) -> &'static str {
-    let tag = locale.to_ascii_lowercase();
-    if !tag.starts_with("zh") {
-        "en"
-    } else if ["hant", "tw", "hk", "mo"].iter().any(|t| tag.split(['-', '_']).any(|p| p == *t)) {
-        "zh-Hant"
-    } else {
-        "zh-Hans"
-    }
-}
-
 /// `POST /api/v1/cases/{id}/article`: a resolved case becomes a draft
 /// article (its subject the title, its resolution the text), on the site
 /// and in the language of the chat it came from.
@@ -203,7 +192,8 @@ async fn draft_article(state: &AppState, session: &SessionRecord, case: &Case) -
         title: case.config.subject.clone(),
         body: case.config.resolution.clone(),
         format: ArticleFormat::Markdown,
-        language: article_language(conversation.as_ref().map_or("", |c| c.visitor_locale.as_str())).to_string(),
+        // In the visitor's language, by the rule saved replies use.
+        language: reply_language(conversation.as_ref().map_or("", |c| c.visitor_locale.as_str())).to_string(),
         category: case.department_name.clone(),
         status: ArticleStatus::Draft,
     }
@@ -220,10 +210,10 @@ mod tests {
 
     #[test]
     fn an_article_takes_the_visitor_s_chinese() {
-        assert_eq!(article_language("zh-TW"), "zh-Hant");
-        assert_eq!(article_language("zh-Hant-HK"), "zh-Hant");
-        assert_eq!(article_language("zh-CN"), "zh-Hans");
-        assert_eq!(article_language("en-GB"), "en");
-        assert_eq!(article_language(""), "en");
+        assert_eq!(reply_language("zh-TW"), "zh-Hant");
+        assert_eq!(reply_language("zh-Hant-HK"), "zh-Hant");
+        assert_eq!(reply_language("zh-CN"), "zh-Hans");
+        assert_eq!(reply_language("en-GB"), "en");
+        assert_eq!(reply_language(""), "en");
     }
 }

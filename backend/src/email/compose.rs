@@ -6,23 +6,8 @@
 use protocol::{Author, ChatMessage};
 
 use super::Email;
+use crate::html::escape;
 use crate::notices::{lang, Lang};
-
-/// `text` safe inside HTML text and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A time as UTC, `2026-12-01 14:05 UTC` (the email is read later and
 /// anywhere, so it names its zone).

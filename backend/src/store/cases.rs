@@ -68,6 +68,31 @@ fn responded(c: &CaseConfig) -> bool {
     c.status != CaseStatus::New || c.assignee_id.is_some()
 }
 
+/// Binds a case's own columns, `$1` to `$9`, in the order the statements
+/// name them, to any of sqlx's query kinds.
+macro_rules! bind_case {
+    ($q:expr, $c:expr) => {
+        $q.bind(&$c.subject)
+            .bind(&$c.description)
+            .bind($c.severity.as_str())
+            .bind(i64::from($c.priority))
+            .bind($c.status.as_str())
+            .bind($c.department_id)
+            .bind($c.assignee_id.map(AgentId::get))
+            .bind($c.conversation_id.map(|id| id.get()))
+            .bind(&$c.resolution)
+    };
+}
+
+/// A case naming a department, agent or conversation that does not exist
+/// is that thing not found.
+fn write_error(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound("department, agent or conversation"),
+        e => e.into(),
+    }
+}
+
 impl Store {
     pub async fn departments(&self) -> Result<Vec<Department>> {
         let rows: Vec<(i64, String)> = on_db!(&self.db, pool => sqlx::query_as("SELECT id, name FROM departments ORDER BY name, id").fetch_all(pool).await?);
@@ -165,16 +190,7 @@ impl Store {
                 resolution, opened_by, created_at, updated_at, first_response_due, resolution_due, first_response_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT contact_id FROM conversations WHERE id = $8), $9, $10, $11, $11, $12, $13, $14)
              RETURNING id";
-        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
-            .bind(&c.subject)
-            .bind(&c.description)
-            .bind(c.severity.as_str())
-            .bind(i64::from(c.priority))
-            .bind(c.status.as_str())
-            .bind(c.department_id)
-            .bind(c.assignee_id.map(AgentId::get))
-            .bind(c.conversation_id.map(|id| id.get()))
-            .bind(&c.resolution)
+        let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => bind_case!(sqlx::query_scalar(sql), c)
             .bind(by.get())
             .bind(now)
             .bind(now + first)
@@ -184,15 +200,13 @@ impl Store {
             .await);
         match id {
             Ok(id) => self.case(id).await,
-            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(StoreError::NotFound("department, agent or conversation")),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(write_error(e)),
         }
     }
 
     /// Changes a case at `now`: the first action on it is its first
     /// response; a new severity sets new due times from when it opened.
     pub async fn update_case(&self, id: i64, c: &CaseConfig, now: i64) -> Result<Case> {
-        let before = self.case(id).await?;
         let (first, resolve) = c.severity.due_ms();
         let sql = "UPDATE cases SET subject = $1, description = $2, severity = $3, priority = $4, status = $5, department_id = $6,
                 assignee_id = $7, conversation_id = $8, resolution = $9, updated_at = $10,
@@ -200,20 +214,12 @@ impl Store {
                 first_response_at = COALESCE(first_response_at, $13),
                 resolved_at = CASE WHEN $14 THEN COALESCE(resolved_at, $10) ELSE NULL END
              WHERE id = $15";
-        let changed: std::result::Result<u64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query(sql)
-            .bind(&c.subject)
-            .bind(&c.description)
-            .bind(c.severity.as_str())
-            .bind(i64::from(c.priority))
-            .bind(c.status.as_str())
-            .bind(c.department_id)
-            .bind(c.assignee_id.map(AgentId::get))
-            .bind(c.conversation_id.map(|id| id.get()))
-            .bind(&c.resolution)
+        let changed: std::result::Result<u64, sqlx::Error> = on_db!(&self.db, pool => bind_case!(sqlx::query(sql), c)
             .bind(now)
             .bind(first)
             .bind(resolve)
-            .bind((responded(c) && before.first_response_at_ms.is_none()).then_some(now))
+            // Kept when there is one already (COALESCE).
+            .bind(responded(c).then_some(now))
             .bind(c.status.is_done())
             .bind(id)
             .execute(pool)
@@ -222,8 +228,7 @@ impl Store {
         match changed {
             Ok(0) => Err(StoreError::NotFound("case")),
             Ok(_) => self.case(id).await,
-            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(StoreError::NotFound("department, agent or conversation")),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(write_error(e)),
         }
     }
 

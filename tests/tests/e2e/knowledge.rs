@@ -22,16 +22,7 @@ const SAM_EMAIL: &str = "sam@rapport.demo";
 /// the console shows (reloading at once could cut the logout short).
 async fn log_in_as(agent: &Client, email: &str, password: &str) -> Result<()> {
     click(agent, "#logout").await?;
-    let form = wait_for("the login form after logging out", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
-    form.find(Locator::Css("input[name=email]")).await?.send_keys(email).await?;
-    form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
-    form.find(Locator::Css("button[type=submit]")).await?.click().await?;
-    wait_for(&format!("the console to log {email} in"), async || {
-        ensure!(e2e::count(agent, "select#presence").await? == 1, "not logged in yet");
-        Ok(())
-    })
-    .await;
-    Ok(())
+    sign_in_on_form(agent, email, password).await
 }
 
 /// The visitor opens the chat on a fresh page and fills in who they are,

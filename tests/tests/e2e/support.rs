@@ -65,6 +65,11 @@ pub const CONSOLE_AGENT_TEXTS: &str = "#chat .message-list li.msg.msg-agent .msg
 
 pub async fn console_login(agent: &Client, stack: &impl Site, email: &str, password: &str) -> Result<()> {
     agent.goto(&stack.console_url()).await?;
+    sign_in_on_form(agent, email, password).await
+}
+
+/// Signs in on the login form the console shows.
+pub async fn sign_in_on_form(agent: &Client, email: &str, password: &str) -> Result<()> {
     let form = wait_for("the console's login form", async || Ok(agent.find(Locator::Css("form#login")).await?)).await;
     form.find(Locator::Css("input[name=email]")).await?.send_keys(email).await?;
     form.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
