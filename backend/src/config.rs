@@ -40,8 +40,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub cluster: ClusterConfig,
     pub dialer: DialerConfig,
-    /// Where case events (`case.escalated`) go, signed and retried as the
-    /// dialer's webhooks are; empty: nowhere.
+    /// Where interaction and case events go (`conversation.ended`,
+    /// `conversation.rated`, `case.created`, `case.updated`,
+    /// `case.escalated`; see `events`), signed and retried as the dialer's
+    /// webhooks are; empty: nowhere.
     pub events: DialerConfig,
     pub smtp: SmtpConfig,
 }

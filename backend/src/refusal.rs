@@ -75,6 +75,7 @@ impl From<StoreError> for Refusal {
             StoreError::ConversationEnded => Self::new(ErrorCode::InvalidState, "this chat has ended"),
             StoreError::Duplicate(what) => Self::new(ErrorCode::Invalid, format!("{what} already exists")),
             StoreError::NotFound(what) => Self::new(ErrorCode::NotFound, format!("no such {what}")),
+            StoreError::Invalid(why) => Self::new(ErrorCode::Invalid, why),
             other => Self::internal(other),
         }
     }

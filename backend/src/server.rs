@@ -67,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/invitations/accept", post(admin::accept_invitation))
         .route("/api/v1/admin/audit", get(admin::audit_log))
         .route("/api/v1/admin/deliveries", get(admin::deliveries))
+        .route("/api/v1/admin/tokens", get(admin::list_tokens).post(admin::create_token))
+        .route("/api/v1/admin/tokens/{id}", delete(admin::revoke_token))
         .route("/api/v1/callbacks/{id}/dial", post(api::dial))
         .route("/api/v1/admin/sites", get(admin::list_sites).post(admin::create_site))
         .route("/api/v1/admin/sites/{id}", put(admin::update_site))
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}", get(api::download))
         .route("/ws/v1/visitor", get(gateway::visitor_ws))
         .route("/ws/v1/agent", get(gateway::agent_ws))
+        .nest(crate::rest::BASE, crate::rest::routes())
         .merge(assets::routes(&state));
     headers::secure(routes)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -216,6 +219,7 @@ impl Server {
         }
         tasks.spawn(telemetry::probe(state.clone()));
         tasks.spawn(crate::cases::sweep(state.clone()));
+        tasks.spawn(crate::events::sweep(state.clone()));
         // One task sends the outbox: webhooks (the dialer's, case events)
         // and email.
         if !state.config.dialer.url.is_empty() || !state.config.events.url.is_empty() || state.mailer.is_some() {

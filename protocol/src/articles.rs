@@ -24,6 +24,7 @@ pub const SUGGESTED: usize = 3;
 
 /// Where an article stands. Only published ones reach visitors.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleStatus {
     #[default]
@@ -50,6 +51,7 @@ impl ArticleStatus {
 /// plain paragraphs read the same in it (line breaks are kept), and the
 /// console's form offers no choice.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleFormat {
     /// Shown exactly as written: paragraphs at blank lines.
@@ -75,6 +77,7 @@ impl ArticleFormat {
 
 /// What is written when an article is made or changed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleConfig {
     pub site_id: SiteId,
     pub title: String,
@@ -91,6 +94,7 @@ pub struct ArticleConfig {
 
 /// An article as listed for agents (`GET /api/v1/articles`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Article {
     pub id: i64,
     #[serde(flatten)]

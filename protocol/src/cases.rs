@@ -33,6 +33,7 @@ pub struct DepartmentConfig {
 
 /// How bad it is: sets the due times.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -72,6 +73,7 @@ impl Severity {
 
 /// Where a case stands.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     #[default]
@@ -108,6 +110,7 @@ impl CaseStatus {
 
 /// What is written when a case is opened or changed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseConfig {
     pub subject: String,
     #[serde(default)]
@@ -140,6 +143,7 @@ fn default_priority() -> u8 {
 
 /// A case as listed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: i64,
     #[serde(flatten)]

@@ -26,6 +26,7 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
 
 /// A file attached to a chat message.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: i64,
     /// The name the uploader gave, cleaned (no path, no control characters).

@@ -33,6 +33,7 @@ pub struct Search {
 
 /// One conversation found.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Found {
     pub id: ConversationId,
     pub site_name: String,
@@ -52,6 +53,7 @@ pub struct Found {
 
 /// A conversation opened from the search, with its messages.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transcript {
     pub conversation: Found,
     pub messages: Vec<ChatMessage>,

@@ -3,7 +3,9 @@
 //! This crate is the only place that defines types which cross the network:
 //! the widget, the console and the backend all depend on it, so a change to a
 //! message is a compile error on every side instead of a silent mismatch.
-//! It depends on `serde` alone and compiles to `wasm32-unknown-unknown`.
+//! It depends on `serde` alone and compiles to `wasm32-unknown-unknown`; the
+//! backend alone turns on the `openapi` feature, which derives the REST
+//! API's OpenAPI document from these same types.
 //!
 //! Frames are JSON objects tagged by `type`. Every WebSocket session starts
 //! with a `hello` that names [`PROTOCOL_VERSION`]; the server refuses versions
@@ -18,6 +20,7 @@ pub mod canned;
 pub mod cases;
 pub mod cluster;
 pub mod contact;
+pub mod crm;
 pub mod files;
 pub mod history;
 mod ids;
@@ -25,6 +28,7 @@ pub mod lean;
 pub mod rest;
 pub mod supervisor;
 mod text;
+pub mod tokens;
 pub mod visitor;
 
 use serde::{Deserialize, Serialize};
@@ -62,6 +66,7 @@ pub type Seq = u64;
 
 /// Who wrote a chat message.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Author {
     Visitor,
@@ -93,6 +98,7 @@ impl Author {
 /// A chat message as stored and delivered. `client_id` is the idempotency
 /// key chosen by the sender; `seq` orders the conversation.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub seq: Seq,
     pub client_id: ClientId,
@@ -112,6 +118,7 @@ pub struct ChatMessage {
 /// The kinds of conversation agents handle: a chat, or one attempt at a
 /// callback. Each costs its own units of an agent's capacity.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     #[default]
@@ -138,6 +145,7 @@ impl Channel {
 
 /// Where a conversation is in its life.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// Waiting for an agent (possibly with an offer out to one).
@@ -236,6 +244,7 @@ pub fn looks_like_email(s: &str) -> bool {
 
 /// Why a request failed. Sent in error frames and REST error bodies.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame was not valid JSON or did not match any message's shape.
@@ -329,6 +338,7 @@ impl ErrorCode {
 
 /// An error frame's payload, also the body of REST error responses.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,

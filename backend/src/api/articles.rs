@@ -41,7 +41,7 @@ pub struct ListQuery {
     conversation: Option<i64>,
 }
 
-fn cut(text: &str) -> String {
+pub(crate) fn cut(text: &str) -> String {
     text.chars().take(MAX_QUERY_CHARS).collect()
 }
 
@@ -50,7 +50,7 @@ fn is_lead(session: &SessionRecord) -> bool {
     session.agent.info.role.supervises()
 }
 
-fn checked(c: ArticleConfig) -> Result<ArticleConfig, Refusal> {
+pub(crate) fn checked(c: ArticleConfig) -> Result<ArticleConfig, Refusal> {
     c.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))
 }
 
@@ -85,7 +85,7 @@ pub async fn get_article(State(state): State<AppState>, SignedIn(_): SignedIn, P
     Ok(Json(state.store.article(id).await?))
 }
 
-async fn known_site(state: &AppState, site: SiteId) -> Result<(), Refusal> {
+pub(crate) async fn known_site(state: &AppState, site: SiteId) -> Result<(), Refusal> {
     match state.store.site(site).await? {
         Some(_) => Ok(()),
         None => Err(Refusal::new(ErrorCode::Invalid, "no site has that id")),

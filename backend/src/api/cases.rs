@@ -14,6 +14,7 @@ use protocol::ErrorCode;
 
 use super::admin::Admin;
 use crate::auth::SignedIn;
+use crate::events;
 use crate::extract::FromConsole;
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -24,7 +25,7 @@ fn is_lead(session: &SessionRecord) -> bool {
     session.agent.info.role.supervises()
 }
 
-fn checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
+pub(crate) fn checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
     c.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))
 }
 
@@ -135,8 +136,9 @@ pub async fn get_case(State(state): State<AppState>, SignedIn(session): SignedIn
 pub async fn create_case(State(state): State<AppState>, _: FromConsole, SignedIn(session): SignedIn, Json(c): Json<CaseConfig>) -> Result<Json<Case>, Refusal> {
     let c = taken(checked(c)?, &session);
     may_write(&state, &session, &c, None).await?;
-    let case = state.store.create_case(session.agent.info.id, &c, now_ms()).await?;
+    let case = state.store.create_case(Some(session.agent.info.id), &c, now_ms()).await?;
     tracing::info!(case = case.id, department = case.config.department_id, "a case was opened");
+    events::case_event(&state, events::CASE_CREATED, &case).await;
     Ok(Json(case))
 }
 
@@ -156,6 +158,7 @@ pub async fn update_case(
         article_ready(&c)?;
     }
     let case = state.store.update_case(id, &c, now_ms()).await?;
+    events::case_event(&state, events::CASE_UPDATED, &case).await;
     if c.make_article {
         draft_article(&state, &session, &case).await?;
     }

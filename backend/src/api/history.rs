@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use protocol::history::{Found, Search, Transcript, TRANSCRIPT_LIMIT};
+use protocol::history::{Found, Search, Transcript};
 use protocol::{ConversationId, ErrorCode};
 
 use crate::auth::SignedIn;
@@ -21,9 +21,6 @@ pub async fn search_conversations(
 
 /// `GET /api/v1/conversations/{id}/transcript`
 pub async fn transcript(State(state): State<AppState>, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<Transcript>, Refusal> {
-    let id = ConversationId(id);
-    let conversation =
-        state.store.found_conversation(session.agent.info.id, id).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such conversation"))?;
-    let messages = state.store.messages_after(id, 0, TRANSCRIPT_LIMIT).await?;
-    Ok(Json(Transcript { conversation, messages }))
+    let transcript = state.store.transcript(Some(session.agent.info.id), ConversationId(id)).await?;
+    Ok(Json(transcript.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such conversation"))?))
 }

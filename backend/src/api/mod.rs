@@ -6,10 +6,10 @@
 
 pub mod admin;
 mod agents;
-mod articles;
+pub(crate) mod articles;
 mod callbacks;
 mod canned;
-mod cases;
+pub(crate) mod cases;
 mod desk;
 mod files;
 mod health;

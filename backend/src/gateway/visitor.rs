@@ -526,6 +526,7 @@ impl VisitorEndpoint {
             return Err(Refusal::new(ErrorCode::InvalidState, "this chat was rated already"));
         }
         tracing::info!(conversation = %c.id, score, "the visitor rated the chat");
+        crate::events::conversation_rated(&self.state, c.id).await;
         replies.push(VisitorEvent::Rated { score });
         Ok(())
     }

@@ -182,16 +182,23 @@ impl Store {
         row.map(CaseRow::case).ok_or(StoreError::NotFound("case"))
     }
 
+    /// The contact a case is about, if any.
+    pub async fn case_contact(&self, id: i64) -> Result<Option<i64>> {
+        let row: Option<Option<i64>> =
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT contact_id FROM cases WHERE id = $1").bind(id).fetch_optional(pool).await?);
+        Ok(row.flatten())
+    }
+
     /// Opens a case at `now`; its due times follow from the severity. A
     /// case opened from a conversation records the conversation's contact.
-    pub async fn create_case(&self, by: AgentId, c: &CaseConfig, now: i64) -> Result<Case> {
+    pub async fn create_case(&self, by: Option<AgentId>, c: &CaseConfig, now: i64) -> Result<Case> {
         let (first, resolve) = c.severity.due_ms();
         let sql = "INSERT INTO cases (subject, description, severity, priority, status, department_id, assignee_id, conversation_id, contact_id,
                 resolution, opened_by, created_at, updated_at, first_response_due, resolution_due, first_response_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT contact_id FROM conversations WHERE id = $8), $9, $10, $11, $11, $12, $13, $14)
              RETURNING id";
         let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => bind_case!(sqlx::query_scalar(sql), c)
-            .bind(by.get())
+            .bind(by.map(AgentId::get))
             .bind(now)
             .bind(now + first)
             .bind(now + resolve)

@@ -2,13 +2,14 @@
 //! anonymous contact; a verified identity makes it (or joins it to) the
 //! site's contact for that customer id, across browsers; an unverified
 //! one is recorded as a claim on the visitor's own contact and never
-//! joins anything. Merging moves a contact's visitors and conversations to
-//! the survivor, which is what "history" is here.
+//! joins anything. Merging moves a contact's visitors, conversations and
+//! cases to the survivor, which is what "history" is here.
 
 use std::collections::BTreeMap;
 
 use protocol::contact::Identity;
-use protocol::{SiteId, VisitorId};
+use protocol::crm::Contact;
+use protocol::{AgentId, SiteId, VisitorId};
 
 use super::db::on_db;
 use super::{is_unique_violation, new_token, now_ms, Result, Store, StoreError};
@@ -28,16 +29,41 @@ pub struct ContactRecord {
     pub tier: String,
     pub attributes: BTreeMap<String, String>,
     pub merged_into: Option<i64>,
+    /// The company's name, empty for none.
+    pub company: String,
+    pub owner_id: Option<AgentId>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 impl ContactRecord {
     pub fn is_verified(&self) -> bool {
         self.external_id.is_some()
     }
+
+    /// The contact as the API and the console read it.
+    pub fn to_wire(&self) -> Contact {
+        Contact {
+            id: self.id,
+            site_id: self.site_id,
+            external_id: self.external_id.clone(),
+            verified: self.is_verified(),
+            claimed_id: self.claimed_id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            tier: self.tier.clone(),
+            company: self.company.clone(),
+            owner_id: self.owner_id,
+            attributes: self.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            created_at_ms: self.created_at,
+            updated_at_ms: self.updated_at,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
-struct ContactRow {
+pub(super) struct ContactRow {
     id: i64,
     site_id: i64,
     external_id: Option<String>,
@@ -48,10 +74,14 @@ struct ContactRow {
     tier: String,
     attributes: String,
     merged_into: Option<i64>,
+    company: String,
+    owner_agent_id: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
 }
 
 impl ContactRow {
-    fn into_record(self) -> Result<ContactRecord> {
+    pub(super) fn into_record(self) -> Result<ContactRecord> {
         Ok(ContactRecord {
             id: self.id,
             site_id: SiteId(self.site_id),
@@ -63,11 +93,18 @@ impl ContactRow {
             tier: self.tier,
             attributes: serde_json::from_str(&self.attributes).map_err(|e| StoreError::Corrupt(format!("contact attributes: {e}")))?,
             merged_into: self.merged_into,
+            company: self.company,
+            owner_id: self.owner_agent_id.map(AgentId),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }
 
-const CONTACT_COLUMNS: &str = "id, site_id, external_id, claimed_id, name, email, phone, tier, attributes, merged_into";
+/// A contact's columns, its company's name among them (empty for none).
+pub(super) const CONTACT_COLUMNS: &str = "id, site_id, external_id, claimed_id, name, email, phone, tier, attributes, merged_into,
+    COALESCE((SELECT companies.name FROM companies WHERE companies.id = contacts.company_id), '') AS company,
+    owner_agent_id, created_at, updated_at";
 
 /// What an identity changes on a contact: the fields it gives (empty ones
 /// leave what is there) and its attributes over the old ones. A contact
@@ -132,11 +169,13 @@ impl Store {
         self.contact(made).await?.ok_or_else(|| StoreError::Corrupt("a new contact is gone".into()))
     }
 
-    async fn save_contact(&self, c: &ContactRecord) -> Result<()> {
+    /// Writes the contact, changed now (which the record then says too).
+    async fn save_contact(&self, c: &mut ContactRecord) -> Result<()> {
+        c.updated_at = now_ms();
         let attributes = serde_json::to_string(&c.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sql = "UPDATE contacts SET external_id = $1, claimed_id = $2, name = $3, email = $4, phone = $5, tier = $6, attributes = $7, updated_at = $8 WHERE id = $9";
         on_db!(&self.db, pool => sqlx::query(sql)
-            .bind(&c.external_id).bind(&c.claimed_id).bind(&c.name).bind(&c.email).bind(&c.phone).bind(&c.tier).bind(&attributes).bind(now_ms()).bind(c.id)
+            .bind(&c.external_id).bind(&c.claimed_id).bind(&c.name).bind(&c.email).bind(&c.phone).bind(&c.tier).bind(&attributes).bind(c.updated_at).bind(c.id)
             .execute(pool).await?.rows_affected());
         Ok(())
     }
@@ -173,7 +212,7 @@ impl Store {
             None if !current.is_verified() => {
                 // The fields go in the same write, so nobody reads a
                 // verified contact without them.
-                let promoted = ContactRecord { external_id: Some(identity.user_id.clone()), ..merged_fields(&current, identity, true) };
+                let promoted = ContactRecord { external_id: Some(identity.user_id.clone()), updated_at: now_ms(), ..merged_fields(&current, identity, true) };
                 return match self.promote(&current, &promoted).await {
                     Ok(true) => Ok(Some(promoted)),
                     Ok(false) => Ok(None),
@@ -196,8 +235,8 @@ impl Store {
                 self.contact(id).await?.ok_or_else(|| StoreError::Corrupt("a new contact is gone".into()))?
             }
         };
-        let updated = merged_fields(&survivor, identity, true);
-        self.save_contact(&updated).await?;
+        let mut updated = merged_fields(&survivor, identity, true);
+        self.save_contact(&mut updated).await?;
         Ok(Some(updated))
     }
 
@@ -208,7 +247,7 @@ impl Store {
         let sql = "UPDATE contacts SET external_id = $1, claimed_id = '', name = $2, email = $3, phone = $4, tier = $5, attributes = $6, updated_at = $7
                    WHERE id = $8 AND external_id IS NULL AND merged_into IS NULL";
         let n = on_db!(&self.db, pool => sqlx::query(sql)
-            .bind(&promoted.external_id).bind(&promoted.name).bind(&promoted.email).bind(&promoted.phone).bind(&promoted.tier).bind(&attributes).bind(now_ms()).bind(was.id)
+            .bind(&promoted.external_id).bind(&promoted.name).bind(&promoted.email).bind(&promoted.phone).bind(&promoted.tier).bind(&attributes).bind(promoted.updated_at).bind(was.id)
             .execute(pool).await?.rows_affected());
         Ok(n == 1)
     }
@@ -230,8 +269,8 @@ impl Store {
             on_db!(&self.db, pool => sqlx::query("UPDATE visitors SET contact_id = NULL WHERE id = $1").bind(visitor.get()).execute(pool).await?.rows_affected());
             current = self.visitor_contact(visitor).await?;
         }
-        let updated = merged_fields(&current, identity, false);
-        self.save_contact(&updated).await?;
+        let mut updated = merged_fields(&current, identity, false);
+        self.save_contact(&mut updated).await?;
         Ok(updated)
     }
 
@@ -259,6 +298,7 @@ impl Store {
                 sqlx::query(orphans).bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+                sqlx::query("UPDATE cases SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 tx.commit().await?;
             }
             marked == 1

@@ -34,13 +34,58 @@ struct DeliveryRow {
 impl Store {
     /// Queues a delivery of `body` (made by `body_for(id)`, so the body can
     /// carry its own delivery id) to `url`, due now.
-    pub async fn queue_delivery(&self, kind: &str, url: &str, body_for: impl FnOnce(i64) -> String) -> Result<i64> {
+    /// A delivery about a contact is erased with it.
+    pub async fn queue_delivery(&self, kind: &str, url: &str, contact: Option<i64>, body_for: impl FnOnce(i64) -> String) -> Result<i64> {
         let now = now_ms();
-        let insert = "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at) VALUES ($1, $2, '', 'pending', $3, $3) RETURNING id";
-        let id: i64 = on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).fetch_one(pool).await?);
-        let body = body_for(id);
-        on_db!(&self.db, pool => sqlx::query("UPDATE webhook_deliveries SET body = $1 WHERE id = $2").bind(&body).bind(id).execute(pool).await?.rows_affected());
+        let insert =
+            "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, contact_id) VALUES ($1, $2, '', 'pending', $3, $3, $4) RETURNING id";
+        let body = "UPDATE webhook_deliveries SET body = $1 WHERE id = $2";
+        // One transaction: a sender never claims a delivery whose body is
+        // not written yet, and a failure leaves no empty delivery behind.
+        let id = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
+            sqlx::query(body).bind(body_for(id)).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        });
         Ok(id)
+    }
+
+    /// Conversations that ended and were not announced yet, oldest first.
+    pub async fn unannounced_ended(&self, limit: i64) -> Result<Vec<ConversationId>> {
+        let sql = "SELECT id FROM conversations WHERE status = 'ended' AND announced_at IS NULL ORDER BY id LIMIT $1";
+        let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(limit).fetch_all(pool).await?);
+        Ok(ids.into_iter().map(ConversationId).collect())
+    }
+
+    /// Marks an ended conversation announced and, with a `url`, queues its
+    /// webhook, in one transaction: false when another node announced it
+    /// first (so each is announced once, and never lost between the two).
+    pub async fn announce_conversation(
+        &self,
+        id: ConversationId,
+        delivery: Option<(&str, &str, Option<i64>)>,
+        body_for: impl FnOnce(i64) -> String,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let mark = "UPDATE conversations SET announced_at = $1 WHERE id = $2 AND announced_at IS NULL";
+        let insert =
+            "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, contact_id) VALUES ($1, $2, '', 'pending', $3, $3, $4) RETURNING id";
+        let body = "UPDATE webhook_deliveries SET body = $1 WHERE id = $2";
+        let announced = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let marked = sqlx::query(mark).bind(now).bind(id.get()).execute(&mut *tx).await?.rows_affected() == 1;
+            if marked {
+                if let Some((kind, url, contact)) = delivery {
+                    let d: i64 = sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
+                    sqlx::query(body).bind(body_for(d)).bind(d).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            marked
+        });
+        Ok(announced)
     }
 
     /// Queues an email (`body` is its JSON) to `url` (`mailto:…`), due now,

@@ -7,7 +7,7 @@
 //! the trigram tokenizer on SQLite, pg_trgm on PostgreSQL) is the next
 //! step once histories grow past what a scan answers in time.
 
-use protocol::history::{Found, Search, SEARCH_PAGE};
+use protocol::history::{Found, Search, Transcript, SEARCH_PAGE, TRANSCRIPT_LIMIT};
 use protocol::{AgentId, Channel, ConversationId, ConversationStatus};
 
 use super::db::on_db;
@@ -48,7 +48,7 @@ impl Row {
 
 /// `text` as a `LIKE` pattern matching it anywhere, in lower case, with
 /// `\` escaping the pattern's own wildcards.
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let mut p = String::from("%");
     // PostgreSQL's lower() folds every script; SQLite's only ASCII, so
     // there a non-ASCII capital (É) matches only in the case typed.
@@ -69,7 +69,7 @@ const SEARCH: &str = "SELECT c.id, s.name AS site_name, c.prechat_name, c.precha
      FROM conversations c
      JOIN sites s ON s.id = c.site_id
      LEFT JOIN agents a ON a.id = c.agent_id
-     WHERE ((SELECT r.role FROM agents r WHERE r.id = $3) = 'admin' OR c.site_id IN (SELECT x.site_id FROM agent_sites x WHERE x.agent_id = $3))
+     WHERE ($3 = 0 OR (SELECT r.role FROM agents r WHERE r.id = $3) = 'admin' OR c.site_id IN (SELECT x.site_id FROM agent_sites x WHERE x.agent_id = $3))
        AND ($1 = '' OR lower(c.prechat_topic) LIKE $2 ESCAPE '\\'
             OR EXISTS (SELECT 1 FROM messages t WHERE t.conversation_id = c.id AND lower(t.text) LIKE $2 ESCAPE '\\'))
        AND ($4 = '' OR lower(c.prechat_name) LIKE $5 ESCAPE '\\' OR lower(c.prechat_email) LIKE $5 ESCAPE '\\')
@@ -81,7 +81,8 @@ const SEARCH: &str = "SELECT c.id, s.name AS site_name, c.prechat_name, c.precha
      LIMIT $11";
 
 impl Store {
-    /// One page of the conversations `agent` may see that match `search`.
+    /// One page of the conversations `agent` may see that match `search`
+    /// (agent 0: every site's).
     pub async fn search_conversations(&self, agent: AgentId, search: &Search) -> Result<Vec<Found>> {
         let q = search.q.trim();
         let visitor = search.visitor.trim();
@@ -102,10 +103,18 @@ impl Store {
         rows.into_iter().map(Row::found).collect()
     }
 
-    /// One conversation as the search shows it, if `agent` may see it.
-    pub async fn found_conversation(&self, agent: AgentId, id: ConversationId) -> Result<Option<Found>> {
+    /// One conversation as the search shows it, if `viewer` may see it
+    /// (`None`: a reader of every site, such as an API token).
+    pub async fn found_conversation(&self, viewer: Option<AgentId>, id: ConversationId) -> Result<Option<Found>> {
         let search = Search { before: Some(ConversationId(id.0.saturating_add(1))), ..Search::default() };
-        Ok(self.search_conversations(agent, &search).await?.into_iter().find(|f| f.id == id))
+        Ok(self.search_conversations(viewer.unwrap_or(AgentId(0)), &search).await?.into_iter().find(|f| f.id == id))
+    }
+
+    /// A conversation with its messages, if `viewer` may see it.
+    pub async fn transcript(&self, viewer: Option<AgentId>, id: ConversationId) -> Result<Option<Transcript>> {
+        let Some(conversation) = self.found_conversation(viewer, id).await? else { return Ok(None) };
+        let messages = self.messages_after(id, 0, TRANSCRIPT_LIMIT).await?;
+        Ok(Some(Transcript { conversation, messages }))
     }
 }
 

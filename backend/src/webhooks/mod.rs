@@ -13,6 +13,8 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use protocol::callback::DIAL_EVENT;
+
 use crate::state::AppState;
 use crate::store::{now_ms, DueDelivery};
 
@@ -86,9 +88,9 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: DueDelivery) {
     if d.url.starts_with("mailto:") {
         return mail(state, d).await;
     }
-    // Case events are signed with their own key, whatever their address;
-    // everything else is the dialer's.
-    let config = if d.kind.starts_with("case.") { &state.config.events } else { &state.config.dialer };
+    // The dialer's requests are signed with its key; interaction and case
+    // events with theirs, whatever their address.
+    let config = if d.kind == DIAL_EVENT { &state.config.dialer } else { &state.config.events };
     let timestamp = now_ms() / 1000;
     let signature = sign(&config.secret, timestamp, &d.body);
     let sent = client

@@ -25,6 +25,7 @@ mod liveness;
 mod metrics;
 mod queue;
 mod ratings;
+mod rest;
 mod resume;
 mod search;
 mod sessions;

@@ -6,6 +6,7 @@
 mod people;
 mod queues;
 mod sites;
+mod tokens;
 
 pub use people::{
     accept_invitation, create_agent, create_skill, create_team, delete_skill, delete_team, list_agents, list_skills, list_teams, update_agent, update_skill,
@@ -13,6 +14,7 @@ pub use people::{
 };
 pub use queues::{create_queue, delete_queue, entry_rules, list_queues, set_entry_rules, update_queue};
 pub use sites::{create_site, list_sites, rotate_identity_secret, update_site};
+pub use tokens::{create_token, list_tokens, revoke_token};
 
 use axum::extract::FromRequestParts;
 use axum::extract::State;

@@ -1,0 +1,26 @@
+-- API tokens: other systems' access to the REST API (/rest/v1/). Only the
+-- SHA-256 of a token's secret is kept (the secret is random and long, so
+-- a slow hash buys nothing); its first characters are kept to tell tokens
+-- apart. Scopes are a space-separated list. A revoked token stays listed.
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_by INTEGER REFERENCES agents(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+);
+-- A contact's timeline reads its cases and callbacks.
+CREATE INDEX cases_by_contact ON cases (contact_id, id);
+CREATE INDEX visitors_by_contact ON visitors (contact_id);
+-- Webhooks about a contact (their bodies name it) go when it is erased.
+ALTER TABLE webhook_deliveries ADD COLUMN contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE;
+-- When a conversation's end was announced (the conversation.ended webhook,
+-- or nothing when no events URL is set). Those that ended before this
+-- release count as announced.
+ALTER TABLE conversations ADD COLUMN announced_at INTEGER;
+UPDATE conversations SET announced_at = ended_at WHERE status = 'ended';
+CREATE INDEX conversations_unannounced ON conversations (status, announced_at);

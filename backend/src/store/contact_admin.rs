@@ -1,0 +1,114 @@
+//! Contacts as the CRM keeps them apart from identity: listed and
+//! searched (by name, email, phone, company, the site's id and attributes), made
+//! and changed through the API or an import, with their company and owner.
+
+use protocol::crm::ContactFields;
+use protocol::SiteId;
+
+use super::contacts::{ContactRow, CONTACT_COLUMNS};
+use super::db::on_db;
+use super::history::like_pattern;
+use super::{is_unique_violation, now_ms, ContactRecord, Result, Store, StoreError};
+
+impl Store {
+    /// Contacts after `after` (by id) that match `q`, oldest first: merged
+    /// ones are not listed (their history is on the survivor).
+    pub async fn contacts_page(&self, site: Option<SiteId>, q: &str, after: i64, limit: usize) -> Result<Vec<ContactRecord>> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts
+             WHERE merged_into IS NULL AND id > $1 AND ($2 = 0 OR site_id = $2)
+               AND ($3 = '' OR lower(name) LIKE $4 ESCAPE '\\' OR lower(email) LIKE $4 ESCAPE '\\' OR phone LIKE $4 ESCAPE '\\'
+                    OR lower(COALESCE(external_id, '')) LIKE $4 ESCAPE '\\' OR lower(attributes) LIKE $4 ESCAPE '\\'
+                    OR company_id IN (SELECT companies.id FROM companies WHERE lower(companies.name) LIKE $4 ESCAPE '\\'))
+             ORDER BY id LIMIT $5"
+        );
+        let q = q.trim();
+        let rows: Vec<ContactRow> = on_db!(&self.db, pool => sqlx::query_as(&sql)
+            .bind(after).bind(site.map_or(0, SiteId::get)).bind(q).bind(like_pattern(q)).bind(limit as i64)
+            .fetch_all(pool).await?);
+        rows.into_iter().map(ContactRow::into_record).collect()
+    }
+
+    /// A contact that is not merged into another.
+    pub async fn live_contact(&self, id: i64) -> Result<ContactRecord> {
+        match self.contact(id).await? {
+            Some(c) if c.merged_into.is_none() => Ok(c),
+            _ => Err(StoreError::NotFound("contact")),
+        }
+    }
+
+    /// A new contact from the API or an import: verified when it carries
+    /// the site's id for the customer (whoever holds an API token speaks
+    /// for the site, as a `user_hash` does).
+    pub async fn create_contact(&self, site: SiteId, f: &ContactFields) -> Result<ContactRecord> {
+        let now = now_ms();
+        let insert = "INSERT INTO contacts (site_id, external_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id";
+        let external = f.external_id.as_deref().map(str::trim);
+        let made: std::result::Result<i64, sqlx::Error> =
+            on_db!(&self.db, pool => sqlx::query_scalar(insert).bind(site.get()).bind(external).bind(now).fetch_one(pool).await);
+        let id = match made {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Err(StoreError::Duplicate("a contact with that external_id")),
+            Err(e) => return Err(e.into()),
+        };
+        self.update_contact(id, &ContactFields { external_id: None, ..f.clone() }).await
+    }
+
+    /// Writes the fields given over a contact's: an attribute with an
+    /// empty value is removed, a company is made on first use, owner 0
+    /// clears the owner. A contact's site and, once set, its external id
+    /// do not change.
+    pub async fn update_contact(&self, id: i64, f: &ContactFields) -> Result<ContactRecord> {
+        let mut c = self.live_contact(id).await?;
+        if let Some(external) = f.external_id.as_deref().map(str::trim) {
+            if c.external_id.as_deref().is_some_and(|old| old != external) {
+                return Err(StoreError::Invalid("a contact's external_id does not change once set"));
+            }
+            c.external_id = Some(external.to_string());
+        }
+        for (field, value) in [(&mut c.name, &f.name), (&mut c.email, &f.email), (&mut c.phone, &f.phone), (&mut c.tier, &f.tier)] {
+            if let Some(v) = value {
+                *field = v.trim().to_string();
+            }
+        }
+        if let Some(a) = &f.attributes {
+            for (k, v) in a.iter() {
+                if v.is_empty() {
+                    c.attributes.remove(k);
+                } else {
+                    c.attributes.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let attributes = serde_json::to_string(&c.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let company = f.company.as_deref().map(str::trim);
+        let owner = f.owner_id.map(|o| (o != 0).then_some(o));
+        let sql = "UPDATE contacts SET external_id = $1, name = $2, email = $3, phone = $4, tier = $5, attributes = $6, updated_at = $7,
+                       company_id = CASE WHEN $8 THEN (SELECT id FROM companies WHERE site_id = contacts.site_id AND name = $9) ELSE company_id END,
+                       owner_agent_id = CASE WHEN $10 THEN $11 ELSE owner_agent_id END
+                   WHERE id = $12";
+        let write = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(name) = company.filter(|n| !n.is_empty()) {
+                let make = "INSERT INTO companies (site_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (site_id, name) DO NOTHING";
+                sqlx::query(make).bind(c.site_id.get()).bind(name).bind(now_ms()).execute(&mut *tx).await?;
+            }
+            let written = sqlx::query(sql)
+                .bind(&c.external_id).bind(&c.name).bind(&c.email).bind(&c.phone).bind(&c.tier).bind(&attributes).bind(now_ms())
+                .bind(company.is_some()).bind(company.unwrap_or_default())
+                .bind(owner.is_some()).bind(owner.flatten())
+                .bind(id)
+                .execute(&mut *tx).await;
+            match written {
+                Ok(_) => { tx.commit().await?; Ok(()) }
+                Err(e) => Err(e),
+            }
+        });
+        match write {
+            Ok(()) => self.live_contact(id).await,
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate("a contact with that external_id")),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(StoreError::NotFound("agent (owner_id)")),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

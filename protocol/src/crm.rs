@@ -1,0 +1,248 @@
+//! The CRM's records as other systems read them through the REST API
+//! (`/rest/v1/`) and the console shows them: contacts, one contact's
+//! timeline of interactions, and everything about a contact in one export.
+
+use serde::{Deserialize, Serialize};
+
+use crate::articles::ArticleStatus;
+use crate::cases::Case;
+use crate::contact::Attributes;
+use crate::history::Transcript;
+use crate::{AgentId, Channel, SiteId};
+
+/// Contacts per page of a list; the next page is asked with `after`.
+pub const CONTACT_PAGE: usize = 100;
+/// Interactions per page of a timeline; the next page with `before`.
+pub const TIMELINE_PAGE: usize = 50;
+/// The most rows one CSV import takes.
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+/// The longest company name.
+pub const MAX_COMPANY_CHARS: usize = 200;
+
+/// A contact: a person behind one or more visitors of a site.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Contact {
+    pub id: i64,
+    pub site_id: SiteId,
+    /// The site's own id for this customer. Set by a verified identity
+    /// (`Rapport.identify` with a valid `user_hash`) or by the API; none
+    /// while the contact is anonymous.
+    pub external_id: Option<String>,
+    /// Whether an identity was verified (or the API vouched for it).
+    pub verified: bool,
+    /// What an unverified identity said its id was: never trusted.
+    pub claimed_id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// The customer's value, as routing reads it (`vip`, …).
+    pub tier: String,
+    pub company: String,
+    /// The agent who owns the relationship.
+    pub owner_id: Option<AgentId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
+    pub attributes: Attributes,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// A contact made or changed through the API. Left-out fields are left
+/// as they are (or empty, for a new contact); `attributes` are merged over
+/// the old ones, and an empty value removes one.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactFields {
+    /// Needed for a new contact; a contact never moves between sites.
+    #[serde(default)]
+    pub site_id: Option<SiteId>,
+    /// The site's id for the customer: a new contact with one is verified,
+    /// and a second contact with the same one is refused.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    /// An agent's id; 0 clears the owner.
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::BTreeMap<String, String>>))]
+    pub attributes: Option<Attributes>,
+}
+
+/// A page of contacts, oldest first.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactPage {
+    pub contacts: Vec<Contact>,
+    /// Ask `after=` this for the next page; none on the last.
+    pub next_after: Option<i64>,
+}
+
+/// What kind of interaction a timeline entry is.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionKind {
+    /// A chat, or one attempt at a callback (`channel` says which).
+    Conversation,
+    /// A callback request, with all its attempts.
+    Callback,
+    Case,
+}
+
+/// One entry of a contact's timeline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Interaction {
+    pub kind: InteractionKind,
+    /// The conversation's, callback's or case's id.
+    pub id: i64,
+    pub channel: Channel,
+    pub at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    /// The conversation's or callback's status, or the case's.
+    pub status: String,
+    /// The pre-chat topic, the callback's topic or the case's subject.
+    pub summary: String,
+    pub queue: String,
+    pub agent: String,
+    pub wrap_up_code: String,
+    /// The visitor's rating (1 to 5) and comment, for a rated chat.
+    pub rating: Option<u8>,
+    pub rating_comment: String,
+    /// For a case: its department.
+    pub department: String,
+}
+
+/// A page of a contact's timeline, newest first.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Timeline {
+    pub interactions: Vec<Interaction>,
+    /// Ask `before=` this for the next page; none on the last.
+    pub next_before: Option<String>,
+}
+
+/// A callback request as exported: what the visitor gave and what became
+/// of each attempt.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbackExport {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub topic: String,
+    pub status: String,
+    pub created_at_ms: i64,
+    pub attempts: Vec<CallbackAttemptExport>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbackAttemptExport {
+    pub outcome: String,
+    pub notes: String,
+    pub wrap_up_code: String,
+    pub at_ms: i64,
+}
+
+/// Everything Rapport holds about one contact (a data-protection access
+/// request): the record, every conversation with its transcript, every
+/// callback and every case.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactExport {
+    pub contact: Contact,
+    pub conversations: Vec<Transcript>,
+    pub callbacks: Vec<CallbackExport>,
+    pub cases: Vec<Case>,
+}
+
+/// What a CSV import did.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub created: u32,
+    pub updated: u32,
+    /// Rows not taken, with their line number and why.
+    pub refused: Vec<RefusedRow>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefusedRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl ContactFields {
+    /// Why these fields cannot be written, if they cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        use crate::contact::*;
+        let long = |v: &Option<String>, max: usize| v.as_ref().is_some_and(|v| v.chars().count() > max);
+        if self.external_id.as_ref().is_some_and(|v| v.trim().is_empty()) || long(&self.external_id, MAX_USER_ID_CHARS) {
+            return Some("external_id is 1 to 200 characters");
+        }
+        if long(&self.name, MAX_NAME_CHARS) || long(&self.tier, MAX_NAME_CHARS) {
+            return Some("name and tier are at most 100 characters");
+        }
+        if long(&self.email, MAX_EMAIL_CHARS) || long(&self.phone, MAX_PHONE_CHARS) || long(&self.company, MAX_COMPANY_CHARS) {
+            return Some("email is at most 254 characters, phone 40 and company 200");
+        }
+        if let Some(a) = &self.attributes {
+            if a.len() > MAX_ATTRIBUTES
+                || a.iter().any(|(k, v)| k.is_empty() || k.chars().count() > MAX_ATTRIBUTE_KEY_CHARS || v.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS)
+            {
+                return Some("at most 50 attributes, each name 1 to 64 characters and each value at most 500");
+            }
+        }
+        None
+    }
+}
+
+/// `GET /rest/v1/contacts`: every part optional.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct ContactQuery {
+    /// Part of a name, email, phone number, external id or attribute value.
+    pub q: String,
+    pub site_id: Option<i64>,
+    /// Contacts after this id (the previous page's `next_after`).
+    pub after: Option<i64>,
+    /// At most 100.
+    pub limit: Option<u32>,
+}
+
+/// `GET /rest/v1/contacts/{id}/timeline`
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct TimelineQuery {
+    /// The previous page's `next_before`.
+    pub before: Option<String>,
+}
+
+/// `GET /rest/v1/articles`
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct ArticleQuery {
+    /// Words to search for (English or Chinese).
+    pub q: String,
+    pub site_id: Option<i64>,
+    pub status: Option<ArticleStatus>,
+}
