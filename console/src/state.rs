@@ -273,8 +273,14 @@ impl ConsoleState {
 
     /// Chats for the list: open ones first, then most recent activity first.
     pub fn ordered_conversation_ids(&self) -> Vec<ConversationId> {
-        let mut chats: Vec<&Conversation> = self.conversations.iter().collect();
-        chats.sort_by_key(|c| (c.is_ended(), std::cmp::Reverse(c.last_activity_ms())));
+        // An insertion sort (stable, as `sort_by_key` is): an agent has a
+        // handful of chats, and the standard sort costs the Wasm 2 KB.
+        let key = |c: &Conversation| (c.is_ended(), std::cmp::Reverse(c.last_activity_ms()));
+        let mut chats: Vec<&Conversation> = Vec::with_capacity(self.conversations.len());
+        for c in &self.conversations {
+            let at = chats.iter().position(|o| key(o) > key(c)).unwrap_or(chats.len());
+            chats.insert(at, c);
+        }
         chats.into_iter().map(Conversation::id).collect()
     }
 

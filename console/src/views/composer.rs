@@ -90,7 +90,8 @@ pub fn Composer(id: ConversationId, ended: Memo<bool>) -> impl IntoView {
             return (!words.trim().is_empty()).then(|| found.with(|f| f.iter().take(SHOWN).cloned().collect()));
         }
         let language = c.live.state.with(|s| s.conversation(id).map(|c| reply_language(&c.summary.visitor.locale)).unwrap_or("en"));
-        Some(saved.with(|all| matching(all, words, language).into_iter().take(SHOWN).cloned().collect::<Vec<_>>()))
+        let words = String::from(js_sys::JsString::from(words).to_lower_case());
+        Some(saved.with(|all| matching(all, &words, language).into_iter().take(SHOWN).cloned().collect::<Vec<_>>()))
     });
     let articles = move || typed.with(is_search);
     let submit = move || {

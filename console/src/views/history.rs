@@ -64,11 +64,13 @@ pub fn History() -> impl IntoView {
             }
         }
         if let Some(ms) = day_ms(&from.get_untracked(), false) {
-            query.push(format!("from={ms}"));
+            // Whole milliseconds: formatting an f64 would bring Rust's
+            // float printing (5 KB) into the Wasm.
+            query.push(format!("from={}", ms as i64));
         }
         // The "to" day is included: up to the next midnight.
         if let Some(ms) = day_ms(&to.get_untracked(), true) {
-            query.push(format!("to={ms}"));
+            query.push(format!("to={}", ms as i64));
         }
         spawn_local(async move {
             match api::call("GET", &format!("/api/v1/conversations/search?{}", query.join("&")), None).await {

@@ -56,6 +56,23 @@ pub enum Section {
     History,
 }
 
+impl Section {
+    /// The id of the section's tab (written out: lowering a debug name
+    /// would bring Unicode's case tables into the Wasm).
+    pub fn tab_id(self) -> &'static str {
+        match self {
+            Section::Inbox => "nav-inbox",
+            Section::LeftMessages => "nav-leftmessages",
+            Section::Floor => "nav-floor",
+            Section::Admin => "nav-admin",
+            Section::Replies => "nav-replies",
+            Section::Knowledge => "nav-knowledge",
+            Section::Cases => "nav-cases",
+            Section::History => "nav-history",
+        }
+    }
+}
+
 impl Ctx {
     /// The string for `key` in the current language; tracked, so a view
     /// that calls it inside a closure follows language changes.

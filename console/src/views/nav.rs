@@ -16,7 +16,7 @@ pub fn Nav() -> impl IntoView {
             <button
                 type="button"
                 class="nav-tab"
-                id=format!("nav-{section:?}").to_lowercase()
+                id=section.tab_id()
                 aria-current=move || (c.section.get() == section).then_some("page")
                 on:click=move |_| c.section.set(section)
             >
