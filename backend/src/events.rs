@@ -71,17 +71,24 @@ pub async fn conversation_rated(state: &AppState, id: ConversationId) {
 pub async fn announce_ended(state: &AppState) -> Result<usize, StoreError> {
     let mut announced = 0;
     for id in state.store.unannounced_ended(100).await? {
-        let Some((interaction, contact)) = state.store.conversation_interaction(id).await? else { continue };
-        let at = now_ms();
-        let body = |delivery: i64| {
-            json!({ "type": CONVERSATION_ENDED, "delivery": delivery, "at_ms": at, "contact_id": contact, "interaction": interaction }).to_string()
-        };
-        let delivery = url(state).map(|u| (CONVERSATION_ENDED, u, contact));
-        if state.store.announce_conversation(id, delivery, body).await? {
-            announced += 1;
+        // One conversation that fails (its contact erased meanwhile, say)
+        // is logged and tried again next time; the others go on.
+        match announce(state, id).await {
+            Ok(true) => announced += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(conversation = %id, error = %e, "could not announce an ended conversation"),
         }
     }
     Ok(announced)
+}
+
+async fn announce(state: &AppState, id: ConversationId) -> Result<bool, StoreError> {
+    let Some((interaction, contact)) = state.store.conversation_interaction(id).await? else { return Ok(false) };
+    let at = now_ms();
+    let body =
+        |delivery: i64| json!({ "type": CONVERSATION_ENDED, "delivery": delivery, "at_ms": at, "contact_id": contact, "interaction": interaction }).to_string();
+    let delivery = url(state).map(|u| (CONVERSATION_ENDED, u, contact));
+    state.store.announce_conversation(id, delivery, body).await
 }
 
 /// Runs the sweep until shutdown.

@@ -24,3 +24,8 @@ ALTER TABLE webhook_deliveries ADD COLUMN contact_id BIGINT REFERENCES contacts(
 ALTER TABLE conversations ADD COLUMN announced_at BIGINT;
 UPDATE conversations SET announced_at = ended_at WHERE status = 'ended';
 CREATE INDEX conversations_unannounced ON conversations (status, announced_at);
+-- A callback belongs to the contact who asked for it (not only to the
+-- browser: a shared computer's visitor can later be someone else).
+ALTER TABLE callbacks ADD COLUMN contact_id BIGINT REFERENCES contacts(id) ON DELETE SET NULL;
+UPDATE callbacks SET contact_id = (SELECT v.contact_id FROM visitors v WHERE v.id = callbacks.visitor_id);
+CREATE INDEX callbacks_by_contact ON callbacks (contact_id, id);

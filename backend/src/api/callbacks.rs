@@ -163,7 +163,9 @@ pub async fn dial(State(state): State<AppState>, _: FromConsole, SignedIn(sessio
         agent_email: me.email.clone(),
         at_ms: now_ms(),
     };
-    let delivery = state.store.queue_delivery(DIAL_EVENT, url, None, |id| serde_json::to_string(&request(id)).unwrap_or_default()).await?;
+    // The request names the customer, so it goes if they are erased.
+    let contact = state.store.conversation_contact(conversation).await?;
+    let delivery = state.store.queue_delivery(DIAL_EVENT, url, contact, |id| serde_json::to_string(&request(id)).unwrap_or_default()).await?;
     tracing::info!(callback = %c.id, delivery, "the dialer was asked to place a call");
     Ok(Json(true))
 }

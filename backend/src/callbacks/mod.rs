@@ -107,6 +107,9 @@ pub async fn request(
     }
     let (due_at, asap) = due_at(state, queue, req.at_ms).await?;
     let topic = clip(&req.topic, MAX_TOPIC_CHARS);
+    // A visitor who leaves their number is a contact from then on, as one
+    // who writes is; the callback is theirs.
+    state.store.visitor_contact(visitor.id).await?;
     let new = NewCallback {
         site: visitor.site_id,
         visitor: visitor.id,

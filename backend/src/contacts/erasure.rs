@@ -20,7 +20,9 @@ pub async fn erase(state: &AppState, id: i64) -> Result<(), Refusal> {
             files::erase(state, &c).await?;
         }
     }
-    state.store.erase_contact_record(id).await?;
+    if !state.store.erase_contact_record(id).await? {
+        return Err(Refusal::new(ErrorCode::InvalidState, "the contact changed while it was being erased (a new chat, or a merge): try again"));
+    }
     tracing::info!(contact = id, "a contact was erased");
     Ok(())
 }

@@ -50,7 +50,8 @@ impl<S: Needs> FromRequestParts<AppState> for Caller<S> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let secret = header.strip_prefix("Bearer ").map(str::trim).unwrap_or_default();
+        // The scheme's name is case-insensitive (RFC 9110).
+        let secret = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map_or("", |(_, s)| s.trim());
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(Refusal::unauthorized("send an API token as `Authorization: Bearer rpt_…`"));
         }

@@ -134,7 +134,9 @@ fn row_fields(header: &[String], row: &csv::StringRecord, site: Option<i64>) -> 
 }
 
 /// Makes or updates contacts from CSV (a header row, then one contact per
-/// row). Rows that cannot be taken are listed with why; the others are.
+/// row). The whole file is read and checked first: a file that is not
+/// CSV, or too long, changes nothing. Rows that cannot be taken are listed
+/// with why; the others are written.
 #[utoipa::path(post, path = "/contacts.csv", tag = "contacts", params(CsvQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = "4XX", body = ErrorBody)),
@@ -146,24 +148,33 @@ pub async fn import_contacts(
     body: String,
 ) -> Result<Json<ImportReport>, Refusal> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body.as_bytes());
-    let header: Vec<String> = reader.headers().map_err(csv_error)?.iter().map(|h| h.trim().to_lowercase()).collect();
+    // Column names are read in any case; an attribute's name as written.
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| match h.trim() {
+            h if h.starts_with(ATTRIBUTE) => h.to_string(),
+            h => h.to_lowercase(),
+        })
+        .collect();
     if !header.iter().any(|h| h == "name" || h == "email" || h == "external_id") {
         return Err(Refusal::new(ErrorCode::Invalid, "the first row names the columns: name, email, external_id, … (see the export)"));
     }
     let mut report = ImportReport::default();
+    let mut rows = Vec::new();
     for (n, row) in reader.records().enumerate() {
         if n >= MAX_IMPORT_ROWS {
             return Err(Refusal::new(ErrorCode::TooLarge, "at most 10,000 rows per import"));
         }
         let row = row.map_err(csv_error)?;
         let line = row.position().map_or(n as u64 + 2, |p| p.line());
-        let fields = match row_fields(&header, &row, q.site_id) {
-            Ok(f) => f,
-            Err(reason) => {
-                report.refused.push(RefusedRow { line, reason });
-                continue;
-            }
-        };
+        match row_fields(&header, &row, q.site_id) {
+            Ok(fields) => rows.push((line, fields)),
+            Err(reason) => report.refused.push(RefusedRow { line, reason }),
+        }
+    }
+    for (line, fields) in rows {
         let Some(site) = fields.site_id else { continue };
         let existing = match &fields.external_id {
             Some(id) => state.store.contact_by_external_id(site, id).await?,
@@ -182,6 +193,7 @@ pub async fn import_contacts(
             Err(e) => return Err(e.into()),
         }
     }
+    report.refused.sort_by_key(|r| r.line);
     let detail = format!("{} ({} made, {} updated, {} refused)", caller.name(), report.created, report.updated, report.refused.len());
     state.store.audit(None, "contact.import", "contacts", &detail).await?;
     Ok(Json(report))

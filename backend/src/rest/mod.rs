@@ -14,6 +14,7 @@ mod contacts;
 mod csv;
 mod records;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -24,6 +25,9 @@ use utoipa_axum::routes;
 pub use caller::Caller;
 
 use crate::state::AppState;
+
+/// The largest body the API reads: a CSV import of 10,000 contacts fits.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Where the API is mounted.
 pub const BASE: &str = "/rest/v1";
@@ -58,5 +62,5 @@ pub fn api() -> (Router<AppState>, OpenApi) {
 pub fn routes() -> Router<AppState> {
     let (router, doc) = api();
     let doc = std::sync::Arc::new(doc);
-    router.route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+    router.route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) })).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use protocol::articles::{Article, ArticleConfig};
-use protocol::cases::{Case, CaseConfig};
+use protocol::cases::{Case, CaseConfig, CaseStatus};
 use protocol::crm::ArticleQuery;
 use protocol::history::Transcript;
 use protocol::{ConversationId, ErrorBody, ErrorCode, SiteId};
@@ -17,6 +17,17 @@ use crate::events;
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::{now_ms, ArticleFilter};
+
+/// A case as the API may write it: the console's rules, and since a token
+/// is nobody, a case marked assigned names its assignee. (`make_article`
+/// is the console's; here an article is made with `POST /articles`.)
+fn case_checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
+    let c = cases::checked(c)?;
+    if c.status == CaseStatus::Assigned && c.assignee_id.is_none() {
+        return Err(Refusal::new(ErrorCode::Invalid, "an assigned case names its assignee_id"));
+    }
+    Ok(c)
+}
 
 /// A conversation (a chat or a callback attempt) with its messages.
 #[utoipa::path(get, path = "/interactions/{id}", tag = "interactions", params(("id" = i64, Path)),
@@ -52,7 +63,7 @@ pub async fn create_case(
     caller: Caller<scope::CasesWrite>,
     Json(c): Json<CaseConfig>,
 ) -> Result<(StatusCode, Json<Case>), Refusal> {
-    let case = state.store.create_case(None, &cases::checked(c)?, now_ms()).await?;
+    let case = state.store.create_case(None, &case_checked(c)?, now_ms()).await?;
     state.store.audit(None, "case.create", &format!("case {}", case.id), &caller.name()).await?;
     events::case_event(&state, events::CASE_CREATED, &case).await;
     Ok((StatusCode::CREATED, Json(case)))
@@ -68,7 +79,7 @@ pub async fn update_case(
     Path(id): Path<i64>,
     Json(c): Json<CaseConfig>,
 ) -> Result<Json<Case>, Refusal> {
-    let case = state.store.update_case(id, &cases::checked(c)?, now_ms()).await?;
+    let case = state.store.update_case(id, &case_checked(c)?, now_ms()).await?;
     state.store.audit(None, "case.update", &format!("case {id}"), &caller.name()).await?;
     events::case_event(&state, events::CASE_UPDATED, &case).await;
     Ok(Json(case))

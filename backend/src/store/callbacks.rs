@@ -136,8 +136,8 @@ impl Store {
     /// asking at once get one).
     pub async fn create_callback(&self, new: NewCallback<'_>) -> Result<CallbackRecord> {
         let sql =
-            "INSERT INTO callbacks (site_id, visitor_id, queue_id, origin_conversation_id, name, phone, topic, locale, status, asap, due_at, ip, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12) RETURNING id";
+            "INSERT INTO callbacks (site_id, visitor_id, queue_id, origin_conversation_id, name, phone, topic, locale, status, asap, due_at, ip, created_at, contact_id)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, (SELECT contact_id FROM visitors WHERE id = $2)) RETURNING id";
         let id: std::result::Result<i64, sqlx::Error> = on_db!(&self.db, pool => sqlx::query_scalar(sql)
             .bind(new.site.get())
             .bind(new.visitor.get())

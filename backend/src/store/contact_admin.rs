@@ -3,12 +3,14 @@
 //! and changed through the API or an import, with their company and owner.
 
 use protocol::crm::ContactFields;
-use protocol::SiteId;
+use protocol::{AgentId, SiteId};
 
 use super::contacts::{ContactRow, CONTACT_COLUMNS};
 use super::db::on_db;
 use super::history::like_pattern;
 use super::{is_unique_violation, now_ms, ContactRecord, Result, Store, StoreError};
+
+const NO_OWNER: &str = "owner_id is no agent's id";
 
 impl Store {
     /// Contacts after `after` (by id) that match `q`, oldest first: merged
@@ -41,6 +43,12 @@ impl Store {
     /// the site's id for the customer (whoever holds an API token speaks
     /// for the site, as a `user_hash` does).
     pub async fn create_contact(&self, site: SiteId, f: &ContactFields) -> Result<ContactRecord> {
+        // Checked first, so a contact is not made and then refused.
+        if let Some(owner) = f.owner_id.filter(|o| *o != 0) {
+            if self.agent(AgentId(owner)).await?.is_none() {
+                return Err(StoreError::Invalid(NO_OWNER));
+            }
+        }
         let now = now_ms();
         let insert = "INSERT INTO contacts (site_id, external_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id";
         let external = f.external_id.as_deref().map(str::trim);
@@ -80,6 +88,9 @@ impl Store {
                 }
             }
         }
+        if c.attributes.len() > protocol::contact::MAX_ATTRIBUTES {
+            return Err(StoreError::Invalid("a contact has at most 50 attributes"));
+        }
         let attributes = serde_json::to_string(&c.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let company = f.company.as_deref().map(str::trim);
         let owner = f.owner_id.map(|o| (o != 0).then_some(o));
@@ -107,7 +118,7 @@ impl Store {
         match write {
             Ok(()) => self.live_contact(id).await,
             Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate("a contact with that external_id")),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(StoreError::NotFound("agent (owner_id)")),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(StoreError::Invalid(NO_OWNER)),
             Err(e) => Err(e.into()),
         }
     }

@@ -2,8 +2,8 @@
 //! anonymous contact; a verified identity makes it (or joins it to) the
 //! site's contact for that customer id, across browsers; an unverified
 //! one is recorded as a claim on the visitor's own contact and never
-//! joins anything. Merging moves a contact's visitors, conversations and
-//! cases to the survivor, which is what "history" is here.
+//! joins anything. Merging moves a contact's visitors, conversations,
+//! callbacks and cases to the survivor, which is what "history" is here.
 
 use std::collections::BTreeMap;
 
@@ -299,6 +299,7 @@ impl Store {
                 sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE cases SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+                sqlx::query("UPDATE callbacks SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 tx.commit().await?;
             }
             marked == 1
@@ -306,12 +307,21 @@ impl Store {
         Ok(merged)
     }
 
-    /// The conversations of a contact, newest first (its history, for the
-    /// timeline).
+    /// The conversations of a contact, newest first: those linked to it and
+    /// its visitors' that are linked to nobody (from before contacts were
+    /// kept), as a merge counts them.
     pub async fn contact_conversations(&self, contact: i64) -> Result<Vec<protocol::ConversationId>> {
-        let sql = "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC";
+        let sql = "SELECT id FROM conversations WHERE contact_id = $1
+                   OR (contact_id IS NULL AND visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)) ORDER BY id DESC";
         let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(contact).fetch_all(pool).await?);
         Ok(ids.into_iter().map(protocol::ConversationId).collect())
+    }
+
+    /// The contact a conversation is about, if any.
+    pub async fn conversation_contact(&self, id: protocol::ConversationId) -> Result<Option<i64>> {
+        let sql = "SELECT contact_id FROM conversations WHERE id = $1";
+        let row: Option<Option<i64>> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(id.get()).fetch_optional(pool).await?);
+        Ok(row.flatten())
     }
 
     /// The site's identity secret (the key of `user_hash`), made the first

@@ -4,15 +4,17 @@
 //!
 //! Erasure keeps what reports count (that a conversation, callback or case
 //! happened, when, in which queue, with which agent) and removes who and
-//! what: messages, files, pre-chat answers, ratings' comments, callback
-//! names, numbers and notes, cases' descriptions and resolutions, the
-//! visitors' pages, the webhooks about it and the contact itself.
+//! what: messages, files, pre-chat answers, ratings' comments, transfer
+//! notes, callback names, numbers and notes, cases' texts, the visitors'
+//! pages, the webhooks about it and the contact itself (with the
+//! anonymous contacts merged into it).
 
 use protocol::crm::{CallbackAttemptExport, CallbackExport, ContactExport};
+use protocol::history::TRANSCRIPT_LIMIT;
 use protocol::ConversationId;
 
 use super::db::on_db;
-use super::{Result, Store};
+use super::{now_ms, Result, Store};
 
 #[derive(sqlx::FromRow)]
 struct CallbackRow {
@@ -32,17 +34,71 @@ struct AttemptRow {
     at: i64,
 }
 
-const CONTACT_CALLBACKS: &str = "SELECT id, name, phone, topic, status, created_at FROM callbacks
-     WHERE visitor_id IN (SELECT id FROM visitors WHERE contact_id = $1) ORDER BY id";
+const CONTACT_CALLBACKS: &str = "SELECT id, name, phone, topic, status, created_at FROM callbacks WHERE contact_id = $1 ORDER BY id";
+
+/// The contact's conversations, as `contact_conversations` counts them.
+macro_rules! conversations_of_contact {
+    () => {
+        "(SELECT c.id FROM conversations c WHERE c.contact_id = $1
+            OR (c.contact_id IS NULL AND c.visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)))"
+    };
+}
+
+/// The contact's cases: opened for it, or from one of its conversations.
+const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
+
+/// What erasing leaves, statement by statement, in one transaction.
+const ERASE: [&str; 8] = [
+    "UPDATE callback_attempts SET notes = '' WHERE callback_id IN (SELECT b.id FROM callbacks b WHERE b.contact_id = $1)",
+    // A callback keeps its row (reports count it) without a name or number;
+    // an open one is cancelled: there is nobody left to call.
+    "UPDATE callbacks SET name = '', phone = '', topic = '', ip = '',
+        closed_at = CASE WHEN status IN ('scheduled', 'waiting', 'calling') THEN $2 ELSE closed_at END,
+        status = CASE WHEN status IN ('scheduled', 'waiting', 'calling') THEN 'cancelled' ELSE status END,
+        contact_id = NULL
+     WHERE contact_id = $1",
+    concat!(
+        "UPDATE cases SET subject = '', description = '', resolution = '', contact_id = NULL WHERE contact_id = $1 OR conversation_id IN ",
+        conversations_of_contact!()
+    ),
+    // Transfer notes and the like.
+    concat!("UPDATE conversation_events SET detail = '' WHERE conversation_id IN ", conversations_of_contact!()),
+    concat!(
+        "UPDATE conversations SET rating_comment = '', prechat_name = '', prechat_email = '', prechat_topic = '', contact_id = NULL WHERE id IN ",
+        conversations_of_contact!()
+    ),
+    "UPDATE visitors SET page_url = '', page_title = '', tier = '', country = '', contact_id = NULL WHERE contact_id = $1",
+    // Only anonymous contacts are merged, into verified ones, so nothing
+    // is merged into those merged here.
+    "DELETE FROM contacts WHERE merged_into = $1",
+    // Its webhooks go with it (ON DELETE CASCADE).
+    "DELETE FROM contacts WHERE id = $1 AND merged_into IS NULL",
+];
+
+/// A conversation of the contact that is open, or still holds messages
+/// (one that started after the caller erased the others).
+const NOT_ERASED: &str = concat!(
+    "SELECT COUNT(*) FROM conversations c WHERE c.id IN ",
+    conversations_of_contact!(),
+    " AND (c.status != 'ended' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id))"
+);
 
 impl Store {
-    /// The contact's record, conversations (every channel, with their
+    /// The contact's record, conversations (every channel, with all their
     /// messages), callbacks and cases.
     pub async fn export_contact(&self, id: i64) -> Result<ContactExport> {
         let contact = self.live_contact(id).await?.to_wire();
         let mut conversations = Vec::new();
         for c in self.contact_conversations(id).await? {
-            if let Some(t) = self.transcript(None, c).await? {
+            if let Some(mut t) = self.transcript(None, c).await? {
+                // A transcript stops at its limit; an export does not.
+                while let Some(last) = t.messages.last().map(|m| m.seq).filter(|_| t.messages.len() % TRANSCRIPT_LIMIT == 0) {
+                    let more = self.messages_after(c, last, TRANSCRIPT_LIMIT).await?;
+                    if more.is_empty() {
+                        break;
+                    }
+                    t.messages.extend(more);
+                }
                 conversations.push(t);
             }
         }
@@ -64,8 +120,7 @@ impl Store {
                     .collect(),
             });
         }
-        let case_ids: Vec<i64> =
-            on_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM cases WHERE contact_id = $1 ORDER BY id").bind(id).fetch_all(pool).await?);
+        let case_ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(CONTACT_CASES).bind(id).fetch_all(pool).await?);
         let mut cases = Vec::with_capacity(case_ids.len());
         for case in case_ids {
             cases.push(self.case(case).await?);
@@ -83,32 +138,35 @@ impl Store {
 
     /// Erases what is left about a contact once its conversations' messages
     /// and files are gone (`erase_conversation`, one by one, for their
-    /// blobs): callbacks' details, cases' texts, ratings' comments, the
-    /// visitors' pages, the contact and those merged into it. One
-    /// transaction.
-    pub async fn erase_contact_record(&self, id: i64) -> Result<()> {
-        let visitors = "(SELECT v.id FROM visitors v WHERE v.contact_id = $1)";
-        let statements = [
-            "UPDATE callback_attempts SET notes = '' WHERE callback_id IN (SELECT b.id FROM callbacks b WHERE b.visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1))".to_string(),
-            // A callback keeps its row (reports count it) without a name or number;
-            // an open one is cancelled: there is nobody left to call.
-            format!("UPDATE callbacks SET name = '', phone = '', topic = '', ip = '', status = CASE WHEN status IN ('scheduled', 'waiting', 'calling') THEN 'cancelled' ELSE status END WHERE visitor_id IN {visitors}"),
-            "UPDATE cases SET description = '', resolution = '', contact_id = NULL WHERE contact_id = $1".to_string(),
-            "UPDATE conversations SET rating_comment = '', prechat_name = '', prechat_email = '', prechat_topic = '', contact_id = NULL WHERE contact_id = $1".to_string(),
-            "UPDATE visitors SET page_url = '', page_title = '', tier = '', country = '', contact_id = NULL WHERE contact_id = $1".to_string(),
-            // Only anonymous contacts are merged, into verified ones, so
-            // nothing is merged into those merged here.
-            "DELETE FROM contacts WHERE merged_into = $1".to_string(),
-            // Its webhooks go with it (ON DELETE CASCADE).
-            "DELETE FROM contacts WHERE id = $1".to_string(),
-        ];
-        on_db!(&self.db, pool => {
+    /// blobs), in one transaction. False, with nothing changed, when the
+    /// contact moved on meanwhile: a conversation of theirs started (or
+    /// holds messages again), or it was merged into another; the caller
+    /// tries again later.
+    pub async fn erase_contact_record(&self, id: i64) -> Result<bool> {
+        let now = now_ms();
+        let erased = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            for sql in &statements {
-                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            let unerased: i64 = sqlx::query_scalar(NOT_ERASED).bind(id).fetch_one(&mut *tx).await?;
+            let mut done = unerased == 0;
+            if done {
+                let (last, rest) = ERASE.split_last().unwrap_or((&"", &[]));
+                for sql in rest {
+                    // $2 is the time, for the statements that use it.
+                    let q = if sql.contains("$2") { sqlx::query(sql).bind(id).bind(now) } else { sqlx::query(sql).bind(id) };
+                    q.execute(&mut *tx).await?;
+                }
+                match sqlx::query(last).bind(id).execute(&mut *tx).await {
+                    Ok(r) => done = r.rows_affected() == 1,
+                    // A conversation linked to it in the meantime.
+                    Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => done = false,
+                    Err(e) => return Err(e.into()),
+                }
             }
-            tx.commit().await?;
+            if done {
+                tx.commit().await?;
+            }
+            done
         });
-        Ok(())
+        Ok(erased)
     }
 }

@@ -1,6 +1,6 @@
 //! One contact's timeline: its chats (with rating and wrap-up code), its
 //! callback requests (with the last attempt's agent and wrap-up code) and
-//! its cases, newest first, in pages. A callback's attempts are not listed
+//! its cases (opened for it, or from one of its conversations), newest first, in pages. A callback's attempts are not listed
 //! apart from the request they belong to.
 
 use protocol::crm::{Interaction, InteractionKind, Timeline};
@@ -100,12 +100,12 @@ const TIMELINE: &str = concat!("SELECT * FROM (
            (SELECT t.wrap_up_code FROM callback_attempts t WHERE t.callback_id = b.id ORDER BY t.id DESC LIMIT 1) AS wrap_up_code,
            NULL AS rating, '' AS rating_comment, NULL AS department
       FROM callbacks b LEFT JOIN queues q ON q.id = b.queue_id
-     WHERE b.visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)
+     WHERE b.contact_id = $1
     UNION ALL
     SELECT 2 AS k, s.id, COALESCE((SELECT o.channel FROM conversations o WHERE o.id = s.conversation_id), 'chat') AS channel, s.created_at AS at, s.resolved_at AS ended_at, s.status, s.subject AS summary,
            NULL AS queue, a.name AS agent, NULL AS wrap_up_code, NULL AS rating, '' AS rating_comment, d.name AS department
       FROM cases s JOIN departments d ON d.id = s.department_id LEFT JOIN agents a ON a.id = s.assignee_id
-     WHERE s.contact_id = $1
+     WHERE s.contact_id = $1 OR s.conversation_id IN (SELECT o.id FROM conversations o WHERE o.contact_id = $1)
 ) AS t
 WHERE at < $2 OR (at = $2 AND (k > $3 OR (k = $3 AND id < $4)))
 ORDER BY at DESC, k, id DESC
@@ -129,9 +129,7 @@ impl Store {
         let sql = concat!(conversation_entry!(), " WHERE c.id = $1");
         let row: Option<Row> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(id.get()).fetch_optional(pool).await?);
         let Some(row) = row else { return Ok(None) };
-        let contact: Option<i64> =
-            on_db!(&self.db, pool => sqlx::query_scalar("SELECT contact_id FROM conversations WHERE id = $1").bind(id.get()).fetch_one(pool).await?);
-        Ok(Some((row.interaction(), contact)))
+        Ok(Some((row.interaction(), self.conversation_contact(id).await?)))
     }
 }
 

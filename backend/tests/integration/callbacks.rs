@@ -17,7 +17,7 @@ use protocol::{Channel, ConversationId};
 use crate::acd::{Rest, ADMIN_EMAIL, ADMIN_PASSWORD};
 use crate::common::*;
 
-async fn options(visitor: &mut VisitorClient) -> anyhow::Result<CallbackOptions> {
+pub(crate) async fn options(visitor: &mut VisitorClient) -> anyhow::Result<CallbackOptions> {
     visitor.send(&VisitorFrame::CallbackOptions).await?;
     match visitor.recv_until("the callback options", |e| matches!(e, VisitorEvent::CallbackOptions { .. })).await? {
         VisitorEvent::CallbackOptions { options } => Ok(options),

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use protocol::callback::CallbackRequest;
 use protocol::cases::{Case, CaseConfig, CaseStatus, Department, Severity};
 use protocol::crm::{Contact, ContactExport, ContactPage, ImportReport, InteractionKind, Timeline};
 use protocol::tokens::{ApiToken, ApiTokenConfig, NewApiToken, Scope};
@@ -342,6 +343,18 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     let rated = webhook(&receiver, "conversation.rated").await?;
     assert_eq!(rated["interaction"]["rating"], 4);
 
+    // Then they ask to be called back later.
+    let slot = *crate::callbacks::options(&mut c.visitor).await?.slots.last().expect("the demo queue's callback slots");
+    let request = CallbackRequest {
+        name: "Lin dented-tin-4417".into(),
+        phone: "0912 345 678".into(),
+        country: "TW".into(),
+        topic: "dented-tin-4417".into(),
+        at_ms: Some(slot),
+    };
+    c.visitor.send(&VisitorFrame::RequestCallback { request }).await?;
+    c.visitor.recv_until("the callback", |e| matches!(e, VisitorEvent::Callback { .. })).await?;
+
     // The back office names the customer; the contact is found by name,
     // company and attribute.
     let change = json!({"name": "Lin Mei", "company": "Leaf & Co", "tier": "vip", "attributes": {"plan": "=gold"}});
@@ -351,17 +364,32 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
         let found: ContactPage = api.json(Method::GET, &format!("/contacts?q={}", urlencode(q)), None).await?;
         assert_eq!(found.contacts.iter().map(|c| c.id).collect::<Vec<_>>(), [contact.id], "{q}");
     }
-    assert_eq!(api.status(Method::PATCH, &format!("/contacts/{}", contact.id), Some(json!({"owner_id": 424242}))).await?, 404);
+    assert_eq!(api.status(Method::PATCH, &format!("/contacts/{}", contact.id), Some(json!({"owner_id": 424242}))).await?, 400);
     assert_eq!(api.status(Method::PATCH, &format!("/contacts/{}", contact.id), Some(json!({"name": "x".repeat(101)}))).await?, 400);
 
-    // The timeline: the case and the rated chat, newest first.
+    // The timeline: the callback, the case and the rated chat, newest
+    // first; read a page of one at a time, it is the same.
     let timeline: Timeline = api.json(Method::GET, &format!("/contacts/{}/timeline", contact.id), None).await?;
     let kinds: Vec<InteractionKind> = timeline.interactions.iter().map(|i| i.kind).collect();
-    assert_eq!(kinds, [InteractionKind::Case, InteractionKind::Conversation], "{timeline:?}");
-    let chat_entry = &timeline.interactions[1];
+    assert_eq!(kinds, [InteractionKind::Callback, InteractionKind::Case, InteractionKind::Conversation], "{timeline:?}");
+    assert_eq!(timeline.next_before, None);
+    let mut paged = Vec::new();
+    let mut cursor = rapport::store::TimelineCursor::START;
+    loop {
+        let page = server.store().timeline(contact.id, cursor, 1).await?;
+        paged.extend(page.interactions);
+        match page.next_before.as_deref().and_then(rapport::store::TimelineCursor::parse) {
+            Some(next) => cursor = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, timeline.interactions, "pages of one");
+    assert_eq!(api.status(Method::GET, &format!("/contacts/{}/timeline?before=x.y", contact.id), None).await?, 400);
+    let chat_entry = &timeline.interactions[2];
     assert_eq!((chat_entry.rating, chat_entry.status.as_str()), (Some(4), "ended"));
     assert!(chat_entry.agent.contains("Mei"), "{chat_entry:?}");
-    assert_eq!(timeline.interactions[0].department, department.config.name);
+    assert_eq!(timeline.interactions[1].department, department.config.name);
+    assert_eq!((timeline.interactions[0].summary.as_str(), timeline.interactions[0].status.as_str()), ("dented-tin-4417", "scheduled"));
 
     // CSV: the export defuses formulas; an import updates by external id,
     // makes new contacts and says which rows it refused and why.
@@ -371,14 +399,33 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     assert!(csv.contains("Lin Mei") && csv.contains("'=gold"), "{csv}");
     let _: Contact = api.json(Method::POST, "/contacts", Some(json!({"site_id": site.id, "external_id": "cust-9", "name": "Old name"}))).await?;
     assert_eq!(api.status(Method::POST, "/contacts", Some(json!({"site_id": site.id, "external_id": "cust-9"}))).await?, 400, "a second cust-9");
-    let import = "external_id,name,email,phone,company,attr.plan\ncust-9,Chen Wei,wei@example.tw,+886 2 1234 5678,Tea House,'=silver\n,Wang Fang,fang@example.cn,,,\ncust-10,,,,,,\n";
+    let import = "External_ID,Name,email,phone,company,attr.Plan\ncust-9,Chen Wei,wei@example.tw,+886 2 1234 5678,Tea House,'=silver\n,Wang Fang,fang@example.cn,,,\ncust-10,,,,,,\n";
     let report: ImportReport =
         serde_json::from_str(&api.send(Method::POST, &format!("/contacts.csv?site_id={}", site.id), Some(("text/csv", import.into()))).await?.1)?;
     assert_eq!((report.created, report.updated), (2, 1), "{report:?}");
     let wei: ContactPage = api.json(Method::GET, "/contacts?q=cust-9", None).await?;
     let wei = &wei.contacts[0];
     assert_eq!((wei.name.as_str(), wei.company.as_str(), wei.verified), ("Chen Wei", "Tea House", true));
-    assert_eq!(wei.attributes.get("plan"), Some("=silver"), "the import takes the export's defusing off");
+    assert_eq!(wei.attributes.get("Plan"), Some("=silver"), "the import takes the export's defusing off and keeps the name's case");
+    // A new contact with an owner who is nobody is refused, and not made.
+    let ghost = json!({"site_id": site.id, "external_id": "cust-11", "owner_id": 424242});
+    assert_eq!(api.status(Method::POST, "/contacts", Some(ghost)).await?, 400);
+    let none: ContactPage = api.json(Method::GET, "/contacts?q=cust-11", None).await?;
+    assert!(none.contacts.is_empty(), "{none:?}");
+    // Paging through every contact, one at a time, meets each once.
+    let all: ContactPage = api.json(Method::GET, "/contacts", None).await?;
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: ContactPage = api.json(Method::GET, &format!("/contacts?limit=1&after={after}"), None).await?;
+        seen.extend(page.contacts.iter().map(|c| c.id));
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen, all.contacts.iter().map(|c| c.id).collect::<Vec<_>>());
+    assert!(seen.len() >= 3, "{seen:?}");
     let refused: ImportReport =
         serde_json::from_str(&api.send(Method::POST, "/contacts.csv", Some(("text/csv", "name,owner_id\nNo site,\nBad owner,abc\n".into()))).await?.1)?;
     assert_eq!(refused.refused.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3], "{refused:?}");
@@ -388,6 +435,7 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     let export: ContactExport = api.json(Method::GET, &format!("/contacts/{}/export", contact.id), None).await?;
     assert!(export.conversations.iter().any(|t| t.messages.iter().any(|m| m.text.contains("dented-tin-4417"))), "{export:?}");
     assert_eq!(export.cases.iter().map(|c| c.id).collect::<Vec<_>>(), [opened.id]);
+    assert_eq!(export.callbacks.iter().map(|c| c.phone.as_str()).collect::<Vec<_>>(), ["+886912345678"]);
     assert_eq!(api.status(Method::DELETE, &format!("/contacts/{}", contact.id), None).await?, 204);
     assert_eq!(api.status(Method::GET, &format!("/contacts/{}", contact.id), None).await?, 404);
     let gone = [
@@ -396,6 +444,9 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
         ("ratings", "SELECT COUNT(*) FROM conversations WHERE rating_comment LIKE '%dented-tin-4417%'".into()),
         ("webhooks", format!("SELECT COUNT(*) FROM webhook_deliveries WHERE body LIKE '%dented-tin-4417%' OR contact_id = {}", contact.id)),
         ("contacts", format!("SELECT COUNT(*) FROM contacts WHERE id = {}", contact.id)),
+        ("callbacks", "SELECT COUNT(*) FROM callbacks WHERE name LIKE '%dented-tin-4417%' OR topic LIKE '%dented-tin-4417%' OR phone LIKE '%912345678%' OR status = 'scheduled'".into()),
+        ("case subjects", "SELECT COUNT(*) FROM cases WHERE subject = 'Dented tin'".into()),
+        ("visitors", format!("SELECT COUNT(*) FROM visitors WHERE id = {} AND (page_url != '' OR contact_id IS NOT NULL)", conversation.visitor_id)),
     ];
     for (table, sql) in gone {
         assert_eq!(server.store().count_for_tests(&sql).await?, 0, "{table} still hold the contact's data");
@@ -404,6 +455,9 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     assert!(still.config.description.is_empty(), "{still:?}");
     let counted = server.store().conversation(c.conversation).await?.expect("the conversation is still counted");
     assert_eq!(counted.status, ConversationStatus::Ended);
+    // Each ended conversation was announced once.
+    let ended_events = receiver.received().iter().filter(|(_, _, body)| body.contains("\"conversation.ended\"")).count();
+    assert_eq!(ended_events, 1);
     Ok(())
 }
 
