@@ -143,7 +143,7 @@ pub fn matching<'a>(replies: &'a [CannedReply], typed: &str, visitor_language: &
         _ => 2,
     };
     let mut found: Vec<&CannedReply> = Vec::new();
-    for r in replies.iter().filter(|r| r.config.shortcut.starts_with(&typed)) {
+    for r in replies.iter().filter(|r| r.config.shortcut.starts_with(typed)) {
         match found.iter_mut().find(|f| f.config.shortcut == r.config.shortcut) {
             Some(best) if rank(r) < rank(best) => *best = r,
             Some(_) => {}
