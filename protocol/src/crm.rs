@@ -246,3 +246,39 @@ pub struct ArticleQuery {
     pub site_id: Option<i64>,
     pub status: Option<ArticleStatus>,
 }
+
+/// A page a visitor opened.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageView {
+    pub url: String,
+    pub title: String,
+    pub at_ms: i64,
+}
+
+/// The most pages of a visit the screen pop lists.
+pub const VISIT_PAGES: usize = 10;
+/// A gap this long between two pages starts a new visit.
+pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
+/// The earlier interactions the screen pop lists.
+pub const POP_RECENT: usize = 5;
+
+/// `GET /api/v1/conversations/{id}/pop`: who is asking, shown the moment
+/// an offer reaches an agent and beside the chat: the contact (none for a
+/// visitor who has not written yet), their open cases, their last
+/// interactions before this one, and the pages of this visit.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ScreenPop {
+    pub contact: Option<Contact>,
+    pub open_cases: Vec<Case>,
+    pub recent: Vec<Interaction>,
+    /// Newest first.
+    pub pages: Vec<PageView>,
+}
+
+/// `GET /api/v1/contacts/{id}`: a contact as the console shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ContactCard {
+    pub contact: Contact,
+    pub timeline: Timeline,
+}

@@ -176,6 +176,17 @@ impl Store {
         Ok(rows.into_iter().map(CaseRow::case).collect())
     }
 
+    /// The open cases of a contact (opened for it, or from one of its
+    /// conversations), most urgent first.
+    pub async fn contact_open_cases(&self, contact: i64) -> Result<Vec<Case>> {
+        let sql = format!(
+            "{CASE_COLUMNS} WHERE c.status NOT IN ('resolved', 'closed')
+               AND (c.contact_id = $1 OR c.conversation_id IN (SELECT o.id FROM conversations o WHERE o.contact_id = $1)) {CASE_ORDER} LIMIT 20"
+        );
+        let rows: Vec<CaseRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(contact).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(CaseRow::case).collect())
+    }
+
     pub async fn case(&self, id: i64) -> Result<Case> {
         let sql = format!("{CASE_COLUMNS} WHERE c.id = $1");
         let row: Option<CaseRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);

@@ -6,7 +6,7 @@
 //! happened, when, in which queue, with which agent) and removes who and
 //! what: messages, files, pre-chat answers, ratings' comments, transfer
 //! notes, callback names, numbers and notes, cases' texts, the visitors'
-//! pages, the webhooks about it and the contact itself (with the
+//! pages and page views, the webhooks about it and the contact itself (with the
 //! anonymous contacts merged into it).
 
 use protocol::crm::{CallbackAttemptExport, CallbackExport, ContactExport};
@@ -48,7 +48,8 @@ macro_rules! conversations_of_contact {
 const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
 
 /// What erasing leaves, statement by statement, in one transaction.
-const ERASE: [&str; 8] = [
+const ERASE: [&str; 9] = [
+    "DELETE FROM page_views WHERE visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)",
     "UPDATE callback_attempts SET notes = '' WHERE callback_id IN (SELECT b.id FROM callbacks b WHERE b.contact_id = $1)",
     // A callback keeps its row (reports count it) without a name or number;
     // an open one is cancelled: there is nobody left to call.

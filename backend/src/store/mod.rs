@@ -31,6 +31,7 @@ mod left_messages;
 mod messages;
 mod meta;
 mod moves;
+mod pages;
 mod queues;
 mod reports;
 mod sessions;

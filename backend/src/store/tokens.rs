@@ -40,6 +40,14 @@ impl Row {
 
 const COLUMNS: &str = "id, name, prefix, scopes, created_at, last_used_at, revoked_at";
 
+/// Scopes as stored: sorted, each once, space-separated.
+fn scope_list(scopes: &[Scope]) -> String {
+    let mut scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    scopes.join(" ")
+}
+
 /// How often a token's "last used" time is written: not on every request.
 const LAST_USED_GRAIN_MS: i64 = 60_000;
 
@@ -48,13 +56,9 @@ impl Store {
     pub async fn create_api_token(&self, by: AgentId, c: &ApiTokenConfig) -> Result<(ApiToken, String)> {
         let secret = format!("{TOKEN_PREFIX}{}", new_token());
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-        let mut scopes = c.scopes.clone();
-        scopes.sort();
-        scopes.dedup();
-        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let sql = "INSERT INTO api_tokens (name, prefix, secret_hash, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let id: i64 = on_db!(&self.db, pool => sqlx::query_scalar(sql)
-            .bind(c.name.trim()).bind(&prefix).bind(hash_token(&secret)).bind(scopes.join(" ")).bind(by.get()).bind(now_ms())
+            .bind(c.name.trim()).bind(&prefix).bind(hash_token(&secret)).bind(scope_list(&c.scopes)).bind(by.get()).bind(now_ms())
             .fetch_one(pool).await?);
         Ok((self.api_token(id).await?, secret))
     }
@@ -70,6 +74,15 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM api_tokens ORDER BY id DESC");
         let rows: Vec<Row> = on_db!(&self.db, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Row::token).collect())
+    }
+
+    pub async fn update_api_token(&self, id: i64, c: &ApiTokenConfig) -> Result<ApiToken> {
+        let sql = "UPDATE api_tokens SET name = $1, scopes = $2 WHERE id = $3";
+        let n = on_db!(&self.db, pool => sqlx::query(sql).bind(c.name.trim()).bind(scope_list(&c.scopes)).bind(id).execute(pool).await?.rows_affected());
+        if n == 0 {
+            return Err(StoreError::NotFound("token"));
+        }
+        self.api_token(id).await
     }
 
     /// Revokes a token at once; revoking twice changes nothing.

@@ -48,14 +48,16 @@ impl Store {
         let id: i64 = on_db!(&self.db, pool => {
             sqlx::query_scalar(sql).bind(site.get()).bind(hash_token(&token)).bind(locale).bind(&page.url).bind(&page.title).bind(now).bind(now).fetch_one(pool).await?
         });
+        self.record_page(VisitorId(id), page, now).await?;
         Ok((VisitorRecord { id: VisitorId(id), site_id: site, locale: locale.into(), page: page.clone(), tier: String::new(), country: String::new() }, token))
     }
 
     /// Records where the visitor is now.
     pub async fn touch_visitor(&self, visitor: VisitorId, locale: &str, page: &PageInfo) -> Result<()> {
         let sql = "UPDATE visitors SET locale = $1, page_url = $2, page_title = $3, last_seen_at = $4 WHERE id = $5";
-        on_db!(&self.db, pool => sqlx::query(sql).bind(locale).bind(&page.url).bind(&page.title).bind(now_ms()).bind(visitor.get()).execute(pool).await?.rows_affected());
-        Ok(())
+        let now = now_ms();
+        on_db!(&self.db, pool => sqlx::query(sql).bind(locale).bind(&page.url).bind(&page.title).bind(now).bind(visitor.get()).execute(pool).await?.rows_affected());
+        self.record_page(visitor, page, now).await
     }
 
     /// Sets what is known of the customer behind a visitor (until the CRM's

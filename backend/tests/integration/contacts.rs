@@ -166,3 +166,49 @@ async fn a_rotated_secret_stops_old_hashes() -> anyhow::Result<()> {
     assert_eq!(agent.status(reqwest::Method::GET, "/api/v1/admin/sites", &()).await?, 403);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_screen_pop_shows_who_is_asking_their_earlier_visit_open_case_and_pages() -> anyhow::Result<()> {
+    use protocol::crm::{Contact, ContactCard, InteractionKind};
+    use protocol::visitor::PageInfo;
+
+    let server = TestServer::start().await?;
+    let secret = secret(&server).await?;
+    let mei = Rest::sign_in(&server, AGENT_EMAIL, AGENT_PASSWORD).await?;
+
+    // Her first visit: a chat, identified, from which Mei opens a case.
+    let mut first = chat(&server).await?;
+    first.visitor.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "林美 Mei") }).await?;
+    visitor_says(&mut first.visitor, "s1", "我的茶罐壓壞了").await?;
+    let department = mei.get::<Vec<protocol::cases::Department>>("/api/v1/departments").await?.into_iter().next().expect("a demo department");
+    let case = serde_json::json!({"subject": "Dented tin", "department_id": department.id, "conversation_id": first.conversation});
+    let opened: protocol::cases::Case = mei.post("/api/v1/cases", &case).await?;
+    first.agent.send(&protocol::agent::AgentFrame::End { conversation_id: first.conversation }).await?;
+
+    // She comes back on another device, signed in, browses two pages and
+    // asks again: the offer's screen pop knows her.
+    let (mut phone, _) = connect_visitor(&server, None, None).await?;
+    phone.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "") }).await?;
+    let origin = server.shop_origin();
+    phone.send(&VisitorFrame::Page { page: PageInfo { url: format!("{origin}/checkout.html"), title: "Checkout".into() } }).await?;
+    let second = start_chat(&mut phone, prechat()).await?;
+    let pop: serde_json::Value = mei.get(&format!("/api/v1/conversations/{second}/pop")).await?;
+    let contact = &pop["contact"];
+    assert_eq!((contact["name"].as_str(), contact["tier"].as_str(), contact["verified"].as_bool()), (Some("林美 Mei"), Some("vip"), Some(true)), "{pop:#}");
+    let recent: Vec<(String, i64)> =
+        pop["recent"].as_array().into_iter().flatten().map(|i| (i["kind"].as_str().unwrap_or("").to_string(), i["id"].as_i64().unwrap_or(0))).collect();
+    assert!(recent.contains(&("conversation".to_string(), first.conversation.get())), "her earlier chat: {recent:?}");
+    assert!(!recent.contains(&("conversation".to_string(), second.get())), "not the one being offered");
+    assert_eq!(pop["open_cases"][0]["id"].as_i64(), Some(opened.id));
+    let pages: Vec<&str> = pop["pages"].as_array().into_iter().flatten().filter_map(|p| p["title"].as_str()).collect();
+    assert_eq!(pages, ["Checkout", "凍頂烏龍 Oolong"], "this visit's pages, newest first");
+
+    // Agents find her by name or company-free attributes, and open her
+    // timeline.
+    let found: Vec<Contact> = mei.get(&format!("/api/v1/contacts?q={}", "%E6%9E%97%E7%BE%8E")).await?;
+    let card: ContactCard = mei.get(&format!("/api/v1/contacts/{}", found[0].id)).await?;
+    let kinds: Vec<InteractionKind> = card.timeline.interactions.iter().map(|i| i.kind).collect();
+    assert!(kinds.contains(&InteractionKind::Case) && kinds.iter().filter(|k| **k == InteractionKind::Conversation).count() == 2, "{kinds:?}");
+    assert_eq!(mei.status(reqwest::Method::GET, "/api/v1/contacts/424242", &()).await?, 404);
+    Ok(())
+}

@@ -14,7 +14,7 @@ pub use people::{
 };
 pub use queues::{create_queue, delete_queue, entry_rules, list_queues, set_entry_rules, update_queue};
 pub use sites::{create_site, list_sites, rotate_identity_secret, update_site};
-pub use tokens::{create_token, list_tokens, revoke_token};
+pub use tokens::{create_token, list_tokens, revoke_token, update_token};
 
 use axum::extract::FromRequestParts;
 use axum::extract::State;
