@@ -137,6 +137,7 @@ fn Inbox() -> impl IntoView {
                 Section::Replies => view! { <main class="page"><ResourceScreen resource=&CANNED/></main> }.into_any(),
                 Section::Knowledge => view! { <main class="page"><ResourceScreen resource=&ARTICLES/></main> }.into_any(),
                 Section::Cases => view! { <main class="page"><ResourceScreen resource=&CASES/></main> }.into_any(),
+                Section::Contacts => view! { <main class="page"><super::contacts::Contacts/></main> }.into_any(),
             }}
         </div>
     }

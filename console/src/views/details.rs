@@ -1,5 +1,6 @@
 //! The visitor's details beside the chat: pre-chat answers and the page
-//! they are on right now (updated live by `conversation` events).
+//! they are on right now (updated live by `conversation` events), and the
+//! screen pop: who they are and what happened before.
 
 use super::say;
 use leptos::prelude::*;
@@ -13,11 +14,14 @@ use crate::state::safe_href;
 pub fn Details() -> impl IntoView {
     let c = ctx();
     let card = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.summary.visitor.clone())));
+    let selected = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.id())));
+    // Drawn afresh for each chat the agent opens.
+    let pop = move || selected.get().map(|id| view! { <super::screen_pop::ScreenPop id/> });
     view! {
         <aside class="details" aria-labelledby="details-title">
             <h2 id="details-title" class="section-title">{say(Key::Details)}</h2>
             {move || match card.get() {
-                Some(_) => view! { <Fields card/> }.into_any(),
+                Some(_) => view! { <Fields card/> {pop} }.into_any(),
                 None => view! { <p class="details-empty muted">{say(Key::DetailsEmpty)}</p> }.into_any(),
             }}
         </aside>

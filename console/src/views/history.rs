@@ -28,7 +28,7 @@ fn day_ms(date: &str, after: bool) -> Option<f64> {
     (!ms.is_nan()).then_some(ms)
 }
 
-fn when(ms: f64) -> String {
+pub fn when(ms: f64) -> String {
     js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).into()
 }
 

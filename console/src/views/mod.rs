@@ -9,6 +9,7 @@ pub mod callback;
 pub mod chat;
 pub mod chat_list;
 pub mod composer;
+pub mod contacts;
 pub mod details;
 pub mod floor;
 pub mod header;
@@ -18,6 +19,7 @@ pub mod login;
 pub mod message_log;
 pub mod nav;
 pub mod offers;
+pub mod screen_pop;
 pub mod shared_list;
 pub mod transfer;
 pub mod wrap_up;
@@ -54,6 +56,8 @@ pub enum Section {
     Cases,
     /// Everyone: past conversations, searched and opened.
     History,
+    /// Everyone: the contacts of their sites, searched and opened.
+    Contacts,
 }
 
 impl Section {
@@ -69,6 +73,7 @@ impl Section {
             Section::Knowledge => "nav-knowledge",
             Section::Cases => "nav-cases",
             Section::History => "nav-history",
+            Section::Contacts => "nav-contacts",
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn Nav() -> impl IntoView {
             {tab(Section::Inbox, A::Inbox)}
             {tab(Section::LeftMessages, A::LeftMessages)}
             {tab(Section::History, A::PastConversations)}
+            {tab(Section::Contacts, A::Contacts)}
             {tab(Section::Replies, A::SavedReplies)}
             {tab(Section::Cases, A::Cases)}
             {tab(Section::Knowledge, A::Knowledge)}

@@ -69,6 +69,7 @@ fn Offer(card: OfferCard) -> impl IntoView {
                 }
             })}
             <p class="offer-preview">{preview}</p>
+            <super::screen_pop::ScreenPop id/>
             <progress class="offer-progress" max=total.to_string() value=move || left().to_string() aria-hidden="true"></progress>
             <div class="offer-actions">
                 <button type="button" class="btn btn-primary accept" disabled=accepting on:click=move |_| c.live.accept(id)>

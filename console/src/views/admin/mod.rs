@@ -16,16 +16,17 @@ use leptos::prelude::*;
 
 use super::{ctx, word};
 use crate::words::A;
-use resources::{Resource, AGENTS, AUDIT, DELIVERIES, DEPARTMENTS, QUEUES, SITES, SKILLS, TEAMS};
+use resources::{Resource, AGENTS, AUDIT, DELIVERIES, DEPARTMENTS, QUEUES, SITES, SKILLS, TEAMS, TOKENS};
 use screen::ResourceScreen;
 
 /// The tabs: (id, label, the resources shown together).
-const TABS: [(&str, A, &[&Resource]); 5] = [
+const TABS: [(&str, A, &[&Resource]); 6] = [
     ("admin-queues", A::Queues, &[&QUEUES]),
     ("admin-agents", A::Agents, &[&AGENTS]),
     ("admin-skills", A::Skills, &[&SKILLS, &TEAMS, &DEPARTMENTS]),
     ("admin-sites", A::Sites, &[&SITES]),
     ("admin-audit", A::AuditLog, &[&AUDIT, &DELIVERIES]),
+    ("admin-api", A::ApiTokens, &[&TOKENS]),
 ];
 
 #[component]

@@ -21,7 +21,7 @@ pub enum Show {
     Flag,
     /// Open or closed.
     Open,
-    /// Unix milliseconds as a local date and time.
+    /// Unix milliseconds as a local date and time; nothing when absent.
     Time,
     /// A ratio as a whole percentage; — when absent.
     Percent,
@@ -52,6 +52,7 @@ pub fn cell(record: &Doc, column: &Column, lang: Lang) -> String {
         }
         Show::Flag => if v.truthy() { "✓" } else { "" }.to_string(),
         Show::Open => ta(lang, if v.truthy() { A::Open } else { A::Closed }).to_string(),
+        Show::Time if v.is_null() => String::new(),
         Show::Time => {
             let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(v.num().unwrap_or_default()));
             at.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).into()
@@ -103,6 +104,16 @@ pub const WEBHOOKS: Choices = &[
     (protocol::admin::EMAIL_TRANSCRIPT, A::EmailTranscript),
     (protocol::admin::EMAIL_LEFT_MESSAGE, A::EmailLeftMessage),
 ];
+pub const SCOPES: Choices = &[
+    ("contacts:read", A::ScContactsRead),
+    ("contacts:write", A::ScContactsWrite),
+    ("contacts:erase", A::ScContactsErase),
+    ("interactions:read", A::ScInteractionsRead),
+    ("cases:read", A::ScCasesRead),
+    ("cases:write", A::ScCasesWrite),
+    ("articles:read", A::ScArticlesRead),
+    ("articles:write", A::ScArticlesWrite),
+];
 pub const REPLY_LANGUAGES: Choices = &[("", A::AnyLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
 pub const SIDES: Choices = &[("right", A::Right), ("left", A::Left)];
 pub const LOCALES: Choices = &[("", A::PageLanguage), ("en", A::English), ("zh-Hant", A::Hant), ("zh-Hans", A::Hans)];
@@ -112,6 +123,28 @@ const SKILLS_LIST: &str = "/api/v1/admin/skills";
 const QUEUES_LIST: &str = "/api/v1/admin/queues";
 const TEAMS_LIST: &str = "/api/v1/admin/teams";
 const AGENTS_LIST: &str = "/api/v1/admin/agents";
+
+/// API tokens for other systems: made with scopes, the secret shown once;
+/// deleting one revokes it (it stays listed, muted).
+pub static TOKENS: Resource = Resource {
+    key: "token",
+    title: A::ApiTokens,
+    new: Some(A::NewToken),
+    path: "/api/v1/admin/tokens",
+    body_at: "",
+    columns: &[
+        col(A::Name, "name", Show::Text),
+        col(A::Scopes, "scopes", Show::Count),
+        col(A::StartsWith, "prefix", Show::Text),
+        col(A::LastUsed, "last_used_at_ms", Show::Time),
+        col(A::Revoked, "revoked_at_ms", Show::Time),
+    ],
+    fields: &[Field::new("name", "name", A::Name, Kind::Text), Field::new("scopes", "scopes", A::Scopes, Kind::Set(SCOPES))],
+    muted: "revoked_at_ms",
+    deletable: true,
+    below: None,
+    preview: None,
+};
 
 pub static QUEUES: Resource = Resource {
     key: "queue",

@@ -110,7 +110,9 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
         });
     }
     let status = RwSignal::new(None::<Result<(), String>>);
-    let link = RwSignal::new(None::<String>);
+    // What the server shows once: an invitation's link, a token's secret
+    // (the words before it, the element's id, the value).
+    let link = RwSignal::new(None::<(A, &'static str, String)>);
     let creating = id.get_untracked().is_none();
     let kept = values.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -134,13 +136,18 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
                 Ok(answer) => {
                     let saved = Doc::parse(&answer).unwrap_or_default();
                     // A new agent comes back as an invitation: the agent
-                    // and, without a password, a one-time link.
-                    let record = if saved.get("agent").is_null() { saved.clone() } else { saved.get("agent") };
+                    // and, without a password, a one-time link; a new API
+                    // token with its secret.
+                    let record = ["agent", "token"].into_iter().map(|k| saved.get(k)).find(|r| !r.is_null()).unwrap_or_else(|| saved.clone());
                     id.set(Some(record.get("id").str()).filter(|s| !s.is_empty()));
                     let invitation = saved.get("link").str();
                     if !invitation.is_empty() {
                         let origin = window().location().origin().unwrap_or_default();
-                        link.set(Some(format!("{origin}/console{invitation}")));
+                        link.set(Some((A::InvitationLink, "invitation-link", format!("{origin}/console{invitation}"))));
+                    }
+                    let secret = saved.get("secret").str();
+                    if !secret.is_empty() {
+                        link.set(Some((A::TokenSecret, "token-secret", secret)));
                     }
                     status.set(Some(Ok(())));
                     on_saved.run(());
@@ -181,7 +188,7 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
             {fields}
             {preview}
             {outcome(status)}
-            {move || link.get().map(|l| view! { <p class="form-ok">{word(A::InvitationLink)} " " <code id="invitation-link">{l}</code></p> })}
+            {move || link.get().map(|(words, id, value)| view! { <p class="form-ok">{word(words)} " " <code id=id>{value}</code></p> })}
             <div class="form-actions">
                 <button type="submit" id=format!("save-{key}") class="btn btn-primary">{word(A::Save)}</button>
                 <button type="button" class="btn btn-ghost" on:click=move |_| on_close.run(())>{word(A::Close)}</button>
