@@ -332,8 +332,11 @@ impl VisitorEndpoint {
             return Ok((c, false));
         }
         self.state.admission.new_conversation(self.ip, me.id)?;
-        // A visitor who writes is a contact from then on.
-        self.state.store.visitor_contact(me.id).await?;
+        // A visitor who writes is a contact from then on, known by the
+        // name and address they gave (until a verified identity says who
+        // they are).
+        let contact = self.state.store.visitor_contact(me.id).await?;
+        self.state.store.note_prechat(contact.id, &prechat.name, &prechat.email).await?;
         let entry = self.entry(&me, prechat).await?;
         let started = self.state.store.start_conversation(self.site.id, me.id, prechat, entry).await?;
         let c = started.conversation;

@@ -31,6 +31,15 @@ impl Store {
         rows.into_iter().map(ContactRow::into_record).collect()
     }
 
+    /// What an anonymous contact said in a pre-chat form fills its empty
+    /// name and email; a verified contact's are the site's and stay.
+    pub async fn note_prechat(&self, id: i64, name: &str, email: &str) -> Result<()> {
+        let sql = "UPDATE contacts SET name = CASE WHEN name = '' THEN $2 ELSE name END, email = CASE WHEN email = '' THEN $3 ELSE email END, updated_at = $4
+                   WHERE id = $1 AND external_id IS NULL AND ((name = '' AND $2 != '') OR (email = '' AND $3 != ''))";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(id).bind(name.trim()).bind(email.trim()).bind(now_ms()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
     /// A contact that is not merged into another.
     pub async fn live_contact(&self, id: i64) -> Result<ContactRecord> {
         match self.contact(id).await? {

@@ -126,7 +126,7 @@ pub fn Contacts() -> impl IntoView {
         let attribute_names = js_sys::Object::keys(&js_sys::Object::from(attributes.value()));
         Some(view! {
             <section class="panel contact-card" aria-labelledby="contact-title" id="contact-card">
-                <h2 id="contact-title" class="section-title">{word(A::Contacts)}</h2>
+                <h2 id="contact-title" class="section-title">{word(A::Contact)}</h2>
                 {person(&contact)}
                 <dl class="detail-list">
                     {detail(A::Email, contact.get("email").str())}
@@ -145,7 +145,7 @@ pub fn Contacts() -> impl IntoView {
         <section class="panel" aria-labelledby="contacts-title">
             <h2 id="contacts-title" class="section-title">{word(A::Contacts)}</h2>
             <form class="form history-form" role="search" on:submit=search>
-                {text_field("contacts-q", A::Words, q)}
+                {text_field("contacts-q", A::ContactWords, q)}
                 <div class="form-actions"><button type="submit" id="contacts-search" class="btn btn-primary">{word(A::Search)}</button></div>
             </form>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}

@@ -131,6 +131,13 @@ async fn main() -> Result<()> {
     wait_for("the transcript", async || Ok(agent.find(Locator::Css("#transcript")).await?)).await;
     shot(&agent, &dir, "console-history-desktop", DESKTOP).await?;
     shot(&agent, &dir, "console-history-phone", PHONE).await?;
+    agent.find(Locator::Css("#nav-contacts")).await?.click().await?;
+    wait_for("the contacts search", async || Ok(agent.find(Locator::Css("#contacts-q")).await?)).await.send_keys("example").await?;
+    agent.find(Locator::Css("#contacts-search")).await?.click().await?;
+    wait_for("a found contact", async || Ok(agent.find(Locator::Css(".table tbody tr button")).await?)).await.click().await?;
+    wait_for("the contact", async || Ok(agent.find(Locator::Css("#contact-card")).await?)).await;
+    shot(&agent, &dir, "console-contacts-desktop", DESKTOP).await?;
+    shot(&agent, &dir, "console-contacts-phone", PHONE).await?;
 
     visitor.goto(&stack.demo_url("zh.html")).await?;
     open_widget_panel(&visitor).await;
@@ -176,6 +183,14 @@ async fn main() -> Result<()> {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     shot(&agent, &dir, "console-case-form-desktop", DESKTOP).await?;
     shot(&agent, &dir, "console-case-form-phone", PHONE).await?;
+    agent.find(Locator::Css("#nav-admin")).await?.click().await?;
+    wait_for("the API tab", async || Ok(agent.find(Locator::Css("#admin-api")).await?)).await.click().await?;
+    wait_for("the new-token button", async || Ok(agent.find(Locator::Css("#new-token")).await?)).await.click().await?;
+    agent.find(Locator::Css("#token-name")).await?.send_keys("Back office").await?;
+    agent.find(Locator::Css("[id='token-scopes-contacts:read']")).await?.click().await?;
+    agent.find(Locator::Css("#save-token")).await?.click().await?;
+    wait_for("the secret", async || Ok(agent.find(Locator::Css("#token-secret")).await?)).await;
+    shot(&agent, &dir, "console-api-token-desktop", DESKTOP).await?;
 
     visitor.close().await;
     agent.close().await;
