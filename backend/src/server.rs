@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
         .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case))
         .route("/api/v1/cases/{id}/article", post(api::case_to_article))
+        .route("/api/v1/cases/{id}/comments", get(api::case_comments).post(api::comment_case))
         .route("/api/v1/callbacks/by-conversation/{id}", get(api::callback_details))
         .route("/api/v1/callbacks/{id}/disposition", post(api::dispose))
         .route("/api/v1/conversations/{id}/offer-callback", post(api::offer_callback))

@@ -164,6 +164,35 @@ pub struct Case {
     pub escalated: bool,
 }
 
+/// The longest comment on a case, in characters.
+pub const MAX_COMMENT_CHARS: usize = 5_000;
+
+/// A comment on a case by someone working it (or another system).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseComment {
+    pub id: i64,
+    /// Who wrote it; empty for another system's (an API token's).
+    pub author: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// What is written to comment on a case.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewComment {
+    pub text: String,
+}
+
+impl NewComment {
+    /// The comment trimmed, if it is 1 to 5,000 characters.
+    pub fn checked(&self) -> Option<String> {
+        let text = self.text.trim();
+        (!text.is_empty() && text.chars().count() <= MAX_COMMENT_CHARS).then(|| text.to_string())
+    }
+}
+
 /// Why a case was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseError {

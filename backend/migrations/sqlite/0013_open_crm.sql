@@ -1,5 +1,6 @@
 -- The CRM opened to other systems and to agents: API tokens, the
--- conversation events' outbox mark, callbacks by contact, page views.
+-- conversation events' outbox mark, callbacks by contact, page views,
+-- case comments.
 
 -- API tokens: other systems' access to the REST API (/rest/v1/). Only the
 -- SHA-256 of a token's secret is kept (the secret is random and long, so
@@ -42,3 +43,12 @@ CREATE TABLE page_views (
     at INTEGER NOT NULL
 );
 CREATE INDEX page_views_by_visitor ON page_views (visitor_id, id);
+-- Comments on a case: the people working it, to each other.
+CREATE TABLE case_comments (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX case_comments_by_case ON case_comments (case_id, id);

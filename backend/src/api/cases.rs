@@ -2,14 +2,14 @@
 //!
 //! Admins keep departments and their members. Any agent opens a case, for
 //! any department (that is how a complaint is dispatched); a department's
-//! members, the case's assignee, supervisors and admins work it. A resolved
-//! case becomes a draft article in one step.
+//! members, the case's assignee, supervisors and admins work it and
+//! comment on it. A resolved case becomes a draft article in one step.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus, MAX_CATEGORY_CHARS};
 use protocol::canned::reply_language;
-use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig};
+use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, Department, DepartmentConfig, NewComment};
 use protocol::ErrorCode;
 
 use super::admin::Admin;
@@ -140,6 +140,28 @@ pub async fn create_case(State(state): State<AppState>, _: FromConsole, SignedIn
     tracing::info!(case = case.id, department = case.config.department_id, "a case was opened");
     events::case_event(&state, events::CASE_CREATED, &case).await;
     Ok(Json(case))
+}
+
+/// `GET /api/v1/cases/{id}/comments`, oldest first.
+pub async fn case_comments(State(state): State<AppState>, SignedIn(session): SignedIn, Path(id): Path<i64>) -> Result<Json<Vec<CaseComment>>, Refusal> {
+    let case = state.store.case(id).await?;
+    may_work(&state, &session, &case).await?;
+    Ok(Json(state.store.case_comments(id).await?))
+}
+
+/// `POST /api/v1/cases/{id}/comments`: answers the comments with the new one.
+pub async fn comment_case(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    Json(c): Json<NewComment>,
+) -> Result<Json<Vec<CaseComment>>, Refusal> {
+    let text = c.checked().ok_or_else(|| Refusal::new(ErrorCode::Invalid, "a comment is 1 to 5,000 characters"))?;
+    let case = state.store.case(id).await?;
+    may_work(&state, &session, &case).await?;
+    state.store.add_case_comment(id, Some(session.agent.info.id), &text, now_ms()).await?;
+    Ok(Json(state.store.case_comments(id).await?))
 }
 
 /// `PUT /api/v1/cases/{id}`

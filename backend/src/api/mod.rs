@@ -23,7 +23,9 @@ pub use agents::disable_agent;
 pub use articles::{answer_article, create_article, delete_article, get_article, list_articles, read_article, site_names, suggest_articles, update_article};
 pub use callbacks::{callback_details, dial, dispose, offer_callback};
 pub use canned::{create_canned, delete_canned, list_canned, update_canned};
-pub use cases::{case_to_article, create_case, create_department, get_case, list_cases, list_departments, update_case, update_department};
+pub use cases::{
+    case_comments, case_to_article, comment_case, create_case, create_department, get_case, list_cases, list_departments, update_case, update_department,
+};
 pub use contacts::{contact_card, screen_pop, search_contacts};
 pub use desk::{answer_left_message, directory, left_messages, shared_list};
 pub use files::{agent_upload, download, erase_conversation, visitor_upload, visitor_upload_preflight};

@@ -43,6 +43,7 @@ pub fn api() -> (Router<AppState>, OpenApi) {
         .routes(routes!(records::get_interaction))
         .routes(routes!(records::list_cases, records::create_case))
         .routes(routes!(records::get_case, records::update_case))
+        .routes(routes!(records::list_comments, records::add_comment))
         .routes(routes!(records::list_articles, records::create_article))
         .routes(routes!(records::get_article, records::update_article))
         .split_for_parts();

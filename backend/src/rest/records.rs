@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use protocol::articles::{Article, ArticleConfig};
-use protocol::cases::{Case, CaseConfig, CaseStatus};
+use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, NewComment};
 use protocol::crm::ArticleQuery;
 use protocol::history::Transcript;
 use protocol::{ConversationId, ErrorBody, ErrorCode, SiteId};
@@ -83,6 +83,31 @@ pub async fn update_case(
     state.store.audit(None, "case.update", &format!("case {id}"), &caller.name()).await?;
     events::case_event(&state, events::CASE_UPDATED, &case).await;
     Ok(Json(case))
+}
+
+/// A case's comments, oldest first.
+#[utoipa::path(get, path = "/cases/{id}/comments", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CaseComment>), (status = "4XX", body = ErrorBody)),
+    security(("token" = ["cases:read"])))]
+pub async fn list_comments(State(state): State<AppState>, _: Caller<scope::CasesRead>, Path(id): Path<i64>) -> Result<Json<Vec<CaseComment>>, Refusal> {
+    state.store.case(id).await?;
+    Ok(Json(state.store.case_comments(id).await?))
+}
+
+/// Comments on a case (as another system: no agent's name).
+#[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = i64, Path)), request_body = NewComment,
+    responses((status = 201, body = Vec<CaseComment>), (status = "4XX", body = ErrorBody)),
+    security(("token" = ["cases:write"])))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    caller: Caller<scope::CasesWrite>,
+    Path(id): Path<i64>,
+    Json(c): Json<NewComment>,
+) -> Result<(StatusCode, Json<Vec<CaseComment>>), Refusal> {
+    let text = c.checked().ok_or_else(|| Refusal::new(ErrorCode::Invalid, "a comment is 1 to 5,000 characters"))?;
+    state.store.add_case_comment(id, None, &text, now_ms()).await?;
+    state.store.audit(None, "case.comment", &format!("case {id}"), &caller.name()).await?;
+    Ok((StatusCode::CREATED, Json(state.store.case_comments(id).await?)))
 }
 
 /// Searched when `q` has words (English or Chinese), else the most

@@ -3,7 +3,7 @@
 //! for whichever node's sweep gets there first. Time is always an argument,
 //! so tests set the clock.
 
-use protocol::cases::{Case, CaseConfig, CaseStatus, Department, DepartmentConfig, Severity};
+use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, Department, DepartmentConfig, Severity};
 use protocol::{AgentId, ConversationId};
 
 use super::db::on_db;
@@ -191,6 +191,34 @@ impl Store {
         let sql = format!("{CASE_COLUMNS} WHERE c.id = $1");
         let row: Option<CaseRow> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
         row.map(CaseRow::case).ok_or(StoreError::NotFound("case"))
+    }
+
+    /// A case's comments, oldest first.
+    pub async fn case_comments(&self, case: i64) -> Result<Vec<CaseComment>> {
+        let sql = "SELECT m.id, COALESCE(a.name, '') AS author, m.text, m.created_at FROM case_comments m LEFT JOIN agents a ON a.id = m.agent_id
+                   WHERE m.case_id = $1 ORDER BY m.id";
+        let rows: Vec<(i64, String, String, i64)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(case).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(id, author, text, at_ms)| CaseComment { id, author, text, at_ms }).collect())
+    }
+
+    /// Adds a comment to a case (by an agent, or by nobody for an API
+    /// token); the case counts as changed.
+    pub async fn add_case_comment(&self, case: i64, by: Option<AgentId>, text: &str, now: i64) -> Result<()> {
+        let insert = "INSERT INTO case_comments (case_id, agent_id, text, created_at) VALUES ($1, $2, $3, $4)";
+        let written = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $1").bind(case).bind(now).execute(&mut *tx).await?.rows_affected();
+            if touched == 1 {
+                sqlx::query(insert).bind(case).bind(by.map(AgentId::get)).bind(text).bind(now).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            touched == 1
+        });
+        if written {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound("case"))
+        }
     }
 
     /// The contact a case is about, if any.

@@ -5,9 +5,9 @@
 //! Erasure keeps what reports count (that a conversation, callback or case
 //! happened, when, in which queue, with which agent) and removes who and
 //! what: messages, files, pre-chat answers, ratings' comments, transfer
-//! notes, callback names, numbers and notes, cases' texts, the visitors'
-//! pages and page views, the webhooks about it and the contact itself (with the
-//! anonymous contacts merged into it).
+//! notes, callback names, numbers and notes, cases' texts and comments,
+//! the visitors' pages and page views, the webhooks about it and the
+//! contact itself (with the anonymous contacts merged into it).
 
 use protocol::crm::{CallbackAttemptExport, CallbackExport, ContactExport};
 use protocol::history::TRANSCRIPT_LIMIT;
@@ -48,7 +48,7 @@ macro_rules! conversations_of_contact {
 const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
 
 /// What erasing leaves, statement by statement, in one transaction.
-const ERASE: [&str; 9] = [
+const ERASE: [&str; 10] = [
     "DELETE FROM page_views WHERE visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)",
     "UPDATE callback_attempts SET notes = '' WHERE callback_id IN (SELECT b.id FROM callbacks b WHERE b.contact_id = $1)",
     // A callback keeps its row (reports count it) without a name or number;
@@ -58,6 +58,11 @@ const ERASE: [&str; 9] = [
         status = CASE WHEN status IN ('scheduled', 'waiting', 'calling') THEN 'cancelled' ELSE status END,
         contact_id = NULL
      WHERE contact_id = $1",
+    concat!(
+        "DELETE FROM case_comments WHERE case_id IN (SELECT s.id FROM cases s WHERE s.contact_id = $1 OR s.conversation_id IN ",
+        conversations_of_contact!(),
+        ")"
+    ),
     concat!(
         "UPDATE cases SET subject = '', description = '', resolution = '', contact_id = NULL WHERE contact_id = $1 OR conversation_id IN ",
         conversations_of_contact!()

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use protocol::callback::CallbackRequest;
-use protocol::cases::{Case, CaseConfig, CaseStatus, Department, Severity};
+use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, Department, Severity};
 use protocol::crm::{Contact, ContactExport, ContactPage, ImportReport, InteractionKind, Timeline};
 use protocol::tokens::{ApiToken, ApiTokenConfig, NewApiToken, Scope};
 use protocol::visitor::{VisitorEvent, VisitorFrame};
@@ -430,6 +430,18 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
         serde_json::from_str(&api.send(Method::POST, "/contacts.csv", Some(("text/csv", "name,owner_id\nNo site,\nBad owner,abc\n".into()))).await?.1)?;
     assert_eq!(refused.refused.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3], "{refused:?}");
 
+    // Comments on the case, from the console and from another system.
+    let path = format!("/api/v1/cases/{}/comments", opened.id);
+    let _: Vec<CaseComment> = admin.post(&path, &json!({"text": "Photo received: dented-tin-4417"})).await?;
+    assert_eq!(admin.status(Method::POST, &path, &json!({"text": " "})).await?, 400);
+    let (status, _) = api
+        .send(Method::POST, &format!("/cases/{}/comments", opened.id), Some(("application/json", json!({"text": "Replacement shipped"}).to_string())))
+        .await?;
+    assert_eq!(status, 201);
+    let comments: Vec<CaseComment> = api.json(Method::GET, &format!("/cases/{}/comments", opened.id), None).await?;
+    let said: Vec<(&str, &str)> = comments.iter().map(|c| (c.author.as_str(), c.text.as_str())).collect();
+    assert_eq!(said, [("Ada Admin", "Photo received: dented-tin-4417"), ("", "Replacement shipped")]);
+
     // The export holds everything about the contact; the erasure removes
     // it, and what reports count stays.
     let export: ContactExport = api.json(Method::GET, &format!("/contacts/{}/export", contact.id), None).await?;
@@ -446,6 +458,7 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
         ("contacts", format!("SELECT COUNT(*) FROM contacts WHERE id = {}", contact.id)),
         ("callbacks", "SELECT COUNT(*) FROM callbacks WHERE name LIKE '%dented-tin-4417%' OR topic LIKE '%dented-tin-4417%' OR phone LIKE '%912345678%' OR status = 'scheduled'".into()),
         ("case subjects", "SELECT COUNT(*) FROM cases WHERE subject = 'Dented tin'".into()),
+        ("case comments", "SELECT COUNT(*) FROM case_comments".into()),
         ("visitors", format!("SELECT COUNT(*) FROM visitors WHERE id = {} AND (page_url != '' OR contact_id IS NOT NULL)", conversation.visitor_id)),
     ];
     for (table, sql) in gone {

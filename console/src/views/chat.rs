@@ -112,6 +112,7 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
             <Show when=move || ended.get()>
                 <span class="badge badge-muted">{say(Key::Ended)}</span>
             </Show>
+            <button type="button" id="open-case" class="btn btn-ghost" on:click=move |_| open_case(id)>{word(A::OpenCase)}</button>
             {(!callback).then(|| view! {
                 <TransferButton id ended/>
                 <button type="button" id="offer-callback" class="btn btn-ghost" disabled=move || ended.get() on:click=move |_| offer_callback(id, offered)>
@@ -124,6 +125,18 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
         </header>
         {move || offered.get().then(|| view! { <p class="chat-offered muted" role="status">{word(A::CallbackOffered)}</p> })}
     }
+}
+
+/// Opens a new case about this chat or callback, its topic the subject:
+/// the agent picks the department and saves.
+fn open_case(id: ConversationId) {
+    let c = super::ctx();
+    let topic = c.live.state.with_untracked(|s| s.conversation(id).map(|chat| chat.summary.visitor.prechat.topic.clone()).unwrap_or_default());
+    let record = super::admin::doc::Doc::object();
+    record.set("conversation_id", super::admin::doc::number(id.get()));
+    record.set("subject", super::admin::doc::string(&topic));
+    super::admin::screen::prefill("case", record);
+    c.section.set(super::Section::Cases);
 }
 
 /// Asks the visitor's widget to open its callback form.

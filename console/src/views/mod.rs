@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alerts;
 pub mod app;
 pub mod callback;
+pub mod case_comments;
 pub mod chat;
 pub mod chat_list;
 pub mod composer;

@@ -112,9 +112,16 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     ensure!(widget_composer(visitor).await?.value == "訂單編號是 A1234", "the visitor's draft changed");
     ensure!(!inserted.starts_with('?'), "the search words stayed in the composer");
 
-    // Mei opens a case for the Returns department...
-    click(agent, "#nav-cases").await?;
-    click(agent, "#new-case").await?;
+    // Mei opens a case about this chat, in one step from its header, for
+    // the Returns department...
+    click(agent, "#open-case").await?;
+    let from_chat = wait_for("the case form, filled in from the chat", async || {
+        let value = agent.find(Locator::Css("#case-conversation")).await?.prop("value").await?.unwrap_or_default();
+        ensure!(!value.is_empty(), "no chat number in the form");
+        Ok(value)
+    })
+    .await;
+    ensure!(from_chat.parse::<i64>().is_ok(), "the chat number: {from_chat:?}");
     fill(agent, "#case-subject", "茶葉開封後要怎麼保存").await?;
     fill(agent, "#case-description", "客人問開封後的茶葉怎麼保存。").await?;
     wait_for("the departments to choose from", async || Ok(agent.find(Locator::Css("#case-department option")).await?)).await;
@@ -134,6 +141,17 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     click(agent, "#case-make-article").await?;
     click(agent, "#save-case").await?;
     saved(agent, "the resolution, and the draft made of it").await;
+    // He leaves a comment for whoever reads the case next.
+    click(agent, "#case-comment").await?;
+    e2e::keys::type_at(agent, "已回覆客人並建立文章草稿", PACE).await?;
+    click(agent, "#add-comment").await?;
+    wait_for("the comment under the case", async || {
+        let comments = texts(agent, "#case-comments .comment-text").await?;
+        ensure!(comments == ["已回覆客人並建立文章草稿"], "the comments: {comments:?}");
+        Ok(())
+    })
+    .await;
+    axe::check(agent, "a case with its comments", None).await?;
 
     // An admin publishes it, in Traditional Chinese.
     log_in_as(agent, ADMIN_EMAIL, ADMIN_PASSWORD).await?;

@@ -322,7 +322,7 @@ pub static CASES: Resource = Resource {
     ],
     muted: "",
     deletable: false,
-    below: None,
+    below: Some(crate::views::case_comments::case_comments),
     preview: None,
 };
 

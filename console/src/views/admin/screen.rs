@@ -23,6 +23,30 @@ pub fn load(path: String, into: RwSignal<Option<Doc>, LocalStorage>) {
     });
 }
 
+thread_local! {
+    /// A new record's values, handed to the next screen of that resource
+    /// (kept out of the reactive graph: a signal type of its own would
+    /// cost the Wasm more than this does).
+    static PREFILL: std::cell::RefCell<Option<(&'static str, Doc)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Opens the next screen of resource `key` on a new record with `record`'s
+/// values filled in (a chat's *Open a case*).
+pub fn prefill(key: &'static str, record: Doc) {
+    PREFILL.with(|p| *p.borrow_mut() = Some((key, record)));
+}
+
+fn take_prefill(key: &'static str) -> Option<Doc> {
+    PREFILL.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.as_ref().is_some_and(|(k, _)| *k == key) {
+            p.take().map(|(_, d)| d)
+        } else {
+            None
+        }
+    })
+}
+
 /// What the form is open on: nothing, a new record, or the listed record
 /// at this index.
 #[derive(Clone, Copy, PartialEq)]
@@ -44,6 +68,12 @@ pub fn ResourceScreen(resource: &'static Resource) -> impl IntoView {
         editing.set(e);
         opened.update(|n| *n += 1);
     };
+    let filled = take_prefill(resource.key);
+    let start_filled = filled.is_some();
+    let filled = StoredValue::new_local(filled);
+    if start_filled {
+        open(Editing::New);
+    }
     let rows = move || {
         let lang = c.lang.get();
         records.get().map(|list| {
@@ -66,7 +96,12 @@ pub fn ResourceScreen(resource: &'static Resource) -> impl IntoView {
         opened.track();
         let record = match editing.get() {
             Editing::None => return None,
-            Editing::New => None,
+            // Filled in once, for the form it was handed to.
+            Editing::New => {
+                let record = filled.get_value();
+                filled.set_value(None);
+                record
+            }
             Editing::Listed(i) => Some(records.get_untracked()?.items().get(i)?.clone()),
         };
         let on_saved = Callback::new(move |()| load(resource.path.into(), records));
