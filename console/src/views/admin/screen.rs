@@ -123,7 +123,8 @@ pub fn ResourceScreen(resource: &'static Resource) -> impl IntoView {
 }
 
 fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Callback<()>, on_close: Callback<()>) -> AnyView {
-    let id = RwSignal::new(record.as_ref().map(|r| r.get("id").str()));
+    // A record handed over to be filled in has no id yet: it is new.
+    let id = RwSignal::new(record.as_ref().map(|r| r.get("id").str()).filter(|s| !s.is_empty()));
     let body = record.as_ref().map(|r| r.get(resource.body_at));
     let values: Vec<Value> = resource.fields.iter().map(|f| read(f, body.as_ref())).collect();
     // The record's body as it came, so that what the form does not show
