@@ -26,14 +26,5 @@ pub async fn escalate(state: &AppState, now: i64) -> Result<usize, StoreError> {
 
 /// Runs the sweep until shutdown.
 pub async fn sweep(state: AppState) {
-    let mut tick = tokio::time::interval(SWEEP);
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if let Err(e) = escalate(&state, now_ms()).await {
-            tracing::error!(error = %e, "could not escalate the cases past their due times");
-        }
-    }
+    crate::periodic::every(state, SWEEP, "escalate the cases past their due times", |state| async move { escalate(&state, now_ms()).await.map(drop) }).await
 }

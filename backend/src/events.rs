@@ -93,14 +93,5 @@ async fn announce(state: &AppState, id: ConversationId) -> Result<bool, StoreErr
 
 /// Runs the sweep until shutdown.
 pub async fn sweep(state: AppState) {
-    let mut tick = tokio::time::interval(SWEEP);
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if let Err(e) = announce_ended(&state).await {
-            tracing::error!(error = %e, "could not announce the ended conversations");
-        }
-    }
+    crate::periodic::every(state, SWEEP, "announce the ended conversations", |state| async move { announce_ended(&state).await.map(drop) }).await
 }

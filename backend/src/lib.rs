@@ -24,6 +24,7 @@ pub mod html;
 pub mod hub;
 pub mod knowledge;
 pub mod notices;
+pub mod periodic;
 pub mod refusal;
 pub mod rest;
 pub mod routing_actor;

@@ -56,12 +56,7 @@ async fn render(State(state): State<AppState>) -> String {
 /// Times a round trip to the database and to the broker every few seconds
 /// until shutdown.
 pub async fn probe(state: AppState) {
-    let mut every = tokio::time::interval(PROBE_EVERY);
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = every.tick() => {}
-        }
+    crate::periodic::every(state, PROBE_EVERY, "probe", |state| async move {
         let started = Instant::now();
         if state.store.ping().await.is_ok() {
             metrics::gauge!("rapport_database_round_trip_seconds").set(started.elapsed().as_secs_f64());
@@ -69,5 +64,7 @@ pub async fn probe(state: AppState) {
         if let Some(round_trip) = state.hub.bus().round_trip().await {
             metrics::gauge!("rapport_bus_round_trip_seconds").set(round_trip.as_secs_f64());
         }
-    }
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .await
 }
