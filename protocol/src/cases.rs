@@ -172,7 +172,7 @@ pub const MAX_COMMENT_CHARS: usize = 5_000;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseComment {
     pub id: i64,
-    /// Who wrote it; empty for another system's (an API token's).
+    /// Who wrote it: an agent, or the API token another system used.
     pub author: String,
     pub text: String,
     pub at_ms: i64,

@@ -49,6 +49,8 @@ CREATE TABLE case_comments (
     case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,
     text TEXT NOT NULL,
+    -- Who wrote it when no agent did (an API token's name).
+    author TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL
 );
 CREATE INDEX case_comments_by_case ON case_comments (case_id, id);

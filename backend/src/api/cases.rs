@@ -18,7 +18,7 @@ use crate::events;
 use crate::extract::FromConsole;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{now_ms, SessionRecord};
+use crate::store::{now_ms, CommentBy, SessionRecord};
 
 /// Supervisors and admins.
 fn is_lead(session: &SessionRecord) -> bool {
@@ -160,7 +160,7 @@ pub async fn comment_case(
     let text = c.checked().ok_or_else(|| Refusal::new(ErrorCode::Invalid, "a comment is 1 to 5,000 characters"))?;
     let case = state.store.case(id).await?;
     may_work(&state, &session, &case).await?;
-    state.store.add_case_comment(id, Some(session.agent.info.id), &text, now_ms()).await?;
+    state.store.add_case_comment(id, CommentBy::Agent(session.agent.info.id), &text, now_ms()).await?;
     Ok(Json(state.store.case_comments(id).await?))
 }
 

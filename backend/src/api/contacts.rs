@@ -6,8 +6,9 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use protocol::agent::Role;
-use protocol::crm::{Contact, ContactCard, ScreenPop, TimelineQuery, POP_RECENT, TIMELINE_PAGE};
-use protocol::{ConversationId, ErrorCode, SiteId};
+use protocol::cases::Case;
+use protocol::crm::{Contact, ContactCard, Interaction, InteractionKind, ScreenPop, TimelineQuery, POP_RECENT, TIMELINE_PAGE};
+use protocol::{AgentId, ConversationId, ErrorCode, SiteId};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -33,24 +34,42 @@ pub struct SearchQuery {
 }
 
 /// `GET /api/v1/contacts?q=`: by name, email, phone, company, the site's
-/// id or an attribute's value; the first 50 of the agent's sites.
+/// id or an attribute's value; the newest 50 of the agent's sites.
 pub async fn search_contacts(State(state): State<AppState>, SignedIn(session): SignedIn, Query(q): Query<SearchQuery>) -> Result<Json<Vec<Contact>>, Refusal> {
     let words: String = q.q.chars().take(100).collect();
-    let mut found = Vec::new();
-    let mut after = 0;
-    // Pages of the whole store, filtered to the agent's sites, until
-    // enough are found (an agent of one site among many reads a few).
-    loop {
-        let page = state.store.contacts_page(None, &words, after, 200).await?;
-        let done = page.len() < 200;
-        after = page.last().map_or(after, |c| c.id);
-        found.extend(page.into_iter().filter(|c| may_see(&session, c.site_id)).map(|c| c.to_wire()));
-        if done || found.len() >= FOUND {
-            break;
-        }
+    let agent = (session.agent.info.role != Role::Admin).then_some(session.agent.info.id);
+    let found = state.store.agent_contacts(agent, &words, FOUND).await?;
+    Ok(Json(found.iter().map(|c| c.to_wire()).collect()))
+}
+
+/// The cases an agent may open (as `GET /api/v1/cases/{id}` decides):
+/// leads every one, others their departments' and their own. A timeline
+/// or screen pop shows no others.
+struct Workable {
+    lead: bool,
+    me: AgentId,
+    my_name: String,
+    departments: Vec<i64>,
+    department_names: Vec<String>,
+}
+
+impl Workable {
+    async fn of(state: &AppState, session: &SessionRecord) -> Result<Workable, Refusal> {
+        let me = session.agent.info.id;
+        let departments = state.store.agent_departments(me).await?;
+        let department_names = state.store.departments().await?.into_iter().filter(|d| departments.contains(&d.id)).map(|d| d.config.name).collect();
+        Ok(Workable { lead: session.agent.info.role.supervises(), me, my_name: session.agent.info.name.clone(), departments, department_names })
     }
-    found.truncate(FOUND);
-    Ok(Json(found))
+
+    fn case(&self, c: &Case) -> bool {
+        self.lead || c.config.assignee_id == Some(self.me) || self.departments.contains(&c.config.department_id)
+    }
+
+    /// A timeline entry names its case's department (names are unique)
+    /// and assignee.
+    fn entry(&self, i: &Interaction) -> bool {
+        i.kind != InteractionKind::Case || self.lead || self.department_names.contains(&i.department) || (!i.agent.is_empty() && i.agent == self.my_name)
+    }
 }
 
 /// `GET /api/v1/contacts/{id}?before=`: the contact and a page of its
@@ -69,7 +88,9 @@ pub async fn contact_card(
         Some(b) => TimelineCursor::parse(b).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "before is a page's next_before"))?,
         None => TimelineCursor::START,
     };
-    let timeline = state.store.timeline(id, before, TIMELINE_PAGE).await?;
+    let mut timeline = state.store.timeline(id, before, TIMELINE_PAGE).await?;
+    let workable = Workable::of(&state, &session).await?;
+    timeline.interactions.retain(|i| workable.entry(i));
     Ok(Json(ContactCard { contact: contact.to_wire(), timeline }))
 }
 
@@ -84,9 +105,18 @@ pub async fn screen_pop(State(state): State<AppState>, SignedIn(session): Signed
         return Ok(Json(ScreenPop { contact: None, open_cases: Vec::new(), recent: Vec::new(), pages }));
     };
     let contact = state.store.live_contact(contact_id).await.ok();
-    let open_cases = state.store.contact_open_cases(contact_id).await?;
-    let earlier = state.store.timeline(contact_id, TimelineCursor::START, POP_RECENT + 1).await?;
-    let this = (protocol::crm::InteractionKind::Conversation, id.get());
-    let recent = earlier.interactions.into_iter().filter(|i| (i.kind, i.id) != this).take(POP_RECENT).collect();
+    let workable = Workable::of(&state, &session).await?;
+    let mut open_cases = state.store.contact_open_cases(contact_id).await?;
+    open_cases.retain(|c| workable.case(c));
+    // Earlier means before this: not this conversation, not the callback
+    // it is an attempt of, and not the open cases listed above.
+    let callback = state.store.callback_of_conversation(id).await?.map(|c| c.id.get());
+    let skip = |i: &Interaction| match i.kind {
+        InteractionKind::Conversation => i.id == id.get(),
+        InteractionKind::Callback => Some(i.id) == callback,
+        InteractionKind::Case => open_cases.iter().any(|c| c.id == i.id),
+    };
+    let earlier = state.store.timeline(contact_id, TimelineCursor::START, POP_RECENT + 2 + open_cases.len()).await?;
+    let recent = earlier.interactions.into_iter().filter(|i| !skip(i) && workable.entry(i)).take(POP_RECENT).collect();
     Ok(Json(ScreenPop { contact: contact.map(|c| c.to_wire()), open_cases, recent, pages }))
 }

@@ -16,7 +16,7 @@ use crate::api::{articles, cases};
 use crate::events;
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{now_ms, ArticleFilter};
+use crate::store::{now_ms, ArticleFilter, CommentBy};
 
 /// A case as the API may write it: the console's rules, and since a token
 /// is nobody, a case marked assigned names its assignee. (`make_article`
@@ -94,7 +94,7 @@ pub async fn list_comments(State(state): State<AppState>, _: Caller<scope::Cases
     Ok(Json(state.store.case_comments(id).await?))
 }
 
-/// Comments on a case (as another system: no agent's name).
+/// Comments on a case, under the token's name.
 #[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases", params(("id" = i64, Path)), request_body = NewComment,
     responses((status = 201, body = Vec<CaseComment>), (status = "4XX", body = ErrorBody)),
     security(("token" = ["cases:write"])))]
@@ -105,7 +105,7 @@ pub async fn add_comment(
     Json(c): Json<NewComment>,
 ) -> Result<(StatusCode, Json<Vec<CaseComment>>), Refusal> {
     let text = c.checked().ok_or_else(|| Refusal::new(ErrorCode::Invalid, "a comment is 1 to 5,000 characters"))?;
-    state.store.add_case_comment(id, None, &text, now_ms()).await?;
+    state.store.add_case_comment(id, CommentBy::System(&caller.0.name), &text, now_ms()).await?;
     state.store.audit(None, "case.comment", &format!("case {id}"), &caller.name()).await?;
     Ok((StatusCode::CREATED, Json(state.store.case_comments(id).await?)))
 }

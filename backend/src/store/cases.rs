@@ -93,6 +93,14 @@ fn write_error(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Who comments on a case: an agent, or another system by its API
+/// token's name.
+#[derive(Clone, Copy, Debug)]
+pub enum CommentBy<'a> {
+    Agent(AgentId),
+    System(&'a str),
+}
+
 impl Store {
     pub async fn departments(&self) -> Result<Vec<Department>> {
         let rows: Vec<(i64, String)> = on_db!(&self.db, pool => sqlx::query_as("SELECT id, name FROM departments ORDER BY name, id").fetch_all(pool).await?);
@@ -195,21 +203,24 @@ impl Store {
 
     /// A case's comments, oldest first.
     pub async fn case_comments(&self, case: i64) -> Result<Vec<CaseComment>> {
-        let sql = "SELECT m.id, COALESCE(a.name, '') AS author, m.text, m.created_at FROM case_comments m LEFT JOIN agents a ON a.id = m.agent_id
+        let sql = "SELECT m.id, COALESCE(a.name, m.author) AS author, m.text, m.created_at FROM case_comments m LEFT JOIN agents a ON a.id = m.agent_id
                    WHERE m.case_id = $1 ORDER BY m.id";
         let rows: Vec<(i64, String, String, i64)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(case).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(id, author, text, at_ms)| CaseComment { id, author, text, at_ms }).collect())
     }
 
-    /// Adds a comment to a case (by an agent, or by nobody for an API
-    /// token); the case counts as changed.
-    pub async fn add_case_comment(&self, case: i64, by: Option<AgentId>, text: &str, now: i64) -> Result<()> {
-        let insert = "INSERT INTO case_comments (case_id, agent_id, text, created_at) VALUES ($1, $2, $3, $4)";
+    /// Adds a comment to a case; the case counts as changed.
+    pub async fn add_case_comment(&self, case: i64, by: CommentBy<'_>, text: &str, now: i64) -> Result<()> {
+        let insert = "INSERT INTO case_comments (case_id, agent_id, author, text, created_at) VALUES ($1, $2, $3, $4, $5)";
+        let (agent, author) = match by {
+            CommentBy::Agent(agent) => (Some(agent.get()), ""),
+            CommentBy::System(name) => (None, name),
+        };
         let written = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $1").bind(case).bind(now).execute(&mut *tx).await?.rows_affected();
             if touched == 1 {
-                sqlx::query(insert).bind(case).bind(by.map(AgentId::get)).bind(text).bind(now).execute(&mut *tx).await?;
+                sqlx::query(insert).bind(case).bind(agent).bind(author).bind(text).bind(now).execute(&mut *tx).await?;
                 tx.commit().await?;
             }
             touched == 1

@@ -10,23 +10,43 @@ use super::db::on_db;
 use super::history::like_pattern;
 use super::{is_unique_violation, now_ms, ContactRecord, Result, Store, StoreError};
 
+/// Which contacts a search reads.
+struct ContactScope {
+    site: Option<SiteId>,
+    /// Only the sites this agent serves.
+    agent: Option<AgentId>,
+    newest_first: bool,
+}
+
 const NO_OWNER: &str = "owner_id is no agent's id";
 
 impl Store {
     /// Contacts after `after` (by id) that match `q`, oldest first: merged
     /// ones are not listed (their history is on the survivor).
     pub async fn contacts_page(&self, site: Option<SiteId>, q: &str, after: i64, limit: usize) -> Result<Vec<ContactRecord>> {
+        self.find_contacts(ContactScope { site, agent: None, newest_first: false }, q, after, limit).await
+    }
+
+    /// The newest contacts matching `q` among the sites `agent` serves
+    /// (`None`: every site, for an admin), as the console searches them.
+    pub async fn agent_contacts(&self, agent: Option<AgentId>, q: &str, limit: usize) -> Result<Vec<ContactRecord>> {
+        self.find_contacts(ContactScope { site: None, agent, newest_first: true }, q, i64::MAX, limit).await
+    }
+
+    async fn find_contacts(&self, scope: ContactScope, q: &str, from: i64, limit: usize) -> Result<Vec<ContactRecord>> {
+        let (cursor, order) = if scope.newest_first { ("id < $1", "id DESC") } else { ("id > $1", "id") };
         let sql = format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts
-             WHERE merged_into IS NULL AND id > $1 AND ($2 = 0 OR site_id = $2)
+             WHERE merged_into IS NULL AND {cursor} AND ($2 = 0 OR site_id = $2)
+               AND ($6 = 0 OR site_id IN (SELECT x.site_id FROM agent_sites x WHERE x.agent_id = $6))
                AND ($3 = '' OR lower(name) LIKE $4 ESCAPE '\\' OR lower(email) LIKE $4 ESCAPE '\\' OR phone LIKE $4 ESCAPE '\\'
                     OR lower(COALESCE(external_id, '')) LIKE $4 ESCAPE '\\' OR lower(attributes) LIKE $4 ESCAPE '\\'
                     OR company_id IN (SELECT companies.id FROM companies WHERE lower(companies.name) LIKE $4 ESCAPE '\\'))
-             ORDER BY id LIMIT $5"
+             ORDER BY {order} LIMIT $5"
         );
         let q = q.trim();
         let rows: Vec<ContactRow> = on_db!(&self.db, pool => sqlx::query_as(&sql)
-            .bind(after).bind(site.map_or(0, SiteId::get)).bind(q).bind(like_pattern(q)).bind(limit as i64)
+            .bind(from).bind(scope.site.map_or(0, SiteId::get)).bind(q).bind(like_pattern(q)).bind(limit as i64).bind(scope.agent.map_or(0, AgentId::get))
             .fetch_all(pool).await?);
         rows.into_iter().map(ContactRow::into_record).collect()
     }

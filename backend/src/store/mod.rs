@@ -50,6 +50,7 @@ pub use agents::{AgentRecord, NewAgent};
 pub use articles::{ArticleEvent, ArticleFilter};
 pub use audit::AgentState;
 pub use callbacks::{after_attempt, AfterAttempt, CallbackRecord, NewCallback};
+pub use cases::CommentBy;
 pub use contacts::ContactRecord;
 pub use conversations::{ConversationRecord, EndReason, Entry, Reader, Started, Step};
 pub use deliveries::DueDelivery;

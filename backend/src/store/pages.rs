@@ -1,5 +1,6 @@
-//! The pages each visitor opened: recorded as the widget reports them, the
-//! newest few kept, for the screen pop's "pages of this visit".
+//! The pages each visitor opened: recorded as the widget reports them
+//! (without query strings), the newest few kept, for the screen pop's
+//! "pages of this visit".
 
 use protocol::crm::{PageView, VISIT_GAP_MS, VISIT_PAGES};
 use protocol::visitor::PageInfo;
@@ -35,14 +36,17 @@ impl Store {
     /// Records that the visitor opened `page` at `now`, unless it is the
     /// page they were on; keeps the newest few.
     pub async fn record_page(&self, visitor: VisitorId, page: &PageInfo, now: i64) -> Result<()> {
-        if page.url.is_empty() {
+        // Query strings and fragments can carry what is nobody's business
+        // (tokens, search words, an email address): only the path is kept.
+        let url = page.url.split(['?', '#']).next().unwrap_or_default();
+        if url.is_empty() {
             return Ok(());
         }
         let insert = "INSERT INTO page_views (visitor_id, url, title, at) SELECT $1, $2, $3, $4
              WHERE NOT EXISTS (SELECT 1 FROM page_views p WHERE p.id = (SELECT MAX(q.id) FROM page_views q WHERE q.visitor_id = $1) AND p.url = $2)";
         let trim = "DELETE FROM page_views WHERE visitor_id = $1 AND id <= (SELECT p.id FROM page_views p WHERE p.visitor_id = $1 ORDER BY p.id DESC LIMIT 1 OFFSET $2)";
         on_db!(&self.db, pool => {
-            sqlx::query(insert).bind(visitor.get()).bind(&page.url).bind(&page.title).bind(now).execute(pool).await?;
+            sqlx::query(insert).bind(visitor.get()).bind(url).bind(&page.title).bind(now).execute(pool).await?;
             sqlx::query(trim).bind(visitor.get()).bind(KEPT).execute(pool).await?;
         });
         Ok(())

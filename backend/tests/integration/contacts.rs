@@ -180,9 +180,16 @@ async fn the_screen_pop_shows_who_is_asking_their_earlier_visit_open_case_and_pa
     let mut first = chat(&server).await?;
     first.visitor.send(&VisitorFrame::Identify { identity: identity("cust-7", user_hash(&secret, "cust-7"), "林美 Mei") }).await?;
     visitor_says(&mut first.visitor, "s1", "我的茶罐壓壞了").await?;
-    let department = mei.get::<Vec<protocol::cases::Department>>("/api/v1/departments").await?.into_iter().next().expect("a demo department");
+    // Tea advice: Mei's own department (the pop shows only cases she may open).
+    let departments = mei.get::<Vec<protocol::cases::Department>>("/api/v1/departments").await?;
+    let returns = departments.iter().find(|d| d.config.name == "Returns").expect("the demo's Returns").id;
+    let department = departments.into_iter().find(|d| d.config.name == "Tea advice").expect("the demo's Tea advice");
     let case = serde_json::json!({"subject": "Dented tin", "department_id": department.id, "conversation_id": first.conversation});
     let opened: protocol::cases::Case = mei.post("/api/v1/cases", &case).await?;
+    // A case for Returns too, which Mei (not a member) may not open.
+    let admin = Rest::sign_in(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let not_hers = serde_json::json!({"subject": "Refund", "department_id": returns, "conversation_id": first.conversation});
+    let _: protocol::cases::Case = admin.post("/api/v1/cases", &not_hers).await?;
     first.agent.send(&protocol::agent::AgentFrame::End { conversation_id: first.conversation }).await?;
 
     // She comes back on another device, signed in, browses two pages and
@@ -199,7 +206,8 @@ async fn the_screen_pop_shows_who_is_asking_their_earlier_visit_open_case_and_pa
         pop["recent"].as_array().into_iter().flatten().map(|i| (i["kind"].as_str().unwrap_or("").to_string(), i["id"].as_i64().unwrap_or(0))).collect();
     assert!(recent.contains(&("conversation".to_string(), first.conversation.get())), "her earlier chat: {recent:?}");
     assert!(!recent.contains(&("conversation".to_string(), second.get())), "not the one being offered");
-    assert_eq!(pop["open_cases"][0]["id"].as_i64(), Some(opened.id));
+    let open: Vec<i64> = pop["open_cases"].as_array().into_iter().flatten().filter_map(|c| c["id"].as_i64()).collect();
+    assert_eq!(open, [opened.id], "only the cases Mei may open");
     let pages: Vec<&str> = pop["pages"].as_array().into_iter().flatten().filter_map(|p| p["title"].as_str()).collect();
     assert_eq!(pages, ["Checkout", "凍頂烏龍 Oolong"], "this visit's pages, newest first");
 
@@ -210,5 +218,26 @@ async fn the_screen_pop_shows_who_is_asking_their_earlier_visit_open_case_and_pa
     let kinds: Vec<InteractionKind> = card.timeline.interactions.iter().map(|i| i.kind).collect();
     assert!(kinds.contains(&InteractionKind::Case) && kinds.iter().filter(|k| **k == InteractionKind::Conversation).count() == 2, "{kinds:?}");
     assert_eq!(mei.status(reqwest::Method::GET, "/api/v1/contacts/424242", &()).await?, 404);
+
+    // An agent of another site sees none of it.
+    let demo = admin.demo_site().await?;
+    let other_site: protocol::admin::Site =
+        admin.post("/api/v1/admin/sites", &protocol::admin::SiteConfig { name: "Other shop".into(), allowed_origins: vec![], ..demo.config }).await?;
+    let config = protocol::admin::AgentConfig {
+        name: "Olle".into(),
+        email: "olle@example.se".into(),
+        role: protocol::agent::Role::Agent,
+        capacity: 2,
+        sites: vec![other_site.id],
+        skills: vec![],
+        password: "olle-password-1".into(),
+        disabled: false,
+    };
+    let _: serde_json::Value = admin.post("/api/v1/admin/agents", &config).await?;
+    let olle = Rest::sign_in(&server, "olle@example.se", "olle-password-1").await?;
+    let none: Vec<Contact> = olle.get("/api/v1/contacts?q=").await?;
+    assert!(none.is_empty(), "another site's contacts: {none:?}");
+    assert_eq!(olle.status(reqwest::Method::GET, &format!("/api/v1/contacts/{}", found[0].id), &()).await?, 404);
+    assert_eq!(olle.status(reqwest::Method::GET, &format!("/api/v1/conversations/{second}/pop"), &()).await?, 404);
     Ok(())
 }

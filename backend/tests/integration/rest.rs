@@ -440,7 +440,7 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     assert_eq!(status, 201);
     let comments: Vec<CaseComment> = api.json(Method::GET, &format!("/cases/{}/comments", opened.id), None).await?;
     let said: Vec<(&str, &str)> = comments.iter().map(|c| (c.author.as_str(), c.text.as_str())).collect();
-    assert_eq!(said, [("Ada Admin", "Photo received: dented-tin-4417"), ("", "Replacement shipped")]);
+    assert_eq!(said, [("Ada Admin", "Photo received: dented-tin-4417"), ("CRM sync", "Replacement shipped")]);
 
     // The export holds everything about the contact; the erasure removes
     // it, and what reports count stays.
