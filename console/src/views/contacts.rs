@@ -26,7 +26,10 @@ pub fn person(contact: &Doc) -> AnyView {
         <div class="person">
             <strong class="person-name">{if name.is_empty() { word(A::Anonymous).into_any() } else { name.into_any() }}</strong>
             {verified.then(|| view! { <span class="badge badge-verified">"✓ " {word(A::Verified)}</span> })}
-            {(!verified && !claimed.is_empty()).then(|| view! { <span class="badge badge-unverified">{word(A::Unverified)} " " {claimed}</span> })}
+            // Anything not verified is only what the visitor said.
+            {(!verified).then(|| view! {
+                <span class="badge badge-unverified">{word(A::Unverified)} {(!claimed.is_empty()).then(|| format!(" · {claimed}"))}</span>
+            })}
             {(!tier.is_empty()).then(|| view! { <span class="badge badge-tier" title=word(A::Tier)>{tier}</span> })}
             {(!company.is_empty()).then(|| view! { <span class="person-company muted">{company}</span> })}
         </div>
@@ -48,7 +51,7 @@ pub fn interactions(items: Vec<Doc>) -> AnyView {
                     (_, "callback") => A::Callback,
                     _ => A::ChatKind,
                 };
-                let rating = i.get("rating").int().map(|n| "★".repeat(n.clamp(0, 5) as usize));
+                let rating = i.get("rating").int().map(|n| n.clamp(0, 5));
                 let whom = [i.get("agent").str(), i.get("department").str(), i.get("wrap_up_code").str()]
                     .into_iter()
                     .filter(|s| !s.is_empty())
@@ -60,7 +63,12 @@ pub fn interactions(items: Vec<Doc>) -> AnyView {
                         <span class="badge">{word(kind)}</span>
                         <span class="timeline-what">{i.get("summary").str()}</span>
                         <span class="timeline-who muted">{whom}</span>
-                        {rating.map(|r| view! { <span class="timeline-rating" title=word(A::Rating)>{r}</span> })}
+                        {rating.map(|n| view! {
+                            <span class="timeline-rating" title=word(A::Rating)>
+                                <span aria-hidden="true">{"★".repeat(n as usize)}</span>
+                                <span class="visually-hidden">{word(A::Rating)} " " {n} " " {word(A::OutOf5)}</span>
+                            </span>
+                        })}
                     </li>
                 }
             }).collect_view()}
@@ -113,7 +121,7 @@ pub fn Contacts() -> impl IntoView {
             })
             .collect();
         Some(if rows.is_empty() {
-            view! { <p class="muted" role="status">{word(A::NothingFound)}</p> }.into_any()
+            view! { <p class="muted" role="status">{word(A::NoContacts)}</p> }.into_any()
         } else {
             table(&[A::Name, A::Email, A::Phone, A::Company, A::Tier, A::Verified], rows)
         })

@@ -16,14 +16,15 @@ pub fn Details() -> impl IntoView {
     let card = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.summary.visitor.clone())));
     let selected = Memo::new(move |_| c.live.state.with(|s| s.selected_conversation().map(|chat| chat.id())));
     // Drawn afresh for each chat the agent opens.
-    let pop = move || selected.get().map(|id| view! { <super::screen_pop::ScreenPop id/> });
+    let pop = move || selected.get().map(|id| view! { <super::screen_pop::ScreenPop id fresh=true/> });
     view! {
         <aside class="details" aria-labelledby="details-title">
             <h2 id="details-title" class="section-title">{say(Key::Details)}</h2>
             {move || match card.get() {
-                Some(_) => view! { <Fields card/> {pop} }.into_any(),
+                Some(_) => view! { <Fields card/> }.into_any(),
                 None => view! { <p class="details-empty muted">{say(Key::DetailsEmpty)}</p> }.into_any(),
             }}
+            {pop}
         </aside>
     }
 }

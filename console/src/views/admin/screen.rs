@@ -73,6 +73,16 @@ pub fn ResourceScreen(resource: &'static Resource) -> impl IntoView {
     let filled = StoredValue::new_local(filled);
     if start_filled {
         open(Editing::New);
+        // The agent came from elsewhere (a chat's header): the keyboard
+        // goes to the form's first field once it is drawn.
+        if let Some(first) = resource.fields.first() {
+            let field = format!("{}-{}", resource.key, first.key);
+            request_animation_frame(move || {
+                if let Some(el) = document().get_element_by_id(&field) {
+                    let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+                }
+            });
+        }
     }
     let rows = move || {
         let lang = c.lang.get();
@@ -215,7 +225,10 @@ fn resource_form(resource: &'static Resource, record: Option<Doc>, on_saved: Cal
         .filter(|(f, _)| creating || !f.create_only)
         .map(|(f, v)| render(f, v, format!("{key}-{}", f.key), lists, editing.clone()))
         .collect_view();
-    let below = move || Some((resource.below?)(id.get()?.parse().ok()?));
+    // Drawn again only when the record changes, not on every save (a
+    // case's unsent comment would be lost).
+    let saved_id = Memo::new(move |_| id.get());
+    let below = move || Some((resource.below?)(saved_id.get()?.parse().ok()?));
     let title_id = format!("{key}-form-title");
     let labelled_by = title_id.clone();
     view! {
