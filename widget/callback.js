@@ -30,7 +30,8 @@ var WORDS = {
     failed: 'We could not reach you at {phone}.', cancelled: 'Your callback was cancelled.', title: 'Callback', attempts: 'Attempts: {n}', offline: 'Not connected. Please try again in a moment.', choose: 'Choose…',
     transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.',
     transcriptLimit: 'This conversation was already sent as often as it can be.', transcriptFailed: 'It could not be sent. Please check the address.',
-    rate: 'How was this chat?', star: '{n} of 5', comment: 'Anything to add? (optional)', rateSend: 'Send rating', rated: 'Thank you for rating this chat!', rateFailed: 'Your rating could not be sent.'
+    rate: 'How was this chat?', star: '{n} of 5', comment: 'Anything to add? (optional)', rateSend: 'Send rating', rated: 'Thank you for rating this chat!', rateFailed: 'Your rating could not be sent.',
+    resolved: 'Your request was resolved', gotIt: 'Got it'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -43,7 +44,8 @@ var WORDS = {
     failed: '我們無法透過 {phone} 聯絡到您。', cancelled: '回電已取消。', title: '回電', attempts: '已嘗試：{n} 次', offline: '尚未連線，請稍後再試。', choose: '請選擇…',
     transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。',
     transcriptLimit: '這段對話的寄送次數已達上限。', transcriptFailed: '無法寄送，請檢查電子郵件地址。',
-    rate: '這次對話的體驗如何？', star: '{n} 分（滿分 5 分）', comment: '還有什麼想告訴我們的嗎？（選填）', rateSend: '送出評分', rated: '感謝您的評分！', rateFailed: '評分未能送出。'
+    rate: '這次對話的體驗如何？', star: '{n} 分（滿分 5 分）', comment: '還有什麼想告訴我們的嗎？（選填）', rateSend: '送出評分', rated: '感謝您的評分！', rateFailed: '評分未能送出。',
+    resolved: '您的問題已處理完畢', gotIt: '知道了'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -56,7 +58,8 @@ var WORDS = {
     failed: '我们无法通过 {phone} 联系到您。', cancelled: '回电已取消。', title: '回电', attempts: '已尝试：{n} 次', offline: '尚未连接，请稍后再试。', choose: '请选择…',
     transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。',
     transcriptLimit: '这段对话的发送次数已达上限。', transcriptFailed: '无法发送，请检查电子邮箱地址。',
-    rate: '这次对话的体验如何？', star: '{n} 分（满分 5 分）', comment: '还有什么想告诉我们的吗？（选填）', rateSend: '提交评分', rated: '感谢您的评分！', rateFailed: '评分未能提交。'
+    rate: '这次对话的体验如何？', star: '{n} 分（满分 5 分）', comment: '还有什么想告诉我们的吗？（选填）', rateSend: '提交评分', rated: '感谢您的评分！', rateFailed: '评分未能提交。',
+    resolved: '您的问题已处理完毕', gotIt: '知道了'
   }
 }
 
@@ -64,6 +67,7 @@ var CSS = [
   '.rp-callback:empty{display:none}',
   '.rp-callback{border-bottom:1px solid var(--rp-line,#e5e7eb);max-height:70%;overflow:auto;flex-shrink:0}',
   '.rp-cb-card{padding:12px 16px;display:flex;flex-direction:column;gap:8px;font-size:14px;background:#f8fafc}',
+  '.rp-resolution-text{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}',
   '.rp-cb-card h3,.rp-cb-form h3{margin:0;font-size:14px}',
   '.rp-cb-actions{display:flex;gap:8px;flex-wrap:wrap}',
   '.rp-cb-actions button{font:inherit;font-size:13px;padding:6px 12px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;color:#1f2937;cursor:pointer}',
@@ -117,6 +121,7 @@ export function start(options) {
   var dismissed = false
   var pending = false // the visitor's own request, move or cancel is on its way
   var ended = null // the chat that ended: { id, email, sentTo }
+  var resolutions = [] // how the visitor's cases were resolved, unread
 
   // Sends a frame; when the widget is offline the form says so rather
   // than waiting for an answer that cannot come.
@@ -137,6 +142,7 @@ export function start(options) {
     mount.setAttribute('aria-live', form ? 'off' : 'polite')
     if (form) mount.appendChild(formView())
     else if (callback && !dismissed) mount.appendChild(card())
+    if (!form) resolutions.forEach(function (r) { mount.appendChild(resolutionView(r)) })
     if (!form && ended) mount.appendChild(ratingView())
     if (!form && ended) mount.appendChild(transcriptView())
     // Focus goes into a form that opens, and stays in the module when what
@@ -145,6 +151,21 @@ export function start(options) {
     var again = had && mount.querySelector('#' + had)
     if (again) again.focus()
     else if (target) target.focus()
+  }
+
+  // A case's resolution the team sent: read once, then put away (the
+  // server is told, so it is not shown again on the next visit).
+  function resolutionView(r) {
+    function seen() {
+      resolutions = resolutions.filter(function (x) { return x.case_id !== r.case_id })
+      frame({ type: 'resolution_seen', case_id: r.case_id })
+      render()
+    }
+    return el('section', { class: 'rp-cb-card rp-resolution', role: 'status', 'aria-label': w.resolved }, [
+      el('strong', {}, w.resolved + ': ' + r.subject),
+      el('p', { class: 'rp-resolution-text' }, r.resolution),
+      el('div', { class: 'rp-cb-actions' }, [el('button', { type: 'button', class: 'rp-resolution-seen', onclick: seen }, w.gotIt)])
+    ])
   }
 
   // The ended chat's transcript by email, to the pre-chat address unless
@@ -336,6 +357,9 @@ export function start(options) {
         var over = c.status === 'ended' && !c.unavailable && !!c.agent_name
         var same = ended && ended.id === c.id
         ended = over ? { id: c.id, email: (c.prechat && c.prechat.email) || '', sentTo: same ? ended.sentTo : '', rating: c.rating || (same && ended.rating) || 0, score: same ? ended.score : 0, comment: same ? ended.comment : '', ratePending: same && ended.ratePending, rateError: same ? ended.rateError : '' } : null
+        render()
+      } else if (ev.type === 'resolutions') {
+        resolutions = ev.resolutions
         render()
       } else if (ev.type === 'transcript_queued') {
         if (ended) { ended.sentTo = ev.email; ended.pending = false }

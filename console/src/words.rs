@@ -213,6 +213,7 @@ pub enum A {
     ChatKind,
     CaseKind,
     ApiTokens,
+    SendResolution,
     NoContacts,
     OutOf5,
     Comments,
@@ -473,6 +474,11 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::ChatKind => ("Chat", "對話", "对话"),
         A::CaseKind => ("Case", "案件", "工单"),
         A::ApiTokens => ("API tokens", "API 權杖", "API 令牌"),
+        A::SendResolution => (
+            "On saving, send the resolution to the customer (they read it in the chat window on their next visit)",
+            "儲存時將解決方式傳送給客人（客人下次造訪時會在對話視窗中看到）",
+            "保存时将解决方式发送给客户（客户下次访问时会在对话窗口中看到）"
+        ),
         A::Comments => ("Comments", "評論", "评论"),
         A::NewComment => ("Your comment", "您的評論", "您的评论"),
         A::AddComment => ("Add comment", "新增評論", "添加评论"),

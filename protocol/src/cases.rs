@@ -135,6 +135,11 @@ pub struct CaseConfig {
     /// of it (as `POST /api/v1/cases/{id}/article` does). Never stored.
     #[serde(default)]
     pub make_article: bool,
+    /// Asked with a change to a resolved case: send the resolution to the
+    /// customer, who reads it in the widget on their next visit. What is
+    /// stored is when it was sent.
+    #[serde(default)]
+    pub send_resolution: bool,
 }
 
 fn default_priority() -> u8 {
@@ -162,6 +167,15 @@ pub struct Case {
     /// Whether it was escalated (for lists that show a flag).
     #[serde(default)]
     pub escalated: bool,
+}
+
+/// A case's resolution as the customer reads it in the widget.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CaseResolution {
+    pub case_id: i64,
+    pub subject: String,
+    pub resolution: String,
+    pub sent_at_ms: i64,
 }
 
 /// The longest comment on a case, in characters.
@@ -263,6 +277,7 @@ mod tests {
             conversation_id: None,
             resolution: String::new(),
             make_article: false,
+            send_resolution: false,
         };
         assert_eq!(c.clone().checked().map(|c| c.subject), Ok("Tea arrived broken".into()));
         assert_eq!(CaseConfig { subject: " ".into(), ..c.clone() }.checked(), Err(CaseError::Subject));

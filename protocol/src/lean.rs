@@ -77,8 +77,10 @@ pub fn decode_visitor_event<S: Source>(s: &S) -> Option<VisitorEvent> {
             settings: settings(&s.field("settings")?)?,
             conversation: optional(s, "conversation", conversation)?,
             agents_online: boolean(s, "agents_online")?,
-            // The callback module reads its part of the raw event.
+            // The callback module reads its part of the raw event, and
+            // the resolutions.
             callback: None,
+            resolutions: Vec::new(),
         },
         "history" => VisitorEvent::History {
             conversation_id: ConversationId(int(s, "conversation_id")?),
@@ -185,6 +187,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         // into the frame (`widget::live::identify`).
         VisitorFrame::EmailTranscript { .. }
         | VisitorFrame::Rate { .. }
+        | VisitorFrame::ResolutionSeen { .. }
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
@@ -238,6 +241,7 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         }
         VisitorFrame::EmailTranscript { .. }
         | VisitorFrame::Rate { .. }
+        | VisitorFrame::ResolutionSeen { .. }
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
@@ -371,7 +375,15 @@ mod tests {
         bare.estimated_wait_secs = None;
         bare.unavailable = None;
         vec![
-            VisitorEvent::Welcome { v: 1, token: "t".into(), settings: settings.clone(), conversation: None, agents_online: false, callback: None },
+            VisitorEvent::Welcome {
+                v: 1,
+                token: "t".into(),
+                settings: settings.clone(),
+                conversation: None,
+                agents_online: false,
+                callback: None,
+                resolutions: vec![],
+            },
             VisitorEvent::Welcome {
                 v: 1,
                 token: "t".into(),
@@ -379,6 +391,7 @@ mod tests {
                 conversation: Some(conversation(ConversationStatus::Active)),
                 agents_online: true,
                 callback: None,
+                resolutions: vec![],
             },
             VisitorEvent::History {
                 conversation_id: ConversationId(42),

@@ -54,6 +54,9 @@ pub enum VisitorFrame {
         #[serde(default)]
         comment: String,
     },
+    /// The visitor read the resolution of their case the welcome told
+    /// them of; it is not told again.
+    ResolutionSeen { case_id: i64 },
     /// `Rapport.identify({...})`: who the visitor is, as the site's page
     /// says. The widget passes the page's object as it is; the server
     /// checks it (`Identity::checked`) and verifies `user_hash`.
@@ -92,6 +95,11 @@ pub enum VisitorEvent {
         agents_online: bool,
         #[serde(default)]
         callback: Option<VisitorCallback>,
+        /// How the visitor's cases were resolved, when the team sent them
+        /// and the visitor has not read them yet (shown by the callback
+        /// module, which reads the raw event).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resolutions: Vec<crate::cases::CaseResolution>,
     },
     /// Messages of `conversation_id`, oldest first, at most
     /// [`crate::HISTORY_PAGE`] of them: what came after the client's resume

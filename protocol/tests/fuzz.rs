@@ -99,6 +99,7 @@ fn seeds() -> Vec<String> {
             conversation: Some(conversation.clone()),
             agents_online: true,
             callback: None,
+            resolutions: vec![],
         },
         VisitorEvent::History { conversation_id: ConversationId(42), reset: true, messages: vec![message(1), message(2)] },
         VisitorEvent::Message { message: message(7) },

@@ -1,7 +1,8 @@
 //! What the widget tells the callback module (`widget/callback.js`): it is
 //! loaded the first time a callback matters (the visitor asks for a call,
 //! the agent offers one, or the server tells of one), a chat ends with an
-//! agent (its transcript by email), or files are attached. It sends its
+//! agent (its transcript by email), files are attached, or the welcome
+//! brings the resolution of a case. It sends its
 //! frames through the widget's socket.
 
 use js_sys::Object;
@@ -26,6 +27,14 @@ pub fn welcome(link: &ModuleLink, callback: JsValue) {
     let event = Object::new();
     set(&event, "type", &JsValue::from_str("callback"));
     set(&event, "callback", &callback);
+    link.call("event", event.into());
+}
+
+/// The resolutions of the visitor's cases, sent by the team and unread.
+pub fn resolutions(link: &ModuleLink, resolutions: JsValue) {
+    let event = Object::new();
+    set(&event, "type", &JsValue::from_str("resolutions"));
+    set(&event, "resolutions", &resolutions);
     link.call("event", event.into());
 }
 

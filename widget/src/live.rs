@@ -193,6 +193,11 @@ impl Live {
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
             callback::welcome(&self.callback, callback.0);
         }
+        // Resolutions the team sent (a welcome carries them only when
+        // there are some): the callback module shows them.
+        if let Some(resolutions) = value.field("resolutions") {
+            callback::resolutions(&self.callback, resolutions.0);
+        }
         let Some(event) = protocol::lean::decode_visitor_event(&value) else { return };
         if let VisitorEvent::Reconnect { after_ms } = event {
             if let Some(socket) = self.socket.borrow().as_ref() {

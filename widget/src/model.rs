@@ -330,7 +330,15 @@ mod tests {
     }
 
     fn welcome(c: Option<VisitorConversation>) -> VisitorEvent {
-        VisitorEvent::Welcome { v: 1, token: "tok".into(), settings: WidgetSettings::default(), conversation: c, agents_online: true, callback: None }
+        VisitorEvent::Welcome {
+            v: 1,
+            token: "tok".into(),
+            settings: WidgetSettings::default(),
+            conversation: c,
+            agents_online: true,
+            callback: None,
+            resolutions: vec![],
+        }
     }
 
     #[test]
@@ -538,6 +546,7 @@ mod paging_tests {
             conversation: Some(conversation),
             agents_online: true,
             callback: None,
+            resolutions: vec![],
         });
         c.apply(VisitorEvent::History { conversation_id: ConversationId(7), reset: true, messages: (51..=100).map(msg).collect() });
         assert!(c.has_older());

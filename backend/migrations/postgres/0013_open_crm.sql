@@ -1,6 +1,6 @@
 -- The CRM opened to other systems and to agents: API tokens, the
 -- conversation events' outbox mark, callbacks by contact, page views,
--- case comments.
+-- case comments, resolutions sent to customers.
 
 -- API tokens: other systems' access to the REST API (/rest/v1/). Only the
 -- SHA-256 of a token's secret is kept (the secret is random and long, so
@@ -54,3 +54,7 @@ CREATE TABLE case_comments (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX case_comments_by_case ON case_comments (case_id, id);
+-- A case's resolution sent to its customer, and when they read it in the
+-- widget.
+ALTER TABLE cases ADD COLUMN resolution_sent_at BIGINT;
+ALTER TABLE cases ADD COLUMN resolution_seen_at BIGINT;

@@ -179,7 +179,16 @@ pub async fn update_case(
     if c.make_article {
         article_ready(&c)?;
     }
+    if c.send_resolution {
+        article_ready(&c)?;
+        if state.store.case_contact(id).await?.is_none() {
+            return Err(Refusal::new(ErrorCode::InvalidState, "this case has no customer to send the resolution to (open it from their chat)"));
+        }
+    }
     let case = state.store.update_case(id, &c, now_ms()).await?;
+    if c.send_resolution && state.store.send_resolution(id, now_ms()).await? {
+        tracing::info!(case = id, "a case's resolution was sent to its customer");
+    }
     events::case_event(&state, events::CASE_UPDATED, &case).await;
     if c.make_article {
         draft_article(&state, &session, &case).await?;

@@ -132,6 +132,10 @@ impl Endpoint for VisitorEndpoint {
             VisitorFrame::CallbackOptions => self.callback_options(replies).await,
             VisitorFrame::EmailTranscript { conversation_id, email } => self.email_transcript(conversation_id, &email, replies).await,
             VisitorFrame::Rate { conversation_id, score, comment } => self.rate(conversation_id, score, &comment, replies).await,
+            VisitorFrame::ResolutionSeen { case_id } => {
+                let me = self.me()?.id;
+                Ok(self.state.store.resolution_seen(me, case_id, crate::store::now_ms()).await?)
+            }
             VisitorFrame::Identify { identity } => self.identify_contact(identity).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
@@ -201,6 +205,7 @@ impl VisitorEndpoint {
             conversation: conversation.as_ref().map(|c| c.visitor_view(self.state.routing.position(c.id), self.state.routing.estimated_wait(c.id))),
             agents_online: self.state.routing.agents_online(self.site.id),
             callback: self.recent_callback(me.id).await?,
+            resolutions: self.state.store.unread_resolutions(me.id).await?,
         }];
         let Some(c) = conversation else { return Ok(frames) };
         self.opened(&c);

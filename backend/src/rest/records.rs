@@ -20,7 +20,8 @@ use crate::store::{now_ms, ArticleFilter, CommentBy};
 
 /// A case as the API may write it: the console's rules, and since a token
 /// is nobody, a case marked assigned names its assignee. (`make_article`
-/// is the console's; here an article is made with `POST /articles`.)
+/// is the console's; here an article is made with `POST /articles`.
+/// `send_resolution` sends a resolved case's resolution to its customer.)
 fn case_checked(c: CaseConfig) -> Result<CaseConfig, Refusal> {
     let c = cases::checked(c)?;
     if c.status == CaseStatus::Assigned && c.assignee_id.is_none() {
@@ -79,7 +80,11 @@ pub async fn update_case(
     Path(id): Path<i64>,
     Json(c): Json<CaseConfig>,
 ) -> Result<Json<Case>, Refusal> {
-    let case = state.store.update_case(id, &case_checked(c)?, now_ms()).await?;
+    let c = case_checked(c)?;
+    let case = state.store.update_case(id, &c, now_ms()).await?;
+    if c.send_resolution && !state.store.send_resolution(id, now_ms()).await? {
+        return Err(Refusal::new(ErrorCode::InvalidState, "the case was saved, but only a resolved case with a resolution and a customer sends it"));
+    }
     state.store.audit(None, "case.update", &format!("case {id}"), &caller.name()).await?;
     events::case_event(&state, events::CASE_UPDATED, &case).await;
     Ok(Json(case))

@@ -3,8 +3,8 @@
 //! for whichever node's sweep gets there first. Time is always an argument,
 //! so tests set the clock.
 
-use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, Department, DepartmentConfig, Severity};
-use protocol::{AgentId, ConversationId};
+use protocol::cases::{Case, CaseComment, CaseConfig, CaseResolution, CaseStatus, Department, DepartmentConfig, Severity};
+use protocol::{AgentId, ConversationId, VisitorId};
 
 use super::db::on_db;
 use super::{is_unique_violation, Result, Store, StoreError};
@@ -44,6 +44,7 @@ impl CaseRow {
                 conversation_id: self.conversation_id.map(ConversationId),
                 resolution: self.resolution,
                 make_article: false,
+                send_resolution: false,
             },
             department_name: self.department_name,
             created_at_ms: self.created_at,
@@ -230,6 +231,34 @@ impl Store {
         } else {
             Err(StoreError::NotFound("case"))
         }
+    }
+
+    /// Sends a resolved case's resolution to its customer at `now` (again,
+    /// if it was sent before: they read the new one). False when the case
+    /// is not resolved with a resolution, or has no customer.
+    pub async fn send_resolution(&self, case: i64, now: i64) -> Result<bool> {
+        let sql = "UPDATE cases SET resolution_sent_at = $2, resolution_seen_at = NULL
+                   WHERE id = $1 AND status IN ('resolved', 'closed') AND resolution != '' AND contact_id IS NOT NULL";
+        Ok(on_db!(&self.db, pool => sqlx::query(sql).bind(case).bind(now).execute(pool).await?.rows_affected()) == 1)
+    }
+
+    /// The resolutions sent to the visitor's contact that they have not
+    /// read, oldest first.
+    pub async fn unread_resolutions(&self, visitor: VisitorId) -> Result<Vec<CaseResolution>> {
+        let sql = "SELECT id, subject, resolution, resolution_sent_at FROM cases
+                   WHERE contact_id = (SELECT contact_id FROM visitors WHERE id = $1)
+                     AND resolution_sent_at IS NOT NULL AND resolution_seen_at IS NULL ORDER BY resolution_sent_at LIMIT 5";
+        let rows: Vec<(i64, String, String, i64)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(visitor.get()).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(case_id, subject, resolution, sent_at_ms)| CaseResolution { case_id, subject, resolution, sent_at_ms }).collect())
+    }
+
+    /// The visitor read a resolution sent to them (only their contact's
+    /// cases are theirs to mark).
+    pub async fn resolution_seen(&self, visitor: VisitorId, case: i64, now: i64) -> Result<()> {
+        let sql = "UPDATE cases SET resolution_seen_at = $3
+                   WHERE id = $2 AND contact_id = (SELECT contact_id FROM visitors WHERE id = $1) AND resolution_sent_at IS NOT NULL";
+        on_db!(&self.db, pool => sqlx::query(sql).bind(visitor.get()).bind(case).bind(now).execute(pool).await?.rows_affected());
+        Ok(())
     }
 
     /// The contact a case is about, if any.

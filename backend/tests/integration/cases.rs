@@ -26,6 +26,7 @@ fn case(department: i64, subject: &str) -> CaseConfig {
         conversation_id: None,
         resolution: String::new(),
         make_article: false,
+        send_resolution: false,
     }
 }
 
@@ -115,6 +116,28 @@ async fn a_case_goes_to_its_department_escalates_when_due_and_becomes_an_article
     assert_eq!(article.config.language, "zh-Hant", "the demo visitor's locale is Traditional Chinese");
     assert_eq!(article.config.category, "Breakages");
     assert!(article.config.body.contains("換貨"));
+
+    // Sam sends the resolution to the customer, who reads it in the widget
+    // on their next visit, once.
+    let _: Case = sam.put(&path, &CaseConfig { send_resolution: true, ..resolved.clone() }).await?;
+    let resolutions = |welcome: &protocol::visitor::VisitorEvent| match welcome {
+        protocol::visitor::VisitorEvent::Welcome { resolutions, .. } => resolutions.clone(),
+        _ => vec![],
+    };
+    let mut next_visit = say_hello(&server, Some(&c.token), None).await?;
+    let welcome = next_visit.recv_until("the welcome", |e| matches!(e, protocol::visitor::VisitorEvent::Welcome { .. })).await?;
+    let told = resolutions(&welcome);
+    assert_eq!(told.iter().map(|r| (r.case_id, r.resolution.as_str())).collect::<Vec<_>>(), [(opened.id, resolved.resolution.as_str())]);
+    next_visit.send(&protocol::visitor::VisitorFrame::ResolutionSeen { case_id: opened.id }).await?;
+    next_visit.send(&protocol::visitor::VisitorFrame::CallbackOptions).await?;
+    next_visit.recv_until("the frame after", |e| matches!(e, protocol::visitor::VisitorEvent::CallbackOptions { .. })).await?;
+    let mut later = say_hello(&server, Some(&c.token), None).await?;
+    let welcome = later.recv_until("the welcome", |e| matches!(e, protocol::visitor::VisitorEvent::Welcome { .. })).await?;
+    assert!(resolutions(&welcome).is_empty(), "told again: {welcome:?}");
+    // A case nobody opened from a chat has no customer to send it to.
+    let by_hand: Case = admin.post("/api/v1/cases", &case(breakages.id, "By hand")).await?;
+    let done = CaseConfig { status: CaseStatus::Resolved, resolution: "Done.".into(), send_resolution: true, ..case(breakages.id, "By hand") };
+    assert_eq!(admin.status(Method::PUT, &format!("/api/v1/cases/{}", by_hand.id), &done).await?, 409);
 
     // Agents take cases themselves; only leads assign them to others. A
     // department's name fits an article's category, and one with an

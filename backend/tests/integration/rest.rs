@@ -317,6 +317,7 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
         conversation_id: Some(c.conversation),
         resolution: String::new(),
         make_article: false,
+        send_resolution: false,
     };
     let opened: Case = mei.post("/api/v1/cases", &case).await?;
     let created = webhook(&receiver, "case.created").await?;

@@ -139,6 +139,7 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     agent.find(Locator::Css("#case-status")).await?.select_by_value("resolved").await?;
     fill(agent, "#case-resolution", "開封後請將茶葉密封，放入冰箱冷藏，三個月內飲用完畢。").await?;
     click(agent, "#case-make-article").await?;
+    click(agent, "#case-send-resolution").await?;
     click(agent, "#save-case").await?;
     saved(agent, "the resolution, and the draft made of it").await;
     // He leaves a comment for whoever reads the case next.
@@ -152,6 +153,25 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     })
     .await;
     axe::check(agent, "a case with its comments", None).await?;
+
+    // The customer comes back to the shop: the widget tells them how their
+    // case was resolved, until they put it away.
+    visitor.goto(&stack.demo_url("")).await?;
+    e2e::open_widget_panel(visitor).await;
+    let told = wait_for("the resolution in the widget", async || {
+        let told = widget_texts(visitor, ".rp-resolution").await?;
+        ensure!(told.iter().any(|t| t.contains("三個月內飲用完畢")), "the widget shows {told:?}");
+        Ok(told)
+    })
+    .await;
+    ensure!(told.len() == 1, "told {told:?}");
+    axe::check(visitor, "a case's resolution in the widget", WIDGET).await?;
+    widget(visitor, ".rp-resolution-seen").await?.click().await?;
+    wait_for("the resolution put away", async || {
+        ensure!(e2e::widget_count(visitor, ".rp-resolution").await? == 0, "still shown");
+        Ok(())
+    })
+    .await;
 
     // An admin publishes it, in Traditional Chinese.
     log_in_as(agent, ADMIN_EMAIL, ADMIN_PASSWORD).await?;

@@ -319,6 +319,7 @@ pub static CASES: Resource = Resource {
         Field::new("conversation", "conversation_id", A::FromChat, Kind::Optional),
         Field::new("resolution", "resolution", A::Resolution, Kind::Paragraph),
         Field::new("make-article", "make_article", A::MakeArticle, Kind::Check),
+        Field::new("send-resolution", "send_resolution", A::SendResolution, Kind::Check),
     ],
     muted: "",
     deletable: false,
