@@ -31,7 +31,7 @@ var WORDS = {
     transcript: 'Email me this conversation', transcriptSend: 'Send', transcriptSent: 'The conversation is on its way to {email}.',
     transcriptLimit: 'This conversation was already sent as often as it can be.', transcriptFailed: 'It could not be sent. Please check the address.',
     rate: 'How was this chat?', star: '{n} of 5', comment: 'Anything to add? (optional)', rateSend: 'Send rating', rated: 'Thank you for rating this chat!', rateFailed: 'Your rating could not be sent.',
-    resolved: 'Your request was resolved', gotIt: 'Got it'
+    resolved: 'Your request “{s}” was resolved', gotIt: 'Got it'
   },
   'zh-Hant': {
     request: '請我們回電', name: '姓名', phone: '電話號碼', country: '國家或地區', topic: '想詢問什麼？',
@@ -45,7 +45,7 @@ var WORDS = {
     transcript: '以電子郵件寄送這段對話', transcriptSend: '寄送', transcriptSent: '對話紀錄已寄往 {email}。',
     transcriptLimit: '這段對話的寄送次數已達上限。', transcriptFailed: '無法寄送，請檢查電子郵件地址。',
     rate: '這次對話的體驗如何？', star: '{n} 分（滿分 5 分）', comment: '還有什麼想告訴我們的嗎？（選填）', rateSend: '送出評分', rated: '感謝您的評分！', rateFailed: '評分未能送出。',
-    resolved: '您的問題已處理完畢', gotIt: '知道了'
+    resolved: '您的問題「{s}」已處理完畢', gotIt: '知道了'
   },
   'zh-Hans': {
     request: '请我们回电', name: '姓名', phone: '电话号码', country: '国家或地区', topic: '想咨询什么？',
@@ -59,7 +59,7 @@ var WORDS = {
     transcript: '通过电子邮件发送这段对话', transcriptSend: '发送', transcriptSent: '对话记录已发送至 {email}。',
     transcriptLimit: '这段对话的发送次数已达上限。', transcriptFailed: '无法发送，请检查电子邮箱地址。',
     rate: '这次对话的体验如何？', star: '{n} 分（满分 5 分）', comment: '还有什么想告诉我们的吗？（选填）', rateSend: '提交评分', rated: '感谢您的评分！', rateFailed: '评分未能提交。',
-    resolved: '您的问题已处理完毕', gotIt: '知道了'
+    resolved: '您的问题“{s}”已处理完毕', gotIt: '知道了'
   }
 }
 
@@ -156,13 +156,18 @@ export function start(options) {
   // A case's resolution the team sent: read once, then put away (the
   // server is told, so it is not shown again on the next visit).
   function resolutionView(r) {
+    var heading = 'rp-res-' + r.case_id
     function seen() {
+      // Offline, it stays: the server must hear it was read.
+      if (!frame({ type: 'resolution_seen', case_id: r.case_id })) return render()
       resolutions = resolutions.filter(function (x) { return x.case_id !== r.case_id })
-      frame({ type: 'resolution_seen', case_id: r.case_id })
       render()
+      // The keyboard lands on the next card's button, or back in the chat.
+      var next = mount.querySelector('.rp-resolution-seen') || (root.querySelector && root.querySelector('textarea.rp-input,.rp-call'))
+      if (next) next.focus()
     }
-    return el('section', { class: 'rp-cb-card rp-resolution', role: 'status', 'aria-label': w.resolved }, [
-      el('strong', {}, w.resolved + ': ' + r.subject),
+    return el('section', { class: 'rp-cb-card rp-resolution', 'aria-labelledby': heading }, [
+      el('h3', { id: heading }, w.resolved.replace('{s}', r.subject)),
       el('p', { class: 'rp-resolution-text' }, r.resolution),
       el('div', { class: 'rp-cb-actions' }, [el('button', { type: 'button', class: 'rp-resolution-seen', onclick: seen }, w.gotIt)])
     ])

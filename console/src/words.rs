@@ -475,9 +475,9 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::CaseKind => ("Case", "案件", "工单"),
         A::ApiTokens => ("API tokens", "API 權杖", "API 令牌"),
         A::SendResolution => (
-            "On saving, send the resolution to the customer (they read it in the chat window on their next visit)",
-            "儲存時將解決方式傳送給客人（客人下次造訪時會在對話視窗中看到）",
-            "保存时将解决方式发送给客户（客户下次访问时会在对话窗口中看到）"
+            "On saving, send the subject and resolution to the customer (they read them in the chat window on their next visit)",
+            "儲存時將主旨與解決方式傳送給客人（客人下次造訪時會在對話視窗中看到）",
+            "保存时将主题与解决方式发送给客户（客户下次访问时会在对话窗口中看到）"
         ),
         A::Comments => ("Comments", "評論", "评论"),
         A::NewComment => ("Your comment", "您的評論", "您的评论"),

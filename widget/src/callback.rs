@@ -38,6 +38,14 @@ pub fn resolutions(link: &ModuleLink, resolutions: JsValue) {
     link.call("event", event.into());
 }
 
+/// No resolutions to show any more, for a module that is there already.
+pub fn resolutions_if_shown(link: &ModuleLink) {
+    let event = Object::new();
+    set(&event, "type", &JsValue::from_str("resolutions"));
+    set(&event, "resolutions", &js_sys::Array::new());
+    link.call_if_ready("event", &event.into());
+}
+
 /// A conversation as the server tells it: a chat that ended with an agent
 /// loads the module, which offers its transcript by email; any other is
 /// passed on only when the module is loaded or loading, so it can put the

@@ -193,10 +193,13 @@ impl Live {
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
             callback::welcome(&self.callback, callback.0);
         }
-        // Resolutions the team sent (a welcome carries them only when
-        // there are some): the callback module shows them.
+        // Resolutions the team sent: the callback module shows them. A
+        // welcome without any clears what a loaded module still shows
+        // (read in another tab meanwhile) and loads nothing.
         if let Some(resolutions) = value.field("resolutions") {
             callback::resolutions(&self.callback, resolutions.0);
+        } else if value.field("type").and_then(|t| t.as_str()).as_deref() == Some("welcome") {
+            callback::resolutions_if_shown(&self.callback);
         }
         let Some(event) = protocol::lean::decode_visitor_event(&value) else { return };
         if let VisitorEvent::Reconnect { after_ms } = event {

@@ -81,9 +81,13 @@ pub async fn update_case(
     Json(c): Json<CaseConfig>,
 ) -> Result<Json<Case>, Refusal> {
     let c = case_checked(c)?;
+    // Checked before anything is written.
+    if c.send_resolution && (!c.status.is_done() || c.resolution.trim().is_empty() || state.store.case_contact(id).await?.is_none()) {
+        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case with a resolution and a customer sends its resolution"));
+    }
     let case = state.store.update_case(id, &c, now_ms()).await?;
-    if c.send_resolution && !state.store.send_resolution(id, now_ms()).await? {
-        return Err(Refusal::new(ErrorCode::InvalidState, "the case was saved, but only a resolved case with a resolution and a customer sends it"));
+    if c.send_resolution {
+        state.store.send_resolution(id, now_ms()).await?;
     }
     state.store.audit(None, "case.update", &format!("case {id}"), &caller.name()).await?;
     events::case_event(&state, events::CASE_UPDATED, &case).await;

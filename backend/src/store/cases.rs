@@ -243,11 +243,12 @@ impl Store {
     }
 
     /// The resolutions sent to the visitor's contact that they have not
-    /// read, oldest first.
+    /// read, oldest first; a case reopened since is not told as resolved.
     pub async fn unread_resolutions(&self, visitor: VisitorId) -> Result<Vec<CaseResolution>> {
         let sql = "SELECT id, subject, resolution, resolution_sent_at FROM cases
                    WHERE contact_id = (SELECT contact_id FROM visitors WHERE id = $1)
-                     AND resolution_sent_at IS NOT NULL AND resolution_seen_at IS NULL ORDER BY resolution_sent_at LIMIT 5";
+                     AND resolution_sent_at IS NOT NULL AND resolution_seen_at IS NULL
+                     AND status IN ('resolved', 'closed') AND resolution != '' ORDER BY resolution_sent_at LIMIT 5";
         let rows: Vec<(i64, String, String, i64)> = on_db!(&self.db, pool => sqlx::query_as(sql).bind(visitor.get()).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(case_id, subject, resolution, sent_at_ms)| CaseResolution { case_id, subject, resolution, sent_at_ms }).collect())
     }
