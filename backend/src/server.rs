@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/agents/{id}/disable", post(api::disable_agent))
         .route("/api/v1/directory", get(api::directory))
+        .route("/api/v1/colleagues", get(api::colleagues))
         .route("/api/v1/left-messages", get(api::left_messages))
         .route("/api/v1/shared-list", get(api::shared_list))
         .route("/api/v1/conversations/search", get(api::search_conversations))

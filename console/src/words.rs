@@ -213,6 +213,7 @@ pub enum A {
     ChatKind,
     CaseKind,
     ApiTokens,
+    Assignee,
     SendResolution,
     NoContacts,
     OutOf5,
@@ -474,6 +475,7 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::ChatKind => ("Chat", "對話", "对话"),
         A::CaseKind => ("Case", "案件", "工单"),
         A::ApiTokens => ("API tokens", "API 權杖", "API 令牌"),
+        A::Assignee => ("Assignee", "負責人", "负责人"),
         A::SendResolution => (
             "On saving, send the subject and resolution to the customer (they read them in the chat window on their next visit)",
             "儲存時將主旨與解決方式傳送給客人（客人下次造訪時會在對話視窗中看到）",

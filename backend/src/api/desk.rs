@@ -21,23 +21,33 @@ async fn sites_of(state: &AppState, session: &SessionRecord) -> Result<Vec<SiteI
     Ok(if session.agent.info.role == Role::Admin { state.store.sites().await?.into_iter().map(|s| s.id).collect() } else { session.agent.sites.clone() })
 }
 
-/// `GET /api/v1/directory`: the agents and queues of the caller's sites.
-pub async fn directory(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<Json<Directory>, Refusal> {
-    let sites: HashSet<SiteId> = sites_of(&state, &session).await?.into_iter().collect();
-    let site_names: std::collections::HashMap<SiteId, String> = state.store.sites().await?.into_iter().map(|s| (s.id, s.name)).collect();
-    let agents = state
+/// The agents who serve any of `sites` (admins serve all), enabled, with
+/// whether each is available now.
+async fn colleagues_of(state: &AppState, sites: &HashSet<SiteId>) -> Result<Vec<DirectoryAgent>, Refusal> {
+    let available: HashSet<protocol::AgentId> =
+        state.store.agents_now().await?.into_iter().filter(|a| a.presence == Presence::Available).map(|a| a.info.id).collect();
+    Ok(state
         .store
         .agents_for_admin()
         .await?
         .into_iter()
         .filter(|a| !a.disabled && (a.role == Role::Admin || a.sites.iter().any(|s| sites.contains(s))))
-        .collect::<Vec<_>>();
-    let available: HashSet<protocol::AgentId> =
-        state.store.agents_now().await?.into_iter().filter(|a| a.presence == Presence::Available).map(|a| a.info.id).collect();
-    let mut out = Directory::default();
-    for a in agents {
-        out.agents.push(DirectoryAgent { id: a.id, name: a.name, available: available.contains(&a.id) });
-    }
+        .map(|a| DirectoryAgent { id: a.id, name: a.name, available: available.contains(&a.id) })
+        .collect())
+}
+
+/// `GET /api/v1/colleagues`: the agents of the caller's sites (whom a case
+/// can be assigned to).
+pub async fn colleagues(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<Json<Vec<DirectoryAgent>>, Refusal> {
+    let sites: HashSet<SiteId> = sites_of(&state, &session).await?.into_iter().collect();
+    Ok(Json(colleagues_of(&state, &sites).await?))
+}
+
+/// `GET /api/v1/directory`: the agents and queues of the caller's sites.
+pub async fn directory(State(state): State<AppState>, SignedIn(session): SignedIn) -> Result<Json<Directory>, Refusal> {
+    let sites: HashSet<SiteId> = sites_of(&state, &session).await?.into_iter().collect();
+    let site_names: std::collections::HashMap<SiteId, String> = state.store.sites().await?.into_iter().map(|s| (s.id, s.name)).collect();
+    let mut out = Directory { agents: colleagues_of(&state, &sites).await?, ..Directory::default() };
     for q in state.store.queues().await?.into_iter().filter(|q| sites.contains(&q.config.site_id)) {
         let site_name = site_names.get(&q.config.site_id).cloned().unwrap_or_default();
         out.queues.push(DirectoryQueue { id: q.id, name: q.config.name, site_name, open: state.routing.queue_open(q.id) });

@@ -139,6 +139,10 @@ async fn a_case_goes_to_its_department_escalates_when_due_and_becomes_an_article
     let done = CaseConfig { status: CaseStatus::Resolved, resolution: "Done.".into(), send_resolution: true, ..case(breakages.id, "By hand") };
     assert_eq!(admin.status(Method::PUT, &format!("/api/v1/cases/{}", by_hand.id), &done).await?, 409);
 
+    // Whom a case can go to: the agents of one's sites.
+    let colleagues: Vec<protocol::agent::DirectoryAgent> = mei.get("/api/v1/colleagues").await?;
+    assert!(colleagues.iter().any(|a| a.id == sam_id), "{colleagues:?}");
+
     // Agents take cases themselves; only leads assign them to others. A
     // department's name fits an article's category, and one with an
     // unknown member is not half made.

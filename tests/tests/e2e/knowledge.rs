@@ -136,6 +136,8 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     // article.
     click(agent, "#nav-cases").await?;
     edit_row(agent, "茶葉開封後要怎麼保存").await?;
+    wait_for("the agents to assign to", async || Ok(agent.find(Locator::XPath("//select[@id='case-assignee']/option[contains(., 'Sam Lee')]")).await?)).await;
+    agent.find(Locator::Css("#case-assignee")).await?.select_by_label("Sam Lee").await?;
     agent.find(Locator::Css("#case-status")).await?.select_by_value("resolved").await?;
     fill(agent, "#case-resolution", "開封後請將茶葉密封，放入冰箱冷藏，三個月內飲用完畢。").await?;
     click(agent, "#case-make-article").await?;

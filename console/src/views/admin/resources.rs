@@ -316,6 +316,9 @@ pub static CASES: Resource = Resource {
         Field::new("severity", "severity", A::Severity, Kind::Choice(SEVERITIES)).or("normal"),
         Field::new("priority", "priority", A::Priority, Kind::Whole).or("3"),
         Field::new("status", "status", A::Status, Kind::Choice(CASE_STATUSES)).or("new"),
+        // Agents take cases themselves; supervisors and admins assign
+        // anyone (the server holds to that).
+        Field::new("assignee", "assignee_id", A::Assignee, Kind::Pick { from: "/api/v1/colleagues", label: "name", none: Some(A::NoneChoice) }),
         Field::new("conversation", "conversation_id", A::FromChat, Kind::Optional),
         Field::new("resolution", "resolution", A::Resolution, Kind::Paragraph),
         Field::new("make-article", "make_article", A::MakeArticle, Kind::Check),
