@@ -213,6 +213,7 @@ pub enum A {
     ChatKind,
     CaseKind,
     ApiTokens,
+    NoteKind,
     Assignee,
     SendResolution,
     NoContacts,
@@ -475,6 +476,7 @@ pub fn ta(lang: Lang, a: A) -> &'static str {
         A::ChatKind => ("Chat", "對話", "对话"),
         A::CaseKind => ("Case", "案件", "工单"),
         A::ApiTokens => ("API tokens", "API 權杖", "API 令牌"),
+        A::NoteKind => ("Note", "備註", "备注"),
         A::Assignee => ("Assignee", "負責人", "负责人"),
         A::SendResolution => (
             "On saving, send the subject and resolution to the customer (they read them in the chat window on their next visit)",

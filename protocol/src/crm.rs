@@ -98,6 +98,10 @@ pub enum InteractionKind {
     /// A callback request, with all its attempts.
     Callback,
     Case,
+    /// A comment on one of the contact's cases (`summary` is its text,
+    /// `agent` who wrote it, `department` the case's): the notes the team
+    /// keeps about them.
+    Note,
 }
 
 /// One entry of a contact's timeline.

@@ -66,9 +66,12 @@ impl Workable {
     }
 
     /// A timeline entry names its case's department (names are unique)
-    /// and assignee.
+    /// and assignee (for a note, its author).
     fn entry(&self, i: &Interaction) -> bool {
-        i.kind != InteractionKind::Case || self.lead || self.department_names.contains(&i.department) || (!i.agent.is_empty() && i.agent == self.my_name)
+        !matches!(i.kind, InteractionKind::Case | InteractionKind::Note)
+            || self.lead
+            || self.department_names.contains(&i.department)
+            || (!i.agent.is_empty() && i.agent == self.my_name)
     }
 }
 
@@ -115,6 +118,7 @@ pub async fn screen_pop(State(state): State<AppState>, SignedIn(session): Signed
         InteractionKind::Conversation => i.id == id.get(),
         InteractionKind::Callback => Some(i.id) == callback,
         InteractionKind::Case => open_cases.iter().any(|c| c.id == i.id),
+        InteractionKind::Note => false,
     };
     let earlier = state.store.timeline(contact_id, TimelineCursor::START, POP_RECENT + 2 + open_cases.len()).await?;
     let recent = earlier.interactions.into_iter().filter(|i| !skip(i) && workable.entry(i)).take(POP_RECENT).collect();

@@ -1,6 +1,7 @@
 //! One contact's timeline: its chats (with rating and wrap-up code), its
-//! callback requests (with the last attempt's agent and wrap-up code) and
-//! its cases (opened for it, or from one of its conversations), newest first, in pages. A callback's attempts are not listed
+//! callback requests (with the last attempt's agent and wrap-up code), its
+//! cases (opened for it, or from one of its conversations) and the notes
+//! on them (case comments), newest first, in pages. A callback's attempts are not listed
 //! apart from the request they belong to.
 
 use protocol::crm::{Interaction, InteractionKind, Timeline};
@@ -11,7 +12,7 @@ use super::{Result, Store};
 
 /// Orders entries of the same millisecond: conversations, callbacks,
 /// cases (the `k` column).
-const KINDS: [InteractionKind; 3] = [InteractionKind::Conversation, InteractionKind::Callback, InteractionKind::Case];
+const KINDS: [InteractionKind; 4] = [InteractionKind::Conversation, InteractionKind::Callback, InteractionKind::Case, InteractionKind::Note];
 
 fn kind_of(k: i32) -> InteractionKind {
     usize::try_from(k).ok().and_then(|k| KINDS.get(k)).copied().unwrap_or(InteractionKind::Case)
@@ -105,6 +106,11 @@ const TIMELINE: &str = concat!("SELECT * FROM (
     SELECT 2 AS k, s.id, COALESCE((SELECT o.channel FROM conversations o WHERE o.id = s.conversation_id), 'chat') AS channel, s.created_at AS at, s.resolved_at AS ended_at, s.status, s.subject AS summary,
            NULL AS queue, a.name AS agent, NULL AS wrap_up_code, NULL AS rating, '' AS rating_comment, d.name AS department
       FROM cases s JOIN departments d ON d.id = s.department_id LEFT JOIN agents a ON a.id = s.assignee_id
+     WHERE s.contact_id = $1 OR s.conversation_id IN (SELECT o.id FROM conversations o WHERE o.contact_id = $1)
+    UNION ALL
+    SELECT 3 AS k, m.id, 'chat' AS channel, m.created_at AS at, NULL AS ended_at, '' AS status, m.text AS summary,
+           NULL AS queue, COALESCE(a.name, m.author) AS agent, NULL AS wrap_up_code, NULL AS rating, '' AS rating_comment, d.name AS department
+      FROM case_comments m JOIN cases s ON s.id = m.case_id JOIN departments d ON d.id = s.department_id LEFT JOIN agents a ON a.id = m.agent_id
      WHERE s.contact_id = $1 OR s.conversation_id IN (SELECT o.id FROM conversations o WHERE o.contact_id = $1)
 ) AS t
 WHERE at < $2 OR (at = $2 AND (k > $3 OR (k = $3 AND id < $4)))

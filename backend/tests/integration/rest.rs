@@ -442,6 +442,11 @@ async fn a_contact_s_timeline_csv_export_and_erasure_through_the_api_with_signed
     let comments: Vec<CaseComment> = api.json(Method::GET, &format!("/cases/{}/comments", opened.id), None).await?;
     let said: Vec<(&str, &str)> = comments.iter().map(|c| (c.author.as_str(), c.text.as_str())).collect();
     assert_eq!(said, [("Ada Admin", "Photo received: dented-tin-4417"), ("CRM sync", "Replacement shipped")]);
+    // They are notes on the contact's timeline too, newest first.
+    let timeline: Timeline = api.json(Method::GET, &format!("/contacts/{}/timeline", contact.id), None).await?;
+    let notes: Vec<(&str, &str)> =
+        timeline.interactions.iter().filter(|i| i.kind == InteractionKind::Note).map(|i| (i.agent.as_str(), i.summary.as_str())).collect();
+    assert_eq!(notes, [("CRM sync", "Replacement shipped"), ("Ada Admin", "Photo received: dented-tin-4417")]);
 
     // The export holds everything about the contact; the erasure removes
     // it, and what reports count stays.

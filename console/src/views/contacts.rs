@@ -48,6 +48,7 @@ pub fn interactions(items: Vec<Doc>) -> AnyView {
             {items.into_iter().map(|i| {
                 let kind = match (i.get("kind").str().as_str(), i.get("channel").str().as_str()) {
                     ("case", _) => A::CaseKind,
+                    ("note", _) => A::NoteKind,
                     (_, "callback") => A::Callback,
                     _ => A::ChatKind,
                 };
