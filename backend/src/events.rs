@@ -35,14 +35,21 @@ fn url(state: &AppState) -> Option<&str> {
     Some(state.config.events.url.as_str()).filter(|u| !u.is_empty())
 }
 
+/// An event's body: its kind, delivery id, time and contact, and the
+/// record it is about under `key` (`case`, `interaction`).
+fn body(kind: &str, delivery: i64, at: i64, contact: Option<i64>, key: &str, record: &impl serde::Serialize) -> String {
+    let mut body = json!({ "type": kind, "delivery": delivery, "at_ms": at, "contact_id": contact });
+    body[key] = json!(record);
+    body.to_string()
+}
+
 /// Queues a case event. A failure is logged, never the caller's: the case
 /// is written either way.
 pub async fn case_event(state: &AppState, kind: &'static str, case: &Case) {
     let Some(url) = url(state) else { return };
     let contact = state.store.case_contact(case.id).await.unwrap_or_default();
     let at = now_ms();
-    let body = |delivery: i64| json!({ "type": kind, "delivery": delivery, "at_ms": at, "contact_id": contact, "case": case }).to_string();
-    if let Err(e) = state.store.queue_delivery(kind, url, contact, body).await {
+    if let Err(e) = state.store.queue_delivery(kind, url, contact, |d| body(kind, d, at, contact, "case", case)).await {
         tracing::error!(case = case.id, kind, error = %e, "could not queue a case webhook");
     }
 }
@@ -53,9 +60,7 @@ pub async fn conversation_rated(state: &AppState, id: ConversationId) {
     let queued = match state.store.conversation_interaction(id).await {
         Ok(Some((interaction, contact))) => {
             let at = now_ms();
-            let body = |delivery: i64| {
-                json!({ "type": CONVERSATION_RATED, "delivery": delivery, "at_ms": at, "contact_id": contact, "interaction": interaction }).to_string()
-            };
+            let body = |d| body(CONVERSATION_RATED, d, at, contact, "interaction", &interaction);
             state.store.queue_delivery(CONVERSATION_RATED, url, contact, body).await.map(drop)
         }
         Ok(None) => Ok(()),

@@ -125,14 +125,18 @@ pub enum BadIdentity {
     TooLong(&'static str),
     TooManyAttributes,
     BadEmail,
+    /// The named field is given but empty where it may not be (a contact's
+    /// external id, an attribute's name).
+    Empty(&'static str),
 }
 
 impl std::fmt::Display for BadIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::TooLong(field) => write!(f, "the identity's {field} is too long"),
-            Self::TooManyAttributes => write!(f, "an identity carries at most {MAX_ATTRIBUTES} attributes"),
-            Self::BadEmail => write!(f, "the identity's email does not look like an address"),
+            Self::TooLong(field) => write!(f, "the {field} is too long"),
+            Self::TooManyAttributes => write!(f, "a contact carries at most {MAX_ATTRIBUTES} attributes"),
+            Self::BadEmail => write!(f, "the email does not look like an address"),
+            Self::Empty(field) => write!(f, "the {field} is empty"),
         }
     }
 }
@@ -140,11 +144,11 @@ impl std::fmt::Display for BadIdentity {
 impl std::error::Error for BadIdentity {}
 
 /// Text as it is kept: no control characters, trimmed.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
 }
 
-fn within(s: String, max: usize, field: &'static str) -> Result<String, BadIdentity> {
+pub(crate) fn within(s: String, max: usize, field: &'static str) -> Result<String, BadIdentity> {
     if s.chars().count() > max {
         Err(BadIdentity::TooLong(field))
     } else {

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::articles::ArticleStatus;
 use crate::cases::Case;
-use crate::contact::Attributes;
+use crate::contact::{
+    clean, within, Attributes, BadIdentity, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS,
+    MAX_PHONE_CHARS, MAX_USER_ID_CHARS,
+};
 use crate::history::Transcript;
 use crate::{AgentId, Channel, SiteId};
 
@@ -190,27 +193,45 @@ pub struct RefusedRow {
 }
 
 impl ContactFields {
-    /// Why these fields cannot be written, if they cannot.
-    pub fn problem(&self) -> Option<&'static str> {
-        use crate::contact::*;
-        let long = |v: &Option<String>, max: usize| v.as_ref().is_some_and(|v| v.chars().count() > max);
-        if self.external_id.as_ref().is_some_and(|v| v.trim().is_empty()) || long(&self.external_id, MAX_USER_ID_CHARS) {
-            return Some("external_id is 1 to 200 characters");
+    /// The fields cleaned as an identity's are (no control characters,
+    /// trimmed) and checked against the same limits. An attribute with an
+    /// empty value stays: it asks for the attribute to be removed.
+    pub fn checked(self) -> Result<ContactFields, BadIdentity> {
+        let text = |v: Option<String>, max: usize, field: &'static str| v.map(|v| within(clean(&v), max, field)).transpose();
+        let external_id = text(self.external_id, MAX_USER_ID_CHARS, "external_id")?;
+        if external_id.as_ref().is_some_and(|v| v.is_empty()) {
+            return Err(BadIdentity::Empty("external_id"));
         }
-        if long(&self.name, MAX_NAME_CHARS) || long(&self.tier, MAX_NAME_CHARS) {
-            return Some("name and tier are at most 100 characters");
+        let email = text(self.email, MAX_EMAIL_CHARS, "email")?;
+        if email.as_ref().is_some_and(|e| !e.is_empty() && !crate::looks_like_email(e)) {
+            return Err(BadIdentity::BadEmail);
         }
-        if long(&self.email, MAX_EMAIL_CHARS) || long(&self.phone, MAX_PHONE_CHARS) || long(&self.company, MAX_COMPANY_CHARS) {
-            return Some("email is at most 254 characters, phone 40 and company 200");
-        }
-        if let Some(a) = &self.attributes {
-            if a.len() > MAX_ATTRIBUTES
-                || a.iter().any(|(k, v)| k.is_empty() || k.chars().count() > MAX_ATTRIBUTE_KEY_CHARS || v.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS)
-            {
-                return Some("at most 50 attributes, each name 1 to 64 characters and each value at most 500");
+        let attributes = match self.attributes {
+            Some(a) if a.len() > MAX_ATTRIBUTES => return Err(BadIdentity::TooManyAttributes),
+            Some(a) => {
+                let mut kept = Vec::with_capacity(a.len());
+                for (k, v) in a.iter() {
+                    let k = within(clean(k), MAX_ATTRIBUTE_KEY_CHARS, "attribute name")?;
+                    if k.is_empty() {
+                        return Err(BadIdentity::Empty("attribute name"));
+                    }
+                    kept.push((k, within(clean(v), MAX_ATTRIBUTE_VALUE_CHARS, "attribute value")?));
+                }
+                Some(kept.into_iter().collect())
             }
-        }
-        None
+            None => None,
+        };
+        Ok(ContactFields {
+            site_id: self.site_id,
+            external_id,
+            name: text(self.name, MAX_NAME_CHARS, "name")?,
+            email,
+            phone: text(self.phone, MAX_PHONE_CHARS, "phone")?,
+            tier: text(self.tier, MAX_NAME_CHARS, "tier")?,
+            company: text(self.company, MAX_COMPANY_CHARS, "company")?,
+            owner_id: self.owner_id,
+            attributes,
+        })
     }
 }
 
@@ -285,4 +306,23 @@ pub struct ScreenPop {
 pub struct ContactCard {
     pub contact: Contact,
     pub timeline: Timeline,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_fields_are_cleaned_and_checked_as_an_identity_is() {
+        let attributes: Attributes = [("plan", " gold\u{7} "), ("old", "")].into_iter().collect();
+        let f = ContactFields { name: Some(" Lin\u{0} Mei ".into()), attributes: Some(attributes), ..Default::default() };
+        let f = f.checked().unwrap();
+        assert_eq!(f.name.as_deref(), Some("Lin Mei"));
+        let kept = f.attributes.unwrap();
+        assert_eq!((kept.get("plan"), kept.get("old")), (Some("gold"), Some("")), "an empty value asks for removal");
+        let bad = |f: ContactFields| f.checked().unwrap_err();
+        assert_eq!(bad(ContactFields { external_id: Some(" ".into()), ..Default::default() }), BadIdentity::Empty("external_id"));
+        assert_eq!(bad(ContactFields { email: Some("not an address".into()), ..Default::default() }), BadIdentity::BadEmail);
+        assert_eq!(bad(ContactFields { name: Some("x".repeat(101)), ..Default::default() }), BadIdentity::TooLong("name"));
+    }
 }

@@ -10,7 +10,7 @@ use axum::Json;
 use protocol::articles::{Article, ArticleConfig, ArticleFormat, ArticleStatus, MAX_CATEGORY_CHARS};
 use protocol::canned::reply_language;
 use protocol::cases::{Case, CaseComment, CaseConfig, CaseStatus, Department, DepartmentConfig, NewComment};
-use protocol::ErrorCode;
+use protocol::{AgentId, ErrorCode};
 
 use super::admin::Admin;
 use crate::auth::SignedIn;
@@ -71,6 +71,18 @@ fn article_ready(c: &CaseConfig) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Whether case `id`, saved as `c`, can send its resolution to its
+/// customer; asked before anything is written (the console and the API).
+pub(crate) async fn resolution_sendable(state: &AppState, id: i64, c: &CaseConfig) -> Result<(), Refusal> {
+    if !c.status.is_done() || c.resolution.trim().is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case with its resolution written sends it to the customer"));
+    }
+    if state.store.case_contact(id).await?.is_none() {
+        return Err(Refusal::new(ErrorCode::InvalidState, "this case has no customer to send the resolution to (open it from their chat)"));
+    }
+    Ok(())
+}
+
 /// A case marked assigned without an assignee is taken by whoever marked
 /// it (the console's form has no assignee field: an agent takes a case).
 fn taken(mut c: CaseConfig, session: &SessionRecord) -> CaseConfig {
@@ -113,11 +125,34 @@ pub async fn list_cases(State(state): State<AppState>, SignedIn(session): Signed
     Ok(Json(state.store.cases_for(agent).await?))
 }
 
-/// Whether `session` may work `case`: a member of its department, its
-/// assignee, or a lead. Others are told it does not exist.
+/// Which cases an agent may work: a lead every one, others their
+/// departments' and those assigned to them. The one rule for opening a
+/// case and for what timelines and screen pops show of cases.
+pub(crate) struct Workable {
+    lead: bool,
+    me: AgentId,
+    pub departments: Vec<i64>,
+}
+
+impl Workable {
+    pub async fn of(state: &AppState, session: &SessionRecord) -> Result<Workable, Refusal> {
+        let me = session.agent.info.id;
+        let departments = if is_lead(session) { Vec::new() } else { state.store.agent_departments(me).await? };
+        Ok(Workable { lead: is_lead(session), me, departments })
+    }
+
+    pub fn lead(&self) -> bool {
+        self.lead
+    }
+
+    pub fn case(&self, c: &Case) -> bool {
+        self.lead || c.config.assignee_id == Some(self.me) || self.departments.contains(&c.config.department_id)
+    }
+}
+
+/// Whether `session` may work `case`; others are told it does not exist.
 async fn may_work(state: &AppState, session: &SessionRecord, case: &Case) -> Result<(), Refusal> {
-    let me = session.agent.info.id;
-    if is_lead(session) || case.config.assignee_id == Some(me) || state.store.agent_departments(me).await?.contains(&case.config.department_id) {
+    if Workable::of(state, session).await?.case(case) {
         Ok(())
     } else {
         Err(Refusal::new(ErrorCode::NotFound, "no such case"))
@@ -180,10 +215,7 @@ pub async fn update_case(
         article_ready(&c)?;
     }
     if c.send_resolution {
-        article_ready(&c)?;
-        if state.store.case_contact(id).await?.is_none() {
-            return Err(Refusal::new(ErrorCode::InvalidState, "this case has no customer to send the resolution to (open it from their chat)"));
-        }
+        resolution_sendable(&state, id, &c).await?;
     }
     let case = state.store.update_case(id, &c, now_ms()).await?;
     if c.send_resolution && state.store.send_resolution(id, now_ms()).await? {

@@ -6,11 +6,11 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use protocol::agent::Role;
-use protocol::cases::Case;
 use protocol::crm::{Contact, ContactCard, Interaction, InteractionKind, ScreenPop, TimelineQuery, POP_RECENT, TIMELINE_PAGE};
-use protocol::{AgentId, ConversationId, ErrorCode, SiteId};
+use protocol::{ConversationId, ErrorCode, SiteId};
 use serde::Deserialize;
 
+use super::cases::Workable;
 use crate::auth::SignedIn;
 use crate::refusal::Refusal;
 use crate::state::AppState;
@@ -42,36 +42,35 @@ pub async fn search_contacts(State(state): State<AppState>, SignedIn(session): S
     Ok(Json(found.iter().map(|c| c.to_wire()).collect()))
 }
 
-/// The cases an agent may open (as `GET /api/v1/cases/{id}` decides):
-/// leads every one, others their departments' and their own. A timeline
-/// or screen pop shows no others.
-struct Workable {
-    lead: bool,
-    me: AgentId,
+/// What a timeline or screen pop shows an agent of cases: those they may
+/// open (`Workable`). A timeline entry names its case's department (names
+/// are unique) and assignee (for a note, its author), not the case.
+struct CaseFilter {
+    workable: Workable,
     my_name: String,
-    departments: Vec<i64>,
     department_names: Vec<String>,
 }
 
-impl Workable {
-    async fn of(state: &AppState, session: &SessionRecord) -> Result<Workable, Refusal> {
-        let me = session.agent.info.id;
-        let departments = state.store.agent_departments(me).await?;
-        let department_names = state.store.departments().await?.into_iter().filter(|d| departments.contains(&d.id)).map(|d| d.config.name).collect();
-        Ok(Workable { lead: session.agent.info.role.supervises(), me, my_name: session.agent.info.name.clone(), departments, department_names })
+impl CaseFilter {
+    async fn of(state: &AppState, session: &SessionRecord) -> Result<CaseFilter, Refusal> {
+        let workable = Workable::of(state, session).await?;
+        let department_names = state.store.departments().await?.into_iter().filter(|d| workable.departments.contains(&d.id)).map(|d| d.config.name).collect();
+        Ok(CaseFilter { workable, my_name: session.agent.info.name.clone(), department_names })
     }
 
-    fn case(&self, c: &Case) -> bool {
-        self.lead || c.config.assignee_id == Some(self.me) || self.departments.contains(&c.config.department_id)
-    }
-
-    /// A timeline entry names its case's department (names are unique)
-    /// and assignee (for a note, its author).
     fn entry(&self, i: &Interaction) -> bool {
         !matches!(i.kind, InteractionKind::Case | InteractionKind::Note)
-            || self.lead
+            || self.workable.lead()
             || self.department_names.contains(&i.department)
             || (!i.agent.is_empty() && i.agent == self.my_name)
+    }
+}
+
+/// The `before` of a timeline query: its start when empty.
+pub fn timeline_cursor(before: Option<&str>) -> Result<TimelineCursor, Refusal> {
+    match before.filter(|b| !b.is_empty()) {
+        Some(b) => TimelineCursor::parse(b).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "before is a page's next_before")),
+        None => Ok(TimelineCursor::START),
     }
 }
 
@@ -87,13 +86,9 @@ pub async fn contact_card(
     if !may_see(&session, contact.site_id) {
         return Err(no_such_contact());
     }
-    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
-        Some(b) => TimelineCursor::parse(b).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "before is a page's next_before"))?,
-        None => TimelineCursor::START,
-    };
-    let mut timeline = state.store.timeline(id, before, TIMELINE_PAGE).await?;
-    let workable = Workable::of(&state, &session).await?;
-    timeline.interactions.retain(|i| workable.entry(i));
+    let mut timeline = state.store.timeline(id, timeline_cursor(q.before.as_deref())?, TIMELINE_PAGE).await?;
+    let filter = CaseFilter::of(&state, &session).await?;
+    timeline.interactions.retain(|i| filter.entry(i));
     Ok(Json(ContactCard { contact: contact.to_wire(), timeline }))
 }
 
@@ -108,9 +103,9 @@ pub async fn screen_pop(State(state): State<AppState>, SignedIn(session): Signed
         return Ok(Json(ScreenPop { contact: None, open_cases: Vec::new(), recent: Vec::new(), pages }));
     };
     let contact = state.store.live_contact(contact_id).await.ok();
-    let workable = Workable::of(&state, &session).await?;
+    let filter = CaseFilter::of(&state, &session).await?;
     let mut open_cases = state.store.contact_open_cases(contact_id).await?;
-    open_cases.retain(|c| workable.case(c));
+    open_cases.retain(|c| filter.workable.case(c));
     // Earlier means before this: not this conversation, not the callback
     // it is an attempt of, and not the open cases listed above.
     let callback = state.store.callback_of_conversation(id).await?.map(|c| c.id.get());
@@ -121,6 +116,6 @@ pub async fn screen_pop(State(state): State<AppState>, SignedIn(session): Signed
         InteractionKind::Note => false,
     };
     let earlier = state.store.timeline(contact_id, TimelineCursor::START, POP_RECENT + 2 + open_cases.len()).await?;
-    let recent = earlier.interactions.into_iter().filter(|i| !skip(i) && workable.entry(i)).take(POP_RECENT).collect();
+    let recent = earlier.interactions.into_iter().filter(|i| !skip(i) && filter.entry(i)).take(POP_RECENT).collect();
     Ok(Json(ScreenPop { contact: contact.map(|c| c.to_wire()), open_cases, recent, pages }))
 }

@@ -11,13 +11,9 @@ use protocol::{ErrorBody, ErrorCode, SiteId};
 use super::caller::{scope, Caller};
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::TimelineCursor;
 
 fn checked(f: ContactFields) -> Result<ContactFields, Refusal> {
-    match f.problem() {
-        Some(why) => Err(Refusal::new(ErrorCode::Invalid, why)),
-        None => Ok(f),
-    }
+    f.checked().map_err(|e| Refusal::new(ErrorCode::Invalid, e.to_string()))
 }
 
 /// Lists contacts, oldest first, or those matching `q`.
@@ -90,11 +86,7 @@ pub async fn timeline(
     Query(q): Query<TimelineQuery>,
 ) -> Result<Json<Timeline>, Refusal> {
     state.store.live_contact(id).await?;
-    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
-        Some(b) => TimelineCursor::parse(b).ok_or_else(|| Refusal::new(ErrorCode::Invalid, "before is a page's next_before"))?,
-        None => TimelineCursor::START,
-    };
-    Ok(Json(state.store.timeline(id, before, TIMELINE_PAGE).await?))
+    Ok(Json(state.store.timeline(id, crate::api::timeline_cursor(q.before.as_deref())?, TIMELINE_PAGE).await?))
 }
 
 /// Everything Rapport holds about the contact: the record, every

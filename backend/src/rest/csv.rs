@@ -127,10 +127,7 @@ fn row_fields(header: &[String], row: &csv::StringRecord, site: Option<i64>) -> 
     if f.site_id.is_none() {
         return Err("no site_id (in the row or as ?site_id=)".into());
     }
-    match f.problem() {
-        Some(why) => Err(why.to_string()),
-        None => Ok(f),
-    }
+    f.checked().map_err(|e| e.to_string())
 }
 
 /// Makes or updates contacts from CSV (a header row, then one contact per

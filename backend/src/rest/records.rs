@@ -81,9 +81,8 @@ pub async fn update_case(
     Json(c): Json<CaseConfig>,
 ) -> Result<Json<Case>, Refusal> {
     let c = case_checked(c)?;
-    // Checked before anything is written.
-    if c.send_resolution && (!c.status.is_done() || c.resolution.trim().is_empty() || state.store.case_contact(id).await?.is_none()) {
-        return Err(Refusal::new(ErrorCode::InvalidState, "only a resolved case with a resolution and a customer sends its resolution"));
+    if c.send_resolution {
+        cases::resolution_sendable(&state, id, &c).await?;
     }
     let case = state.store.update_case(id, &c, now_ms()).await?;
     if c.send_resolution {

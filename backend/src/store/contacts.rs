@@ -130,6 +130,18 @@ fn merged_fields(c: &ContactRecord, identity: &Identity, verified: bool) -> Cont
     }
 }
 
+/// The conversations of contact `$1`, as a subquery: those linked to it,
+/// and its visitors' that are linked to nobody (from before contacts were
+/// kept), as a merge counts them. The one definition for the history,
+/// the export and the erasure.
+macro_rules! conversations_of_contact {
+    () => {
+        "(SELECT c.id FROM conversations c WHERE c.contact_id = $1
+            OR (c.contact_id IS NULL AND c.visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)))"
+    };
+}
+pub(super) use conversations_of_contact;
+
 /// How often a verified identify starts over after losing a race (another
 /// browser verifying the same customer at the same moment).
 const IDENTIFY_ATTEMPTS: u32 = 3;
@@ -307,12 +319,10 @@ impl Store {
         Ok(merged)
     }
 
-    /// The conversations of a contact, newest first: those linked to it and
-    /// its visitors' that are linked to nobody (from before contacts were
-    /// kept), as a merge counts them.
+    /// The conversations of a contact (`conversations_of_contact!`),
+    /// newest first.
     pub async fn contact_conversations(&self, contact: i64) -> Result<Vec<protocol::ConversationId>> {
-        let sql = "SELECT id FROM conversations WHERE contact_id = $1
-                   OR (contact_id IS NULL AND visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)) ORDER BY id DESC";
+        let sql = concat!("SELECT id FROM conversations WHERE id IN ", conversations_of_contact!(), " ORDER BY id DESC");
         let ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(contact).fetch_all(pool).await?);
         Ok(ids.into_iter().map(protocol::ConversationId).collect())
     }

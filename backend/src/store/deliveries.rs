@@ -31,21 +31,24 @@ struct DeliveryRow {
     done_at: Option<i64>,
 }
 
+/// A delivery, due now, whose body is written next (`SET_BODY`) in the
+/// same transaction, once its id is known.
+const NEW_DELIVERY: &str =
+    "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, contact_id) VALUES ($1, $2, '', 'pending', $3, $3, $4) RETURNING id";
+const SET_BODY: &str = "UPDATE webhook_deliveries SET body = $1 WHERE id = $2";
+
 impl Store {
     /// Queues a delivery of `body` (made by `body_for(id)`, so the body can
     /// carry its own delivery id) to `url`, due now.
     /// A delivery about a contact is erased with it.
     pub async fn queue_delivery(&self, kind: &str, url: &str, contact: Option<i64>, body_for: impl FnOnce(i64) -> String) -> Result<i64> {
         let now = now_ms();
-        let insert =
-            "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, contact_id) VALUES ($1, $2, '', 'pending', $3, $3, $4) RETURNING id";
-        let body = "UPDATE webhook_deliveries SET body = $1 WHERE id = $2";
         // One transaction: a sender never claims a delivery whose body is
         // not written yet, and a failure leaves no empty delivery behind.
         let id = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
-            sqlx::query(body).bind(body_for(id)).bind(id).execute(&mut *tx).await?;
+            let id: i64 = sqlx::query_scalar(NEW_DELIVERY).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
+            sqlx::query(SET_BODY).bind(body_for(id)).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
             id
         });
@@ -70,16 +73,13 @@ impl Store {
     ) -> Result<bool> {
         let now = now_ms();
         let mark = "UPDATE conversations SET announced_at = $1 WHERE id = $2 AND announced_at IS NULL";
-        let insert =
-            "INSERT INTO webhook_deliveries (kind, url, body, status, next_at, created_at, contact_id) VALUES ($1, $2, '', 'pending', $3, $3, $4) RETURNING id";
-        let body = "UPDATE webhook_deliveries SET body = $1 WHERE id = $2";
         let announced = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             let marked = sqlx::query(mark).bind(now).bind(id.get()).execute(&mut *tx).await?.rows_affected() == 1;
             if marked {
                 if let Some((kind, url, contact)) = delivery {
-                    let d: i64 = sqlx::query_scalar(insert).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
-                    sqlx::query(body).bind(body_for(d)).bind(d).execute(&mut *tx).await?;
+                    let d: i64 = sqlx::query_scalar(NEW_DELIVERY).bind(kind).bind(url).bind(now).bind(contact).fetch_one(&mut *tx).await?;
+                    sqlx::query(SET_BODY).bind(body_for(d)).bind(d).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }

@@ -13,6 +13,7 @@ use protocol::crm::{CallbackAttemptExport, CallbackExport, ContactExport};
 use protocol::history::TRANSCRIPT_LIMIT;
 use protocol::ConversationId;
 
+use super::contacts::conversations_of_contact;
 use super::db::on_db;
 use super::{now_ms, Result, Store};
 
@@ -35,14 +36,6 @@ struct AttemptRow {
 }
 
 const CONTACT_CALLBACKS: &str = "SELECT id, name, phone, topic, status, created_at FROM callbacks WHERE contact_id = $1 ORDER BY id";
-
-/// The contact's conversations, as `contact_conversations` counts them.
-macro_rules! conversations_of_contact {
-    () => {
-        "(SELECT c.id FROM conversations c WHERE c.contact_id = $1
-            OR (c.contact_id IS NULL AND c.visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)))"
-    };
-}
 
 /// The contact's cases: opened for it, or from one of its conversations.
 const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
