@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bus;
 pub mod callbacks;
 pub mod cases;
+pub mod cobrowse;
 pub mod config;
 pub mod contacts;
 pub mod demo;

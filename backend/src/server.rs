@@ -97,6 +97,11 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}", get(api::download))
         .route("/ws/v1/visitor", get(gateway::visitor_ws))
         .route("/ws/v1/agent", get(gateway::agent_ws))
+        .route("/api/v1/conversations/{id}/cobrowse", post(api::ask_cobrowse))
+        .route("/api/v1/cobrowse/join", post(api::join_cobrowse))
+        .route("/api/v1/cobrowse/{id}/recording", get(api::cobrowse_recording))
+        .route("/ws/v1/cobrowse/{id}/record", get(crate::cobrowse::record_ws))
+        .route("/ws/v1/cobrowse/{id}/view", get(crate::cobrowse::view_ws))
         .nest(crate::rest::BASE, crate::rest::routes())
         .merge(assets::routes(&state));
     headers::secure(routes)
@@ -180,7 +185,9 @@ impl Server {
         let routing = Routing::start(store.clone(), hub.clone(), engine_config, fatal.clone(), &tasks, cluster).await.context("starting routing")?;
         let mailer = crate::email::Mailer::new(&config.smtp).context("reading the [smtp] settings")?;
         let blobs = crate::files::blobs::DiskBlobs::new(config.data_dir.join("files"));
+        let cobrowse = crate::cobrowse::Cobrowse::new(hub.bus().clone());
         let state = AppState {
+            cobrowse,
             files: crate::files::Files::new(Arc::new(blobs)),
             mailer,
             admission: Admission::new(&config.limits),
@@ -225,6 +232,7 @@ impl Server {
         tasks.spawn(telemetry::probe(state.clone()));
         tasks.spawn(crate::cases::sweep(state.clone()));
         tasks.spawn(crate::events::sweep(state.clone()));
+        tasks.spawn(crate::cobrowse::sweep(state.clone()));
         // One task sends the outbox: webhooks (the dialer's, case events)
         // and email.
         if !state.config.dialer.url.is_empty() || !state.config.events.url.is_empty() || state.mailer.is_some() {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordChecker>,
     pub lockout: Arc<Lockout>,
     pub typing: Arc<TypingGate>,
+    /// Co-browsing's relay and its count of wrong codes.
+    pub cobrowse: Arc<crate::cobrowse::Cobrowse>,
     /// Where files' bytes are kept.
     pub files: crate::files::Files,
     /// The SMTP server's client, when `[smtp] url` is set.

@@ -182,12 +182,17 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::LoadOlder { .. } => "load_older",
         VisitorFrame::LeaveMessage { .. } => "leave_message",
         // The callback module (widget/callback.js) writes its own frames,
+        // and so does the co-browse module (widget/cobrowse.js);
         // the transcript's too; the widget's Wasm carries no code for them.
         // `identify` is the page's own object, stringified by the browser
         // into the frame (`widget::live::identify`).
         VisitorFrame::EmailTranscript { .. }
         | VisitorFrame::Rate { .. }
         | VisitorFrame::ResolutionSeen { .. }
+        | VisitorFrame::CobrowseAnswer { .. }
+        | VisitorFrame::CobrowseControlAnswer { .. }
+        | VisitorFrame::CobrowseEnd { .. }
+        | VisitorFrame::CobrowseCode
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }
@@ -242,6 +247,10 @@ pub fn encode_visitor_frame(frame: &VisitorFrame) -> String {
         VisitorFrame::EmailTranscript { .. }
         | VisitorFrame::Rate { .. }
         | VisitorFrame::ResolutionSeen { .. }
+        | VisitorFrame::CobrowseAnswer { .. }
+        | VisitorFrame::CobrowseControlAnswer { .. }
+        | VisitorFrame::CobrowseEnd { .. }
+        | VisitorFrame::CobrowseCode
         | VisitorFrame::Identify { .. }
         | VisitorFrame::CallbackOptions
         | VisitorFrame::RequestCallback { .. }

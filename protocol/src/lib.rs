@@ -18,6 +18,7 @@ pub mod articles;
 pub mod callback;
 pub mod canned;
 pub mod cases;
+pub mod cobrowse;
 pub mod cluster;
 pub mod contact;
 pub mod crm;

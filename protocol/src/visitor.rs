@@ -61,6 +61,14 @@ pub enum VisitorFrame {
     /// says. The widget passes the page's object as it is; the server
     /// checks it (`Identity::checked`) and verifies `user_hash`.
     Identify { identity: crate::contact::Identity },
+    /// The visitor's answer to an agent's request to co-browse.
+    CobrowseAnswer { session_id: i64, accept: bool },
+    /// The visitor's answer to an agent's request for remote control.
+    CobrowseControlAnswer { session_id: i64, accept: bool },
+    /// The visitor stops a co-browse session (or withdraws their code).
+    CobrowseEnd { session_id: i64 },
+    /// The visitor asks for a short code to read to an agent on the phone.
+    CobrowseCode,
 }
 
 /// Where a client left off in a conversation.
@@ -136,6 +144,9 @@ pub enum VisitorEvent {
     TranscriptQueued { email: String },
     /// The visitor's rating of the chat was stored.
     Rated { score: u8 },
+    /// A co-browse session of the visitor's, as it stands now (every tab
+    /// hears; the co-browse module reads the raw event).
+    Cobrowse { session: crate::cobrowse::VisitorSession },
 }
 
 /// What the visitor sees of their conversation.

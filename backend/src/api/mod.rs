@@ -10,6 +10,7 @@ pub(crate) mod articles;
 mod callbacks;
 mod canned;
 pub(crate) mod cases;
+mod cobrowse;
 mod contacts;
 mod desk;
 mod files;
@@ -26,6 +27,7 @@ pub use canned::{create_canned, delete_canned, list_canned, update_canned};
 pub use cases::{
     case_comments, case_to_article, comment_case, create_case, create_department, get_case, list_cases, list_departments, update_case, update_department,
 };
+pub use cobrowse::{ask_cobrowse, cobrowse_recording, join_cobrowse};
 pub use contacts::{contact_card, screen_pop, search_contacts, timeline_cursor};
 pub use desk::{answer_left_message, colleagues, directory, left_messages, shared_list};
 pub use files::{agent_upload, download, erase_conversation, visitor_upload, visitor_upload_preflight};

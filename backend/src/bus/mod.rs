@@ -151,6 +151,26 @@ impl Bus {
     }
 }
 
+impl Bus {
+    /// Publishes bytes as they are (co-browse recordings, which the server
+    /// relays without reading). Failures are logged, as `publish`'s are.
+    pub async fn publish_raw(&self, subject: String, payload: bytes::Bytes) {
+        let Self::Nats(nats) = self else { return };
+        if let Err(e) = nats.client.publish(subject.clone(), payload).await {
+            tracing::warn!(error = %e, %subject, "could not publish on the bus");
+        }
+    }
+
+    /// Subscribes to `subject` for bytes as they were published; `None`
+    /// with no bus.
+    pub async fn subscribe_raw(&self, subject: String) -> anyhow::Result<Option<async_nats::Subscriber>> {
+        let Self::Nats(nats) = self else { return Ok(None) };
+        let subscriber = nats.client.subscribe(subject.clone()).await.with_context(|| format!("subscribing to {subject}"))?;
+        nats.client.flush().await.with_context(|| format!("confirming the subscription to {subject}"))?;
+        Ok(Some(subscriber))
+    }
+}
+
 /// Messages of one subject, decoded; unsubscribes when dropped.
 pub struct Subscription<T> {
     subscriber: async_nats::Subscriber,

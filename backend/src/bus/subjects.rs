@@ -20,3 +20,13 @@ pub const ROUTING_NEWS: &str = "rapport.routing.news";
 pub const HEARTBEAT: &str = "rapport.node.heartbeat";
 /// Consoles to close on every node.
 pub const SIGN_OUT: &str = "rapport.sign_out";
+
+/// What a co-browse session's viewers receive (recordings, its state).
+pub fn cobrowse_viewers(session: i64) -> String {
+    format!("rapport.cobrowse.{session}.view")
+}
+
+/// What a co-browse session's recorder receives (guidance, requests).
+pub fn cobrowse_recorders(session: i64) -> String {
+    format!("rapport.cobrowse.{session}.record")
+}

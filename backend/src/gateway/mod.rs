@@ -7,7 +7,7 @@
 //! what each side may do.
 
 mod agent;
-mod rate_limit;
+pub(crate) mod rate_limit;
 mod serve;
 mod socket;
 mod typing;

@@ -137,6 +137,12 @@ impl Endpoint for VisitorEndpoint {
                 Ok(self.state.store.resolution_seen(me, case_id, crate::store::now_ms()).await?)
             }
             VisitorFrame::Identify { identity } => self.identify_contact(identity).await,
+            VisitorFrame::CobrowseAnswer { session_id, accept } => crate::cobrowse::answer(&self.state, self.me()?.id, session_id, accept).await,
+            VisitorFrame::CobrowseControlAnswer { session_id, accept } => {
+                crate::cobrowse::answer_control(&self.state, self.me()?.id, session_id, accept).await
+            }
+            VisitorFrame::CobrowseEnd { session_id } => crate::cobrowse::end_by_visitor(&self.state, self.me()?.id, session_id).await,
+            VisitorFrame::CobrowseCode => crate::cobrowse::make_code(&self.state, self.site.id, self.me()?.id).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,
             VisitorFrame::CancelCallback { callback_id } => {
                 let me = self.me()?.clone();
@@ -207,6 +213,8 @@ impl VisitorEndpoint {
             callback: self.recent_callback(me.id).await?,
             resolutions: self.state.store.unread_resolutions(me.id).await?,
         }];
+        // A co-browse session going on follows the visitor to this page.
+        frames.extend(crate::cobrowse::on_welcome(&self.state, me.id).await?);
         let Some(c) = conversation else { return Ok(frames) };
         self.opened(&c);
         let after = resume.filter(|r| r.conversation_id == c.id).map(|r| r.last_seq);
