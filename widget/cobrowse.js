@@ -59,13 +59,15 @@ var CSS = [
   '.rp-cob *{box-sizing:border-box}',
   '.rp-cob [hidden]{display:none!important}',
   '.rp-cob-card{position:fixed;right:20px;bottom:88px;z-index:2147483647;width:min(360px,calc(100vw - 24px));display:flex;flex-direction:column;gap:6px;padding:16px 18px;background:#fff;color:#111827;border:1px solid #e5e7eb;border-radius:16px;box-shadow:0 12px 40px rgba(17,24,39,.24),0 2px 6px rgba(17,24,39,.08);pointer-events:auto;animation:rp-cob-in .18s ease-out}',
-  '.rp-cob-card:focus{outline:3px solid #2563eb;outline-offset:2px}',
+  '.rp-cob-card:focus-visible{outline:3px solid #2563eb;outline-offset:2px}',
   '@keyframes rp-cob-in{from{opacity:0;transform:translateY(8px)}}',
   '.rp-cob-title{margin:0;font-size:15px;font-weight:650}',
   '.rp-cob-text{margin:0;font-size:13.5px;color:#4b5563}',
   '.rp-cob-error{margin:0;font-size:13px;color:#b91c1c}',
-  '.rp-cob-error:empty{display:none}',
-  '.rp-cob-code{margin:6px 0 2px;font:700 34px/1.1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.14em;font-variant-numeric:tabular-nums;text-align:center;color:#111827}',
+  // Empty, the alert keeps its place in the tree (so it is read when
+  // filled) but gives back the gap it would add.
+  '.rp-cob-error:empty{margin-top:-6px}',
+  '.rp-cob-code{margin:6px 0 2px;font:700 34px/1.1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.14em;text-indent:.14em;font-variant-numeric:tabular-nums;text-align:center;color:#111827}',
   '.rp-cob-sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
   '.rp-cob-actions{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:8px;margin-top:8px}',
   '.rp-cob button{font:inherit;font-size:14px;font-weight:600;min-height:36px;padding:7px 16px;border-radius:10px;border:1px solid #6b7280;background:#fff;color:#111827;cursor:pointer}',
@@ -100,6 +102,11 @@ var HIGHLIGHT_MS = 6000
 // dropped and one fresh snapshot goes once the buffer drains, so a slow
 // upload costs the agent detail, never the visitor's memory.
 var BACKLOG = 4 << 20
+// The largest recording message the server takes (protocol::cobrowse).
+var MAX_MESSAGE = 4 << 20
+// Batches go at most this often: the server closes a recorder that sends
+// more than 120 messages a second, which a 144 Hz screen would.
+var FLUSH_MS = 15
 
 // The gzip of a JSON text, as the wire wants it.
 function gzip(text) {
@@ -121,6 +128,9 @@ function arrow() {
 function asked(s) {
   return s.id + ':' + s.state + ':' + s.control
 }
+
+// Where a tab keeps the key of the session it records.
+var KEPT = 'rapport-cobrowse'
 
 export function start(options) {
   var w = WORDS[options.lang] || WORDS.en
@@ -193,7 +203,7 @@ export function start(options) {
   }
 
   function begin(s) {
-    var r = run = { id: s.id, key: s.key, rec: null, sock: null, open: false, lost: false, epoch: 0, delay: 1000, timer: 0, chain: Promise.resolve(), over: false }
+    var r = run = { id: s.id, key: s.key, rec: null, sock: null, open: false, lost: false, epoch: 0, flushed: 0, delay: 1000, timer: 0, chain: Promise.resolve(), over: false }
     wasm = wasm || init()
     wasm.then(function () {
       if (r.over) return
@@ -269,11 +279,12 @@ export function start(options) {
       ptr = hl = null
       // A connection that held a while earns a quick retry again.
       if (since && Date.now() - since > 10000) r.delay = 1000
-      // A close the server meant (normal, refused, or one of its own
-      // codes) most likely says a newer recorder took over: another tab
-      // or the next page. Taking the session back on a timer would make
-      // two open windows take turns, so this tab waits until the visitor
-      // comes back to it (it is shown or focused) or the session changes.
+      // A close the server meant (4000 the session ended, 4001 another tab
+      // or the next page took over, 4003 the key was refused, 1008 too
+      // much sent) is not retried on a timer: taking the session back
+      // would make two open windows take turns. This tab waits until the
+      // visitor comes back to it (it is shown or focused) or the session
+      // changes. Other closes (a restart, the network) are retried.
       if (e.code === 1000 || e.code === 1008 || (e.code >= 4000 && e.code < 5000)) {
         parked = true
         sync()
@@ -313,14 +324,19 @@ export function start(options) {
         r.lost = false
         r.rec.resnapshot()
       }
-      if (r.rec.step(8)) {
+      // The batch waits in the recorder while the first connection is
+      // still opening (rather than being dropped and the page snapshotted
+      // twice), and until FLUSH_MS passed since the last one.
+      var waiting = (!r.open && !r.lost && !!r.sock) || performance.now() - r.flushed < FLUSH_MS
+      if (r.rec.step(8) && !waiting) {
+        r.flushed = performance.now()
         var json = r.rec.flush()
         if (json) ship(r, json, r.rec.flushed_snapshot())
       }
+      draw(r)
     } catch (e) {
       return fail()
     }
-    draw(r)
     schedule()
   }
 
@@ -334,6 +350,9 @@ export function start(options) {
     var body = gzip(json)
     r.chain = r.chain.then(function () { return body }).then(function (zipped) {
       if (epoch !== r.epoch || sock.readyState !== 1) return
+      // The server would close the socket over a message this big: a
+      // batch is given up for a fresh snapshot, a snapshot for good.
+      if (zipped.byteLength >= MAX_MESSAGE) return snap ? fail() : lose(r)
       var bytes = new Uint8Array(zipped.byteLength + 1)
       bytes[0] = snap ? 0 : 1
       bytes.set(new Uint8Array(zipped), 1)
@@ -479,9 +498,13 @@ export function start(options) {
   // Focus goes back where it was before a card took it, or to the chat
   // launcher when that is gone (or was the page itself).
   function refocus() {
-    var target = back && back !== document.body && back.isConnected ? back : root.querySelector('.rp-launcher')
+    var launcher = root.querySelector('.rp-launcher')
+    var target = back && back !== document.body && back.isConnected ? back : launcher
     back = null
     if (target && target.focus) target.focus({ preventScroll: true })
+    // A target that cannot take the focus (in the closed chat panel, say)
+    // leaves it to the launcher.
+    if (launcher && target !== launcher && document.activeElement !== target && root.activeElement !== target) launcher.focus({ preventScroll: true })
   }
 
   // Replaces the card only when it says something else, so a repeated
@@ -492,6 +515,7 @@ export function start(options) {
     var had = !!card && !!active && card.contains(active)
     if (!active || !box.contains(active)) back = document.activeElement === root.host ? active : document.activeElement
     clearInterval(expiryTimer)
+    expiryTimer = 0
     if (card) card.remove()
     card = build ? build() : null
     cardKey = key
@@ -518,7 +542,7 @@ export function start(options) {
     if (kind === 'code') {
       showExpiry()
       if (!expiryTimer) expiryTimer = setInterval(showExpiry, 15000)
-    } else expiryTimer = 0
+    }
 
     // The bar: who is watching (and whether they may act) while live,
     // then the closing note. Its text changes in place, so each change is
@@ -531,6 +555,29 @@ export function start(options) {
     bar.classList.toggle('rp-cob-note', !live)
     if (lostFocus) { back = null; refocus() }
     ptrName.textContent = agentName()
+  }
+
+  // ---- The key ----
+
+  // The server tells the recorder's key once, as the session goes live:
+  // the tab the visitor is looking at keeps it for its next pages (in
+  // sessionStorage, this tab's alone) and records; other tabs do not.
+  function keyFor(s) {
+    var kept = null
+    try { kept = JSON.parse(sessionStorage.getItem(KEPT) || 'null') } catch (e) {}
+    if (s.state !== 'live') {
+      if (kept && kept.id <= s.id) forget()
+      return null
+    }
+    if (s.key && document.visibilityState === 'visible') {
+      try { sessionStorage.setItem(KEPT, JSON.stringify({ id: s.id, key: s.key })) } catch (e) {}
+      return s.key
+    }
+    return kept && kept.id === s.id ? kept.key : null
+  }
+
+  function forget() {
+    try { sessionStorage.removeItem(KEPT) } catch (e) {}
   }
 
   // ---- The tab ----
@@ -569,6 +616,7 @@ export function start(options) {
       var s = ev.session
       // An older session's late news does not replace a newer one.
       if (session && s.id < session.id) return
+      s.key = keyFor(s)
       if (s.state === 'code' && codeWanted) {
         codeWanted = false
         delete stopped[s.id]

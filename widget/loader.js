@@ -130,7 +130,11 @@
       return import(base + '__WIDGET_JS__')
     }).then(function (m) {
       return m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(function () {
-        app = m.start({ mount: root.querySelector('.rp-app'), site: site, base: base, lang: lang, boot: boot, notify: emit, launcher: launcher, callback: function () { return import(base + '__WIDGET_CALLBACK__') }, articles: boot.articles && function () { return import(base + '__WIDGET_ARTICLES__') } })
+        // Each lazily loaded module is imported the first time the widget
+        // needs it: callbacks and what follows a chat, article suggestions
+        // (only on sites that have articles), co-browsing.
+        var lazy = function (path) { return function () { return import(base + path) } }
+        app = m.start({ mount: root.querySelector('.rp-app'), site: site, base: base, lang: lang, boot: boot, notify: emit, launcher: launcher, callback: lazy('__WIDGET_CALLBACK__'), articles: boot.articles && lazy('__WIDGET_ARTICLES__'), cobrowse: lazy('__WIDGET_COBROWSE__') })
         queue.forEach(function (c) { app[c[0]] && app[c[0]].apply(app, c[1]) })
         queue = []
         emit('ready')

@@ -41,7 +41,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: https: http:; font-src 'self' data: https: http:; connect-src 'self'; frame-ancestors 'none'",
             ),
         ));
     hashed.merge(loader).merge(console)

@@ -5,8 +5,10 @@
 //! the agent WebSocket, `api` holds the REST calls and `views` draws it all.
 
 pub mod api;
+pub mod cobrowse;
 pub mod files;
 pub mod i18n;
+pub mod lazy;
 pub mod live;
 pub mod notify;
 pub mod state;

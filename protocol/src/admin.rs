@@ -295,6 +295,14 @@ pub struct SiteConfig {
     /// What all files of one conversation may weigh together, in megabytes.
     #[serde(default = "default_conversation_files_max_mb")]
     pub conversation_files_max_mb: u32,
+    /// Co-browsing: CSS selectors of the fields the recorder shows as
+    /// typed. Every other field is masked; password, card and one-time
+    /// code fields are blocked whatever this says.
+    #[serde(default)]
+    pub cobrowse_unmask: Vec<String>,
+    /// Co-browsing: whether an agent in control may submit forms.
+    #[serde(default)]
+    pub cobrowse_allow_submit: bool,
 }
 
 fn default_file_max_mb() -> u32 {

@@ -75,6 +75,7 @@ pub enum Key {
     LeaveMessageHint,
     MessageLeft,
     RequestCall,
+    ShareScreen,
     SuggestCall,
 }
 
@@ -126,6 +127,7 @@ fn en(key: Key) -> &'static str {
         Key::LeaveMessageHint => "Leave a message and we will get back to you.",
         Key::MessageLeft => "Thank you. Your message is with our team.",
         Key::RequestCall => "Request a call",
+        Key::ShareScreen => "Share my screen with an agent",
         Key::SuggestCall => "Rather talk? We can call you back.",
     }
 }
@@ -170,6 +172,7 @@ fn zh_hant(key: Key) -> &'static str {
         Key::LeaveMessageHint => "請留言，我們會盡快回覆您。",
         Key::MessageLeft => "謝謝您，您的留言已轉交我們的團隊。",
         Key::RequestCall => "請我們回電",
+        Key::ShareScreen => "與客服共享我的畫面",
         Key::SuggestCall => "想直接通話？我們可以回電給您。",
     }
 }
@@ -214,6 +217,7 @@ fn zh_hans(key: Key) -> &'static str {
         Key::LeaveMessageHint => "请留言，我们会尽快回复您。",
         Key::MessageLeft => "谢谢您，您的留言已转交我们的团队。",
         Key::RequestCall => "请我们回电",
+        Key::ShareScreen => "与客服共享我的画面",
         Key::SuggestCall => "想直接通话？我们可以回电给您。",
     }
 }

@@ -61,6 +61,7 @@ pub fn start(options: JsValue) -> Result<Widget, JsValue> {
         app: options.mount.clone(),
         callback_import: options.callback,
         articles_import: options.articles,
+        cobrowse_import: options.cobrowse,
     });
     leptos::mount::mount_to(options.mount, move || view::panel(signals)).forget();
     Ok(Widget { _private: () })

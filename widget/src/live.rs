@@ -54,6 +54,9 @@ struct Live {
     last_unread: Cell<usize>,
     callback: ModuleLink,
     articles: ModuleLink,
+    /// Co-browsing (`widget/cobrowse.js` with the recorder), loaded when
+    /// a session is asked for or the visitor asks for a code.
+    cobrowse: ModuleLink,
     _listeners: RefCell<Vec<webclient::Listener>>,
     /// The last `identify` frame, sent again after each hello.
     identity_frame: RefCell<Option<String>>,
@@ -79,12 +82,14 @@ pub struct Options {
     pub app: web_sys::HtmlElement,
     pub callback_import: Option<js_sys::Function>,
     pub articles_import: Option<js_sys::Function>,
+    pub cobrowse_import: Option<js_sys::Function>,
 }
 
 /// Creates the live link and connects. Returns the signals for the views.
 pub fn start(options: Options) -> Signals {
     let saved = Saved::new(&options.site);
     let articles = articles_link(&options);
+    let cobrowse = lazy_link(&options, Which::Cobrowse, options.cobrowse_import.clone(), ".rp-callback");
     let signals = Signals {
         state: RwSignal::new(options.state),
         open: RwSignal::new(false),
@@ -103,6 +108,7 @@ pub fn start(options: Options) -> Signals {
         last_unread: Cell::new(usize::MAX),
         callback: callback::link(options.callback_import, options.app.clone(), options.lang.tag()),
         articles,
+        cobrowse,
         _listeners: RefCell::new(Vec::new()),
         identity_frame: RefCell::new(None),
         app: options.app,
@@ -186,8 +192,17 @@ impl Live {
             // hears when a new chat replaces it). A welcome does not: the
             // latest chat may have ended weeks ago.
             Some("conversation") => callback::conversation(&self.callback, &value),
-            // A refusal may answer the module's own request.
-            Some("error") => self.callback.call_if_ready("event", &value.0),
+            // Co-browsing is the co-browse module's: the agent's request,
+            // the visitor's code, a session going on as a page opens.
+            Some(t) if t.starts_with("cobrowse") => {
+                self.cobrowse.call("event", value.0);
+                return;
+            }
+            // A refusal may answer a module's own request.
+            Some("error") => {
+                self.callback.call_if_ready("event", &value.0);
+                self.cobrowse.call_if_ready("event", &value.0);
+            }
             _ => {}
         }
         if let Some(callback) = value.field("callback").filter(|c| c.0.is_object()) {
@@ -410,16 +425,28 @@ fn link(s: &Live, which: Which) -> &ModuleLink {
     match which {
         Which::Callback => &s.callback,
         Which::Articles => &s.articles,
+        Which::Cobrowse => &s.cobrowse,
     }
 }
 
 /// The articles module's link: it is started with where to ask.
 fn articles_link(options: &Options) -> ModuleLink {
+    lazy_link(options, Which::Articles, options.articles_import.clone(), ".rp-articles")
+}
+
+/// A link to a module started with the language, the backend's origin and
+/// the site's key.
+fn lazy_link(options: &Options, which: Which, import: Option<js_sys::Function>, mount: &'static str) -> ModuleLink {
     let start = js_sys::Object::new();
     for (key, value) in [("lang", options.lang.tag()), ("base", options.base.as_str()), ("site", options.site.as_str())] {
         crate::modules::set(&start, key, &JsValue::from_str(value));
     }
-    ModuleLink::new(Which::Articles, options.articles_import.clone(), options.app.clone(), ".rp-articles", start)
+    ModuleLink::new(which, import, options.app.clone(), mount, start)
+}
+
+/// The visitor asks for a code to read to an agent on the phone.
+pub fn share_screen() {
+    with(|s| s.cobrowse.call("code", JsValue::UNDEFINED));
 }
 
 /// A module arrived: it sends its frames through this socket.

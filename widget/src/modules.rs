@@ -21,6 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 pub enum Which {
     Callback,
     Articles,
+    Cobrowse,
 }
 
 enum State {

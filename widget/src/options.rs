@@ -17,6 +17,8 @@ pub struct Options {
     pub callback: Option<js_sys::Function>,
     /// `() => import(articles module)`, on sites with articles to suggest.
     pub articles: Option<js_sys::Function>,
+    /// `() => import(co-browse module)`.
+    pub cobrowse: Option<js_sys::Function>,
 }
 
 fn get(options: &JsValue, name: &str) -> JsValue {
@@ -44,6 +46,7 @@ impl Options {
             launcher: get(options, "launcher").dyn_into::<web_sys::HtmlElement>().ok(),
             callback: get(options, "callback").dyn_into::<js_sys::Function>().ok(),
             articles: get(options, "articles").dyn_into::<js_sys::Function>().ok(),
+            cobrowse: get(options, "cobrowse").dyn_into::<js_sys::Function>().ok(),
         })
     }
 }

@@ -57,6 +57,13 @@ pub struct Dist {
     /// The knowledge base's suggestions, loaded by the widget when a
     /// visitor first types a question on a site that has articles.
     pub articles: PathBuf,
+    /// The co-browse module (its JS with the recorder's glue) and the
+    /// recorder's Wasm, loaded by the widget when a session starts.
+    pub cobrowse: PathBuf,
+    pub recorder_wasm: PathBuf,
+    /// The console's co-browse viewer, loaded when an agent first
+    /// co-browses.
+    pub viewer: PathBuf,
 }
 
 /// The hand-written inputs, read before the slow compile so that a missing
@@ -69,6 +76,8 @@ struct Sources {
     callback: PathBuf,
     files: PathBuf,
     articles: PathBuf,
+    cobrowse: PathBuf,
+    viewer: PathBuf,
     console_page: String,
 }
 
@@ -87,6 +96,7 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
     for name in CRATES {
         outputs.push(wasm::build_crate(ws, &tools, name)?);
     }
+    let recorder = wasm::build_crate(ws, &tools, "recorder")?;
 
     let dist_dir = ws.dist();
     clear_dir(&dist_dir)?;
@@ -105,7 +115,7 @@ pub fn build(ws: &Workspace) -> Result<Dist> {
     }
     let console = bundles.pop().expect("two bundles");
     let widget = bundles.pop().expect("two bundles");
-    let dist = write_pages(&dist_dir, &tools, &sources, widget, console)?;
+    let dist = write_pages(&dist_dir, &tools, &sources, widget, console, &recorder)?;
     write_manifest(&dist_dir, &dist)?;
     let count = compress::precompress_dir(&dist_dir)?;
     print_summary(&dist_dir, &dist, count)?;
@@ -126,6 +136,8 @@ fn read_sources(ws: &Workspace) -> Result<Sources> {
         callback: entry("widget/callback.js")?,
         files: entry("widget/files.js")?,
         articles: entry("widget/articles.js")?,
+        cobrowse: entry("widget/cobrowse.js")?,
+        viewer: entry("console/cobrowse.js")?,
         console_page: text("console/index.html")?,
     })
 }
@@ -204,26 +216,44 @@ fn fill(template: &str, what: &str, prefix: &str, bundle: &Bundle, extra: &[(&st
     filled
 }
 
-fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, console: Bundle) -> Result<Dist> {
+fn write_pages(dist: &Path, tools: &Tools, sources: &Sources, widget: Bundle, console: Bundle, recorder: &wasm::WasmOutput) -> Result<Dist> {
     let console_page = dist.join("console.html");
     let (files, files_name) = write_module(dist, tools, "files", &sources.files)?;
-    let boot_url = write_console_boot(dist, &console, &files_name)?;
+    let (viewer, viewer_name) = write_module(dist, tools, "viewer", &sources.viewer)?;
+    let boot_url = write_console_boot(dist, &console, &[("files_module", &files_name), ("cobrowse_module", &viewer_name)])?;
     write(&console_page, fill(&sources.console_page, "console/index.html", "CONSOLE", &console, &[("BOOT", &boot_url)]))?;
     let (callback, callback_name) = write_module(dist, tools, "callback", &sources.callback)?;
     let (articles, articles_name) = write_module(dist, tools, "articles", &sources.articles)?;
+    let (cobrowse, cobrowse_name, recorder_wasm) = write_cobrowse(dist, tools, &sources.cobrowse, recorder)?;
     // Minify before filling in, so the minifier never sees the paths.
     let loader_src = esbuild::minify(&tools.esbuild, &sources.loader, Kind::Script).context("minifying widget/loader.js")?;
     let loader = dist.join("widget.js");
     let callback_url = format!("/assets/{callback_name}");
     let articles_url = format!("/assets/{articles_name}");
-    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &[("CALLBACK", &callback_url), ("ARTICLES", &articles_url)]))?;
-    Ok(Dist { widget, console, loader, console_page, callback, files, articles })
+    let cobrowse_url = format!("/assets/{cobrowse_name}");
+    let extra = [("CALLBACK", callback_url.as_str()), ("ARTICLES", &articles_url), ("COBROWSE", &cobrowse_url)];
+    write(&loader, fill(&loader_src, "widget/loader.js", "WIDGET", &widget, &extra))?;
+    Ok(Dist { widget, console, loader, console_page, callback, files, articles, cobrowse, recorder_wasm, viewer })
 }
 
-/// Writes the console's one-line start module next to its hashed glue and
-/// returns its URL path. It is a file rather than an inline script so that
-/// `/console` can keep a Content Security Policy without `'unsafe-inline'`
-/// or hashes to keep in step; the glue already names the hashed Wasm.
+/// The co-browse module: `widget/cobrowse.js` bundled with the recorder's
+/// glue, which fetches the recorder's Wasm from beside the module under
+/// its hashed name. Returns the module's path and name, and the Wasm's
+/// path.
+fn write_cobrowse(dist: &Path, tools: &Tools, entry: &Path, recorder: &wasm::WasmOutput) -> Result<(PathBuf, String, PathBuf)> {
+    let wasm = read(&recorder.wasm)?;
+    let wasm_name = format!("recorder-{}_bg.wasm", content_hash(&[&wasm]));
+    let wasm_path = dist.join("assets").join(&wasm_name);
+    write(&wasm_path, &wasm)?;
+    let js = esbuild::bundle_with(&tools.esbuild, entry, &[("rapport-recorder", &recorder.js)]).context("bundling the co-browse module")?;
+    anyhow::ensure!(js.contains("recorder_bg.wasm"), "the recorder's glue no longer names recorder_bg.wasm; the co-browse module could not find its Wasm");
+    let js = js.replace("recorder_bg.wasm", &wasm_name);
+    let file_name = format!("cobrowse-{}.js", content_hash(&[js.as_bytes()]));
+    let path = dist.join("assets").join(&file_name);
+    write(&path, &js)?;
+    Ok((path, file_name, wasm_path))
+}
+
 /// Bundles a lazily loaded module into `assets/<name>-<hash>.js`; returns
 /// its path and file name.
 fn write_module(dist: &Path, tools: &Tools, name: &str, entry: &Path) -> Result<(PathBuf, String)> {
@@ -234,13 +264,23 @@ fn write_module(dist: &Path, tools: &Tools, name: &str, entry: &Path) -> Result<
     Ok((path, file_name))
 }
 
-/// The boot module also hands the console the way to import the uploads
-/// module, whose hashed name only the build knows.
-fn write_console_boot(dist: &Path, console: &Bundle, files_module: &str) -> Result<String> {
+/// Writes the console's start module next to its hashed glue and returns
+/// its URL path. It is a file rather than an inline script so that
+/// `/console` can keep a Content Security Policy without `'unsafe-inline'`
+/// or hashes to keep in step; the glue already names the hashed Wasm.
+/// The boot module also hands the console the way to import its lazily
+/// loaded modules (the uploads, the co-browse viewer), whose hashed names
+/// only the build knows: each `(setter, file)` becomes
+/// `setter(() => import("./file"))`.
+fn write_console_boot(dist: &Path, console: &Bundle, modules: &[(&str, &str)]) -> Result<String> {
     let glue = console.js.file.file_name().and_then(|n| n.to_str()).context("the console glue has no file name")?;
-    let boot = format!("import init, {{ files_module }} from \"./{glue}\";\nawait init();\nfiles_module(() => import(\"./{files_module}\"));\n");
-    // Named by its own content: it names the uploads module, which can
-    // change while the console does not, and assets are cached for a year.
+    let setters = modules.iter().map(|(setter, _)| *setter).collect::<Vec<_>>().join(", ");
+    let mut boot = format!("import init, {{ {setters} }} from \"./{glue}\";\nawait init();\n");
+    for (setter, file) in modules {
+        boot.push_str(&format!("{setter}(() => import(\"./{file}\"));\n"));
+    }
+    // Named by its own content: it names the modules, which can change
+    // while the console does not, and assets are cached for a year.
     let name = format!("console-{}-boot.js", content_hash(&[boot.as_bytes()]));
     write(&dist.join("assets").join(&name), boot)?;
     Ok(format!("/assets/{name}"))
@@ -260,7 +300,7 @@ fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
 fn print_summary(dist_dir: &Path, dist: &Dist, compressed: usize) -> Result<()> {
     println!("built {} (each of {compressed} files also as .br and .gz):", dist_dir.display());
     let files =
-        [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.articles, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file]
+        [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.articles, &dist.cobrowse, &dist.recorder_wasm, &dist.viewer, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file]
             .into_iter()
             .chain([&dist.console.js.file, &dist.console.wasm.file, &dist.console.css.file]);
     for file in files {

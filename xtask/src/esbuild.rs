@@ -22,9 +22,17 @@ pub enum Kind {
 /// Bundles an ES module and what it imports (the lazily loaded modules
 /// share `widget/dom.js`) into one minified module.
 pub fn bundle(esbuild: &Path, entry: &Path) -> Result<String> {
+    bundle_with(esbuild, entry, &[])
+}
+
+/// Bundles like [`bundle`], with import names resolved to files
+/// (`--alias`): the co-browse module imports the recorder's glue, which
+/// only the build has, as `rapport-recorder`.
+pub fn bundle_with(esbuild: &Path, entry: &Path, aliases: &[(&str, &Path)]) -> Result<String> {
     let out = Command::new(esbuild)
         .arg(entry)
         .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--log-level=warning"])
+        .args(aliases.iter().map(|(name, file)| format!("--alias:{name}={}", file.display())))
         .output()
         .with_context(|| format!("starting {}", esbuild.display()))?;
     if !out.status.success() {

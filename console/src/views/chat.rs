@@ -114,6 +114,10 @@ fn ChatHeader(id: ConversationId, name: Memo<String>, ended: Memo<bool>) -> impl
             </Show>
             <button type="button" id="open-case" class="btn btn-ghost" on:click=move |_| open_case(id)>{word(A::OpenCase)}</button>
             {(!callback).then(|| view! {
+                <button type="button" id="cobrowse" class="btn btn-ghost" disabled=move || ended.get()
+                    on:click=move |_| crate::cobrowse::ask(c.lang.get_untracked().tag(), id, name.get_untracked())>
+                    {word(A::Cobrowse)}
+                </button>
                 <TransferButton id ended/>
                 <button type="button" id="offer-callback" class="btn btn-ghost" disabled=move || ended.get() on:click=move |_| offer_callback(id, offered)>
                     {word(A::OfferCallback)}

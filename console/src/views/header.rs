@@ -21,6 +21,9 @@ pub fn Header() -> impl IntoView {
                 <AwayReason/>
                 <LangSelect/>
                 <super::alerts::AlertSettings/>
+                <button type="button" id="cobrowse-join" class="btn btn-ghost" on:click=move |_| crate::cobrowse::join(c.lang.get_untracked().tag())>
+                    {super::word(crate::words::A::CobrowseJoin)}
+                </button>
                 <span class="agent-name">{agent_name}</span>
                 <button type="button" id="logout" class="btn btn-ghost" on:click=move |_| c.live.logout()>
                     {say(Key::Logout)}

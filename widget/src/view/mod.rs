@@ -58,6 +58,9 @@ pub fn panel(s: Signals) -> impl IntoView {
                 <button class="rp-call" type="button" aria-label=t(lang, Key::RequestCall) title=t(lang, Key::RequestCall) on:click=move |_| live::open_callback()>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2"/></svg>
                 </button>
+                <button class="rp-call rp-share" type="button" aria-label=t(lang, Key::ShareScreen) title=t(lang, Key::ShareScreen) on:click=move |_| live::share_screen()>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 5h18v11H3zM8 20h8M12 16v4"/></svg>
+                </button>
                 <button class="rp-close" type="button" aria-label=t(lang, Key::Close) on:click=move |_| live::set_open(false)>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
                 </button>

@@ -12,9 +12,9 @@ use protocol::{ErrorCode, SiteId};
 use super::{name, Admin};
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{FileLimits, SiteRecord};
+use crate::store::{CobrowseSettings, FileLimits, SiteRecord};
 
-fn site(r: SiteRecord, identity_secret: String) -> Site {
+fn site(r: SiteRecord, identity_secret: String, cobrowse: CobrowseSettings) -> Site {
     let config = SiteConfig {
         name: r.name,
         allowed_origins: r.allowed_origins,
@@ -22,6 +22,8 @@ fn site(r: SiteRecord, identity_secret: String) -> Site {
         team_email: r.team_email,
         file_max_mb: r.files.file_mb,
         conversation_files_max_mb: r.files.conversation_mb,
+        cobrowse_unmask: cobrowse.unmask,
+        cobrowse_allow_submit: cobrowse.allow_submit,
     };
     Site { id: r.id, key: r.key, config, identity_secret }
 }
@@ -29,7 +31,8 @@ fn site(r: SiteRecord, identity_secret: String) -> Site {
 /// The site as admins see it, its identity secret made if it had none.
 async fn shown(state: &AppState, r: SiteRecord) -> Result<Site, Refusal> {
     let secret = state.store.site_identity_secret(r.id).await?;
-    Ok(site(r, secret))
+    let cobrowse = state.store.cobrowse_settings(r.id).await?;
+    Ok(site(r, secret, cobrowse))
 }
 
 /// Origins are `scheme://host[:port]` (or `*`), as browsers send them.
@@ -73,6 +76,22 @@ fn team_email(config: &SiteConfig) -> Result<String, Refusal> {
     Ok(email.to_string())
 }
 
+/// The co-browse settings: selectors trimmed, blank lines dropped, each
+/// within sane bounds (the recorder skips one the browser cannot parse).
+fn cobrowse(config: &SiteConfig) -> Result<CobrowseSettings, Refusal> {
+    let unmask: Vec<String> = config.cobrowse_unmask.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    if unmask.len() > MAX_UNMASK_SELECTORS || unmask.iter().any(|s| s.chars().count() > MAX_SELECTOR_CHARS || s.chars().any(char::is_control)) {
+        return Err(Refusal::new(
+            ErrorCode::Invalid,
+            format!("at most {MAX_UNMASK_SELECTORS} selectors of fields to unmask, each of at most {MAX_SELECTOR_CHARS} characters"),
+        ));
+    }
+    Ok(CobrowseSettings { unmask, allow_submit: config.cobrowse_allow_submit })
+}
+
+const MAX_UNMASK_SELECTORS: usize = 50;
+const MAX_SELECTOR_CHARS: usize = 200;
+
 /// The site's limits on files: one file within what the server reads at
 /// most, and a conversation's total at least one file.
 fn file_limits(config: &SiteConfig) -> Result<FileLimits, Refusal> {
@@ -96,8 +115,10 @@ pub async fn list_sites(State(state): State<AppState>, _: Admin) -> Result<Json<
 
 pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
     let (n, o, s, e, f) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?, file_limits(&c)?);
+    let b = cobrowse(&c)?;
     let mut created = state.store.create_site(&n, &o, &s).await?;
     state.store.set_site_extras(created.id, &e, f).await?;
+    state.store.set_cobrowse_settings(created.id, &b).await?;
     (created.team_email, created.files) = (e, f);
     // Admins serve every site.
     for id in state.store.admin_ids().await? {
@@ -110,7 +131,9 @@ pub async fn create_site(State(state): State<AppState>, admin: Admin, Json(c): J
 
 pub async fn update_site(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Json(c): Json<SiteConfig>) -> Result<Json<Site>, Refusal> {
     let (n, o, s, e, f) = (name(&c.name, "site")?, origins(&c)?, settings(&c)?, team_email(&c)?, file_limits(&c)?);
+    let b = cobrowse(&c)?;
     state.store.set_site_extras(SiteId(id), &e, f).await?;
+    state.store.set_cobrowse_settings(SiteId(id), &b).await?;
     let updated = state.store.update_site(SiteId(id), &n, &o, &s).await?;
     admin.audit(&state, "update site", &n, &o.join(" ")).await?;
     Ok(Json(shown(&state, updated).await?))
@@ -122,5 +145,6 @@ pub async fn rotate_identity_secret(State(state): State<AppState>, admin: Admin,
     let r = state.store.site(SiteId(id)).await?.ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such site"))?;
     let secret = state.store.rotate_identity_secret(r.id).await?;
     admin.audit(&state, "rotate identity secret", &r.name, "").await?;
-    Ok(Json(site(r, secret)))
+    let cobrowse = state.store.cobrowse_settings(r.id).await?;
+    Ok(Json(site(r, secret, cobrowse)))
 }

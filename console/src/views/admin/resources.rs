@@ -262,6 +262,8 @@ pub static SITES: Resource = Resource {
         Field::new("team-email", "team_email", A::TeamEmail, Kind::Text),
         Field::new("file-max", "file_max_mb", A::FileMax, Kind::Whole).or("10"),
         Field::new("chat-files-max", "conversation_files_max_mb", A::ChatFilesMax, Kind::Whole).or("50"),
+        Field::new("cobrowse-unmask", "cobrowse_unmask", A::CobrowseUnmask, Kind::Lines),
+        Field::new("cobrowse-submit", "cobrowse_allow_submit", A::CobrowseSubmit, Kind::Check),
         Field::new("title", "settings.title", A::WidgetTitle, Kind::Text),
         Field::new("accent", "settings.accent", A::Accent, Kind::Text).or("#2f6fed"),
         Field::new("side", "settings.side", A::Side, Kind::Choice(SIDES)).or("right"),
@@ -505,6 +507,8 @@ mod tests {
                 team_email: String::new(),
                 file_max_mb: 10,
                 conversation_files_max_mb: 50,
+                cobrowse_unmask: vec![],
+                cobrowse_allow_submit: false,
             },
         };
         check(&SITES, serde_json::to_value(site).unwrap());
