@@ -154,7 +154,7 @@ export class Mirror {
     this.ids = new WeakMap() // mirror node → id, for hit-testing
     this.kinds = new WeakMap() // stand-ins and style elements → 'hide' | 'box' | 'blk' | 'frame' | 'style'
     this.css = new WeakMap() // style element → its sheet's text
-    this.sheets = new WeakMap() // style element or document → { doc, text, sheet }
+    this.sheets = new WeakMap() // style element or document → { doc, text, media, sheet }
     this.frames = new Map() // nested iframe → { root, doc }
     this.hosts = new Set() // elements we gave a shadow root
     this.options = new WeakSet() // the lone <option> of a masked <select>
@@ -466,8 +466,12 @@ export class Mirror {
         if (text) list.push(this.sheet(el, text, doc, el.getAttribute('media') || ''))
       })
       if (root === this.doc) list.push(...this.adoptedFor(doc))
+      const sheets = list.filter(Boolean)
+      // Setting the list restyles the whole document, so only when it changed.
+      const had = root.adoptedStyleSheets || []
+      if (had.length === sheets.length && sheets.every((sheet, k) => had[k] === sheet)) continue
       try {
-        root.adoptedStyleSheets = list.filter(Boolean)
+        root.adoptedStyleSheets = sheets
       } catch (e) {}
     }
   }

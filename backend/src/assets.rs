@@ -38,6 +38,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route_service("/console", console_page.clone())
         .route_service("/console/", console_page)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // Pictures and fonts may come from anywhere: the co-browse mirror
+        // shows the visitor's page, whose images and fonts are on its own
+        // site. Nothing else is widened, and the mirror runs no script.
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -215,7 +215,8 @@ impl WidgetState {
             | VisitorEvent::CallbackRefused { .. }
             | VisitorEvent::CallbackSuggested
             | VisitorEvent::TranscriptQueued { .. }
-            | VisitorEvent::Rated { .. } => {}
+            | VisitorEvent::Rated { .. }
+            | VisitorEvent::Cobrowse { .. } => {}
         }
         fx
     }

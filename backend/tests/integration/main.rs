@@ -14,6 +14,7 @@ mod callbacks;
 mod canned;
 mod cases;
 mod chat;
+mod cobrowse;
 mod contacts;
 mod email;
 mod files;
