@@ -330,7 +330,14 @@ impl State {
         let tag = element.local_name();
         let input_type = if tag == "input" || tag == "button" { attr("type").to_ascii_lowercase() } else { String::new() };
         let input_type = if tag == "input" && input_type.is_empty() { "text".to_string() } else { input_type };
-        OwnedFacts { input_type, autocomplete: attr("autocomplete"), name: attr("name"), id: attr("id"), private: element.has_attribute(rules::PRIVATE_ATTRIBUTE), tag }
+        OwnedFacts {
+            input_type,
+            autocomplete: attr("autocomplete"),
+            name: attr("name"),
+            id: attr("id"),
+            private: element.has_attribute(rules::PRIVATE_ATTRIBUTE),
+            tag,
+        }
     }
 
     /// Whether the site unmasked this element (or the editable region it
@@ -346,8 +353,7 @@ impl State {
 
     /// Whether the element is inside an element marked private.
     fn in_private(&self, element: &Element) -> bool {
-        element.closest(&format!("[{}]", rules::PRIVATE_ATTRIBUTE)).ok().flatten().is_some()
-            || self.id_of(element).is_some_and(|id| self.blocked.contains(&id))
+        element.closest(&format!("[{}]", rules::PRIVATE_ATTRIBUTE)).ok().flatten().is_some() || self.id_of(element).is_some_and(|id| self.blocked.contains(&id))
     }
 
     pub(crate) fn id_of(&self, node: &Node) -> Option<u32> {

@@ -279,7 +279,13 @@ pub(crate) fn write_value(state: &State, out: &mut Json, element: &Element, kind
             } else {
                 String::new()
             };
-            out.key("v").string(if value.is_empty() { "" } else if masked { rules::MASK } else { &value });
+            out.key("v").string(if value.is_empty() {
+                ""
+            } else if masked {
+                rules::MASK
+            } else {
+                &value
+            });
         }
         Value::Select => {
             match element.dyn_ref::<web_sys::HtmlSelectElement>() {

@@ -34,6 +34,16 @@ pub const AGENT_PASSWORD: &str = "demo-agent-pass";
 /// Mei's display name as the seed writes it; visitors see (part of) it.
 pub const AGENT_NAME: &str = "林美 Mei";
 
+/// Writes what `client` shows to `target/screenshots/NAME.png`, for people
+/// to look at after a run (the scenarios assert; this lets us see).
+pub async fn screenshot(client: &fantoccini::Client, name: &str) -> anyhow::Result<()> {
+    let dir = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir)?;
+    let png = client.screenshot().await?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
 /// Serialises the browser tests of one test binary: several Chromiums at
 /// once on a small machine make every timing flaky. Hold the guard for
 /// the whole test.

@@ -76,6 +76,11 @@ impl Stack {
         Ok(Self { server: Some(server), config, backend, demo, _data: data, demo_copy })
     }
 
+    /// Where the backend keeps its database and files.
+    pub fn data_dir(&self) -> &Path {
+        self._data.path()
+    }
+
     /// The running backend's store, to set up data a scenario needs.
     pub fn store(&self) -> Result<rapport::store::Store> {
         Ok(self.server.as_ref().context("the backend is stopped")?.state.store.clone())

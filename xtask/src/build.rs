@@ -299,10 +299,21 @@ fn write_manifest(dist_dir: &Path, dist: &Dist) -> Result<()> {
 
 fn print_summary(dist_dir: &Path, dist: &Dist, compressed: usize) -> Result<()> {
     println!("built {} (each of {compressed} files also as .br and .gz):", dist_dir.display());
-    let files =
-        [&dist.loader, &dist.console_page, &dist.callback, &dist.files, &dist.articles, &dist.cobrowse, &dist.recorder_wasm, &dist.viewer, &dist.widget.js.file, &dist.widget.wasm.file, &dist.widget.css.file]
-            .into_iter()
-            .chain([&dist.console.js.file, &dist.console.wasm.file, &dist.console.css.file]);
+    let files = [
+        &dist.loader,
+        &dist.console_page,
+        &dist.callback,
+        &dist.files,
+        &dist.articles,
+        &dist.cobrowse,
+        &dist.recorder_wasm,
+        &dist.viewer,
+        &dist.widget.js.file,
+        &dist.widget.wasm.file,
+        &dist.widget.css.file,
+    ]
+    .into_iter()
+    .chain([&dist.console.js.file, &dist.console.wasm.file, &dist.console.css.file]);
     for file in files {
         let size = |suffix: &str| -> Result<u64> {
             let mut name = file.as_os_str().to_owned();

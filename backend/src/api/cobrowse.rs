@@ -21,7 +21,13 @@ pub async fn ask_cobrowse(State(state): State<AppState>, _: FromConsole, SignedI
 }
 
 /// `POST /api/v1/cobrowse/join`: the session of the code a visitor read.
-pub async fn join_cobrowse(State(state): State<AppState>, _: FromConsole, ClientIp(ip): ClientIp, SignedIn(me): SignedIn, Json(join): Json<Join>) -> Result<Json<Session>, Refusal> {
+pub async fn join_cobrowse(
+    State(state): State<AppState>,
+    _: FromConsole,
+    ClientIp(ip): ClientIp,
+    SignedIn(me): SignedIn,
+    Json(join): Json<Join>,
+) -> Result<Json<Session>, Refusal> {
     Ok(Json(crate::cobrowse::join(&state, &me.agent, &join.code, ip).await?))
 }
 

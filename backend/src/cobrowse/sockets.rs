@@ -55,7 +55,13 @@ fn no_session() -> Refusal {
 }
 
 /// `GET /ws/v1/cobrowse/{id}/record`, from the visitor's page.
-pub async fn record_ws(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(id): Path<i64>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<Response, Refusal> {
+pub async fn record_ws(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Refusal> {
     let permit = state.admission.connect(ip)?;
     let record = state.store.cobrowse_session(id).await?.filter(|r| r.session.state == SessionState::Live).ok_or_else(no_session)?;
     let site = state.store.site(record.site_id).await?.ok_or_else(no_session)?;
@@ -212,7 +218,13 @@ impl Keeper {
 
 /// `GET /ws/v1/cobrowse/{id}/view`, from the console of the session's
 /// agent.
-pub async fn view_ws(State(state): State<AppState>, _: FromConsole, SignedIn(me): SignedIn, Path(id): Path<i64>, ws: WebSocketUpgrade) -> Result<Response, Refusal> {
+pub async fn view_ws(
+    State(state): State<AppState>,
+    _: FromConsole,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Refusal> {
     let record = state.store.cobrowse_session(id).await?.filter(|r| r.agent_id == Some(me.agent.info.id)).ok_or_else(no_session)?;
     if record.session.state.is_over() {
         return Err(Refusal::new(ErrorCode::InvalidState, "that co-browse session is over"));

@@ -138,9 +138,7 @@ impl Endpoint for VisitorEndpoint {
             }
             VisitorFrame::Identify { identity } => self.identify_contact(identity).await,
             VisitorFrame::CobrowseAnswer { session_id, accept } => crate::cobrowse::answer(&self.state, self.me()?.id, session_id, accept).await,
-            VisitorFrame::CobrowseControlAnswer { session_id, accept } => {
-                crate::cobrowse::answer_control(&self.state, self.me()?.id, session_id, accept).await
-            }
+            VisitorFrame::CobrowseControlAnswer { session_id, accept } => crate::cobrowse::answer_control(&self.state, self.me()?.id, session_id, accept).await,
             VisitorFrame::CobrowseEnd { session_id } => crate::cobrowse::end_by_visitor(&self.state, self.me()?.id, session_id).await,
             VisitorFrame::CobrowseCode => crate::cobrowse::make_code(&self.state, self.site.id, self.me()?.id).await,
             VisitorFrame::RequestCallback { request } => self.request_callback(request, replies).await,

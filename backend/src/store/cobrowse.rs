@@ -262,6 +262,13 @@ impl Store {
         Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await?))
     }
 
+    /// Every kept recording message, for tests that search what the
+    /// server holds.
+    pub async fn cobrowse_frames_for_tests(&self) -> Result<Vec<Vec<u8>>> {
+        let sql = "SELECT bytes FROM cobrowse_frames ORDER BY session_id, seq";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_all(pool).await?))
+    }
+
     /// The sessions asked from a conversation, oldest first (the console
     /// shows their steps with the chat).
     pub async fn cobrowse_of_conversation(&self, conversation: ConversationId) -> Result<Vec<CobrowseRecord>> {

@@ -33,7 +33,10 @@ fn next(socket: &mut Socket) -> impl std::future::Future<Output = anyhow::Result
 
 async fn next_at(socket: &mut Socket, at: &'static std::panic::Location<'static>) -> anyhow::Result<Message> {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.with_context(|| format!("waiting on a data socket at {at}"))?.context("the socket closed")??;
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .with_context(|| format!("waiting on a data socket at {at}"))?
+            .context("the socket closed")??;
         if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
             return Ok(message);
         }
@@ -101,7 +104,11 @@ async fn nothing_is_relayed_before_consent_and_only_to_the_session_s_agent() -> 
     assert_eq!(early, 404);
     // Another agent may not watch.
     let sam = Rest::sign_in(&server, SAM_EMAIL, AGENT_PASSWORD).await?;
-    let stranger = refused_upgrade_status(&server.ws_url(&format!("/ws/v1/cobrowse/{}/view", asked.id)), &[("origin", &server.console_origin()), ("cookie", sam.cookie())]).await?;
+    let stranger = refused_upgrade_status(
+        &server.ws_url(&format!("/ws/v1/cobrowse/{}/view", asked.id)),
+        &[("origin", &server.console_origin()), ("cookie", sam.cookie())],
+    )
+    .await?;
     assert_eq!(stranger, 404);
 
     c.visitor.send(&VisitorFrame::CobrowseAnswer { session_id: asked.id, accept: true }).await?;
@@ -184,11 +191,7 @@ async fn nothing_is_relayed_before_consent_and_only_to_the_session_s_agent() -> 
     assert!(bytes.contains(&vec![0, 1, 2, 3]) && bytes.contains(&vec![1, 4]), "{bytes:?}");
     // Its replay is for the agent and the site's supervisors and admins,
     // not for another agent.
-    let replay = reqwest::Client::new()
-        .get(server.http_url(&format!("/api/v1/cobrowse/{}/recording", asked.id)))
-        .header("cookie", mei.cookie())
-        .send()
-        .await?;
+    let replay = reqwest::Client::new().get(server.http_url(&format!("/api/v1/cobrowse/{}/recording", asked.id))).header("cookie", mei.cookie()).send().await?;
     assert_eq!(replay.status().as_u16(), 200);
     let body = replay.bytes().await?;
     assert_eq!((&body[4..8], &body[8..11]), (&3u32.to_be_bytes()[..], &[1u8, 9, 9][..]), "records are [ms][length][bytes]");

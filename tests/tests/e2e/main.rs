@@ -10,6 +10,7 @@ mod availability;
 mod callbacks;
 mod chat;
 mod cluster;
+mod cobrowse;
 mod contacts;
 mod everyday;
 mod files;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         e2e::scenario!(acd::in_a_manual_queue_the_agent_picks_the_visitor_from_the_shared_list),
         e2e::scenario!(files::a_pasted_picture_and_a_sent_pdf_reach_the_other_side_and_html_is_refused),
         e2e::scenario!(contacts::a_signed_in_customer_is_recognised_from_the_page),
+        e2e::scenario!(cobrowse::an_agent_co_browses_the_checkout_and_never_sees_the_card),
         e2e::scenario!(knowledge::the_knowledge_base_answers_a_question_before_an_agent_and_the_agent_inserts_articles),
         e2e::scenario!(everyday::an_admin_restyles_the_widget_and_a_fresh_page_shows_it),
         e2e::scenario!(everyday::an_agent_with_the_chat_off_screen_is_notified_and_titles_count_unread),
