@@ -15,6 +15,10 @@
 import init, { Recorder } from 'rapport-recorder'
 import { el, adopt, fill } from './dom.js'
 
+// The recorder itself, for `cargo xtask bench cobrowse`, which measures
+// snapshots and changes in the page without a session.
+export { init as initRecorder, Recorder }
+
 var WORDS = {
   en: {
     agent: 'An agent', ask: '{agent} would like to see this page with you to help.',

@@ -174,7 +174,7 @@ impl Recorder {
             let mut out = walk.finish();
             out.raw("}");
             s.snapshot = Some(out.out);
-            s.snapshot_nodes = s.nodes.len() as u32;
+            s.snapshot_nodes = s.next_id - 1;
         } else {
             s.walk = Some(walk);
         }
@@ -328,16 +328,14 @@ impl State {
     pub(crate) fn facts(&self, element: &Element) -> OwnedFacts {
         let attr = |n: &str| element.get_attribute(n).unwrap_or_default();
         let tag = element.local_name();
+        // Only fields are told apart by their type, autocomplete, name and
+        // id: reading them from every element would cost the snapshot four
+        // calls into the page per element for nothing.
+        let field = matches!(tag.as_str(), "input" | "textarea" | "select" | "button");
         let input_type = if tag == "input" || tag == "button" { attr("type").to_ascii_lowercase() } else { String::new() };
         let input_type = if tag == "input" && input_type.is_empty() { "text".to_string() } else { input_type };
-        OwnedFacts {
-            input_type,
-            autocomplete: attr("autocomplete"),
-            name: attr("name"),
-            id: attr("id"),
-            private: element.has_attribute(rules::PRIVATE_ATTRIBUTE),
-            tag,
-        }
+        let (autocomplete, name, id) = if field { (attr("autocomplete"), attr("name"), attr("id")) } else { Default::default() };
+        OwnedFacts { input_type, autocomplete, name, id, private: element.has_attribute(rules::PRIVATE_ATTRIBUTE), tag }
     }
 
     /// Whether the site unmasked this element (or the editable region it
@@ -361,11 +359,17 @@ impl State {
     }
 
     /// A fresh id for `node`, remembered both ways.
-    pub(crate) fn assign(&mut self, node: &Node, parent: Option<u32>) -> u32 {
+    /// `element`: whether the node is an element, the only kind looked up
+    /// by id (guidance, a changed child list); text nodes are found from
+    /// their mutation records, so keeping them would cost the snapshot a
+    /// call into the page each for nothing.
+    pub(crate) fn assign(&mut self, node: &Node, parent: Option<u32>, element: bool) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
         self.ids.set(node.unchecked_ref::<Object>(), &JsValue::from(id));
-        self.nodes.insert(id, node.clone());
+        if element {
+            self.nodes.insert(id, node.clone());
+        }
         if let Some(parent) = parent {
             self.parent_of.insert(id, parent);
         }

@@ -28,6 +28,8 @@ enum Segment {
 /// The children of one element being written.
 struct Frame {
     parent: u32,
+    /// Whether the parent is editable (its text is typed, so masked).
+    editable: bool,
     next: Option<Node>,
     /// Inside `[`…`]` (children), or writing one node (`"doc"`).
     in_array: bool,
@@ -62,7 +64,7 @@ impl Walk {
             let Some(frame) = self.stack.last_mut() else {
                 match self.root.take() {
                     Some((root, parent)) => {
-                        self.visit(state, root, parent);
+                        self.visit(state, root, parent, None);
                         continue;
                     }
                     None => return true,
@@ -70,8 +72,8 @@ impl Walk {
             };
             if let Some(node) = frame.next.take() {
                 frame.next = if frame.single { None } else { node.next_sibling() };
-                let parent = frame.parent;
-                self.visit(state, node, Some(parent));
+                let (parent, editable) = (frame.parent, frame.editable);
+                self.visit(state, node, Some(parent), Some(editable));
                 continue;
             }
             if frame.in_array {
@@ -102,25 +104,28 @@ impl Walk {
         self.out
     }
 
-    fn visit(&mut self, state: &mut State, node: Node, parent: Option<u32>) {
+    /// Writes `node`; `editable` is whether its parent is editable, when
+    /// the walk knows (else it asks the page).
+    fn visit(&mut self, state: &mut State, node: Node, parent: Option<u32>, editable: Option<bool>) {
         match node.node_type() {
             Node::TEXT_NODE | Node::CDATA_SECTION_NODE => {
-                let text = text_of(state, &node);
-                let id = state.assign(&node, parent);
+                let text = match editable {
+                    Some(false) => node.node_value().unwrap_or_default(),
+                    _ => text_of(state, &node),
+                };
+                let id = state.assign(&node, parent, false);
                 self.out.item().raw("{").key("i").int(id).key("x").string(&text).raw("}");
             }
-            Node::ELEMENT_NODE => {
-                if let Ok(element) = node.dyn_into::<Element>() {
-                    self.element(state, element, parent);
-                }
-            }
+            // The node type says it is an element: no need to ask again.
+            Node::ELEMENT_NODE => self.element(state, node.unchecked_into::<Element>(), parent, editable),
             _ => {}
         }
     }
 
-    fn element(&mut self, state: &mut State, element: Element, parent: Option<u32>) {
+    fn element(&mut self, state: &mut State, element: Element, parent: Option<u32>, parent_editable: Option<bool>) {
         let f = state.facts(&element);
-        if rules::skipped(&f.tag) || state.is_host(&element) {
+        // Rapport's widget is a custom element: only those are compared.
+        if rules::skipped(&f.tag) || (f.tag.contains('-') && state.is_host(&element)) {
             return;
         }
         let is_sheet = f.tag == "style" || (f.tag == "link" && is_stylesheet_link(&element));
@@ -137,14 +142,16 @@ impl Walk {
         } else {
             None
         };
-        let id = state.assign(&element, parent);
+        let id = state.assign(&element, parent, true);
         let out = &mut self.out;
         out.item().raw("{").key("i").int(id).key("t").string(if is_sheet { "style" } else { &f.tag });
-        let namespace = element.namespace_uri().unwrap_or_default();
-        if namespace == SVG && f.tag == "svg" {
-            out.key("ns").string("svg");
-        } else if namespace == MATHML && f.tag == "math" {
-            out.key("ns").string("math");
+        if f.tag == "svg" || f.tag == "math" {
+            let namespace = element.namespace_uri().unwrap_or_default();
+            if namespace == SVG {
+                out.key("ns").string("svg");
+            } else if namespace == MATHML {
+                out.key("ns").string("math");
+            }
         }
         if rules::blocked(&f.facts()) {
             let r = element.get_bounding_client_rect();
@@ -161,10 +168,17 @@ impl Walk {
         }
         out.key("a").raw("{");
         let masked = state.masked(&element);
+        // Whether its text is typed: read from its attributes as they pass
+        // (`contenteditable`), unless the walk did not know its parent's.
+        let mut editable = parent_editable;
         let attributes = element.attributes();
         for i in 0..attributes.length() {
             if let Some(a) = attributes.item(i) {
-                write_attribute(state, out, &f, &a.name(), Some(&a.value()), masked);
+                let (name, value) = (a.name(), a.value());
+                if name.eq_ignore_ascii_case("contenteditable") && editable.is_some() {
+                    editable = Some(!value.eq_ignore_ascii_case("false"));
+                }
+                write_attribute(state, out, &f, &name, Some(&value), masked);
             }
         }
         out.raw("}");
@@ -184,8 +198,8 @@ impl Walk {
             state.new_shadow_roots.push(root.clone());
             segments.push_back(Segment::Shadow(root));
         }
-        if let Some(frame) = element.dyn_ref::<web_sys::HtmlIFrameElement>() {
-            if let Some(inner) = frame.content_document().and_then(|d| d.document_element()) {
+        if f.tag == "iframe" {
+            if let Some(inner) = element.dyn_ref::<web_sys::HtmlIFrameElement>().and_then(|f| f.content_document()).and_then(|d| d.document_element()) {
                 segments.push_back(Segment::Doc(inner));
             }
         }
@@ -195,7 +209,11 @@ impl Walk {
             return;
         }
         out.raw(",\"c\":[");
-        self.stack.push(Frame { parent: id, next: first, in_array: true, single: false, segments });
+        let editable = match editable {
+            Some(known) => known,
+            None => first.is_some() && element.dyn_ref::<web_sys::HtmlElement>().is_some_and(|e| e.is_content_editable()),
+        };
+        self.stack.push(Frame { parent: id, editable, next: first, in_array: true, single: false, segments });
     }
 }
 

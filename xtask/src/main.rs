@@ -34,6 +34,7 @@ commands:
   bench weight  build, then print the widget's byte sizes and browser transfer
   bench chat    run the load generator (arguments after `chat` are passed through)
   bench routing the routing engine alone: 10,000 agents, 50 skills, 100,000 waiting
+  bench cobrowse build, then time the co-browse recorder in Chromium on each demo page and a 10,000-node page, and a session's latency
   chaos         chat under cut connections and killed servers, then check nothing was lost (arguments passed through)
   services      start a throwaway PostgreSQL and NATS for work by hand, until Enter";
 
@@ -66,11 +67,12 @@ fn dispatch() -> Result<ExitCode> {
             "weight" if bench_args.is_empty() => weight::bench(&ws).map(|_| ExitCode::SUCCESS),
             "chat" => run::bench_chat(&ws, bench_args),
             "routing" if bench_args.is_empty() => run::bench_routing(&ws),
+            "cobrowse" if bench_args.is_empty() => weight::bench_cobrowse(&ws).map(|_| ExitCode::SUCCESS),
             other => bail!("unknown benchmark `{other}`, or unexpected arguments\n\n{USAGE}"),
         },
         ("chaos", args) => run::chaos(&ws, args),
         ("services", []) => services::services(),
-        ("bench", []) => bail!("`bench` needs a name: `weight`, `chat` or `routing`\n\n{USAGE}"),
+        ("bench", []) => bail!("`bench` needs a name: `weight`, `chat`, `routing` or `cobrowse`\n\n{USAGE}"),
         ("help" | "--help" | "-h", _) => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -168,6 +168,21 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     process::run(&mut cmd).context("measuring browser transfer")
 }
 
+/// `cargo xtask bench cobrowse`: builds, prints the co-browse module's
+/// sizes, then times the recorder in Chromium (`measure-cobrowse`).
+pub fn bench_cobrowse(ws: &Workspace) -> Result<()> {
+    let dist = build::build(ws)?;
+    let figures = measure(&dist)?;
+    print(
+        &figures.into_iter().filter(|f| f.name.starts_with("cobrowse") || f.name.starts_with("recorder") || f.name.starts_with("viewer")).collect::<Vec<_>>(),
+    );
+    let mut cmd = process::cargo();
+    cmd.current_dir(&ws.root).args(["run", "--quiet", "--release", "-p", "e2e", "--bin", "measure-cobrowse"]);
+    process::env_default(&mut cmd, "RAPPORT_DIST", ws.dist());
+    process::env_default(&mut cmd, "RAPPORT_DEMO_DIR", ws.path("demo-site"));
+    process::run(&mut cmd).context("measuring co-browsing")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
