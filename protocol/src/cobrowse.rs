@@ -34,6 +34,7 @@ pub const CHANGES: u8 = 1;
 
 /// Where a session stands.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// An agent asked; the visitor has not answered.
@@ -69,6 +70,7 @@ impl State {
 
 /// Remote control, a second consent within a live session.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Control {
     None,
@@ -94,6 +96,7 @@ impl Control {
 
 /// Who ended a session.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     Visitor,
@@ -118,6 +121,7 @@ impl EndedBy {
 
 /// A session as agents see it, with the times of each step.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: i64,
     /// The chat it was asked from; none for one started with a code.

@@ -105,6 +105,10 @@ pub enum InteractionKind {
     /// `agent` who wrote it, `department` the case's): the notes the team
     /// keeps about them.
     Note,
+    /// A co-browse session the visitor consented to (`status` is how it
+    /// ended, `agent` who held it, `summary` "control" when the agent was
+    /// given control); its recording can be replayed.
+    Cobrowse,
 }
 
 /// One entry of a contact's timeline.
@@ -173,6 +177,29 @@ pub struct ContactExport {
     pub conversations: Vec<Transcript>,
     pub callbacks: Vec<CallbackExport>,
     pub cases: Vec<Case>,
+    /// The co-browse sessions the contact consented to, with what was
+    /// recorded.
+    #[serde(default)]
+    pub cobrowse: Vec<CobrowseExport>,
+}
+
+/// A co-browse session as exported: its steps with their times, and its
+/// recording as it was sent (masked in the visitor's browser).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CobrowseExport {
+    pub session: crate::cobrowse::Session,
+    pub recording: Vec<RecordedBatch>,
+}
+
+/// One recording message: when, and its operations (`docs/cobrowse.md`)
+/// as JSON text.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordedBatch {
+    /// Milliseconds since the session went live.
+    pub at_ms: i64,
+    pub ops: String,
 }
 
 /// What a CSV import did.

@@ -113,7 +113,7 @@ pub async fn screen_pop(State(state): State<AppState>, SignedIn(session): Signed
         InteractionKind::Conversation => i.id == id.get(),
         InteractionKind::Callback => Some(i.id) == callback,
         InteractionKind::Case => open_cases.iter().any(|c| c.id == i.id),
-        InteractionKind::Note => false,
+        InteractionKind::Note | InteractionKind::Cobrowse => false,
     };
     let earlier = state.store.timeline(contact_id, TimelineCursor::START, POP_RECENT + 2 + open_cases.len()).await?;
     let recent = earlier.interactions.into_iter().filter(|i| !skip(i) && filter.entry(i)).take(POP_RECENT).collect();

@@ -13,6 +13,31 @@ use super::{hash_token, Result, Store, StoreError};
 /// this long: nobody keeps a phone call going for half a day.
 const LIVE_WITHOUT_CHAT_MS: i64 = 4 * 60 * 60 * 1000;
 
+/// Most text one recording message may unzip to: a message is at most
+/// 4 MB compressed, and nobody's export should be a zip bomb's.
+const MAX_UNZIPPED: u64 = 32 * 1024 * 1024;
+
+/// A kept recording message's operations as JSON text (its kind byte
+/// dropped, its gzip undone), or an empty array if it does not unzip.
+pub fn operations(message: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    let unzipped = message.get(1..).map(|gz| flate2::read::GzDecoder::new(gz).take(MAX_UNZIPPED).read_to_string(&mut text));
+    match unzipped {
+        Some(Ok(_)) => text,
+        _ => "[]".to_string(),
+    }
+}
+
+/// The co-browse sessions of contact `$1`, as a condition on `s`: started
+/// as them, or by a browser that is theirs now.
+macro_rules! cobrowse_of_contact {
+    () => {
+        "(s.contact_id = $1 OR s.visitor_id IN (SELECT w.id FROM visitors w WHERE w.contact_id = $1))"
+    };
+}
+pub(super) use cobrowse_of_contact;
+
 /// A session as the server uses it: the wire's view and who it belongs to.
 #[derive(Clone, Debug)]
 pub struct CobrowseRecord {
@@ -290,5 +315,22 @@ impl Store {
         let sql = "UPDATE sites SET cobrowse_unmask = $1, cobrowse_allow_submit = $2 WHERE id = $3";
         on_db!(&self.db, pool => sqlx::query(sql).bind(unmask).bind(i64::from(settings.allow_submit)).bind(site.get()).execute(pool).await?.rows_affected());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_unzipped_and_anything_else_is_empty() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(br#"[{"k":"ptr","x":1,"y":2}]"#).unwrap();
+        let mut message = vec![protocol::cobrowse::CHANGES];
+        message.extend(gz.finish().unwrap());
+        assert_eq!(operations(&message), r#"[{"k":"ptr","x":1,"y":2}]"#);
+        assert_eq!(operations(&[1, 2, 3]), "[]");
+        assert_eq!(operations(&[]), "[]");
     }
 }

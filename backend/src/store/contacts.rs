@@ -312,6 +312,7 @@ impl Store {
                 sqlx::query("UPDATE visitors SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE cases SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 sqlx::query("UPDATE callbacks SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
+                sqlx::query("UPDATE cobrowse_sessions SET contact_id = $2 WHERE contact_id = $1").bind(loser).bind(survivor).execute(&mut *tx).await?;
                 tx.commit().await?;
             }
             marked == 1

@@ -9,10 +9,11 @@
 //! the visitors' pages and page views, the webhooks about it and the
 //! contact itself (with the anonymous contacts merged into it).
 
-use protocol::crm::{CallbackAttemptExport, CallbackExport, ContactExport};
+use protocol::crm::{CallbackAttemptExport, CallbackExport, CobrowseExport, ContactExport, RecordedBatch};
 use protocol::history::TRANSCRIPT_LIMIT;
 use protocol::ConversationId;
 
+use super::cobrowse::cobrowse_of_contact;
 use super::contacts::conversations_of_contact;
 use super::db::on_db;
 use super::{now_ms, Result, Store};
@@ -41,7 +42,11 @@ const CONTACT_CALLBACKS: &str = "SELECT id, name, phone, topic, status, created_
 const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
 
 /// What erasing leaves, statement by statement, in one transaction.
-const ERASE: [&str; 10] = [
+const ERASE: [&str; 12] = [
+    // Co-browse sessions and their recordings (as sent: masked, but still
+    // the contact's pages).
+    concat!("DELETE FROM cobrowse_frames WHERE session_id IN (SELECT s.id FROM cobrowse_sessions s WHERE ", cobrowse_of_contact!(), ")"),
+    concat!("DELETE FROM cobrowse_sessions WHERE id IN (SELECT s.id FROM cobrowse_sessions s WHERE ", cobrowse_of_contact!(), ")"),
     "DELETE FROM page_views WHERE visitor_id IN (SELECT v.id FROM visitors v WHERE v.contact_id = $1)",
     "UPDATE callback_attempts SET notes = '' WHERE callback_id IN (SELECT b.id FROM callbacks b WHERE b.contact_id = $1)",
     // A callback keeps its row (reports count it) without a name or number;
@@ -124,7 +129,20 @@ impl Store {
         for case in case_ids {
             cases.push(self.case(case).await?);
         }
-        Ok(ContactExport { contact, conversations, callbacks, cases })
+        let sql = concat!("SELECT s.id FROM cobrowse_sessions s WHERE s.consented_at IS NOT NULL AND ", cobrowse_of_contact!(), " ORDER BY s.id");
+        let session_ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(id).fetch_all(pool).await?);
+        let mut cobrowse = Vec::with_capacity(session_ids.len());
+        for session in session_ids {
+            let Some(record) = self.cobrowse_session(session).await? else { continue };
+            let recording = self
+                .cobrowse_recording(session)
+                .await?
+                .into_iter()
+                .map(|(at_ms, bytes)| RecordedBatch { at_ms, ops: super::cobrowse::operations(&bytes) })
+                .collect();
+            cobrowse.push(CobrowseExport { session: record.session, recording });
+        }
+        Ok(ContactExport { contact, conversations, callbacks, cases, cobrowse })
     }
 
     /// The contact's conversations that are still open (erasure waits for

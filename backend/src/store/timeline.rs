@@ -7,12 +7,14 @@
 use protocol::crm::{Interaction, InteractionKind, Timeline};
 use protocol::{Channel, ConversationId};
 
+use super::cobrowse::cobrowse_of_contact;
 use super::db::on_db;
 use super::{Result, Store};
 
 /// Orders entries of the same millisecond: conversations, callbacks,
 /// cases (the `k` column).
-const KINDS: [InteractionKind; 4] = [InteractionKind::Conversation, InteractionKind::Callback, InteractionKind::Case, InteractionKind::Note];
+const KINDS: [InteractionKind; 5] =
+    [InteractionKind::Conversation, InteractionKind::Callback, InteractionKind::Case, InteractionKind::Note, InteractionKind::Cobrowse];
 
 fn kind_of(k: i32) -> InteractionKind {
     usize::try_from(k).ok().and_then(|k| KINDS.get(k)).copied().unwrap_or(InteractionKind::Case)
@@ -112,6 +114,12 @@ const TIMELINE: &str = concat!("SELECT * FROM (
            NULL AS queue, COALESCE(a.name, m.author) AS agent, NULL AS wrap_up_code, NULL AS rating, '' AS rating_comment, d.name AS department
       FROM case_comments m JOIN cases s ON s.id = m.case_id JOIN departments d ON d.id = s.department_id LEFT JOIN agents a ON a.id = m.agent_id
      WHERE s.contact_id = $1 OR s.conversation_id IN (SELECT o.id FROM conversations o WHERE o.contact_id = $1)
+    UNION ALL
+    SELECT 4 AS k, s.id, COALESCE((SELECT o.channel FROM conversations o WHERE o.id = s.conversation_id), 'chat') AS channel, s.asked_at AS at, s.ended_at, s.state AS status,
+           CASE WHEN s.control_at IS NULL THEN '' ELSE 'control' END AS summary,
+           NULL AS queue, a.name AS agent, NULL AS wrap_up_code, NULL AS rating, '' AS rating_comment, NULL AS department
+      FROM cobrowse_sessions s LEFT JOIN agents a ON a.id = s.agent_id
+     WHERE s.consented_at IS NOT NULL AND ", cobrowse_of_contact!(), "
 ) AS t
 WHERE at < $2 OR (at = $2 AND (k > $3 OR (k = $3 AND id < $4)))
 ORDER BY at DESC, k, id DESC

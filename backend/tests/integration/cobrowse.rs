@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
 use protocol::cobrowse::{Control, EndedBy, Join, Session, State, VisitorSession};
+use protocol::crm::{ContactCard, InteractionKind};
 use protocol::visitor::{VisitorEvent, VisitorFrame};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -198,6 +199,25 @@ async fn nothing_is_relayed_before_consent_and_only_to_the_session_s_agent() -> 
     let sam_replay =
         reqwest::Client::new().get(server.http_url(&format!("/api/v1/cobrowse/{}/recording", asked.id))).header("cookie", sam.cookie()).send().await?;
     assert_eq!(sam_replay.status().as_u16(), 404);
+
+    // The session is on the contact's timeline, in their export, and goes
+    // with them when they are erased.
+    let contact = server.store().conversation_contact(c.conversation).await?.context("the visitor's contact")?;
+    let card: ContactCard = mei.get(&format!("/api/v1/contacts/{contact}")).await?;
+    let entry = card.timeline.interactions.iter().find(|i| i.kind == InteractionKind::Cobrowse).context("the session on the timeline")?;
+    assert_eq!((entry.id, entry.status.as_str(), entry.summary.as_str()), (asked.id, "ended", "control"));
+    assert!(entry.agent.contains("Mei"));
+    let export = server.store().export_contact(contact).await?;
+    assert_eq!(export.cobrowse.len(), 1);
+    assert_eq!(export.cobrowse[0].session.id, asked.id);
+    assert!(export.cobrowse[0].recording.len() >= 3, "every kept message is exported");
+    c.agent.send(&protocol::agent::AgentFrame::End { conversation_id: c.conversation }).await?;
+    c.visitor
+        .recv_until("the end", |e| matches!(e, VisitorEvent::Conversation { conversation } if conversation.status == protocol::ConversationStatus::Ended))
+        .await?;
+    rapport::contacts::erase(&server.server.state, contact).await.map_err(|r| anyhow::anyhow!(r.message))?;
+    assert!(server.store().cobrowse_session(asked.id).await?.is_none());
+    assert!(server.store().cobrowse_recording(asked.id).await?.is_empty());
     Ok(())
 }
 

@@ -46,9 +46,13 @@ pub fn interactions(items: Vec<Doc>) -> AnyView {
     view! {
         <ol class="timeline">
             {items.into_iter().map(|i| {
+                // A kept co-browse session can be replayed (the server
+                // lets the agent who held it and the site's leads).
+                let replay = (i.get("kind").str() == "cobrowse").then(|| i.get("id").int()).flatten();
                 let kind = match (i.get("kind").str().as_str(), i.get("channel").str().as_str()) {
                     ("case", _) => A::CaseKind,
                     ("note", _) => A::NoteKind,
+                    ("cobrowse", _) => A::Cobrowse,
                     (_, "callback") => A::Callback,
                     _ => A::ChatKind,
                 };
@@ -64,6 +68,11 @@ pub fn interactions(items: Vec<Doc>) -> AnyView {
                         <span class="badge">{word(kind)}</span>
                         <span class="timeline-what">{i.get("summary").str()}</span>
                         <span class="timeline-who muted">{whom}</span>
+                        {replay.map(|id| view! {
+                            <button type="button" class="btn btn-ghost" on:click=move |_| crate::cobrowse::replay(ctx().lang.get_untracked().tag(), id)>
+                                {word(A::Replay)}
+                            </button>
+                        })}
                         {rating.map(|n| view! {
                             <span class="timeline-rating" title=word(A::Rating)>
                                 <span aria-hidden="true">{"★".repeat(n as usize)}</span>
