@@ -501,3 +501,48 @@ pub async fn chat(server: &impl Endpoint) -> anyhow::Result<Chat> {
 
 /// Reads a Prometheus sample from `/metrics` text.
 pub use testbed::metric as sample;
+
+// ---- Co-browsing's data sockets ----
+
+/// The next message on a data socket, skipping pings.
+#[track_caller]
+pub fn next(socket: &mut Socket) -> impl std::future::Future<Output = anyhow::Result<Message>> + '_ {
+    let at = std::panic::Location::caller();
+    async move { next_at(socket, at).await }
+}
+
+pub async fn next_at(socket: &mut Socket, at: &'static std::panic::Location<'static>) -> anyhow::Result<Message> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .with_context(|| format!("waiting on a data socket at {at}"))?
+            .context("the socket closed")??;
+        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
+            return Ok(message);
+        }
+    }
+}
+
+/// The next text message's JSON.
+#[track_caller]
+pub fn next_json(socket: &mut Socket) -> impl std::future::Future<Output = anyhow::Result<serde_json::Value>> + '_ {
+    let at = std::panic::Location::caller();
+    async move {
+        match next_at(socket, at).await? {
+            Message::Text(text) => Ok(serde_json::from_str(text.as_str())?),
+            other => anyhow::bail!("expected text, got {other:?}"),
+        }
+    }
+}
+
+/// The close code a socket ends with.
+pub async fn closed_with(socket: &mut Socket) -> anyhow::Result<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await.context("waiting for a close")? {
+            Some(Ok(Message::Close(Some(frame)))) => return Ok(frame.code.into()),
+            Some(Ok(Message::Close(None))) | None => return Ok(1005),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => anyhow::bail!("the socket failed instead of closing: {e}"),
+        }
+    }
+}
