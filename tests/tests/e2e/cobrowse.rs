@@ -249,6 +249,24 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     let title = mirror(agent, "return d.querySelector('#page-title') && d.querySelector('#page-title').textContent;", vec![]).await?;
     ensure!(title != "Changed after stopping", "the mirror kept updating after the visitor stopped");
     ensure!(widget_count(visitor, ".rp-cob-ring:not([hidden])").await? == 0, "the highlight stayed");
+
+    // The session was kept: Mei replays it from the visitor's timeline.
+    panel_button(agent, "Close").await?;
+    click(agent, "#nav-contacts").await?;
+    click(agent, "#contacts-q").await?;
+    type_at(agent, VISITOR_EMAIL, STEADY / 2).await?;
+    click(agent, "#contacts-search").await?;
+    wait_for("the contact found", async || Ok(agent.find(Locator::Css("table.table tbody button")).await?)).await.click().await?;
+    let replay = wait_for("the session on the timeline", async || Ok(agent.find(Locator::Css("#contact-card .timeline-item button")).await?)).await;
+    replay.click().await?;
+    wait_for("the replay of the checkout", async || {
+        let title = mirror(agent, "return d.querySelector('#page-title') && d.querySelector('#page-title').textContent;", vec![]).await?;
+        ensure!(title == "Checkout", "the replay shows {title}");
+        Ok(())
+    })
+    .await;
+    e2e::screenshot(agent, "cobrowse-console-replay").await?;
+    axe::check(agent, "the co-browse replay", Some(".cb-panel")).await?;
     no_js_errors(visitor, "the visitor").await?;
     no_js_errors(agent, "the agent").await?;
     Ok(())
