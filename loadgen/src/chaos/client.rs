@@ -292,7 +292,8 @@ impl Visitor {
             | VisitorEvent::CallbackRefused { .. }
             | VisitorEvent::CallbackSuggested
             | VisitorEvent::TranscriptQueued { .. }
-            | VisitorEvent::Rated { .. } => {}
+            | VisitorEvent::Rated { .. }
+            | VisitorEvent::Cobrowse { .. } => {}
         }
         Next::Continue
     }
