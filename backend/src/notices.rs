@@ -30,6 +30,36 @@ pub fn transferred_to(locale: &str, to: &str) -> String {
     }
 }
 
+/// A step of a co-browse session, as a line in its chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CobrowseStep {
+    Started,
+    Declined,
+    Control,
+    Ended,
+}
+
+/// Told in the chat as a co-browse session moves on, so both sides (and
+/// the transcript) see when it started, when control was given and when
+/// it ended.
+pub fn cobrowse(locale: &str, step: CobrowseStep, agent: &str) -> String {
+    use CobrowseStep::*;
+    match (lang(locale), step) {
+        (Lang::En, Started) => format!("Co-browsing started: {agent} can see this page."),
+        (Lang::Hant, Started) => format!("共同瀏覽已開始：{agent}可以看到此頁面。"),
+        (Lang::Hans, Started) => format!("共同浏览已开始：{agent}可以看到此页面。"),
+        (Lang::En, Declined) => "Co-browsing was declined.".to_string(),
+        (Lang::Hant, Declined) => "已拒絕共同瀏覽。".to_string(),
+        (Lang::Hans, Declined) => "已拒绝共同浏览。".to_string(),
+        (Lang::En, Control) => format!("{agent} may now click and type on this page."),
+        (Lang::Hant, Control) => format!("{agent}現在可以在此頁面上點按和輸入。"),
+        (Lang::Hans, Control) => format!("{agent}现在可以在此页面上点击和输入。"),
+        (Lang::En, Ended) => "Co-browsing ended.".to_string(),
+        (Lang::Hant, Ended) => "共同瀏覽已結束。".to_string(),
+        (Lang::Hans, Ended) => "共同浏览已结束。".to_string(),
+    }
+}
+
 /// Why a callback request was refused, in the visitor's language.
 pub fn callback_refusal(locale: &str, why: CallbackRefusal) -> &'static str {
     use CallbackRefusal::*;

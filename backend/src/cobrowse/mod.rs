@@ -15,13 +15,14 @@ use std::time::Duration;
 
 use protocol::cobrowse::{EndedBy, Session, State, VisitorSession, CODE_TTL_MS};
 use protocol::visitor::VisitorEvent;
-use protocol::{ConversationId, ConversationStatus, ErrorCode};
+use protocol::{Author, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText};
 
 pub use sockets::{record_ws, view_ws};
 
+use crate::notices::{self, CobrowseStep};
 use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{new_token, now_ms, AgentRecord, CobrowseRecord, Starter, StoreError};
+use crate::store::{new_token, now_ms, AgentRecord, CobrowseRecord, NewMessage, Starter, StoreError};
 
 /// How often lapsed requests and codes are ended.
 const SWEEP: Duration = Duration::from_secs(15);
@@ -80,6 +81,22 @@ async fn tell_now(state: &AppState, id: i64, key: Option<String>) -> Result<Sess
     let record = state.store.cobrowse_session(id).await?.ok_or_else(no_session)?;
     tell(state, &record, key).await?;
     Ok(record.session)
+}
+
+/// Writes the session's new step into its chat, for both sides and the
+/// transcript. Once per step (the client id names it); nothing for a
+/// session without a chat, or a chat that ended meanwhile.
+async fn note_in_chat(state: &AppState, session: &Session, step: CobrowseStep) {
+    let Some(conversation) = session.conversation_id else { return };
+    let Ok(Some(c)) = state.store.conversation(conversation).await else { return };
+    let text = notices::cobrowse(&c.visitor_locale, step, session.agent_name.as_deref().unwrap_or_default());
+    let (Ok(client_id), Ok(text)) = (ClientId::parse(format!("cobrowse-{}-{step:?}", session.id)), MessageText::parse(text)) else { return };
+    let message = NewMessage { conversation_id: c.id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text, file: None };
+    match state.store.append_message(message).await {
+        Ok(appended) if appended.is_new => crate::files::deliver(state, &c, &appended.message).await,
+        Ok(_) | Err(StoreError::ConversationEnded) => {}
+        Err(e) => tracing::warn!(error = %e, session = session.id, "could not note a co-browse step in its chat"),
+    }
 }
 
 /// Ends the sessions a new one replaced, telling their viewers.
@@ -153,7 +170,9 @@ pub async fn answer(state: &AppState, visitor: protocol::VisitorId, id: i64, acc
     if !state.store.answer_cobrowse(id, visitor, key.as_deref(), now_ms()).await? {
         return Err(Refusal::new(ErrorCode::InvalidState, "that request to co-browse is no longer open"));
     }
-    tell_now(state, id, key).await.map(drop)
+    let session = tell_now(state, id, key).await?;
+    note_in_chat(state, &session, if accept { CobrowseStep::Started } else { CobrowseStep::Declined }).await;
+    Ok(())
 }
 
 /// The agent asks for remote control.
@@ -169,13 +188,20 @@ pub async fn answer_control(state: &AppState, visitor: protocol::VisitorId, id: 
     if !state.store.answer_cobrowse_control(id, visitor, grant, now_ms()).await? {
         return Err(Refusal::new(ErrorCode::InvalidState, "control was not asked for"));
     }
-    tell_now(state, id, None).await.map(drop)
+    let session = tell_now(state, id, None).await?;
+    if grant {
+        note_in_chat(state, &session, CobrowseStep::Control).await;
+    }
+    Ok(())
 }
 
 /// Ends a session: the visitor's (checked by the caller) or the agent's.
 pub async fn end(state: &AppState, id: i64, by: EndedBy) -> Result<(), Refusal> {
     if state.store.end_cobrowse(id, by, now_ms()).await? {
-        tell_now(state, id, None).await?;
+        let session = tell_now(state, id, None).await?;
+        if session.consented_ms.is_some() {
+            note_in_chat(state, &session, CobrowseStep::Ended).await;
+        }
     }
     Ok(())
 }

@@ -149,7 +149,7 @@ async fn store_new(state: &AppState, c: &ConversationRecord, limits: FileLimits,
 }
 
 /// Tells everyone in the conversation, as a typed message is told.
-async fn deliver(state: &AppState, c: &ConversationRecord, message: &ChatMessage) {
+pub(crate) async fn deliver(state: &AppState, c: &ConversationRecord, message: &ChatMessage) {
     let agent = state.store.conversation(c.id).await.ok().flatten().and_then(|now| now.agent_id).or(c.agent_id);
     match agent {
         Some(agent) => state.hub.to_agent(agent, AgentEvent::Message { conversation_id: c.id, message: message.clone() }).await,

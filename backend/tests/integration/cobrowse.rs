@@ -129,6 +129,20 @@ async fn nothing_is_relayed_before_consent_and_only_to_the_session_s_agent() -> 
     assert_eq!(closed_with(&mut view).await?, 4000);
     assert_eq!(closed_with(&mut rec).await?, 4000);
 
+    // The chat tells both sides when it started, when control was given
+    // and when it ended.
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        let messages = server.store().messages_after(c.conversation, 0, 100).await?;
+        lines = messages.into_iter().filter(|m| m.author == protocol::Author::System).map(|m| m.text.as_str().to_string()).collect::<Vec<_>>();
+        if lines.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // In the visitor's language (this one's browser says Traditional Chinese).
+    assert_eq!(lines, ["共同瀏覽已開始：林美 Mei可以看到此頁面。", "林美 Mei現在可以在此頁面上點按和輸入。", "共同瀏覽已結束。"]);
+
     // Every step is on record with its time.
     let stored = server.store().cobrowse_session(asked.id).await?.context("the session")?;
     let s = stored.session;
