@@ -69,8 +69,26 @@ export function parseRecording(buffer) {
 // The operations of one recording message: byte 0 is its kind, the rest gzip of JSON.
 export async function decode(bytes) {
   const stream = new Blob([bytes.subarray(1)]).stream().pipeThrough(new DecompressionStream('gzip'))
-  return JSON.parse(await new Response(stream).text())
+  // A hostile recording could unzip to gigabytes in the agent's tab: read
+  // at most MAX_UNZIPPED and give up past it.
+  const reader = stream.getReader()
+  const parts = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_UNZIPPED) {
+      reader.cancel()
+      throw new Error('a recording message too large to show')
+    }
+    parts.push(value)
+  }
+  return JSON.parse(await new Blob(parts).text())
 }
+
+// The most one recording message may unzip to.
+const MAX_UNZIPPED = 64 << 20
 
 // How much a page of w×h must shrink to fit a stage of width×height; never grown.
 export function fitScale(width, height, w, h) {
@@ -307,7 +325,10 @@ export class Mirror {
 
   element(n, ns) {
     const doc = this.doc
-    const tag = String(n.t)
+    // A name with a prefix (`x:iframe`) would make the very element the
+    // checks below keep out: only plain names are made as they are.
+    const tag = /^[a-zA-Z][a-zA-Z0-9-]*$/.test(String(n.t)) ? String(n.t) : 'span'
+
     const lower = tag.toLowerCase()
     let el
     if (Array.isArray(n.blk)) {

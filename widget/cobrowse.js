@@ -107,7 +107,7 @@ var HIGHLIGHT_MS = 6000
 // upload costs the agent detail, never the visitor's memory.
 var BACKLOG = 4 << 20
 // The largest recording message the server takes (protocol::cobrowse).
-var MAX_MESSAGE = 4 << 20
+var MAX_MESSAGE = 1000000
 // Batches go at most this often: the server closes a recorder that sends
 // more than 120 messages a second, which a 144 Hz screen would.
 var FLUSH_MS = 15
@@ -408,6 +408,9 @@ export function start(options) {
   function end(s) {
     stopped[s.id] = true
     seen[s.id] = 'ended'
+    // The tab forgets the key and remembers the stop, so its next page
+    // does not record again if the end has not reached the server yet.
+    try { sessionStorage.setItem(KEPT, JSON.stringify({ id: s.id, stopped: true })) } catch (e) {}
     frame({ type: 'cobrowse_end', session_id: s.id })
   }
 
@@ -569,8 +572,12 @@ export function start(options) {
   function keyFor(s) {
     var kept = null
     try { kept = JSON.parse(sessionStorage.getItem(KEPT) || 'null') } catch (e) {}
+    if (kept && kept.id === s.id && kept.stopped) {
+      stopped[s.id] = true
+      return null
+    }
     if (s.state !== 'live') {
-      if (kept && kept.id <= s.id) forget()
+      if (kept && kept.id <= s.id && s.state !== 'code') forget()
       return null
     }
     if (s.key && document.visibilityState === 'visible') {

@@ -20,8 +20,10 @@ pub const ASK_TTL_MS: i64 = 2 * 60 * 1000;
 pub const CODE_DIGITS: usize = 6;
 
 /// Largest recording message (one animation frame's batch, or a snapshot,
-/// compressed) the server takes from a recorder.
-pub const MAX_RECORDING_BYTES: usize = 4 * 1024 * 1024;
+/// compressed) the server takes from a recorder: under NATS's default
+/// largest message (1 MiB), so that it crosses between nodes. A snapshot of
+/// a 14,000-node page is about 70 KB.
+pub const MAX_RECORDING_BYTES: usize = 1_000_000;
 
 /// Largest guidance message a viewer may send.
 pub const MAX_GUIDANCE_BYTES: usize = 1024;

@@ -56,7 +56,17 @@ pub(crate) struct State {
     ops: Json,
     scrolls: Vec<(u32, f64, f64)>,
     viewport: bool,
-    pointer: Option<(f64, f64)>,
+    /// The visitor's pointer since the last flush: a position, or hidden
+    /// (over something private, where its moves would tell what is typed
+    /// on an on-screen keypad).
+    pointer: Option<Option<(f64, f64)>>,
+    /// What each field's value was last recorded as, so a masked field
+    /// sends nothing while its mask stays the same (its keystrokes'
+    /// count and timing are nobody's business).
+    values: HashMap<u32, String>,
+    /// Text nodes recorded masked, and whether as non-empty: they stay
+    /// masked wherever they go (an editor moves its text nodes about).
+    masked_text: HashMap<u32, bool>,
     focus: Option<Option<u32>>,
     bucket: Bucket,
     flushed_snapshot: bool,
@@ -98,6 +108,8 @@ impl Recorder {
             unmask,
             ids: js_sys::WeakMap::new(),
             nodes: HashMap::new(),
+            values: HashMap::new(),
+            masked_text: HashMap::new(),
             parent_of: HashMap::new(),
             next_id: 1,
             opaque: HashSet::new(),
@@ -218,6 +230,11 @@ impl Recorder {
     /// Begins a fresh snapshot (the server asked: a viewer joined or fell
     /// behind); what was not flushed is dropped, the snapshot replaces it.
     pub fn resnapshot(&mut self) {
+        // A snapshot under way answers the request when it is done;
+        // starting over would let repeated requests keep it from ending.
+        if self.state.borrow().walk.is_some() {
+            return;
+        }
         if let Some(observer) = &self.observer {
             let _ = observer.take_records();
         }
@@ -246,29 +263,34 @@ impl Recorder {
         true
     }
 
-    /// A remote click: '' when done, else why it was refused.
+    /// A remote click: '' when done, else why it was refused. The click
+    /// happens with the recorder's state released, so what it changes on
+    /// the page is recorded like any change.
     pub fn click(&self, id: u32) -> String {
-        let mut s = self.state.borrow_mut();
-        let verdict = s.may_act(id).and_then(|element| {
-            let f = s.facts(&element);
-            let facts = f.facts();
-            rules::may_click(&facts, s.masked(&element), s.in_private(&element), element.closest("form").ok().flatten().is_some(), s.allow_submit)?;
+        let checked = {
+            let mut s = self.state.borrow_mut();
+            s.may_act(id).and_then(|element| s.may_click(&element))
+        };
+        let verdict = checked.and_then(|element| {
             element.dyn_ref::<HtmlElement>().ok_or(Refusal::Gone)?.click();
             Ok(())
         });
-        s.answer(id, verdict)
+        self.state.borrow_mut().answer(id, verdict)
     }
 
     /// A remote key into an unmasked text field: '' when done, else why
     /// it was refused.
     pub fn key(&self, id: u32, key: &str) -> String {
-        let mut s = self.state.borrow_mut();
-        let verdict = s.may_act(id).and_then(|element| {
-            let f = s.facts(&element);
-            rules::may_type(&f.facts(), s.masked(&element), s.in_private(&element))?;
-            s.type_key(&element, key)
-        });
-        s.answer(id, verdict)
+        let checked = {
+            let mut s = self.state.borrow_mut();
+            s.may_act(id).and_then(|element| {
+                let f = s.facts(&element);
+                rules::may_type(&f.facts(), s.masked(&element), s.in_private(&element))?;
+                s.edit_for(&element, key)
+            })
+        };
+        let verdict = checked.and_then(Edit::apply);
+        self.state.borrow_mut().answer(id, verdict)
     }
 
     /// Milliseconds spent on the last snapshot, its nodes and its longest
@@ -306,6 +328,36 @@ fn observe_options() -> MutationObserverInit {
     options.set_character_data(true);
     options.set_subtree(true);
     options
+}
+
+/// What a remote key does, carried out once the recorder's state is
+/// released (the page's listeners, and the recorder's, then see it).
+enum Edit {
+    Value(Element, String),
+    Submit(web_sys::HtmlFormElement),
+    Nothing,
+}
+
+impl Edit {
+    fn apply(self) -> Result<(), Refusal> {
+        match self {
+            Edit::Value(element, next) => {
+                if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+                    input.set_value(&next);
+                } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                    area.set_value(&next);
+                }
+                let init = web_sys::EventInit::new();
+                init.set_bubbles(true);
+                if let Ok(event) = Event::new_with_event_init_dict("input", &init) {
+                    let _ = element.dispatch_event(&event);
+                }
+                Ok(())
+            }
+            Edit::Submit(form) => form.request_submit().map_err(|_| Refusal::Gone),
+            Edit::Nothing => Ok(()),
+        }
+    }
 }
 
 /// An element's attributes the rules read, owned.
@@ -392,6 +444,8 @@ impl State {
     fn begin_snapshot(&mut self) {
         self.ids = js_sys::WeakMap::new();
         self.nodes.clear();
+        self.values.clear();
+        self.masked_text.clear();
         self.parent_of.clear();
         self.opaque.clear();
         self.blocked.clear();
@@ -470,8 +524,14 @@ impl State {
             let (w, h) = self.viewport_size();
             out.item().raw("{").key("k").string("vp").key("w").num(w).key("h").num(h).raw("}");
         }
-        if let Some((x, y)) = self.pointer.take() {
-            out.item().raw("{").key("k").string("ptr").key("x").num(x).key("y").num(y).raw("}");
+        match self.pointer.take() {
+            Some(Some((x, y))) => {
+                out.item().raw("{").key("k").string("ptr").key("x").num(x).key("y").num(y).raw("}");
+            }
+            Some(None) => {
+                out.item().raw("{").key("k").string("ptr").key("x").raw("null").key("y").raw("null").raw("}");
+            }
+            None => {}
         }
         if let Some(focus) = self.focus.take() {
             out.item().raw("{").key("k").string("focus").key("i");
@@ -496,7 +556,23 @@ impl State {
         for record in records {
             let Some(target) = record.target() else { continue };
             let Some(id) = self.id_of(&target) else { continue };
-            match record.type_().as_str() {
+            if !target.is_connected() {
+                continue;
+            }
+            // Nothing under a private or blocked element is told, whatever
+            // was recorded of it before it became so (or moved there); an
+            // element's own attributes are judged by what is above it, as
+            // they may be what makes it private.
+            let kind = record.type_();
+            let judged = match (kind.as_str(), target.parent_node()) {
+                ("attributes", Some(parent)) => self.id_of(&parent).map(|p| (parent, p)),
+                ("attributes", None) => None,
+                _ => Some((target.clone(), id)),
+            };
+            if judged.is_none_or(|(node, id)| self.under_private(&node, id)) {
+                continue;
+            }
+            match kind.as_str() {
                 "childList" => {
                     if self.styles.contains(&id) {
                         self.write_css(id);
@@ -513,10 +589,7 @@ impl State {
                     let parent = target.parent_element();
                     match parent.as_ref().and_then(|p| self.id_of(p)) {
                         Some(pid) if self.styles.contains(&pid) => self.write_css(pid),
-                        _ => {
-                            let text = walk::text_of(self, &target);
-                            self.ops.item().raw("{").key("k").string("text").key("i").int(id).key("x").string(&text).raw("}");
-                        }
+                        _ => self.text_changed(id, &target),
                     }
                 }
                 _ => {}
@@ -525,6 +598,47 @@ impl State {
         for id in listed {
             self.write_kids(id);
         }
+    }
+
+    /// A text node's new text: masked if it was recorded masked or is in an
+    /// editable region now, and then told only when the mask changes.
+    fn text_changed(&mut self, id: u32, node: &Node) {
+        let was_masked = self.masked_text.get(&id).copied();
+        let text = match was_masked {
+            Some(_) => walk::masked(&node.node_value().unwrap_or_default()).to_string(),
+            None => walk::text_of(self, node),
+        };
+        if was_masked.is_some() || text == rules::MASK {
+            let shown = !text.is_empty();
+            if was_masked == Some(shown) {
+                return;
+            }
+            self.masked_text.insert(id, shown);
+        }
+        self.ops.item().raw("{").key("k").string("text").key("i").int(id).key("x").string(&text).raw("}");
+    }
+
+    /// Whether `node` (recorded as `id`) is inside something private: an
+    /// element marked private in the page now, or one recorded as blocked
+    /// (through the ids it was recorded under, which also covers shadow
+    /// trees, where the page's `closest` does not reach).
+    pub(crate) fn under_private(&self, node: &Node, id: u32) -> bool {
+        let element = match node.dyn_ref::<Element>() {
+            Some(e) => Some(e.clone()),
+            None => node.parent_element(),
+        };
+        if element.is_some_and(|e| self.in_private(&e)) {
+            return true;
+        }
+        let mut at = Some(id);
+        for _ in 0..10_000 {
+            let Some(i) = at else { return false };
+            if self.blocked.contains(&i) {
+                return true;
+            }
+            at = self.parent_of.get(&i).copied();
+        }
+        false
     }
 
     fn write_kids(&mut self, id: u32) {
@@ -559,21 +673,36 @@ impl State {
     }
 
     fn attribute_changed(&mut self, id: u32, element: &Element, name: &str) {
+        if self.blocked.contains(&id) {
+            // Once blocked, always: a "show password" toggle makes a
+            // password field a text field, whose typing is no less secret.
+            return;
+        }
         let f = self.facts(element);
         let now_blocked = rules::blocked(&f.facts());
-        if now_blocked != self.blocked.contains(&id) || (name == "type" && f.tag == "input") {
-            // It became private (or stopped being): record it afresh.
+        if now_blocked || (name == "type" && f.tag == "input") {
+            // It became private (or changed kind): record it afresh. Its
+            // old id counts as blocked too, so nothing recorded under it
+            // before is told of again.
+            if now_blocked {
+                self.blocked.insert(id);
+            }
             let parent = self.parent_of.get(&id).copied();
             let mut out = std::mem::take(&mut self.ops);
+            let before = out.out.len();
             out.item().raw("{").key("k").string("swap").key("i").int(id).key("n");
+            let opened = out.out.len();
             let mut walk = Walk::new(out, element.clone().into(), parent);
             walk.run(self, f64::INFINITY);
             out = walk.finish();
-            out.raw("}");
+            if out.out.len() == opened {
+                // Nothing was written for it (a sheet that cannot be
+                // read, say): no operation rather than broken JSON.
+                out.out.truncate(before);
+            } else {
+                out.raw("}");
+            }
             self.ops = out;
-            return;
-        }
-        if now_blocked {
             return;
         }
         let value = element.get_attribute(name);
@@ -591,9 +720,12 @@ impl State {
     }
 
     fn value_changed(&mut self, e: &Event) {
-        let Some(element) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        // Inside a shadow root the event's target is the host; the field
+        // is the first of its composed path.
+        let first = e.composed_path().get(0);
+        let Some(element) = first.dyn_into::<Element>().ok().or_else(|| e.target().and_then(|t| t.dyn_into::<Element>().ok())) else { return };
         let Some(id) = self.id_of(&element) else { return };
-        if self.blocked.contains(&id) {
+        if self.under_private(&element, id) {
             return;
         }
         let f = self.facts(&element);
@@ -601,11 +733,13 @@ impl State {
         if kind == Value::None {
             return;
         }
-        let mut out = std::mem::take(&mut self.ops);
-        out.item().raw("{").key("k").string("val").key("i").int(id);
-        walk::write_value(self, &mut out, &element, kind);
-        out.raw("}");
-        self.ops = out;
+        let mut value = Json::default();
+        walk::write_value(self, &mut value, &element, kind);
+        if self.values.get(&id) == Some(&value.out) {
+            return;
+        }
+        self.values.insert(id, value.out.clone());
+        self.ops.item().raw("{").key("k").string("val").key("i").int(id).raw(&value.out).raw("}");
     }
 
     fn scrolled(&mut self, e: &Event) {
@@ -613,6 +747,11 @@ impl State {
         let (id, x, y) = match target.as_ref().and_then(|t| t.dyn_ref::<Element>()) {
             Some(element) if element != &self.doc.document_element().unwrap_or_else(|| element.clone()) => {
                 let Some(id) = self.id_of(element) else { return };
+                // A text field scrolls as its text grows: its scrolling
+                // would tell how much was typed.
+                if matches!(element.local_name().as_str(), "input" | "textarea") || self.under_private(element, id) {
+                    return;
+                }
                 (id, f64::from(element.scroll_left()), f64::from(element.scroll_top()))
             }
             _ => (0, self.win.scroll_x().unwrap_or(0.0), self.win.scroll_y().unwrap_or(0.0)),
@@ -622,9 +761,10 @@ impl State {
     }
 
     fn pointer_moved(&mut self, e: &Event) {
-        if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
-            self.pointer = Some((f64::from(m.page_x()), f64::from(m.page_y())));
-        }
+        let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() else { return };
+        let over = e.target().and_then(|t| t.dyn_into::<Element>().ok());
+        let private = over.is_some_and(|o| self.in_private(&o) || self.id_of(&o).is_some_and(|id| self.blocked.contains(&id)));
+        self.pointer = Some((!private).then(|| (f64::from(m.page_x()), f64::from(m.page_y()))));
     }
 
     fn focused(&mut self, e: &Event) {
@@ -639,11 +779,41 @@ impl State {
         self.nodes.get(&id).and_then(|n| n.dyn_ref::<Element>().cloned()).filter(|e| e.is_connected()).ok_or(Refusal::Gone)
     }
 
-    fn type_key(&self, element: &Element, key: &str) -> Result<(), Refusal> {
-        let (value, is_area) = if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
-            (input.value(), false)
+    /// Whether a remote click on `element` may happen, judged by what it
+    /// would activate: the nearest link, button, field, label or summary
+    /// (a click on the icon inside a submit button submits its form; a
+    /// click on a label acts on its field).
+    fn may_click(&self, element: &Element) -> Result<Element, Refusal> {
+        let nearest = element.closest("a[href], button, input, select, textarea, label, summary").ok().flatten().unwrap_or_else(|| element.clone());
+        let target: Element = match nearest.dyn_ref::<web_sys::HtmlLabelElement>().and_then(|l| l.control()) {
+            Some(control) => control.into(),
+            None => nearest,
+        };
+        let f = self.facts(&target);
+        // The browser's own reading of the type (an unknown type submits)
+        // and of the form (also one named by `form=`).
+        let (kind, in_form) = if let Some(b) = target.dyn_ref::<web_sys::HtmlButtonElement>() {
+            (b.type_(), b.form().is_some())
+        } else if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+            (i.type_(), i.form().is_some())
+        } else {
+            (f.input_type.clone(), false)
+        };
+        let facts = Facts { input_type: &kind, ..f.facts() };
+        let masked = self.masked(&target);
+        if masked && target.dyn_ref::<HtmlElement>().is_some_and(|h| h.is_content_editable()) {
+            return Err(Refusal::Private);
+        }
+        rules::may_click(&facts, masked, self.in_private(&target) || self.in_private(element), in_form, self.allow_submit)?;
+        Ok(element.clone())
+    }
+
+    /// What a remote key does to a text field.
+    fn edit_for(&self, element: &Element, key: &str) -> Result<Edit, Refusal> {
+        let (value, is_area, form) = if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+            (input.value(), false, input.form())
         } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-            (area.value(), true)
+            (area.value(), true, None)
         } else {
             return Err(Refusal::Private);
         };
@@ -655,28 +825,16 @@ impl State {
             }
             "Enter" if is_area => value + "\n",
             "Enter" => {
-                let form = element.closest("form").ok().flatten().and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok());
                 return match form {
-                    Some(form) if self.allow_submit => form.request_submit().map_err(|_| Refusal::Gone),
+                    Some(form) if self.allow_submit => Ok(Edit::Submit(form)),
                     Some(_) => Err(Refusal::Submit),
-                    None => Ok(()),
+                    None => Ok(Edit::Nothing),
                 };
             }
-            "Tab" => return Ok(()),
-            k if k.chars().count() == 1 => value + k,
-            _ => return Ok(()),
+            k if k != "Tab" && k.chars().count() == 1 => value + k,
+            _ => return Ok(Edit::Nothing),
         };
-        if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
-            input.set_value(&next);
-        } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-            area.set_value(&next);
-        }
-        let init = web_sys::EventInit::new();
-        init.set_bubbles(true);
-        if let Ok(event) = Event::new_with_event_init_dict("input", &init) {
-            let _ = element.dispatch_event(&event);
-        }
-        Ok(())
+        Ok(Edit::Value(element.clone(), next))
     }
 
     /// Records a refusal for the agent to see, and answers the module.

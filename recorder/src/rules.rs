@@ -38,7 +38,9 @@ pub fn blocked(f: &Facts) -> bool {
         return true;
     }
     let autocomplete = f.autocomplete.to_ascii_lowercase();
-    if autocomplete.split_ascii_whitespace().any(|t| t.starts_with("cc-") || t == "one-time-code") {
+    // A password's field stays a password's when a "show password"
+    // toggle makes it a text field.
+    if autocomplete.split_ascii_whitespace().any(|t| t.starts_with("cc-") || matches!(t, "one-time-code" | "current-password" | "new-password")) {
         return true;
     }
     let is_field = matches!(f.tag, "input" | "textarea");
@@ -268,6 +270,7 @@ mod tests {
         assert!(blocked(&input("text", "billing cc-csc")));
         assert!(blocked(&input("text", "CC-EXP")));
         assert!(blocked(&input("text", "one-time-code")));
+        assert!(blocked(&input("text", "current-password")), "a password shown by a toggle");
         assert!(blocked(&Facts { tag: "div", private: true, ..Facts::default() }));
         assert!(blocked(&Facts { tag: "input", input_type: "text", name: "cardNumber", ..Facts::default() }));
         assert!(blocked(&Facts { tag: "input", input_type: "tel", id: "cvv", ..Facts::default() }));

@@ -28,6 +28,9 @@ enum Segment {
 /// The children of one element being written.
 struct Frame {
     parent: u32,
+    /// The node whose children these are (the element, its shadow root,
+    /// or its iframe's document).
+    holder: Node,
     /// Whether the parent is editable (its text is typed, so masked).
     editable: bool,
     next: Option<Node>,
@@ -52,6 +55,14 @@ impl Walk {
     /// Writes until done (true) or `deadline` (performance.now() in ms) has
     /// passed (false: call again).
     pub(crate) fn run(&mut self, state: &mut State, deadline: f64) -> bool {
+        // The page ran between slices: a child the walk was about to visit
+        // may have moved (into a private element, say). Its old parent's
+        // other children then come with the mutation that moved it.
+        for frame in &mut self.stack {
+            if frame.next.as_ref().is_some_and(|next| next.parent_node().as_ref() != Some(&frame.holder)) {
+                frame.next = None;
+            }
+        }
         let mut since_check = 0;
         loop {
             since_check += 1;
@@ -86,10 +97,17 @@ impl Walk {
                     frame.in_array = true;
                     frame.single = false;
                     frame.next = root.first_child();
+                    frame.holder = root.into();
                 }
                 Some(Segment::Doc(element)) => {
                     self.out.raw(",\"doc\":");
                     frame.single = true;
+                    // A document in design mode is an editor: all its
+                    // text is typed.
+                    frame.editable = element.owner_document().is_some_and(|d| in_design_mode(&d));
+                    if let Some(doc) = element.owner_document() {
+                        frame.holder = doc.into();
+                    }
                     frame.next = Some(element.into());
                 }
                 None => {
@@ -111,9 +129,13 @@ impl Walk {
             Node::TEXT_NODE | Node::CDATA_SECTION_NODE => {
                 let text = match editable {
                     Some(false) => node.node_value().unwrap_or_default(),
-                    _ => text_of(state, &node),
+                    Some(true) => masked(&node.node_value().unwrap_or_default()).to_string(),
+                    None => text_of(state, &node),
                 };
                 let id = state.assign(&node, parent, false);
+                if text == rules::MASK {
+                    state.masked_text.insert(id, true);
+                }
                 self.out.item().raw("{").key("i").int(id).key("x").string(&text).raw("}");
             }
             // The node type says it is an element: no need to ask again.
@@ -161,6 +183,10 @@ impl Walk {
             return;
         }
         if let Some(css) = css {
+            // A sheet for print (or another medium) applies only there.
+            if let Some(media) = element.get_attribute("media") {
+                out.key("a").raw("{").key("media").string(&media).raw("}");
+            }
             out.key("css").string(&css).raw("}");
             state.styles.insert(id);
             state.opaque.insert(id);
@@ -213,7 +239,7 @@ impl Walk {
             Some(known) => known,
             None => first.is_some() && element.dyn_ref::<web_sys::HtmlElement>().is_some_and(|e| e.is_content_editable()),
         };
-        self.stack.push(Frame { parent: id, editable, next: first, in_array: true, single: false, segments });
+        self.stack.push(Frame { parent: id, holder: element.into(), editable, next: first, in_array: true, single: false, segments });
     }
 }
 
@@ -221,14 +247,35 @@ fn is_stylesheet_link(element: &Element) -> bool {
     element.get_attribute("rel").unwrap_or_default().to_ascii_lowercase().split_ascii_whitespace().any(|r| r == "stylesheet")
 }
 
+/// Whether a document is in design mode (the whole of it editable).
+fn in_design_mode(doc: &web_sys::Document) -> bool {
+    js_sys::Reflect::get(doc, &"designMode".into()).ok().and_then(|v| v.as_string()).is_some_and(|m| m.eq_ignore_ascii_case("on"))
+}
+
+/// Typed text as recorded: the mask, or nothing for blank text (which
+/// tells nothing but keeps the layout).
+pub(crate) fn masked(text: &str) -> &str {
+    if text.trim().is_empty() {
+        text
+    } else {
+        rules::MASK
+    }
+}
+
 /// A text node's text as recorded: masked inside an editable region the
-/// site did not unmask.
+/// site did not unmask, or when where it is cannot be told (a detached
+/// node, which an editor may be moving).
 pub(crate) fn text_of(state: &State, node: &Node) -> String {
     let text = node.node_value().unwrap_or_default();
-    let editable = node.parent_element().and_then(|p| p.dyn_into::<web_sys::HtmlElement>().ok()).filter(|p| p.is_content_editable());
-    match editable {
-        Some(region) if !text.trim().is_empty() && state.masked(&region) => rules::MASK.to_string(),
-        _ => text,
+    let Some(parent) = node.parent_element() else { return masked(&text).to_string() };
+    // Not `dyn_into`: an element of a same-origin iframe (a rich-text
+    // editor's) fails the top window's `instanceof`. Only HTML elements
+    // say they are editable; on others the property is absent (false).
+    let editable = parent.unchecked_ref::<web_sys::HtmlElement>().is_content_editable() || parent.owner_document().is_some_and(|d| in_design_mode(&d));
+    if editable && state.masked(&parent) {
+        masked(&text).to_string()
+    } else {
+        text
     }
 }
 
@@ -285,6 +332,8 @@ pub(crate) fn write_attribute(state: &State, out: &mut Json, f: &OwnedFacts, nam
 pub(crate) fn write_value(state: &State, out: &mut Json, element: &Element, kind: Value) {
     let masked = state.masked(element);
     match kind {
+        // Whether a box is ticked is a value too: told only where unmasked.
+        Value::Checked if masked => {}
         Value::Checked => {
             let checked = element.dyn_ref::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked());
             out.key("ck").raw(if checked { "true" } else { "false" });

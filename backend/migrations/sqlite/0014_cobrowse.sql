@@ -26,22 +26,25 @@ CREATE TABLE cobrowse_sessions (
     control_at INTEGER,
     ended_at INTEGER,
     -- visitor, agent, expired (protocol::cobrowse::EndedBy).
-    ended_by TEXT
+    ended_by TEXT,
+    -- Bytes of recording kept, against the most one session may keep.
+    kept_bytes INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX cobrowse_codes ON cobrowse_sessions (code);
 CREATE INDEX cobrowse_by_visitor ON cobrowse_sessions (visitor_id, id);
 CREATE INDEX cobrowse_by_contact ON cobrowse_sessions (contact_id, id);
 CREATE INDEX cobrowse_by_conversation ON cobrowse_sessions (conversation_id);
 CREATE INDEX cobrowse_open ON cobrowse_sessions (state, asked_at);
--- One recording message each, in order; `at` is milliseconds since the
--- session went live.
+-- One recording message each, in the order kept (by id: two recorders of
+-- one session, on two nodes, cannot take the same place); `at` is
+-- milliseconds since the session went live.
 CREATE TABLE cobrowse_frames (
+    id INTEGER PRIMARY KEY,
     session_id INTEGER NOT NULL REFERENCES cobrowse_sessions(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
     at INTEGER NOT NULL,
-    bytes BLOB NOT NULL,
-    PRIMARY KEY (session_id, seq)
+    bytes BLOB NOT NULL
 );
+CREATE INDEX cobrowse_frames_by_session ON cobrowse_frames (session_id, id);
 -- A site's co-browse settings: CSS selectors of fields the recorder shows
 -- as typed (a JSON array; every other field is masked), and whether remote
 -- control may submit forms (0 or 1).

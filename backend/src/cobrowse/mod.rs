@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::store::{new_token, now_ms, AgentRecord, CobrowseRecord, NewMessage, Starter, StoreError};
 
 /// How often lapsed requests and codes are ended.
-const SWEEP: Duration = Duration::from_secs(15);
+const SWEEP: Duration = Duration::from_secs(5);
 
 /// What every node keeps for co-browsing: the relay and the count of
 /// wrong codes.

@@ -22,6 +22,8 @@ use crate::bus::{subjects, Bus};
 
 /// Recording messages a viewer may be behind before it is resynced.
 const VIEWER_BACKLOG: usize = 64;
+/// The least time between two snapshots asked of one recorder.
+const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Guidance messages a recorder may be behind (it drops the rest: a
 /// pointer position a moment old is worth nothing).
 const RECORDER_BACKLOG: usize = 256;
@@ -50,6 +52,10 @@ pub enum ToRecorder {
 }
 
 struct Channel {
+    /// When this node last asked the recorder for a snapshot: at most one
+    /// a second, however many viewers join or fall behind (each one makes
+    /// the visitor's page walk itself again).
+    snapshot_asked: Option<std::time::Instant>,
     viewers: broadcast::Sender<ToViewer>,
     recorders: broadcast::Sender<ToRecorder>,
     /// The bus listeners that feed this node's viewers and recorders.
@@ -80,6 +86,7 @@ impl Relay {
     fn with<R>(&self, id: i64, f: impl FnOnce(&mut Channel) -> R) -> R {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         let channel = channels.entry(id).or_insert_with(|| Channel {
+            snapshot_asked: None,
             viewers: broadcast::channel(VIEWER_BACKLOG).0,
             recorders: broadcast::channel(RECORDER_BACKLOG).0,
             listening: Vec::new(),
@@ -160,6 +167,22 @@ impl Relay {
         let payload = encode_to_recorder(&message);
         self.local_to_recorders(id, Some(message));
         self.bus.publish_raw(subjects::cobrowse_recorders(id), payload).await;
+    }
+
+    /// Asks the recorder for a fresh snapshot, unless this node asked
+    /// within the last second (that one will serve).
+    pub async fn request_snapshot(&self, id: i64) {
+        let now = std::time::Instant::now();
+        let ask = self.with(id, |c| {
+            let due = c.snapshot_asked.is_none_or(|at| now.duration_since(at) >= SNAPSHOT_EVERY);
+            if due {
+                c.snapshot_asked = Some(now);
+            }
+            due
+        });
+        if ask {
+            self.to_recorder(id, ToRecorder::Snapshot).await;
+        }
     }
 
     /// A viewer or recorder of session `id` on this node left: the

@@ -37,9 +37,10 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// A write that takes longer means the other side is gone or too slow.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// What one session may keep, in bytes of recording: past it, the session
-/// goes on live but is no longer kept (a hostile page cannot fill the disk).
-const KEPT_BYTES: usize = 64 * 1024 * 1024;
+/// What one session may keep, in bytes of recording, across every
+/// recorder it had: past it, the session goes on live but is no longer
+/// kept (a hostile page cannot fill the disk).
+const KEPT_BYTES: i64 = 64 * 1024 * 1024;
 /// Recording messages waiting to be stored; past it they are not kept.
 const STORE_BACKLOG: usize = 512;
 /// Kept recordings are written in groups this often.
@@ -83,17 +84,21 @@ async fn recorder(state: AppState, mut socket: WebSocket, id: i64, consented: i6
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["key"].as_str().map(str::to_owned)),
         _ => None,
     };
+    // Listening first, then checking: an end that comes in between is
+    // heard, or the check sees it.
+    let relay = &state.cobrowse.relay;
+    let mut inbox = relay.recorder(id).await;
     let proven = match key {
         Some(key) if key.len() <= 128 => state.store.cobrowse_key_matches(id, &key).await.unwrap_or(false),
         _ => false,
     };
     if !proven {
         tracing::info!(%ip, "a co-browse recorder without the session's key was refused");
+        drop(inbox);
+        relay.leave(id);
         close(&mut socket, CLOSE_REFUSED, "not this session's recorder").await;
         return;
     }
-    let relay = &state.cobrowse.relay;
-    let mut inbox = relay.recorder(id).await;
     let token: u64 = rand::random();
     relay.to_recorder(id, ToRecorder::TakeOver(token)).await;
     let keeper = Keeper::start(&state, id).await;
@@ -142,8 +147,14 @@ async fn recorder(state: AppState, mut socket: WebSocket, id: i64, consented: i6
                 Ok(ToRecorder::TakeOver(other)) if other != token => break (CLOSE_TAKEN_OVER, "another tab records this session"),
                 Ok(ToRecorder::TakeOver(_)) => {}
                 Ok(ToRecorder::End) => break (CLOSE_ENDED, "the session ended"),
-                // Old pointer positions are worth nothing; go on.
-                Err(RecvError::Lagged(_)) => {}
+                // Old pointer positions are worth nothing, but an end or a
+                // takeover may have been among what was missed: the store
+                // says whether the session is still live.
+                Err(RecvError::Lagged(_)) => {
+                    if !matches!(state.store.cobrowse_session(id).await, Ok(Some(r)) if r.session.state == SessionState::Live) {
+                        break (CLOSE_ENDED, "the session ended");
+                    }
+                }
                 Err(RecvError::Closed) => break (1011, "relay closed"),
             },
         }
@@ -166,23 +177,14 @@ impl Keeper {
         let (queue, mut incoming) = mpsc::channel::<(i64, Bytes)>(STORE_BACKLOG);
         let state = state.clone();
         let task = tokio::spawn(async move {
-            let mut seq = match state.store.next_cobrowse_seq(id).await {
-                Ok(seq) => seq,
-                Err(e) => {
-                    tracing::error!(error = %e, "co-browse recording will not be kept");
-                    return;
-                }
-            };
-            let mut kept = 0usize;
             let mut batch = Vec::new();
+            let mut full = false;
             loop {
                 let open = tokio::select! {
                     got = incoming.recv() => match got {
                         Some((at, bytes)) => {
-                            kept += bytes.len();
-                            if kept <= KEPT_BYTES {
-                                batch.push((seq, at, bytes.to_vec()));
-                                seq += 1;
+                            if !full {
+                                batch.push((at, bytes.to_vec()));
                             }
                             true
                         }
@@ -191,8 +193,13 @@ impl Keeper {
                     _ = tokio::time::sleep(STORE_EVERY), if !batch.is_empty() => true,
                 };
                 if !batch.is_empty() && (!open || batch.len() >= 32 || incoming.is_empty()) {
-                    if let Err(e) = state.store.append_cobrowse_frames(id, &batch).await {
-                        tracing::error!(error = %e, "could not keep co-browse recording");
+                    match state.store.append_cobrowse_frames(id, &batch, KEPT_BYTES).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!("this co-browse session kept all it may; the rest is relayed, not kept");
+                            full = true;
+                        }
+                        Err(e) => tracing::error!(error = %e, "could not keep co-browse recording"),
                     }
                     batch.clear();
                 }
@@ -225,7 +232,8 @@ pub async fn view_ws(
     Path(id): Path<i64>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Refusal> {
-    let record = state.store.cobrowse_session(id).await?.filter(|r| r.agent_id == Some(me.agent.info.id)).ok_or_else(no_session)?;
+    let serves = |site| me.agent.info.role == protocol::agent::Role::Admin || me.agent.sites.contains(&site);
+    let record = state.store.cobrowse_session(id).await?.filter(|r| r.agent_id == Some(me.agent.info.id) && serves(r.site_id)).ok_or_else(no_session)?;
     if record.session.state.is_over() {
         return Err(Refusal::new(ErrorCode::InvalidState, "that co-browse session is over"));
     }
@@ -247,7 +255,7 @@ async fn viewer(state: AppState, mut socket: WebSocket, mut session: Session) {
         return;
     }
     if session.state == SessionState::Live {
-        relay.to_recorder(id, ToRecorder::Snapshot).await;
+        relay.request_snapshot(id).await;
     }
     let mut pings = tokio::time::interval(PING_EVERY);
     let mut heard = Instant::now();
@@ -279,18 +287,26 @@ async fn viewer(state: AppState, mut socket: WebSocket, mut session: Session) {
                         let went_live = s.state == SessionState::Live && session.state != SessionState::Live;
                         session = s;
                         if went_live {
-                            relay.to_recorder(id, ToRecorder::Snapshot).await;
+                            relay.request_snapshot(id).await;
                         }
                     }
                     if !send(&mut socket, Message::Text(text.to_string().into())).await || session.state.is_over() {
                         break (CLOSE_ENDED, "the session ended");
                     }
                 }
-                // Behind: skip to a fresh snapshot rather than queue.
+                // Behind: skip to a fresh snapshot rather than queue, and
+                // read the session again (a change of state may be among
+                // what was missed).
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, "a co-browse viewer fell behind; it resyncs from a fresh snapshot");
                     waiting_for_snapshot = true;
-                    relay.to_recorder(id, ToRecorder::Snapshot).await;
+                    relay.request_snapshot(id).await;
+                    if let Ok(Some(now)) = state.store.cobrowse_session(id).await {
+                        session = now.session;
+                        if !send(&mut socket, Message::Text(super::state_message(&session).into())).await || session.state.is_over() {
+                            break (CLOSE_ENDED, "the session ended");
+                        }
+                    }
                 }
                 Err(RecvError::Closed) => break (1011, "relay closed"),
             },

@@ -245,7 +245,9 @@ impl Store {
     }
 
     /// Ends what lapsed by `now`: requests nobody answered, codes nobody
-    /// used, sessions whose chat ended, and code sessions live too long.
+    /// used, sessions whose chat ended or went to another agent (a
+    /// transfer does not hand over the visitor's screen), and code
+    /// sessions live too long.
     /// Returns the sessions it ended.
     pub async fn expire_cobrowse(&self, now: i64) -> Result<Vec<i64>> {
         let sql = "UPDATE cobrowse_sessions SET state = 'ended', ended_at = $1, ended_by = 'expired', code = NULL, code_expires_at = NULL, key_hash = NULL
@@ -254,43 +256,48 @@ impl Store {
                OR (state = 'live' AND conversation_id IS NOT NULL
                    AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = cobrowse_sessions.conversation_id AND c.status = 'ended'))
                OR (state = 'live' AND conversation_id IS NULL AND consented_at <= $3)
+               OR (state IN ('asked', 'live') AND conversation_id IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = cobrowse_sessions.conversation_id
+                                 AND (c.agent_id IS NULL OR c.agent_id != cobrowse_sessions.agent_id)))
             RETURNING id";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(now).bind(now - ASK_TTL_MS).bind(now - LIVE_WITHOUT_CHAT_MS).fetch_all(pool).await?))
     }
 
-    /// Keeps recording messages of a session: (sequence, ms since it went
-    /// live, bytes as sent).
-    pub async fn append_cobrowse_frames(&self, id: i64, frames: &[(i64, i64, Vec<u8>)]) -> Result<()> {
+    /// Keeps recording messages of a session, in order: (ms since it went
+    /// live, bytes as sent). False, keeping none of them, once the session
+    /// has kept `most` bytes (counted across every recorder it had, on
+    /// every node).
+    pub async fn append_cobrowse_frames(&self, id: i64, frames: &[(i64, Vec<u8>)], most: i64) -> Result<bool> {
         if frames.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
-        let sql = "INSERT INTO cobrowse_frames (session_id, seq, at, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        on_db!(&self.db, pool => {
+        let total: i64 = frames.iter().map(|(_, b)| b.len() as i64).sum();
+        let count = "UPDATE cobrowse_sessions SET kept_bytes = kept_bytes + $2 WHERE id = $1 AND kept_bytes + $2 <= $3";
+        let insert = "INSERT INTO cobrowse_frames (session_id, at, bytes) VALUES ($1, $2, $3)";
+        let kept = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            for (seq, at, bytes) in frames {
-                sqlx::query(sql).bind(id).bind(seq).bind(at).bind(bytes.as_slice()).execute(&mut *tx).await?;
+            let room = sqlx::query(count).bind(id).bind(total).bind(most).execute(&mut *tx).await?.rows_affected() == 1;
+            if room {
+                for (at, bytes) in frames {
+                    sqlx::query(insert).bind(id).bind(at).bind(bytes.as_slice()).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
+            room
         });
-        Ok(())
-    }
-
-    /// The next sequence number of a session's recording.
-    pub async fn next_cobrowse_seq(&self, id: i64) -> Result<i64> {
-        let sql = "SELECT COALESCE(MAX(seq), 0) + 1 FROM cobrowse_frames WHERE session_id = $1";
-        Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await?))
+        Ok(kept)
     }
 
     /// A session's recording, in order: (ms since it went live, bytes).
     pub async fn cobrowse_recording(&self, id: i64) -> Result<Vec<(i64, Vec<u8>)>> {
-        let sql = "SELECT at, bytes FROM cobrowse_frames WHERE session_id = $1 ORDER BY seq";
+        let sql = "SELECT at, bytes FROM cobrowse_frames WHERE session_id = $1 ORDER BY id";
         Ok(on_db!(&self.db, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await?))
     }
 
     /// Every kept recording message, for tests that search what the
     /// server holds.
     pub async fn cobrowse_frames_for_tests(&self) -> Result<Vec<Vec<u8>>> {
-        let sql = "SELECT bytes FROM cobrowse_frames ORDER BY session_id, seq";
+        let sql = "SELECT bytes FROM cobrowse_frames ORDER BY id";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_all(pool).await?))
     }
 

@@ -41,6 +41,9 @@ const CONTACT_CALLBACKS: &str = "SELECT id, name, phone, topic, status, created_
 /// The contact's cases: opened for it, or from one of its conversations.
 const CONTACT_CASES: &str = concat!("SELECT id FROM cases WHERE contact_id = $1 OR conversation_id IN ", conversations_of_contact!(), " ORDER BY id");
 
+/// The most recording text (unzipped) one contact's export carries.
+const EXPORTED_RECORDING_BYTES: usize = 256 * 1024 * 1024;
+
 /// What erasing leaves, statement by statement, in one transaction.
 const ERASE: [&str; 12] = [
     // Co-browse sessions and their recordings (as sent: masked, but still
@@ -132,14 +135,17 @@ impl Store {
         let sql = concat!("SELECT s.id FROM cobrowse_sessions s WHERE s.consented_at IS NOT NULL AND ", cobrowse_of_contact!(), " ORDER BY s.id");
         let session_ids: Vec<i64> = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(id).fetch_all(pool).await?);
         let mut cobrowse = Vec::with_capacity(session_ids.len());
+        // Recordings unzip to many times their size: past this much text in
+        // one export, the rest of them is listed empty.
+        let mut room = EXPORTED_RECORDING_BYTES;
         for session in session_ids {
             let Some(record) = self.cobrowse_session(session).await? else { continue };
-            let recording = self
-                .cobrowse_recording(session)
-                .await?
-                .into_iter()
-                .map(|(at_ms, bytes)| RecordedBatch { at_ms, ops: super::cobrowse::operations(&bytes) })
-                .collect();
+            let mut recording = Vec::new();
+            for (at_ms, bytes) in self.cobrowse_recording(session).await? {
+                let ops = if room > 0 { super::cobrowse::operations(&bytes) } else { "[]".to_string() };
+                room = room.saturating_sub(ops.len());
+                recording.push(RecordedBatch { at_ms, ops });
+            }
             cobrowse.push(CobrowseExport { session: record.session, recording });
         }
         Ok(ContactExport { contact, conversations, callbacks, cases, cobrowse })
