@@ -109,11 +109,8 @@ async fn recorder(state: AppState, mut socket: WebSocket, id: i64, consented: i6
         tokio::select! {
             _ = state.shutdown.cancelled() => break (1001, "the server is restarting"),
             _ = pings.tick() => {
-                if heard.elapsed() > PING_EVERY * 3 {
-                    break (1001, "silent too long");
-                }
-                if !send(&mut socket, Message::Ping(Bytes::new())).await {
-                    break (1001, "gone");
+                if !keep_alive(&mut socket, heard).await {
+                    break (1001, "silent too long, or gone");
                 }
             }
             incoming = socket.recv() => {
@@ -265,11 +262,8 @@ async fn viewer(state: AppState, mut socket: WebSocket, mut session: Session) {
         tokio::select! {
             _ = state.shutdown.cancelled() => break (1001, "the server is restarting"),
             _ = pings.tick() => {
-                if heard.elapsed() > PING_EVERY * 3 {
-                    break (1001, "silent too long");
-                }
-                if !send(&mut socket, Message::Ping(Bytes::new())).await {
-                    break (1001, "gone");
+                if !keep_alive(&mut socket, heard).await {
+                    break (1001, "silent too long, or gone");
                 }
             }
             message = inbox.recv() => match message {
@@ -351,6 +345,12 @@ async fn guidance(state: &AppState, session: &Session, text: &str) -> Result<(),
             Ok(())
         }
     }
+}
+
+/// Pings the other side; false when it has said nothing for three pings
+/// (`heard`: when it last did) or the ping cannot go.
+async fn keep_alive(socket: &mut WebSocket, heard: Instant) -> bool {
+    heard.elapsed() <= PING_EVERY * 3 && send(socket, Message::Ping(Bytes::new())).await
 }
 
 /// Sends within the write timeout; false when the socket is gone or slow.
