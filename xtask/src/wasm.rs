@@ -66,7 +66,12 @@ pub struct WasmOutput {
 /// dynamic dispatch). The flag changes how all of Leptos compiles, so these
 /// crates get a target directory of their own: sharing one would rebuild
 /// every dependency each time the other kind is built.
-const ERASED_COMPONENTS: &[&str] = &["console"];
+///
+/// The co-browse recorder is built the same way for the second half of the
+/// reason (it has no Leptos for the first to touch): no panic messages,
+/// about a fifth off the Wasm every co-browsing visitor downloads. A panic
+/// there traps; the co-browse module catches it and ends the session.
+const ERASED_COMPONENTS: &[&str] = &["console", "recorder"];
 
 /// The console's flags. Beside `erase_components`, its panics abort at
 /// once (`panic=immediate-abort`, with the standard library rebuilt from
