@@ -74,8 +74,9 @@ pub(crate) struct State {
     snapshot_ms: f64,
     snapshot_nodes: u32,
     longest_step_ms: f64,
-    /// Shadow roots found by the walk, to observe.
-    new_shadow_roots: Vec<web_sys::ShadowRoot>,
+    /// Shadow roots and same-origin iframes' documents found by the walk,
+    /// to observe: their changes are recorded like the page's.
+    new_roots: Vec<Node>,
 }
 
 type Listener = Closure<dyn FnMut(Event)>;
@@ -128,7 +129,7 @@ impl Recorder {
             snapshot_ms: 0.0,
             snapshot_nodes: 0,
             longest_step_ms: 0.0,
-            new_shadow_roots: Vec::new(),
+            new_roots: Vec::new(),
             win,
             doc,
         };
@@ -152,6 +153,9 @@ impl Recorder {
         self.listen(doc.clone().into(), "scroll", |s, e| s.scrolled(e));
         self.listen(doc.clone().into(), "pointermove", |s, e| s.pointer_moved(e));
         self.listen(doc.clone().into(), "focusin", |s, e| s.focused(e));
+        // A frame's load does not bubble, but passes the document on its
+        // way in: a same-origin frame that (re)loaded is recorded afresh.
+        self.listen(doc.clone().into(), "load", |s, e| s.frame_loaded(e));
         let win = self.state.borrow().win.clone();
         self.listen(win.into(), "resize", |s, _| s.viewport = true);
         self.state.borrow_mut().begin_snapshot();
@@ -191,12 +195,12 @@ impl Recorder {
             s.walk = Some(walk);
         }
         drop(s);
-        self.observe_new_shadow_roots();
+        self.observe_new_roots();
         done
     }
 
-    fn observe_new_shadow_roots(&mut self) {
-        let roots = std::mem::take(&mut self.state.borrow_mut().new_shadow_roots);
+    fn observe_new_roots(&mut self) {
+        let roots = std::mem::take(&mut self.state.borrow_mut().new_roots);
         if let Some(observer) = &self.observer {
             for root in roots {
                 let _ = observer.observe_with_options(&root, &observe_options());
@@ -218,7 +222,7 @@ impl Recorder {
             }
             s.flush()
         };
-        self.observe_new_shadow_roots();
+        self.observe_new_roots();
         out
     }
 
@@ -553,8 +557,18 @@ impl State {
     /// one change.
     fn apply_records(&mut self, records: Vec<MutationRecord>) {
         let mut listed: Vec<u32> = Vec::new();
+        let mut hosts: Vec<u32> = Vec::new();
         for record in records {
             let Some(target) = record.target() else { continue };
+            // A shadow root has no id of its own: a change to its children
+            // records its host afresh.
+            if let Some(root) = target.dyn_ref::<web_sys::ShadowRoot>() {
+                let host = root.host();
+                if let Some(id) = self.id_of(&host).filter(|id| !hosts.contains(id) && !self.under_private(&host, *id)) {
+                    hosts.push(id);
+                }
+                continue;
+            }
             let Some(id) = self.id_of(&target) else { continue };
             if !target.is_connected() {
                 continue;
@@ -598,6 +612,31 @@ impl State {
         for id in listed {
             self.write_kids(id);
         }
+        for id in hosts {
+            if let Some(host) = self.nodes.get(&id).and_then(|n| n.dyn_ref::<Element>().cloned()) {
+                self.write_swap(id, &host);
+            }
+        }
+    }
+
+    /// Records element `id` afresh (`swap`), with everything in it.
+    fn write_swap(&mut self, id: u32, element: &Element) {
+        let parent = self.parent_of.get(&id).copied();
+        let mut out = std::mem::take(&mut self.ops);
+        let before = out.out.len();
+        out.item().raw("{").key("k").string("swap").key("i").int(id).key("n");
+        let opened = out.out.len();
+        let mut walk = Walk::new(out, element.clone().into(), parent);
+        walk.run(self, f64::INFINITY);
+        out = walk.finish();
+        if out.out.len() == opened {
+            // Nothing was written for it (a sheet that cannot be read,
+            // say): no operation rather than broken JSON.
+            out.out.truncate(before);
+        } else {
+            out.raw("}");
+        }
+        self.ops = out;
     }
 
     /// A text node's new text: masked if it was recorded masked or is in an
@@ -687,22 +726,7 @@ impl State {
             if now_blocked {
                 self.blocked.insert(id);
             }
-            let parent = self.parent_of.get(&id).copied();
-            let mut out = std::mem::take(&mut self.ops);
-            let before = out.out.len();
-            out.item().raw("{").key("k").string("swap").key("i").int(id).key("n");
-            let opened = out.out.len();
-            let mut walk = Walk::new(out, element.clone().into(), parent);
-            walk.run(self, f64::INFINITY);
-            out = walk.finish();
-            if out.out.len() == opened {
-                // Nothing was written for it (a sheet that cannot be
-                // read, say): no operation rather than broken JSON.
-                out.out.truncate(before);
-            } else {
-                out.raw("}");
-            }
-            self.ops = out;
+            self.write_swap(id, element);
             return;
         }
         let value = element.get_attribute(name);
@@ -740,6 +764,14 @@ impl State {
         }
         self.values.insert(id, value.out.clone());
         self.ops.item().raw("{").key("k").string("val").key("i").int(id).raw(&value.out).raw("}");
+    }
+
+    fn frame_loaded(&mut self, e: &Event) {
+        let Some(frame) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).filter(|t| t.local_name() == "iframe") else { return };
+        let Some(id) = self.id_of(&frame) else { return };
+        if self.walk.is_none() && !self.under_private(&frame, id) {
+            self.write_swap(id, &frame);
+        }
     }
 
     fn scrolled(&mut self, e: &Event) {

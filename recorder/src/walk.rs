@@ -221,11 +221,14 @@ impl Walk {
         }
         let mut segments = VecDeque::new();
         if let Some(root) = element.shadow_root() {
-            state.new_shadow_roots.push(root.clone());
+            state.new_roots.push(root.clone().into());
             segments.push_back(Segment::Shadow(root));
         }
         if f.tag == "iframe" {
             if let Some(inner) = element.dyn_ref::<web_sys::HtmlIFrameElement>().and_then(|f| f.content_document()).and_then(|d| d.document_element()) {
+                if let Some(doc) = inner.owner_document() {
+                    state.new_roots.push(doc.into());
+                }
                 segments.push_back(Segment::Doc(inner));
             }
         }

@@ -168,6 +168,46 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     })
     .await;
 
+    // A widget of the page's own, in an open shadow root, and a same-origin
+    // frame: both are mirrored, and so are their changes.
+    visitor
+        .execute(
+            "const host = document.createElement('div'); host.id = 'shadow-host'; document.querySelector('main').prepend(host);
+             host.attachShadow({ mode: 'open' }).innerHTML = '<p class=\"inside\">Free shipping over $40</p>';
+             const frame = document.createElement('iframe'); frame.id = 'same-origin-frame'; frame.srcdoc = '<p id=\"framed\">Gift wrap</p>';
+             document.querySelector('main').append(frame);",
+            vec![],
+        )
+        .await?;
+    let shadowed = "const h = d.querySelector('#shadow-host'); return h && h.shadowRoot ? h.shadowRoot.textContent : null;";
+    wait_for("the shadow root in the mirror", async || {
+        let text = mirror(agent, shadowed, vec![]).await?;
+        ensure!(text == "Free shipping over $40", "the mirror's shadow root says {text}");
+        Ok(())
+    })
+    .await;
+    visitor.execute("document.querySelector('#shadow-host').shadowRoot.append(document.createTextNode(' today'));", vec![]).await?;
+    wait_for("the shadow root's change in the mirror", async || {
+        let text = mirror(agent, shadowed, vec![]).await?;
+        ensure!(text == "Free shipping over $40 today", "the mirror's shadow root says {text}");
+        Ok(())
+    })
+    .await;
+    let framed = "const f2 = d.querySelector('#same-origin-frame'); const p = f2 && f2.contentDocument && f2.contentDocument.querySelector('#framed'); return p && p.textContent;";
+    wait_for("the frame's document in the mirror", async || {
+        let text = mirror(agent, framed, vec![]).await?;
+        ensure!(text == "Gift wrap", "the mirror's frame says {text}");
+        Ok(())
+    })
+    .await;
+    visitor.execute("document.querySelector('#same-origin-frame').contentDocument.querySelector('#framed').textContent = 'Gift wrap, free';", vec![]).await?;
+    wait_for("the frame's change in the mirror", async || {
+        let text = mirror(agent, framed, vec![]).await?;
+        ensure!(text == "Gift wrap, free", "the mirror's frame says {text}");
+        Ok(())
+    })
+    .await;
+
     // The agent highlights the order total; the visitor sees the ring.
     panel_button(agent, "Highlight").await?;
     click_in_mirror(agent, "#order-total").await?;
