@@ -79,8 +79,8 @@ var CSS = [
   '.rp-cob button:focus-visible{outline:3px solid #2563eb;outline-offset:2px}',
   '.rp-cob .rp-cob-primary{background:#111827;border-color:#111827;color:#fff}',
   '.rp-cob .rp-cob-primary:hover{background:#374151}',
-  '.rp-cob-bar{position:fixed;top:12px;left:50%;z-index:2147483647;transform:translate(-50%,0);display:flex;align-items:center;gap:12px;max-width:calc(100vw - 16px);padding:6px 6px 6px 16px;background:#111827;color:#fff;border:1px solid transparent;border-radius:999px;box-shadow:0 6px 24px rgba(17,24,39,.3);pointer-events:auto;transition:transform .25s ease}',
-  '.rp-cob-bar p{margin:0;min-width:0;font-size:13.5px;font-weight:600}',
+  '.rp-cob-bar{position:fixed;top:12px;left:0;right:0;margin:0 auto;width:max-content;z-index:2147483647;display:flex;align-items:center;gap:12px;max-width:calc(100vw - 16px);box-sizing:border-box;padding:6px 6px 6px 16px;background:#111827;color:#fff;border:1px solid transparent;border-radius:999px;box-shadow:0 6px 24px rgba(17,24,39,.3);pointer-events:auto;transition:transform .25s ease}',
+  '.rp-cob-bar p{margin:0;min-width:0;font-size:13.5px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
   '.rp-cob-bar p::before{content:"";display:inline-block;width:8px;height:8px;margin-right:8px;border-radius:50%;background:#f87171;vertical-align:1px;animation:rp-cob-live 2s ease-in-out infinite}',
   '@keyframes rp-cob-live{50%{opacity:.35}}',
   '.rp-cob .rp-cob-bar button{flex:none;min-height:32px;padding:5px 14px;border-radius:999px;border-color:#fff}',
@@ -89,7 +89,7 @@ var CSS = [
   '.rp-cob-note p::before{content:none}',
   // Off, the bar waits above the viewport rather than leaving the DOM, so
   // its live region is already there when the first status is written.
-  '.rp-cob-off{transform:translate(-50%,calc(-100% - 40px));box-shadow:none;pointer-events:none}',
+  '.rp-cob-off{transform:translate(0,calc(-100% - 40px));box-shadow:none;pointer-events:none}',
   '.rp-cob-ptr{position:fixed;left:0;top:0;z-index:2147483647;pointer-events:none;will-change:transform;transition:transform 60ms linear}',
   '.rp-cob-ptr svg{display:block;width:16px;height:22px;filter:drop-shadow(0 1px 2px rgba(0,0,0,.4))}',
   '.rp-cob-ptr path{fill:#111827;stroke:#fff;stroke-width:1.5;stroke-linejoin:round}',

@@ -53,6 +53,16 @@ async fn click_in_mirror(agent: &Client, css: &str) -> Result<()> {
     Ok(())
 }
 
+/// A screenshot at a phone's width, then the window as it was.
+async fn phone_screenshot(browser: &e2e::Browser, name: &str) -> Result<()> {
+    browser.cdp("Emulation.setDeviceMetricsOverride", json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true })).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let taken = e2e::screenshot(browser, name).await;
+    browser.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    taken
+}
+
 /// The button of the co-browse panel that says `label`.
 async fn panel_button(agent: &Client, label: &str) -> Result<()> {
     let xpath = format!("//*[contains(@class, 'cb-panel')]//button[normalize-space() = '{label}']");
@@ -132,6 +142,7 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     ensure!(recordings(&stack).await?.is_empty(), "something was recorded before consent");
     axe::check(visitor, "the co-browse prompt", WIDGET).await?;
     e2e::screenshot(visitor, "cobrowse-visitor-prompt").await?;
+    phone_screenshot(&world.visitor, "cobrowse-visitor-prompt-phone").await?;
     widget(visitor, ".rp-cob-card .rp-cob-primary").await?.click().await?;
 
     // The mirror shows the checkout: the name masked, the card a blank box.
@@ -217,8 +228,11 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     })
     .await;
     e2e::screenshot(visitor, "cobrowse-visitor-highlight").await?;
+    phone_screenshot(&world.visitor, "cobrowse-visitor-sharing-phone").await?;
 
-    // The visitor goes to the shop; the mirror follows with a new snapshot.
+    // The visitor puts the chat away and goes to the shop; the mirror
+    // follows with a new snapshot.
+    widget(visitor, ".rp-close").await?.click().await?;
     visitor.find(Locator::Css("#nav-shop")).await?.click().await?;
     wait_for("the mirror of the shop", async || {
         let title = mirror(agent, "return d.querySelector('#page-title') && d.querySelector('#page-title').textContent;", vec![]).await?;
