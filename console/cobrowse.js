@@ -25,7 +25,7 @@ const WORDS = {
     submit: "This site does not allow sending forms remotely: the visitor's browser refused the click.",
     rate: "Too many clicks and keys at once: the visitor's browser refused some.", gone: "That element is no longer on the visitor's page.",
     failed: 'Something went wrong. Please try again.', network: 'The server could not be reached.',
-    tools: 'Co-browsing tools', follow: 'Follow visitor', highlight: 'Highlight', scrollHere: 'Scroll visitor here',
+    tools: 'Co-browsing tools', side: 'Keep the chat in view', follow: 'Follow visitor', highlight: 'Highlight', scrollHere: 'Scroll visitor here',
     requestControl: 'Request control', control: 'Control', end: 'End', close: 'Close',
     mirror: "Mirror of {name}'s page", page: 'Page: {url}', noPage: 'Waiting for the page…',
     ovNone: "{name}'s page. Your pointer here is shown to {name}; scroll or use the arrow keys to look around.",
@@ -48,7 +48,7 @@ const WORDS = {
     submit: '此網站不允許遠端送出表單：訪客的瀏覽器拒絕了這次點按。',
     rate: '點按與按鍵太過頻繁：訪客的瀏覽器拒絕了部分操作。', gone: '該元素已不在訪客的頁面上。',
     failed: '發生錯誤，請再試一次。', network: '無法連線到伺服器。',
-    tools: '共同瀏覽工具', follow: '跟隨訪客', highlight: '標示', scrollHere: '將訪客捲動至此',
+    tools: '共同瀏覽工具', side: '保持聊天可見', follow: '跟隨訪客', highlight: '標示', scrollHere: '將訪客捲動至此',
     requestControl: '請求操作', control: '操作', end: '結束', close: '關閉',
     mirror: '{name} 的頁面鏡像', page: '頁面：{url}', noPage: '正在等待頁面…',
     ovNone: '{name} 的頁面。您在此處的指標會顯示給 {name}；可捲動或使用方向鍵四處查看。',
@@ -71,7 +71,7 @@ const WORDS = {
     submit: '此网站不允许远程提交表单：访客的浏览器拒绝了这次点击。',
     rate: '点击和按键过于频繁：访客的浏览器拒绝了部分操作。', gone: '该元素已不在访客的页面上。',
     failed: '出错了，请重试。', network: '无法连接到服务器。',
-    tools: '共同浏览工具', follow: '跟随访客', highlight: '标记', scrollHere: '将访客滚动到此处',
+    tools: '共同浏览工具', side: '保持聊天可见', follow: '跟随访客', highlight: '标记', scrollHere: '将访客滚动到此处',
     requestControl: '请求操作', control: '操作', end: '结束', close: '关闭',
     mirror: '{name} 的页面镜像', page: '页面：{url}', noPage: '正在等待页面…',
     ovNone: '{name} 的页面。您在此处的指针会显示给 {name}；可滚动或使用方向键四处查看。',
@@ -121,7 +121,12 @@ const CSS = [
   '.cb-vp{border:2px dashed var(--accent,#4f46e5);box-shadow:0 0 0 100vmax rgb(17 24 39/.12)}',
   '.cb-focus{outline:2px solid #d97706;outline-offset:2px;border-radius:2px}',
   '.cb-hl{outline:3px solid var(--accent,#4f46e5);outline-offset:2px;background:rgb(79 70 229/.12);border-radius:2px}',
-  '@media (max-width:700px){.cb-panel{inset:0;border:0;border-radius:0}.cb-frame{left:0;top:0}}'
+  // The chat in view: the list of chats beside, the newest messages and
+  // the composer below.
+  '.cb-panel.cb-side{inset:8px 8px 230px 308px}',
+  '.cb-head .btn{flex:none}',
+  '@media (max-width:1000px),(max-height:640px){.cb-panel.cb-side{inset:3vh 2vw}}',
+  '@media (max-width:700px){.cb-panel,.cb-panel.cb-side{inset:0;width:auto;border:0;border-radius:0}.cb-frame{left:0;top:0}}'
 ].join('')
 
 let styled = false
@@ -188,6 +193,11 @@ function viewer(w, mode, arg, gone) {
   const status = el('p', { class: 'cb-status', role: 'status', 'aria-live': 'polite' })
   const url = el('p', { class: 'cb-url', hidden: true })
   const followBtn = toggle(w.follow, () => setFollow(!follow))
+  // With the chat in view (the list of chats, the newest messages and the
+  // composer), the agent keeps talking to the visitor while seeing their
+  // page; full size, the page is bigger. A session asked from a chat
+  // starts with the chat in view.
+  const sideBtn = toggle(w.side, () => setSide(!panel.classList.contains('cb-side')))
   const hlBtn = toggle(w.highlight, () => setTool('hl'))
   const gotoBtn = toggle(w.scrollHere, () => setTool('goto'))
   const controlBtn = button(w.requestControl, onControl)
@@ -207,7 +217,7 @@ function viewer(w, mode, arg, gone) {
   const empty = el('p', { class: 'cb-empty', 'aria-hidden': 'true', hidden: mode === 'join' }, w.noPage)
   const stage = el('div', { class: 'cb-stage' }, [empty, frame])
   const panel = el('section', { class: 'cb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cb-title' }, [
-    el('div', { class: 'cb-head' }, [el('div', { class: 'cb-heading' }, [title, status, url]), button(w.close, close)]),
+    el('div', { class: 'cb-head' }, [el('div', { class: 'cb-heading' }, [title, status, url]), sideBtn, button(w.close, close)]),
     tools, stage
   ])
 
@@ -259,6 +269,11 @@ function viewer(w, mode, arg, gone) {
     else delete overlay.dataset.tool
     // A button that just became disabled would drop the keyboard focus on the page.
     if (had && had.disabled && panel.contains(had)) title.focus()
+  }
+
+  function setSide(on) {
+    panel.classList.toggle('cb-side', on)
+    sideBtn.setAttribute('aria-pressed', String(on))
   }
 
   function setFollow(on) {
@@ -622,6 +637,7 @@ function viewer(w, mode, arg, gone) {
   resize.observe(stage)
 
   if (mode === 'ask') {
+    setSide(true)
     title.focus()
     setStatus(w.starting)
     rest('POST', '/api/v1/conversations/' + encodeURIComponent(arg.conversation_id) + '/cobrowse', {}).then(s => {

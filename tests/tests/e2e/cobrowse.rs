@@ -228,6 +228,10 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     })
     .await;
     e2e::screenshot(visitor, "cobrowse-visitor-highlight").await?;
+    // The viewer keeps the chat in view: the agent goes on talking.
+    agent_sends(agent, "The total is on the right, with shipping.").await?;
+    widget_shows(visitor, "the agent's reply while co-browsing", &["Can you help me with the checkout?"], &["The total is on the right, with shipping."]).await;
+    e2e::screenshot(agent, "cobrowse-console-with-chat").await?;
     phone_screenshot(&world.visitor, "cobrowse-visitor-sharing-phone").await?;
 
     // The visitor puts the chat away and goes to the shop; the mirror
