@@ -140,21 +140,6 @@ pub async fn a_signed_in_customer_is_recognised_from_the_page(world: &World) -> 
     Ok(())
 }
 
-/// Accepts the offer on screen, clicking again if its card was drawn
-/// afresh under the click, until the card is gone and the chat is open.
-async fn accept_offer(agent: &Client) {
-    let id = wait_for("the offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?.attr("data-conversation").await?)).await;
-    let card = format!(".offer[data-conversation='{}'] button.accept", id.unwrap_or_default());
-    wait_for("the offer accepted", async || {
-        if let Ok(button) = agent.find(Locator::Css(&card)).await {
-            let _ = button.click().await;
-            anyhow::bail!("the offer is still there");
-        }
-        Ok(agent.find(Locator::Css("textarea#composer")).await?)
-    })
-    .await;
-}
-
 /// Waits until the screen pop at `css` shows every one of `words`;
 /// returns its text.
 async fn popped(agent: &Client, css: &str, words: &[&str]) -> String {

@@ -167,10 +167,23 @@ pub async fn visitor_starts_chat(visitor: &Client, stack: &impl Site, name: &str
 pub async fn agent_takes_next_chat(agent: &Client, stack: &impl Site) -> Result<()> {
     console_login(agent, stack, e2e::AGENT_EMAIL, e2e::AGENT_PASSWORD).await?;
     set_presence(agent, "available").await?;
-    let offer = wait_for("an offer in the console", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?)).await;
-    offer.find(Locator::Css("button.accept")).await?.click().await?;
-    wait_for("the chat pane", async || Ok(agent.find(Locator::Css("textarea#composer")).await?)).await;
+    accept_offer(agent).await;
     Ok(())
+}
+
+/// Accepts the offer on screen, clicking again if its card was drawn
+/// afresh under the click, until the card is gone and the chat is open.
+pub async fn accept_offer(agent: &Client) {
+    let id = wait_for("the offer", async || Ok(agent.find(Locator::Css(".offer[data-conversation]")).await?.attr("data-conversation").await?)).await;
+    let card = format!(".offer[data-conversation='{}'] button.accept", id.unwrap_or_default());
+    wait_for("the offer accepted", async || {
+        if let Ok(button) = agent.find(Locator::Css(&card)).await {
+            let _ = button.click().await;
+            anyhow::bail!("the offer is still there");
+        }
+        Ok(agent.find(Locator::Css("textarea#composer")).await?)
+    })
+    .await;
 }
 
 /// What a composer holds and whether it has the focus, with the caret.
