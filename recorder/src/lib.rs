@@ -730,6 +730,10 @@ impl State {
             return;
         }
         let value = element.get_attribute(name);
+        if !rules::kept_in_typed_content(name) && self.masked(element) && walk::parent_is_editable(element) {
+            // Typed content's attributes are content (see the walk).
+            return;
+        }
         let mut a = Json::default();
         a.raw("{");
         if !walk::write_attribute(self, &mut a, &f, name, value.as_deref(), self.masked(element)) {

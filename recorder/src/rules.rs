@@ -110,6 +110,14 @@ pub fn attribute(tag: &str, input_type: &str, name: &str) -> Attribute {
     }
 }
 
+/// Whether an attribute of an element inside a masked editable region is
+/// recorded: that element was typed or pasted by the visitor, so only
+/// what says nothing of its content is (a link's address, a pasted
+/// picture's, a mention's data would).
+pub fn kept_in_typed_content(name: &str) -> bool {
+    matches!(name.to_ascii_lowercase().as_str(), "class" | "dir" | "lang" | "contenteditable")
+}
+
 /// Elements never recorded at all (nor anything inside them).
 pub fn skipped(tag: &str) -> bool {
     matches!(tag, "script" | "noscript" | "template" | "base" | "meta" | "rapport-widget")
@@ -304,6 +312,14 @@ mod tests {
         assert_eq!(attribute("img", "", "srcset"), Attribute::UrlList);
         assert_eq!(attribute("div", "", "style"), Attribute::Style);
         assert_eq!(attribute("div", "", "class"), Attribute::Keep);
+    }
+
+    #[test]
+    fn typed_content_keeps_only_what_tells_nothing() {
+        assert!(kept_in_typed_content("class") && kept_in_typed_content("DIR"));
+        for leaky in ["href", "src", "data-mention", "title", "style", "alt"] {
+            assert!(!kept_in_typed_content(leaky), "{leaky}");
+        }
     }
 
     #[test]

@@ -194,6 +194,9 @@ impl Walk {
         }
         out.key("a").raw("{");
         let masked = state.masked(&element);
+        // Inside a masked editable region the element itself was typed or
+        // pasted: its attributes are content too.
+        let typed = masked && parent_editable.unwrap_or_else(|| parent_is_editable(&element));
         // Whether its text is typed: read from its attributes as they pass
         // (`contenteditable`), unless the walk did not know its parent's.
         let mut editable = parent_editable;
@@ -204,7 +207,9 @@ impl Walk {
                 if name.eq_ignore_ascii_case("contenteditable") && editable.is_some() {
                     editable = Some(!value.eq_ignore_ascii_case("false"));
                 }
-                write_attribute(state, out, &f, &name, Some(&value), masked);
+                if !typed || rules::kept_in_typed_content(&name) {
+                    write_attribute(state, out, &f, &name, Some(&value), masked);
+                }
             }
         }
         out.raw("}");
@@ -248,6 +253,13 @@ impl Walk {
 
 fn is_stylesheet_link(element: &Element) -> bool {
     element.get_attribute("rel").unwrap_or_default().to_ascii_lowercase().split_ascii_whitespace().any(|r| r == "stylesheet")
+}
+
+/// Whether an element's parent is editable (asked of the page: the walk
+/// knows it for the elements it reaches from above).
+pub(crate) fn parent_is_editable(element: &Element) -> bool {
+    element.parent_element().is_some_and(|p| p.unchecked_ref::<web_sys::HtmlElement>().is_content_editable())
+        || element.owner_document().is_some_and(|d| in_design_mode(&d))
 }
 
 /// Whether a document is in design mode (the whole of it editable).

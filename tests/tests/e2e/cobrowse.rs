@@ -204,6 +204,22 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
         Ok(())
     })
     .await;
+    // What is typed into an editable region is masked, and so are the
+    // addresses of links and pictures in it.
+    visitor
+        .execute(
+            "const note = document.createElement('div'); note.id = 'gift-note'; note.contentEditable = 'true';
+             note.innerHTML = 'Dear Wen, <a href=\"https://private.example/wen\">my photo</a>'; document.querySelector('main').append(note);",
+            vec![],
+        )
+        .await?;
+    wait_for("the editable note in the mirror", async || {
+        let note =
+            mirror(agent, "const n = d.querySelector('#gift-note'); return n && [n.textContent, n.innerHTML.includes('private.example')];", vec![]).await?;
+        ensure!(note == json!([format!("{MASK}{MASK}"), false]), "the mirror's note is {note}");
+        Ok(())
+    })
+    .await;
     let framed = "const f2 = d.querySelector('#same-origin-frame'); const p = f2 && f2.contentDocument && f2.contentDocument.querySelector('#framed'); return p && p.textContent;";
     wait_for("the frame's document in the mirror", async || {
         let text = mirror(agent, framed, vec![]).await?;
@@ -288,7 +304,7 @@ pub async fn an_agent_co_browses_the_checkout_and_never_sees_the_card(world: &Wo
     // The typed values are nowhere the server could see.
     let recorded = recordings(&stack).await?;
     ensure!(recorded.contains("Checkout") && recorded.contains(MASK), "the recordings do not look like the checkout");
-    for secret in [NAME, CARD, STREET] {
+    for secret in [NAME, CARD, STREET, "private.example"] {
         ensure!(!recorded.contains(secret), "{secret:?} is in a recording");
         let db = database_bytes(&stack)?;
         ensure!(!db.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret:?} is in the database");
