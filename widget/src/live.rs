@@ -88,7 +88,7 @@ pub struct Options {
 /// Creates the live link and connects. Returns the signals for the views.
 pub fn start(options: Options) -> Signals {
     let saved = Saved::new(&options.site);
-    let articles = articles_link(&options);
+    let articles = lazy_link(&options, Which::Articles, options.articles_import.clone(), ".rp-articles");
     let cobrowse = lazy_link(&options, Which::Cobrowse, options.cobrowse_import.clone(), ".rp-callback");
     let signals = Signals {
         state: RwSignal::new(options.state),
@@ -429,13 +429,9 @@ fn link(s: &Live, which: Which) -> &ModuleLink {
     }
 }
 
-/// The articles module's link: it is started with where to ask.
-fn articles_link(options: &Options) -> ModuleLink {
-    lazy_link(options, Which::Articles, options.articles_import.clone(), ".rp-articles")
-}
-
 /// A link to a module started with the language, the backend's origin and
-/// the site's key.
+/// the site's key (the articles module asks there; the co-browse module
+/// opens its data socket there).
 fn lazy_link(options: &Options, which: Which, import: Option<js_sys::Function>, mount: &'static str) -> ModuleLink {
     let start = js_sys::Object::new();
     for (key, value) in [("lang", options.lang.tag()), ("base", options.base.as_str()), ("site", options.site.as_str())] {

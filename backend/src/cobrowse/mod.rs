@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use protocol::cobrowse::{EndedBy, Session, State, VisitorSession, CODE_TTL_MS};
 use protocol::visitor::VisitorEvent;
-use protocol::{Author, ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText};
+use protocol::{ClientId, ConversationId, ConversationStatus, ErrorCode, MessageText};
 
 pub use sockets::{record_ws, view_ws};
 
@@ -91,8 +91,7 @@ async fn note_in_chat(state: &AppState, session: &Session, step: CobrowseStep) {
     let Ok(Some(c)) = state.store.conversation(conversation).await else { return };
     let text = notices::cobrowse(&c.visitor_locale, step, session.agent_name.as_deref().unwrap_or_default());
     let (Ok(client_id), Ok(text)) = (ClientId::parse(format!("cobrowse-{}-{step:?}", session.id)), MessageText::parse(text)) else { return };
-    let message = NewMessage { conversation_id: c.id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text, file: None };
-    match state.store.append_message(message).await {
+    match state.store.append_message(NewMessage::system(c.id, client_id, text)).await {
         Ok(appended) if appended.is_new => crate::files::deliver(state, &c, &appended.message).await,
         Ok(_) | Err(StoreError::ConversationEnded) => {}
         Err(e) => tracing::warn!(error = %e, session = session.id, "could not note a co-browse step in its chat"),
@@ -125,16 +124,13 @@ pub async fn ask(state: &AppState, agent: &AgentRecord, conversation: Conversati
 /// The visitor asks for a short code to read to an agent on the phone.
 pub async fn make_code(state: &AppState, site: protocol::SiteId, visitor: protocol::VisitorId) -> Result<(), Refusal> {
     let now = now_ms();
-    // Six random digits; a clash with a code in use is drawn again.
+    // Six random digits; a clash with a code in use (the unique index
+    // says so, whichever node drew it) is drawn again.
     for _ in 0..5 {
         let code = codes::draw();
-        if state.store.cobrowse_code_taken(&code).await? {
-            continue;
-        }
         let starter = Starter::Code { code: &code, expires_at: now + CODE_TTL_MS };
         let (record, ended) = match state.store.start_cobrowse(site, visitor, starter, now).await {
             Ok(started) => started,
-            // Another node drew the same code at the same moment.
             Err(StoreError::Duplicate(_)) => continue,
             Err(e) => return Err(e.into()),
         };

@@ -3,7 +3,7 @@
 
 use protocol::agent::{AgentEvent, Offer, Presence, TransferInfo};
 use protocol::visitor::VisitorEvent;
-use protocol::{AgentId, Author, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, MessageText, QueueId, HISTORY_PAGE};
+use protocol::{AgentId, ClientId, ConversationId, ConversationStatus, ErrorBody, ErrorCode, MessageText, QueueId, HISTORY_PAGE};
 use routing::{Beyond, Decision, Event, Target, TransferRefused};
 
 use super::actor::Actor;
@@ -228,8 +228,7 @@ impl Actor {
     /// Writes a line of the server's into the conversation, for both sides.
     async fn system_message(&self, c: &ConversationRecord, text: &str) -> Result<()> {
         let (Ok(client_id), Ok(text)) = (ClientId::parse(format!("sys-{}", self.now())), MessageText::parse(text)) else { return Ok(()) };
-        let message = NewMessage { conversation_id: c.id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text, file: None };
-        let appended = self.store.append_message(message).await?;
+        let appended = self.store.append_message(NewMessage::system(c.id, client_id, text)).await?;
         self.hub.to_visitor(c.visitor_id, VisitorEvent::Message { message: appended.message }).await;
         Ok(())
     }

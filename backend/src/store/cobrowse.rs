@@ -167,14 +167,6 @@ impl Store {
         Ok((record, ended))
     }
 
-    /// Whether `code` is taken by a session (used or not); codes are
-    /// released when their session leaves the `code` state.
-    pub async fn cobrowse_code_taken(&self, code: &str) -> Result<bool> {
-        let sql = "SELECT COUNT(*) FROM cobrowse_sessions WHERE code = $1";
-        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar(sql).bind(code).fetch_one(pool).await?);
-        Ok(n > 0)
-    }
-
     /// The visitor answers an agent's request: `Some(key)` consents (the
     /// recorder's credential, stored hashed), `None` declines. True when
     /// the session was waiting for this visitor's answer.
@@ -299,14 +291,6 @@ impl Store {
     pub async fn cobrowse_frames_for_tests(&self) -> Result<Vec<Vec<u8>>> {
         let sql = "SELECT bytes FROM cobrowse_frames ORDER BY id";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_all(pool).await?))
-    }
-
-    /// The sessions asked from a conversation, oldest first (the console
-    /// shows their steps with the chat).
-    pub async fn cobrowse_of_conversation(&self, conversation: ConversationId) -> Result<Vec<CobrowseRecord>> {
-        let sql = format!("{SELECT} WHERE s.conversation_id = $1 ORDER BY s.id");
-        let rows: Vec<Row> = on_db!(&self.db, pool => sqlx::query_as(&sql).bind(conversation.get()).fetch_all(pool).await?);
-        rows.into_iter().map(Row::into_record).collect()
     }
 
     pub async fn cobrowse_settings(&self, site: SiteId) -> Result<CobrowseSettings> {

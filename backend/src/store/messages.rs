@@ -20,6 +20,14 @@ pub struct NewMessage {
     pub file: Option<Attachment>,
 }
 
+impl NewMessage {
+    /// A line of the server's own (a transfer, a co-browse step), read by
+    /// both sides and kept in the transcript.
+    pub fn system(conversation_id: ConversationId, client_id: ClientId, text: MessageText) -> Self {
+        Self { conversation_id, client_id, author: Author::System, author_name: String::new(), agent_id: None, text, file: None }
+    }
+}
+
 /// A stored message, and whether this call stored it (false: the client id
 /// was already there, and this is the message stored then).
 #[derive(Clone, Debug, PartialEq, Eq)]
