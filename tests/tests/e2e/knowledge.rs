@@ -207,10 +207,13 @@ pub async fn the_knowledge_base_answers_a_question_before_an_agent_and_the_agent
     })
     .await;
 
-    // The console counts the question as answered without an agent.
-    click(agent, "#nav-inbox").await?;
-    click(agent, "#nav-knowledge").await?;
+    // The console counts the question as answered without an agent. The
+    // widget thanks the visitor as it sends the answer, so the list is
+    // opened afresh until the count has arrived.
     wait_for("the answer counted", async || {
+        click(agent, "#nav-inbox").await?;
+        click(agent, "#nav-knowledge").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let script = "const row = [...document.querySelectorAll('.table tbody tr')].find(r => r.textContent.includes('茶葉開封後要怎麼保存')); \
                       return row ? [...row.querySelectorAll('td')].map(td => td.textContent.trim()) : [];";
         let cells: Vec<String> = serde_json::from_value(agent.execute(script, vec![]).await?)?;
